@@ -1,0 +1,172 @@
+//! How streams and the connection end: stream errors, GOAWAY (RFC 9113
+//! §6.8, DESIGN.md §3 rule 4), connection errors and transport loss.
+
+use super::{Connection, ConnectionState};
+use crate::h2::error::{CloseCause, ConnError, FailureCause, Initiator, StreamFailure};
+use crate::h2::event::{Event, GoAwayInfo};
+use crate::h2::frame::{Reason, RstStream, StreamId};
+use crate::h2::stream::{State, Stream};
+use crate::h2::timer::Timer;
+use crate::{Phase, Processing};
+
+impl Connection {
+    /// The transport reached EOF. Every open stream fails with its own
+    /// verdict (DESIGN.md §2: no GOAWAY proof means `MaybeProcessed` once
+    /// the head was written).
+    pub fn handle_eof(&mut self, now: std::time::Instant) {
+        self.now = now;
+        self.close(CloseCause::Eof);
+    }
+
+    /// The transport failed (connection reset, I/O error). Like
+    /// [`Self::handle_eof`], with the driver's description of the error.
+    pub fn handle_transport_error(&mut self, error: String, now: std::time::Instant) {
+        self.now = now;
+        self.close(CloseCause::Transport(error));
+    }
+
+    /// Builds the failure record for a stream leaving with `cause`.
+    fn failure(&self, stream: &Stream, cause: FailureCause, peer_refused: bool) -> StreamFailure {
+        StreamFailure {
+            stream_id: stream.id,
+            cause,
+            phase: stream.phase,
+            body_sent: stream.body_written,
+            body_received: stream.body_received,
+            go_away: self.last_go_away.clone(),
+            processing: Processing::classify(stream.phase, peer_refused),
+        }
+    }
+
+    /// Removes `id` and reports it failed.
+    pub(super) fn fail_stream(&mut self, id: StreamId, cause: FailureCause, peer_refused: bool) {
+        if let Some(stream) = self.streams.remove(&id) {
+            // A stream whose response is complete already had its one
+            // terminal event (`StreamEnded`); only its request side is cut.
+            if stream.phase != Phase::Complete {
+                let failure = self.failure(&stream, cause, peer_refused);
+                self.events.push_back(Event::StreamFailed(failure));
+            }
+            self.after_stream_removed();
+        }
+    }
+
+    /// RFC 9113 §5.4.2: a stream error. We send RST_STREAM, forget the
+    /// stream, and ignore what the peer still sends on it.
+    pub(super) fn stream_error(&mut self, id: StreamId, reason: Reason, detail: &'static str) {
+        RstStream { stream_id: id, reason }.encode(&mut self.write_buf);
+        self.remember_reset(id);
+        let cause = FailureCause::Reset { reason, initiator: Initiator::Library, detail: Some(detail) };
+        self.fail_stream(id, cause, false);
+    }
+
+    /// Removes a stream whose both sides have ended.
+    pub(super) fn remove_if_closed(&mut self, id: StreamId) {
+        if self.streams.get(&id).is_some_and(|s| s.state == State::Closed) {
+            self.streams.remove(&id);
+            self.after_stream_removed();
+        }
+    }
+
+    /// Bookkeeping after any stream leaves: a draining connection with no
+    /// streams left is done; an open one starts its idle timer.
+    pub(super) fn after_stream_removed(&mut self) {
+        if !self.streams.is_empty() {
+            return;
+        }
+        match self.state {
+            ConnectionState::Draining => self.close(CloseCause::Drained),
+            ConnectionState::Open => self.arm_idle(),
+            ConnectionState::Closed => {}
+        }
+    }
+
+    /// RFC 9113 §6.8 and DESIGN.md §3 rule 4.
+    ///
+    /// - The first GOAWAY moves the connection to `Draining`: no new streams.
+    /// - Streams above `last_stream_id` were not processed and never will be:
+    ///   each fails now as `NotProcessed` (or `NotSent` if its head never
+    ///   left). Streams at or below it go on and may complete.
+    /// - A later GOAWAY may lower `last_stream_id` (the double GOAWAY of a
+    ///   graceful shutdown: first 2^31-1, then the real value) and fails the
+    ///   streams in (new, old]; raising it is a PROTOCOL_ERROR ("Endpoints
+    ///   MUST NOT increase the value they send in the last stream
+    ///   identifier").
+    /// - 0 is a real value: nothing was processed.
+    pub(super) fn recv_go_away(&mut self, info: GoAwayInfo) {
+        if let Some(prev) = &self.last_go_away {
+            if info.last_stream_id > prev.last_stream_id {
+                let detail = format!(
+                    "GOAWAY raised last_stream_id from {} to {}",
+                    prev.last_stream_id, info.last_stream_id
+                );
+                return self.connection_error(ConnError::new(Reason::PROTOCOL_ERROR, detail));
+            }
+        }
+        self.go_aways_received += 1;
+        self.last_go_away = Some(info.clone());
+        if self.state == ConnectionState::Open {
+            self.state = ConnectionState::Draining;
+            self.timers.stop(Timer::Idle);
+        }
+        self.events.push_back(Event::GoAwayReceived(info.clone()));
+        let mut refused: Vec<StreamId> =
+            self.streams.keys().copied().filter(|id| *id > info.last_stream_id).collect();
+        refused.sort_unstable();
+        for id in refused {
+            self.remember_reset(id);
+            self.fail_stream(id, FailureCause::GoAway(info.clone()), true);
+        }
+        if self.streams.is_empty() && self.state == ConnectionState::Draining {
+            self.close(CloseCause::Drained);
+        }
+    }
+
+    /// RFC 9113 §5.4.1: a connection error. GOAWAY with the code and a
+    /// readable detail as debug data, then close.
+    pub(super) fn connection_error(&mut self, err: ConnError) {
+        self.close_with_error(err.reason, Initiator::Library, err.detail);
+    }
+
+    pub(super) fn close_with_error(&mut self, reason: Reason, initiator: Initiator, detail: String) {
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        let err = ConnError::new(reason, detail);
+        self.send_go_away(reason, err.debug_data());
+        self.close(CloseCause::Error { reason, initiator, detail: err.detail });
+    }
+
+    /// Ends the connection: every open stream fails (in id order, so the
+    /// events are deterministic), then `Event::Closed`.
+    pub(super) fn close(&mut self, cause: CloseCause) {
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.state = ConnectionState::Closed;
+        let mut ids: Vec<StreamId> = self.streams.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(stream) = self.streams.remove(&id).filter(|s| s.phase != Phase::Complete) {
+                let refused = self.last_go_away.as_ref().is_some_and(|g| id > g.last_stream_id);
+                let failure = self.failure(&stream, FailureCause::ConnectionClosed(cause.clone()), refused);
+                self.events.push_back(Event::StreamFailed(failure));
+            }
+        }
+        self.send_ready.clear();
+        self.markers.clear();
+        self.read_buf.clear();
+        self.partial_block = None;
+        for t in [
+            Timer::Idle,
+            Timer::KeepAlivePing,
+            Timer::SettingsAck,
+            Timer::GoAwayDrain,
+            Timer::ResetExpiry,
+            Timer::SendStall,
+        ] {
+            self.timers.stop(t);
+        }
+        self.events.push_back(Event::Closed(cause));
+    }
+}

@@ -1,0 +1,461 @@
+//! Handling what the server sends: frame dispatch and every receive-side
+//! rule of RFC 9113 §5, §6 and §8.
+
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+
+use super::{Connection, ConnectionState, MAX_ENCODER_TABLE, PartialBlock};
+use crate::Phase;
+use crate::h2::error::{ConnError, FailureCause, Initiator};
+use crate::h2::event::{Event, GoAwayInfo, ResponseHead};
+use crate::h2::fields::ResponseFields;
+use crate::h2::frame::{
+    Continuation, Data, Frame, FrameError, Headers, Ping, Reason, RstStream, Settings, StreamId, WindowUpdate,
+};
+use crate::h2::hpack::DecodeError;
+use crate::h2::stream::{Input, RecvPhase};
+use crate::h2::timer::Timer;
+
+/// What a frame for a stream id we do not hold means (RFC 9113 §5.1).
+enum Unknown {
+    /// Idle (never opened by us) or server-initiated: the frame is illegal.
+    Idle,
+    /// We closed or reset it; late frames are expected.
+    Closed { was_reset: bool },
+}
+
+impl Connection {
+    /// Bytes from the transport. They are appended to the read buffer and
+    /// every complete frame is processed.
+    pub fn handle_read(&mut self, data: &[u8], now: Instant) {
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.read_buf.extend_from_slice(data);
+        self.handle_received(now);
+    }
+
+    /// The read buffer, for drivers that read straight into it; call
+    /// [`Self::handle_received`] afterwards.
+    pub fn recv_buf(&mut self) -> &mut BytesMut {
+        &mut self.read_buf
+    }
+
+    /// Processes every complete frame in the read buffer.
+    pub fn handle_received(&mut self, now: Instant) {
+        self.now = now;
+        if self.keepalive_ping.is_none() {
+            self.arm_keepalive();
+        }
+        while self.state != ConnectionState::Closed {
+            match self.frame_decoder.decode(&mut self.read_buf) {
+                Ok(Some(frame)) => self.recv_frame(frame),
+                Ok(None) => break,
+                Err(e) => self.frame_error(&e),
+            }
+        }
+    }
+
+    fn frame_error(&mut self, e: &FrameError) {
+        match e.stream_id() {
+            Some(id) => {
+                let detail = match e {
+                    FrameError::ZeroWindowIncrement { .. } => "WINDOW_UPDATE with increment 0",
+                    FrameError::SelfDependency { .. } => "stream depends on itself",
+                    _ => "invalid frame on stream",
+                };
+                self.stream_error(id, e.reason(), detail);
+            }
+            None => self.connection_error(ConnError::new(e.reason(), e.to_string())),
+        }
+    }
+
+    fn recv_frame(&mut self, frame: Frame) {
+        // RFC 9113 §3.4: the server's preface is a SETTINGS frame, first.
+        if !self.got_peer_settings && !matches!(&frame, Frame::Settings(s) if !s.ack) {
+            return self.protocol_error("first frame from the server is not SETTINGS");
+        }
+        // §6.10: a field block is contiguous; anything else in between is a
+        // PROTOCOL_ERROR.
+        if let Some(partial) = &self.partial_block {
+            let id = partial.stream_id;
+            match frame {
+                Frame::Continuation(c) if c.stream_id == id => return self.recv_continuation(c),
+                _ => return self.protocol_error("frame interleaved in a field block"),
+            }
+        }
+        let progress = match &frame {
+            Frame::Headers(_) => true,
+            Frame::Data(d) => !d.data.is_empty() || d.end_stream,
+            _ => false,
+        };
+        if progress {
+            self.control_frames_in_a_row = 0;
+        } else {
+            self.control_frames_in_a_row += 1;
+            if self.control_frames_in_a_row > self.config.max_control_frames_in_a_row {
+                return self.connection_error(ConnError::new(
+                    Reason::ENHANCE_YOUR_CALM,
+                    "too many frames without progress",
+                ));
+            }
+        }
+        match frame {
+            Frame::Data(d) => self.recv_data(d),
+            Frame::Headers(h) => self.recv_headers(h),
+            Frame::Continuation(_) => self.protocol_error("CONTINUATION without a field block"),
+            Frame::Priority(p) => {
+                // §5.3.2: priority signals are parsed and ignored.
+                if let Some(stream) = self.streams.get_mut(&p.stream_id) {
+                    let _ = stream.state.on(Input::RecvPriority);
+                }
+            }
+            // §4.1, §5.5: unknown frame types are ignored.
+            Frame::Unknown(_) => {}
+            Frame::RstStream(r) => self.recv_reset(r),
+            Frame::Settings(s) => self.recv_settings(s),
+            // §6.6 / §8.4: we sent ENABLE_PUSH=0, so PUSH_PROMISE is a
+            // connection error of type PROTOCOL_ERROR.
+            Frame::PushPromise(_) => self.protocol_error("PUSH_PROMISE with push disabled"),
+            Frame::Ping(p) => self.recv_ping(p),
+            Frame::GoAway(g) => self.recv_go_away(GoAwayInfo {
+                last_stream_id: g.last_stream_id,
+                error_code: g.error_code,
+                debug_data: g.debug_data,
+            }),
+            Frame::WindowUpdate(w) => self.recv_window_update(w),
+        }
+    }
+
+    fn protocol_error(&mut self, detail: &'static str) {
+        self.connection_error(ConnError::new(Reason::PROTOCOL_ERROR, detail));
+    }
+
+    fn classify_unknown(&self, id: StreamId) -> Unknown {
+        // §5.1.1: servers cannot initiate odd streams, and we accept no
+        // pushed (even) streams; ids above the highest we opened are idle.
+        if !id.is_client_initiated() || id > self.highest_opened {
+            Unknown::Idle
+        } else {
+            Unknown::Closed { was_reset: self.was_reset(id) }
+        }
+    }
+
+    // ----- DATA --------------------------------------------------------------
+
+    fn recv_data(&mut self, d: Data) {
+        let flow_len = d.flow_controlled_len();
+        // §6.9.1: DATA counts against the connection window whatever stream
+        // it is for.
+        if self.conn_recv_window.recv(flow_len).is_err() {
+            return self.connection_error(ConnError::new(
+                Reason::FLOW_CONTROL_ERROR,
+                "DATA beyond the connection window",
+            ));
+        }
+        let Some(stream) = self.streams.get_mut(&d.stream_id) else {
+            // Never delivered, so released at once.
+            self.release_connection(flow_len);
+            return match self.classify_unknown(d.stream_id) {
+                Unknown::Idle => self.protocol_error("DATA on an idle stream"),
+                Unknown::Closed { was_reset: true } => {}
+                Unknown::Closed { was_reset: false } => {
+                    // §5.1 closed: STREAM_CLOSED.
+                    RstStream { stream_id: d.stream_id, reason: Reason::STREAM_CLOSED }
+                        .encode(&mut self.write_buf);
+                    self.remember_reset(d.stream_id);
+                }
+            };
+        };
+        let id = d.stream_id;
+        if stream.recv_window.recv(flow_len).is_err() {
+            self.release_connection(flow_len);
+            return self.stream_error(id, Reason::FLOW_CONTROL_ERROR, "DATA beyond the stream window");
+        }
+        if let Err(reason) = stream.state.on(Input::RecvData { end_stream: d.end_stream }) {
+            self.release_connection(flow_len);
+            return self.stream_error(id, reason, "DATA after the server ended the stream");
+        }
+        if stream.recv_phase != RecvPhase::Body {
+            // §8.1: DATA before the final head, or after trailers.
+            self.release_connection(flow_len);
+            return self.stream_error(id, Reason::PROTOCOL_ERROR, "DATA outside a response body");
+        }
+        stream.body_received += d.data.len() as u64;
+        let received = stream.body_received;
+        if stream.content_length.is_some_and(|cl| received > cl) {
+            self.release_connection(flow_len);
+            return self.stream_error(id, Reason::PROTOCOL_ERROR, "more DATA than content-length");
+        }
+        stream.advance(Phase::ResponseBody(received));
+        let padding = flow_len - d.data.len() as u32;
+        if padding > 0 {
+            // Padding is never delivered, so it is released here (§6.1).
+            self.release_capacity(id, padding as usize);
+        }
+        if !d.data.is_empty() {
+            self.events.push_back(Event::DataReceived { stream_id: id, data: d.data });
+        }
+        if d.end_stream {
+            self.complete_response(id);
+        }
+    }
+
+    fn release_connection(&mut self, n: u32) {
+        if let Some(inc) = self.conn_recv_window.release(n) {
+            WindowUpdate { stream_id: StreamId::ZERO, increment: inc }.encode(&mut self.write_buf);
+        }
+    }
+
+    /// END_STREAM arrived: check content-length (§8.1.1) and report.
+    fn complete_response(&mut self, id: StreamId) {
+        let Some(stream) = self.streams.get_mut(&id) else { return };
+        if stream.content_length.is_some_and(|cl| cl != stream.body_received) {
+            return self.stream_error(id, Reason::PROTOCOL_ERROR, "DATA shorter than content-length");
+        }
+        stream.advance(Phase::Complete);
+        stream.recv_phase = RecvPhase::Trailers;
+        // §8.1: a complete response lets the request side stop; whatever is
+        // still queued goes out unless the server resets with NO_ERROR.
+        self.events.push_back(Event::StreamEnded { stream_id: id });
+        self.remove_if_closed(id);
+    }
+
+    // ----- HEADERS / CONTINUATION -------------------------------------------
+
+    fn recv_headers(&mut self, h: Headers) {
+        if h.end_headers {
+            return self.recv_field_block(h.stream_id, h.end_stream, h.fragment);
+        }
+        let mut fragments = BytesMut::with_capacity(h.fragment.len() * 2);
+        fragments.extend_from_slice(&h.fragment);
+        self.partial_block =
+            Some(PartialBlock { stream_id: h.stream_id, end_stream: h.end_stream, fragments, frames: 0 });
+    }
+
+    fn recv_continuation(&mut self, c: Continuation) {
+        let max_frames = self.config.max_continuation_frames;
+        // A compressed block never needs to be much larger than the decoded
+        // list it carries; this bound stops a CONTINUATION flood early.
+        let max_bytes = self.config.max_header_list_size as usize + 16_384;
+        let Some(partial) = self.partial_block.as_mut() else { return };
+        partial.frames += 1;
+        if partial.frames > max_frames || partial.fragments.len() + c.fragment.len() > max_bytes {
+            return self.connection_error(ConnError::new(
+                Reason::ENHANCE_YOUR_CALM,
+                "field block too large or in too many CONTINUATION frames",
+            ));
+        }
+        partial.fragments.extend_from_slice(&c.fragment);
+        if c.end_headers {
+            if let Some(p) = self.partial_block.take() {
+                self.recv_field_block(p.stream_id, p.end_stream, p.fragments.freeze());
+            }
+        }
+    }
+
+    /// A complete field block. It is always HPACK-decoded, even for a stream
+    /// we no longer track, because the decoder's table must stay in step with
+    /// the server's encoder (RFC 9113 §4.3).
+    fn recv_field_block(&mut self, id: StreamId, end_stream: bool, block: Bytes) {
+        let is_trailers = self.streams.get(&id).is_some_and(|s| s.recv_phase == RecvPhase::Body);
+        let mut fields = if is_trailers { ResponseFields::trailers() } else { ResponseFields::head() };
+        let decoded = self.hpack_decoder.decode(&block, |f| fields.push(f));
+        let too_large = match decoded {
+            Ok(()) => false,
+            Err(DecodeError::HeaderListTooLarge { .. }) => true,
+            Err(e) => {
+                // §4.3: a decoding error is a COMPRESSION_ERROR connection error.
+                return self.connection_error(ConnError::new(Reason::COMPRESSION_ERROR, e.to_string()));
+            }
+        };
+        if !self.streams.contains_key(&id) {
+            return match self.classify_unknown(id) {
+                Unknown::Idle => self.protocol_error("HEADERS on a stream the client did not open"),
+                Unknown::Closed { was_reset: true } => {}
+                Unknown::Closed { was_reset: false } => {
+                    RstStream { stream_id: id, reason: Reason::STREAM_CLOSED }.encode(&mut self.write_buf);
+                    self.remember_reset(id);
+                }
+            };
+        }
+        if too_large {
+            // §10.5.1: we may refuse a field list over our advertised limit;
+            // the server did nothing illegal, so the stream is cancelled.
+            return self.stream_error(id, Reason::CANCEL, "response header list exceeds the limit");
+        }
+        let Some(stream) = self.streams.get_mut(&id) else { return };
+        if let Err(reason) = stream.state.on(Input::RecvHeaders { end_stream }) {
+            return self.stream_error(id, reason, "HEADERS after the server ended the stream");
+        }
+        if is_trailers {
+            return self.recv_trailers(id, end_stream, fields);
+        }
+        let status = match fields.finish_head() {
+            Ok(s) => s,
+            Err(why) => return self.stream_error(id, Reason::PROTOCOL_ERROR, why),
+        };
+        let head = ResponseHead { status, headers: fields.headers.clone() };
+        if status.is_informational() {
+            // §8.1: 1xx heads never end the stream; §8.6: 101 is not allowed.
+            if end_stream {
+                return self.stream_error(id, Reason::PROTOCOL_ERROR, "1xx response with END_STREAM");
+            }
+            if status == http::StatusCode::SWITCHING_PROTOCOLS {
+                return self.stream_error(id, Reason::PROTOCOL_ERROR, "101 response in HTTP/2");
+            }
+            self.events.push_back(Event::InformationalReceived { stream_id: id, head });
+            return;
+        }
+        let content_length = match fields.content_length() {
+            Ok(cl) => cl,
+            Err(why) => return self.stream_error(id, Reason::PROTOCOL_ERROR, why),
+        };
+        // RFC 9110 §6.4.1: HEAD responses, 204 and 304 carry no content,
+        // whatever content-length says.
+        let no_body = stream.head_request
+            || status == http::StatusCode::NO_CONTENT
+            || status == http::StatusCode::NOT_MODIFIED;
+        stream.content_length = if no_body { Some(0) } else { content_length };
+        stream.recv_phase = RecvPhase::Body;
+        stream.advance(Phase::ResponseHead);
+        self.events.push_back(Event::ResponseReceived { stream_id: id, head });
+        if end_stream {
+            self.complete_response(id);
+        }
+    }
+
+    fn recv_trailers(&mut self, id: StreamId, end_stream: bool, fields: ResponseFields) {
+        // §8.1: trailers carry END_STREAM and no pseudo-headers.
+        if !end_stream {
+            return self.stream_error(id, Reason::PROTOCOL_ERROR, "trailers without END_STREAM");
+        }
+        if let Some(why) = fields.malformed {
+            return self.stream_error(id, Reason::PROTOCOL_ERROR, why);
+        }
+        self.events.push_back(Event::TrailersReceived { stream_id: id, trailers: fields.headers });
+        self.complete_response(id);
+    }
+
+    // ----- RST_STREAM ----------------------------------------------------------
+
+    fn recv_reset(&mut self, r: RstStream) {
+        let Some(stream) = self.streams.get_mut(&r.stream_id) else {
+            // §6.4: RST_STREAM on an idle stream is a PROTOCOL_ERROR.
+            if let Unknown::Idle = self.classify_unknown(r.stream_id) {
+                self.protocol_error("RST_STREAM on an idle stream");
+            }
+            return;
+        };
+        let _ = stream.state.on(Input::RecvReset);
+        // §8.1: after a complete response, RST_STREAM (NO_ERROR, or any
+        // code) only stops the request side; `fail_stream` reports nothing
+        // for a stream that already ended.
+        // §8.7: REFUSED_STREAM proves the request was not processed.
+        let refused = r.reason == Reason::REFUSED_STREAM;
+        let cause = FailureCause::Reset { reason: r.reason, initiator: Initiator::Remote, detail: None };
+        self.remember_reset(r.stream_id);
+        self.fail_stream(r.stream_id, cause, refused);
+    }
+
+    // ----- SETTINGS --------------------------------------------------------------
+
+    fn recv_settings(&mut self, s: Settings) {
+        if s.ack {
+            self.settings_acks_pending = self.settings_acks_pending.saturating_sub(1);
+            if self.settings_acks_pending == 0 {
+                self.timers.stop(Timer::SettingsAck);
+                if let Some(size) = self.decoder_table_on_ack.take() {
+                    self.hpack_decoder.set_max_table_size(size as usize);
+                }
+            }
+            return;
+        }
+        self.got_peer_settings = true;
+        // §6.5.2: "A client MUST treat receipt of a SETTINGS frame with
+        // SETTINGS_ENABLE_PUSH set to 1 as a connection error".
+        if s.enable_push == Some(1) {
+            return self.protocol_error("server sent SETTINGS_ENABLE_PUSH=1");
+        }
+        if let Some(size) = s.header_table_size {
+            self.hpack_encoder.set_max_table_size(size.min(MAX_ENCODER_TABLE) as usize);
+        }
+        if let Some(max) = s.max_concurrent_streams {
+            self.peer.max_concurrent_streams = max;
+        }
+        if let Some(size) = s.max_frame_size {
+            self.peer.max_frame_size = size;
+        }
+        if let Some(size) = s.max_header_list_size {
+            self.peer.max_header_list_size = Some(size);
+        }
+        if let Some(size) = s.initial_window_size {
+            // §6.9.2: the change applies to every open stream's send window,
+            // which may go negative; past 2^31-1 it is a FLOW_CONTROL_ERROR.
+            let delta = i64::from(size) - i64::from(self.peer.initial_window_size);
+            self.peer.initial_window_size = size;
+            let overflow = self.streams.values_mut().any(|st| st.send_window.grow(delta).is_err());
+            if overflow {
+                return self.connection_error(ConnError::new(
+                    Reason::FLOW_CONTROL_ERROR,
+                    "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window",
+                ));
+            }
+            if delta > 0 {
+                self.wake_senders();
+            }
+        }
+        // §6.5.3: acknowledge once applied.
+        Settings::ack().encode(&mut self.write_buf);
+        self.events
+            .push_back(Event::SettingsChanged { max_concurrent_streams: self.peer.max_concurrent_streams });
+    }
+
+    // ----- PING ------------------------------------------------------------------
+
+    fn recv_ping(&mut self, p: Ping) {
+        if !p.ack {
+            // §6.7: reply with the same payload, ACK set.
+            return Ping { ack: true, payload: p.payload }.encode(&mut self.write_buf);
+        }
+        if self.keepalive_ping == Some(p.payload) {
+            self.keepalive_ping = None;
+            self.timers.stop(Timer::KeepAlivePing);
+            self.arm_keepalive();
+            return;
+        }
+        self.events.push_back(Event::PingAck { payload: p.payload });
+    }
+
+    // ----- WINDOW_UPDATE ---------------------------------------------------------
+
+    fn recv_window_update(&mut self, w: WindowUpdate) {
+        let inc = i64::from(w.increment);
+        if w.stream_id.is_zero() {
+            if self.conn_send_window.grow(inc).is_err() {
+                return self.connection_error(ConnError::new(
+                    Reason::FLOW_CONTROL_ERROR,
+                    "connection window above 2^31-1",
+                ));
+            }
+            return self.wake_senders();
+        }
+        let Some(stream) = self.streams.get_mut(&w.stream_id) else {
+            if let Unknown::Idle = self.classify_unknown(w.stream_id) {
+                self.protocol_error("WINDOW_UPDATE on an idle stream");
+            }
+            return;
+        };
+        // Legal in every state we keep a stream in (§5.1).
+        let _ = stream.state.on(Input::RecvWindowUpdate);
+        if stream.send_window.grow(inc).is_err() {
+            // §6.9.1: a stream window overflow is a stream error.
+            return self.stream_error(w.stream_id, Reason::FLOW_CONTROL_ERROR, "stream window above 2^31-1");
+        }
+        if stream.has_pending_send() {
+            stream.stalled_since = None;
+            self.mark_ready(w.stream_id);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! What happens when a deadline passes.
+
+use std::time::Instant;
+
+use super::{Connection, ConnectionState};
+use crate::h2::error::{CloseCause, FailureCause, Initiator};
+use crate::h2::frame::{Ping, Reason, RstStream, StreamId};
+use crate::h2::timer::Timer;
+
+impl Connection {
+    /// Runs every timer that is due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        if self.timers.is_expired(Timer::SettingsAck, now) {
+            // RFC 9113 §6.5.3: "If the sender of a SETTINGS frame does not
+            // receive an acknowledgment within a reasonable amount of time,
+            // it MAY issue a connection error of type SETTINGS_TIMEOUT."
+            self.timers.stop(Timer::SettingsAck);
+            return self.close_with_error(
+                Reason::SETTINGS_TIMEOUT,
+                Initiator::Library,
+                "SETTINGS not acknowledged in time".into(),
+            );
+        }
+        if self.timers.is_expired(Timer::KeepAlivePing, now) {
+            self.timers.stop(Timer::KeepAlivePing);
+            if self.keepalive_ping.is_some() {
+                return self.close(CloseCause::Timeout("keep-alive PING"));
+            }
+            self.ping_counter += 1;
+            let payload = self.ping_counter.to_be_bytes();
+            Ping { ack: false, payload }.encode(&mut self.write_buf);
+            self.keepalive_ping = Some(payload);
+            self.timers.set(Timer::KeepAlivePing, now + self.config.keepalive_timeout);
+        }
+        if self.timers.is_expired(Timer::Idle, now) {
+            self.timers.stop(Timer::Idle);
+            if self.streams.is_empty() && self.state == ConnectionState::Open {
+                self.send_go_away(Reason::NO_ERROR, bytes::Bytes::new());
+                return self.close(CloseCause::Timeout("idle connection"));
+            }
+        }
+        if self.timers.is_expired(Timer::GoAwayDrain, now) {
+            return self.close(CloseCause::Timeout("GOAWAY drain"));
+        }
+        if self.timers.is_expired(Timer::ResetExpiry, now) {
+            while self.reset_streams.front().is_some_and(|(_, at)| *at <= now) {
+                self.reset_streams.pop_front();
+            }
+            match self.reset_streams.front() {
+                Some((_, at)) => self.timers.set(Timer::ResetExpiry, *at),
+                None => self.timers.stop(Timer::ResetExpiry),
+            }
+        }
+        if self.timers.is_expired(Timer::SendStall, now) {
+            self.expire_stalls(now);
+        }
+    }
+
+    /// Fails streams whose body has waited on a zero window for longer than
+    /// `send_stall_timeout` (DESIGN.md §6: a zero-window stall ends in an
+    /// error, never a hang) and re-arms the timer for the next one.
+    fn expire_stalls(&mut self, now: Instant) {
+        self.timers.stop(Timer::SendStall);
+        let Some(timeout) = self.config.send_stall_timeout else { return };
+        let mut expired: Vec<StreamId> = Vec::new();
+        let mut next: Option<Instant> = None;
+        for s in self.streams.values() {
+            if let Some(since) = s.stalled_since {
+                let at = since + timeout;
+                if at <= now {
+                    expired.push(s.id);
+                } else {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                }
+            }
+        }
+        expired.sort_unstable();
+        for id in expired {
+            RstStream { stream_id: id, reason: Reason::CANCEL }.encode(&mut self.write_buf);
+            self.remember_reset(id);
+            let cause = FailureCause::Reset {
+                reason: Reason::CANCEL,
+                initiator: Initiator::Library,
+                detail: Some("send window stayed at zero past the stall timeout"),
+            };
+            self.fail_stream(id, cause, false);
+        }
+        if let Some(at) = next {
+            self.timers.set(Timer::SendStall, at);
+        }
+    }
+}

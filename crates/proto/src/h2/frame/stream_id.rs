@@ -1,0 +1,58 @@
+//! Stream identifiers (RFC 9113 §5.1.1).
+
+use std::fmt;
+
+/// A 31-bit stream identifier. The reserved high bit is never set in a value
+/// of this type: decoding masks it off, as RFC 9113 §4.1 requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct StreamId(u32);
+
+impl StreamId {
+    /// Stream 0: the connection itself.
+    pub const ZERO: Self = Self(0);
+    /// The largest stream identifier, 2^31-1. Also the "last_stream_id" of a
+    /// first, graceful GOAWAY (RFC 9113 §6.8).
+    pub const MAX: Self = Self((1 << 31) - 1);
+
+    /// Builds a stream id from the low 31 bits of `id` (the reserved bit is
+    /// dropped).
+    pub const fn new(id: u32) -> Self {
+        Self(id & 0x7fff_ffff)
+    }
+
+    /// The numeric value.
+    pub const fn value(self) -> u32 {
+        self.0
+    }
+
+    /// True for stream 0.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// RFC 9113 §5.1.1: streams initiated by a client have odd identifiers.
+    pub const fn is_client_initiated(self) -> bool {
+        self.0 % 2 == 1
+    }
+
+    /// The next stream id of the same initiator, or `None` once the 31-bit
+    /// space is exhausted (RFC 9113 §5.1.1: a new connection is then needed).
+    pub const fn next(self) -> Option<Self> {
+        match self.0.checked_add(2) {
+            Some(n) if n <= Self::MAX.0 => Some(Self(n)),
+            _ => None,
+        }
+    }
+}
+
+impl From<StreamId> for u32 {
+    fn from(id: StreamId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
