@@ -9,3 +9,4 @@ mod basics;
 mod flow;
 mod goaway;
 mod timers;
+mod limits;

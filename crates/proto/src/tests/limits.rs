@@ -1,0 +1,407 @@
+//! Rules that protect the client from a broken or hostile server (RFC 9113
+//! §4.3, §5.1, §6.5.2, §6.10, §8.1.1, §10.5; DESIGN.md §6). Each ends in a
+//! named stream or connection error, never a panic or unbounded memory.
+
+use bytes::{Bytes, BytesMut};
+
+use super::harness::{Pair, ended, failure_of};
+use super::peer;
+use crate::h2::frame::{Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown};
+use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Initiator};
+use crate::Processing;
+
+fn closed_with(pair: &mut Pair, reason: Reason) {
+    let frames = pair.flush();
+    assert!(
+        matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == reason),
+        "expected GOAWAY({reason:?}), got {frames:?}"
+    );
+    assert_eq!(pair.conn.state(), ConnectionState::Closed);
+    let events = pair.events();
+    assert!(
+        matches!(events.last(), Some(Event::Closed(CloseCause::Error { reason: r, initiator: Initiator::Library, .. })) if *r == reason),
+        "{events:?}"
+    );
+}
+
+fn reset_with(pair: &mut Pair, id: StreamId, reason: Reason) -> crate::h2::StreamFailure {
+    let f = failure_of(&pair.events(), id);
+    assert!(matches!(f.cause, FailureCause::Reset { reason: r, initiator: Initiator::Library, .. } if r == reason), "{f:?}");
+    let frames = pair.flush();
+    assert!(frames.contains(&peer::rst(id.value(), reason)), "{frames:?}");
+    assert_eq!(pair.conn.state(), ConnectionState::Open, "a stream error keeps the connection");
+    f
+}
+
+fn split_headers(pair: &mut Pair, id: u32, fields: &[(&str, &str)], pieces: usize) -> Vec<Frame> {
+    let block = pair.peer.block(fields);
+    let size = block.len().div_ceil(pieces).max(1);
+    let chunks: Vec<Bytes> = block.chunks(size).map(Bytes::copy_from_slice).collect();
+    let mut frames = vec![Frame::Headers(Headers {
+        stream_id: StreamId::new(id),
+        end_stream: true,
+        end_headers: chunks.len() == 1,
+        priority: None,
+        pad_len: None,
+        fragment: chunks[0].clone(),
+    })];
+    for (i, c) in chunks.iter().enumerate().skip(1) {
+        frames.push(Frame::Continuation(Continuation {
+            stream_id: StreamId::new(id),
+            end_headers: i == chunks.len() - 1,
+            fragment: c.clone(),
+        }));
+    }
+    frames
+}
+
+#[test]
+fn response_split_over_continuation_is_reassembled() {
+    let mut pair = Pair::new();
+    let id = pair.get("/");
+    pair.flush();
+    let frames = split_headers(&mut pair, 1, &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaaaa"), ("x-b", "b")], 4);
+    assert!(frames.len() > 2);
+    pair.deliver(&frames);
+    let events = pair.events();
+    assert!(matches!(&events[0], Event::ResponseReceived { head, .. } if head.headers["x-a"] == "aaaaaaaaaaaaaaaaaaaaaa"));
+    assert!(ended(&events, id));
+}
+
+#[test]
+fn frame_interleaved_in_a_field_block_is_a_protocol_error() {
+    let mut pair = Pair::new();
+    pair.get("/");
+    pair.flush();
+    let mut frames = split_headers(&mut pair, 1, &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaa")], 2);
+    frames.insert(1, peer::ping([0; 8]));
+    pair.deliver(&frames);
+    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn continuation_without_headers_is_a_protocol_error() {
+    let mut pair = Pair::new();
+    pair.get("/");
+    pair.flush();
+    pair.deliver(&[Frame::Continuation(Continuation {
+        stream_id: StreamId::new(1),
+        end_headers: true,
+        fragment: Bytes::new(),
+    })]);
+    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn continuation_flood_is_cut_off() {
+    let config = Config { max_continuation_frames: 16, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let mut frames = vec![Frame::Headers(Headers {
+        stream_id: StreamId::new(1),
+        end_stream: false,
+        end_headers: false,
+        priority: None,
+        pad_len: None,
+        fragment: Bytes::new(),
+    })];
+    for _ in 0..1_000 {
+        frames.push(Frame::Continuation(Continuation {
+            stream_id: StreamId::new(1),
+            end_headers: false,
+            fragment: Bytes::new(),
+        }));
+    }
+    pair.deliver(&frames);
+    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+}
+
+#[test]
+fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
+    let config = Config { max_header_list_size: 1_000, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let mut frames = vec![Frame::Headers(Headers {
+        stream_id: StreamId::new(1),
+        end_stream: false,
+        end_headers: false,
+        priority: None,
+        pad_len: None,
+        fragment: Bytes::new(),
+    })];
+    for _ in 0..10 {
+        frames.push(Frame::Continuation(Continuation {
+            stream_id: StreamId::new(1),
+            end_headers: false,
+            fragment: Bytes::from(vec![0x40; 16_000]),
+        }));
+    }
+    pair.deliver(&frames);
+    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+}
+
+#[test]
+fn header_list_above_our_limit_cancels_the_stream_and_keeps_hpack_in_sync() {
+    let config = Config { max_header_list_size: 200, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    let big = pair.get("/");
+    let next = pair.get("/");
+    pair.flush();
+    let value = "v".repeat(300);
+    // Indexed into the server's dynamic table: the client must add it to its
+    // own table even though it refuses the list.
+    let head = pair.peer.headers(1, &[(":status", "200"), ("x-big", &value)], true);
+    pair.deliver(&[head]);
+    let f = reset_with(&mut pair, big, Reason::CANCEL);
+    assert_eq!(f.processing, Processing::MaybeProcessed);
+    let head = pair.peer.headers(3, &[(":status", "200"), ("x-small", "1")], true);
+    pair.deliver(&[head]);
+    let events = pair.events();
+    assert!(ended(&events, next), "{events:?}");
+}
+
+#[test]
+fn hpack_garbage_is_a_compression_error() {
+    let mut pair = Pair::new();
+    pair.get("/");
+    pair.flush();
+    pair.deliver(&[Frame::Headers(Headers {
+        stream_id: StreamId::new(1),
+        end_stream: true,
+        end_headers: true,
+        priority: None,
+        pad_len: None,
+        fragment: Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    })]);
+    closed_with(&mut pair, Reason::COMPRESSION_ERROR);
+}
+
+#[test]
+fn push_promise_is_a_protocol_error() {
+    let mut pair = Pair::new();
+    pair.get("/");
+    pair.flush();
+    let fragment = pair.peer.block(&[(":method", "GET"), (":path", "/pushed")]);
+    pair.deliver(&[Frame::PushPromise(PushPromise {
+        stream_id: StreamId::new(1),
+        promised_id: StreamId::new(2),
+        end_headers: true,
+        pad_len: None,
+        fragment,
+    })]);
+    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn enable_push_one_from_the_server_is_a_protocol_error() {
+    let mut pair = Pair::new();
+    pair.deliver(&[Frame::Settings(Settings { enable_push: Some(1), ..Settings::default() })]);
+    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn frames_on_idle_or_server_streams_are_protocol_errors() {
+    type Make = fn(&mut Pair) -> Frame;
+    let cases: [(&str, Make); 5] = [
+        ("DATA on idle stream", |_| peer::data(5, b"x", false)),
+        ("HEADERS on idle stream", |p| p.peer.response(5, "200", true)),
+        ("HEADERS on even stream", |p| p.peer.response(2, "200", true)),
+        ("RST_STREAM on idle stream", |_| peer::rst(7, Reason::CANCEL)),
+        ("WINDOW_UPDATE on idle stream", |_| peer::window_update(9, 1)),
+    ];
+    for (name, make) in cases {
+        let mut pair = Pair::new();
+        pair.get("/");
+        pair.flush();
+        let frame = make(&mut pair);
+        pair.deliver(&[frame]);
+        let frames = pair.flush();
+        assert!(
+            matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == Reason::PROTOCOL_ERROR),
+            "{name}: {frames:?}"
+        );
+    }
+}
+
+#[test]
+fn priority_and_unknown_frames_are_ignored() {
+    let mut pair = Pair::new();
+    let id = pair.get("/");
+    pair.flush();
+    let unknown = Frame::Unknown(Unknown {
+        kind: crate::h2::frame::FrameType(0xfa),
+        flags: 0xff,
+        stream_id: StreamId::new(1),
+        payload: Bytes::from_static(b"whatever"),
+    });
+    let priority = Frame::Priority(crate::h2::frame::Priority {
+        stream_id: StreamId::new(11),
+        spec: crate::h2::frame::PrioritySpec { dependency: StreamId::new(1), exclusive: false, weight: 3 },
+    });
+    let head = pair.peer.response(1, "200", true);
+    pair.deliver(&[unknown, priority, head]);
+    assert!(ended(&pair.events(), id));
+    assert!(pair.flush().is_empty());
+}
+
+#[test]
+fn control_frame_flood_is_enhance_your_calm() {
+    let config = Config { max_control_frames_in_a_row: 100, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    let pings: Vec<Frame> = (0..101).map(|i| peer::ping([i as u8; 8])).collect();
+    pair.deliver(&pings);
+    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+}
+
+#[test]
+fn empty_data_flood_is_enhance_your_calm() {
+    let config = Config { max_control_frames_in_a_row: 100, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let head = pair.peer.response(1, "200", false);
+    let mut frames = vec![head];
+    frames.extend((0..200).map(|_| peer::data(1, b"", false)));
+    pair.deliver(&frames);
+    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+}
+
+#[test]
+fn oversized_frame_is_a_frame_size_error() {
+    let mut pair = Pair::new();
+    pair.get("/");
+    pair.flush();
+    let head = pair.peer.response(1, "200", false);
+    pair.deliver(&[head]);
+    let mut raw = BytesMut::new();
+    crate::h2::frame::Data::encode_slice(&mut raw, StreamId::new(1), &[0; 20_000], false);
+    pair.deliver_bytes(&raw);
+    closed_with(&mut pair, Reason::FRAME_SIZE_ERROR);
+}
+
+#[test]
+fn malformed_responses_are_stream_errors() {
+    type Make = fn(&mut Pair) -> Vec<Frame>;
+    let cases: [(&str, Make); 7] = [
+        ("DATA before HEADERS", |_| vec![peer::data(1, b"x", true)]),
+        ("missing :status", |p| vec![p.peer.headers(1, &[("x", "y")], true)]),
+        ("request pseudo-header", |p| vec![p.peer.headers(1, &[(":status", "200"), (":path", "/")], true)]),
+        ("101", |p| vec![p.peer.response(1, "101", false)]),
+        ("1xx with END_STREAM", |p| vec![p.peer.response(1, "100", true)]),
+        ("content-length mismatch", |p| {
+            vec![p.peer.headers(1, &[(":status", "200"), ("content-length", "3")], false), peer::data(1, b"ab", true)]
+        }),
+        ("trailers without END_STREAM", |p| {
+            vec![p.peer.response(1, "200", false), p.peer.headers(1, &[("x", "y")], false)]
+        }),
+    ];
+    for (name, make) in cases {
+        let mut pair = Pair::new();
+        let id = pair.get("/");
+        pair.flush();
+        let frames = make(&mut pair);
+        pair.deliver(&frames);
+        let events = pair.events();
+        let f = failure_of(&events, id);
+        assert!(
+            matches!(f.cause, FailureCause::Reset { reason: Reason::PROTOCOL_ERROR, initiator: Initiator::Library, .. }),
+            "{name}: {f:?}"
+        );
+        assert_eq!(pair.conn.state(), ConnectionState::Open, "{name}");
+    }
+}
+
+#[test]
+fn head_response_with_content_length_has_no_body() {
+    let mut pair = Pair::new();
+    let id = pair.request(http::Method::HEAD, "/", true);
+    pair.flush();
+    let head = pair.peer.headers(1, &[(":status", "200"), ("content-length", "1000")], true);
+    pair.deliver(&[head]);
+    assert!(ended(&pair.events(), id));
+}
+
+#[test]
+fn server_header_table_size_is_honoured_by_our_encoder() {
+    // The server allows no dynamic table at all: our encoder must say so
+    // (RFC 7541 §4.2, §6.3) and never index, or the server's decoder fails.
+    let server = Settings { header_table_size: Some(0), ..Settings::default() };
+    let mut pair = Pair::with(Config::default(), server);
+    pair.peer.hpack_decoder.set_max_table_size(0);
+    for _ in 0..3 {
+        let uri: http::Uri = "https://example.com/x".parse().unwrap();
+        let mut h = http::HeaderMap::new();
+        h.insert("x-custom", http::HeaderValue::from_static("some value"));
+        pair.conn.send_request(&http::Method::GET, &uri, &h, true, pair.now).unwrap();
+        let frames = pair.flush();
+        let Frame::Headers(hd) = &frames[0] else { panic!() };
+        let fields = pair.peer.decode_block(&hd.fragment);
+        assert!(fields.contains(&("x-custom".to_string(), "some value".to_string())));
+    }
+    assert_eq!(pair.peer.hpack_decoder.table_size(), 0);
+}
+
+#[test]
+fn byte_at_a_time_delivery_gives_the_same_events() {
+    let run = |chunk: usize| {
+        let mut pair = Pair::new();
+        pair.read_chunk = chunk;
+        pair.write_chunk = chunk;
+        let a = pair.get("/a");
+        let b = pair.post("/b", &[9; 3_000], true);
+        pair.flush();
+        let h1 = pair.peer.headers(1, &[(":status", "200"), ("content-length", "4")], false);
+        let h3 = pair.peer.response(3, "201", false);
+        let tr = pair.peer.headers(3, &[("x-t", "1")], true);
+        pair.deliver(&[h1, h3, peer::data(1, b"body", true), peer::go_away(3, Reason::NO_ERROR), tr]);
+        let events = pair.events();
+        assert!(ended(&events, a) && ended(&events, b));
+        events
+    };
+    assert_eq!(run(1), run(usize::MAX));
+    assert_eq!(run(7), run(usize::MAX));
+}
+
+/// The byte-corruption knob: flip every byte of a server's answer in turn.
+/// Whatever the damage, nothing panics and every stream ends exactly once
+/// (by the time the transport closes).
+#[test]
+fn corrupting_any_server_byte_never_breaks_the_one_terminal_event_rule() {
+    let mut reference = Pair::new();
+    reference.get("/a");
+    reference.post("/b", b"xyz", true);
+    reference.flush();
+    let h1 = reference.peer.headers(1, &[(":status", "200"), ("content-length", "4")], false);
+    let h3 = reference.peer.response(3, "201", false);
+    let tr = reference.peer.headers(3, &[("x-t", "1")], true);
+    let mut wire = BytesMut::new();
+    for f in [h1, peer::data(1, b"body", true), h3, peer::go_away(3, Reason::NO_ERROR), tr] {
+        f.encode(&mut wire);
+    }
+    for i in 0..wire.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut pair = Pair::new();
+            let ids = [pair.get("/a"), pair.post("/b", b"xyz", true)];
+            pair.flush();
+            let mut bytes = wire.clone();
+            bytes[i] ^= flip;
+            pair.deliver_bytes(&bytes);
+            pair.conn.handle_eof(pair.now);
+            let events = pair.events();
+            for id in ids {
+                let terminal = events
+                    .iter()
+                    .filter(|e| match e {
+                        Event::StreamEnded { stream_id } => *stream_id == id,
+                        Event::StreamFailed(f) => f.stream_id == id,
+                        _ => false,
+                    })
+                    .count();
+                assert_eq!(terminal, 1, "byte {i} ^ {flip:#x}, stream {id}: {events:#?}");
+            }
+            assert_eq!(events.iter().filter(|e| matches!(e, Event::Closed(_))).count(), 1);
+        }
+    }
+}
