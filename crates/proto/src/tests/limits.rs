@@ -405,3 +405,28 @@ fn corrupting_any_server_byte_never_breaks_the_one_terminal_event_rule() {
         }
     }
 }
+
+#[test]
+fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
+    let mut pair = Pair::new();
+    let bad = pair.get("/");
+    let good = pair.get("/");
+    pair.flush();
+    // The first block indexes a field the second one refers to.
+    let fragment = pair.peer.block(&[(":status", "200"), ("x-shared", "value")]);
+    let headers = Frame::Headers(Headers {
+        stream_id: bad,
+        end_stream: true,
+        end_headers: true,
+        priority: Some(crate::h2::frame::PrioritySpec { dependency: bad, exclusive: false, weight: 1 }),
+        pad_len: None,
+        fragment,
+    });
+    pair.deliver(&[headers]);
+    reset_with(&mut pair, bad, Reason::PROTOCOL_ERROR);
+    let head = pair.peer.headers(3, &[(":status", "200"), ("x-shared", "value")], true);
+    pair.deliver(&[head]);
+    let events = pair.events();
+    assert!(matches!(&events[0], Event::ResponseReceived { head, .. } if head.headers["x-shared"] == "value"));
+    assert!(ended(&events, good));
+}

@@ -85,6 +85,9 @@ struct PartialBlock {
     end_stream: bool,
     fragments: BytesMut,
     frames: u32,
+    /// The HEADERS frame named its own stream as its dependency (§5.3.1):
+    /// the block is decoded, then the stream is reset.
+    self_dependent: bool,
 }
 
 /// What a position in the outgoing byte stream means for a stream's journal.

@@ -52,6 +52,9 @@ impl Connection {
             match self.frame_decoder.decode(&mut self.read_buf) {
                 Ok(Some(frame)) => self.recv_frame(frame),
                 Ok(None) => break,
+                // §5.3.1 makes this a stream error, but §4.3 still needs the
+                // field block decoded to keep HPACK in step.
+                Err(FrameError::SelfDependentHeaders { frame }) => self.recv_frame_checked(*frame, true),
                 Err(e) => self.frame_error(&e),
             }
         }
@@ -69,6 +72,14 @@ impl Connection {
             }
             None => self.connection_error(ConnError::new(e.reason(), e.to_string())),
         }
+    }
+
+    fn recv_frame_checked(&mut self, headers: Headers, self_dependent: bool) {
+        if self.partial_block.is_some() || !self.got_peer_settings {
+            return self.recv_frame(Frame::Headers(headers));
+        }
+        self.control_frames_in_a_row = 0;
+        self.recv_headers(headers, self_dependent);
     }
 
     fn recv_frame(&mut self, frame: Frame) {
@@ -103,7 +114,7 @@ impl Connection {
         }
         match frame {
             Frame::Data(d) => self.recv_data(d),
-            Frame::Headers(h) => self.recv_headers(h),
+            Frame::Headers(h) => self.recv_headers(h, false),
             Frame::Continuation(_) => self.protocol_error("CONTINUATION without a field block"),
             Frame::Priority(p) => {
                 // §5.3.2: priority signals are parsed and ignored.
@@ -224,14 +235,19 @@ impl Connection {
 
     // ----- HEADERS / CONTINUATION -------------------------------------------
 
-    fn recv_headers(&mut self, h: Headers) {
+    fn recv_headers(&mut self, h: Headers, self_dependent: bool) {
         if h.end_headers {
-            return self.recv_field_block(h.stream_id, h.end_stream, h.fragment);
+            return self.recv_field_block(h.stream_id, h.end_stream, h.fragment, self_dependent);
         }
         let mut fragments = BytesMut::with_capacity(h.fragment.len() * 2);
         fragments.extend_from_slice(&h.fragment);
-        self.partial_block =
-            Some(PartialBlock { stream_id: h.stream_id, end_stream: h.end_stream, fragments, frames: 0 });
+        self.partial_block = Some(PartialBlock {
+            stream_id: h.stream_id,
+            end_stream: h.end_stream,
+            fragments,
+            frames: 0,
+            self_dependent,
+        });
     }
 
     fn recv_continuation(&mut self, c: Continuation) {
@@ -250,7 +266,7 @@ impl Connection {
         partial.fragments.extend_from_slice(&c.fragment);
         if c.end_headers {
             if let Some(p) = self.partial_block.take() {
-                self.recv_field_block(p.stream_id, p.end_stream, p.fragments.freeze());
+                self.recv_field_block(p.stream_id, p.end_stream, p.fragments.freeze(), p.self_dependent);
             }
         }
     }
@@ -258,7 +274,7 @@ impl Connection {
     /// A complete field block. It is always HPACK-decoded, even for a stream
     /// we no longer track, because the decoder's table must stay in step with
     /// the server's encoder (RFC 9113 §4.3).
-    fn recv_field_block(&mut self, id: StreamId, end_stream: bool, block: Bytes) {
+    fn recv_field_block(&mut self, id: StreamId, end_stream: bool, block: Bytes, self_dependent: bool) {
         let is_trailers = self.streams.get(&id).is_some_and(|s| s.recv_phase == RecvPhase::Body);
         let mut fields = if is_trailers { ResponseFields::trailers() } else { ResponseFields::head() };
         let decoded = self.hpack_decoder.decode(&block, |f| fields.push(f));
@@ -279,6 +295,9 @@ impl Connection {
                     self.remember_reset(id);
                 }
             };
+        }
+        if self_dependent {
+            return self.stream_error(id, Reason::PROTOCOL_ERROR, "stream depends on itself");
         }
         if too_large {
             // §10.5.1: we may refuse a field list over our advertised limit;

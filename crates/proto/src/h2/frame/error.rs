@@ -89,9 +89,10 @@ impl FrameError {
     /// The error code RFC 9113 names for this violation.
     pub fn reason(&self) -> Reason {
         match self {
-            Self::TooLarge { .. } | Self::BadLength { .. } | Self::SettingsAckWithPayload => {
-                Reason::FRAME_SIZE_ERROR
-            }
+            Self::TooLarge { .. }
+            | Self::BadLength { .. }
+            | Self::BadPriorityLength { .. }
+            | Self::SettingsAckWithPayload => Reason::FRAME_SIZE_ERROR,
             Self::BadSetting { id: 0x4, .. } => Reason::FLOW_CONTROL_ERROR,
             Self::BadStreamId { .. }
             | Self::PaddingTooLong { .. }
@@ -99,7 +100,6 @@ impl FrameError {
             | Self::ZeroWindowIncrement { .. }
             | Self::SelfDependency { .. }
             | Self::SelfDependentHeaders { .. } => Reason::PROTOCOL_ERROR,
-            Self::BadPriorityLength { .. } => Reason::FRAME_SIZE_ERROR,
         }
     }
 
