@@ -71,12 +71,7 @@ fn load(dir: &str) -> Vec<Story> {
 }
 
 fn list_octets(stories: &[Story]) -> u64 {
-    stories
-        .iter()
-        .flat_map(|s| &s.lists)
-        .flatten()
-        .map(|(n, v)| (n.len() + v.len()) as u64)
-        .sum()
+    stories.iter().flat_map(|s| &s.lists).flatten().map(|(n, v)| (n.len() + v.len()) as u64).sum()
 }
 
 fn encode_story(story: &Story, dst: &mut BytesMut) -> Vec<Bytes> {
@@ -85,14 +80,7 @@ fn encode_story(story: &Story, dst: &mut BytesMut) -> Vec<Bytes> {
         .lists
         .iter()
         .map(|list| {
-            encoder.encode(
-                list.iter().map(|(name, value)| HeaderRef {
-                    name,
-                    value,
-                    sensitive: false,
-                }),
-                dst,
-            );
+            encoder.encode(list.iter().map(|(name, value)| HeaderRef { name, value, sensitive: false }), dst);
             dst.split().freeze()
         })
         .collect()

@@ -43,10 +43,7 @@ struct Directory {
 impl Directory {
     /// Whether the stories are another encoder's output (have `wire`).
     fn has_wire(&self) -> bool {
-        self.stories
-            .iter()
-            .flat_map(|s| &s.cases)
-            .any(|c| c.wire.is_some())
+        self.stories.iter().flat_map(|s| &s.cases).any(|c| c.wire.is_some())
     }
 }
 
@@ -59,16 +56,12 @@ fn root() -> PathBuf {
 
 fn unhex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0, "odd hex length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
 }
 
 fn parse_story(path: &Path) -> Story {
     let text = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: Value =
-        serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json: Value = serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let cases = json["cases"]
         .as_array()
         .unwrap_or_else(|| panic!("{}: no cases", path.display()))
@@ -90,10 +83,7 @@ fn parse_story(path: &Path) -> Story {
                 .collect(),
         })
         .collect();
-    Story {
-        file: path.file_name().unwrap().to_string_lossy().into_owned(),
-        cases,
-    }
+    Story { file: path.file_name().unwrap().to_string_lossy().into_owned(), cases }
 }
 
 /// Every subdirectory with `story_*.json` files, sorted, stories sorted.
@@ -136,11 +126,7 @@ fn decode(decoder: &mut Decoder, block: &Bytes) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 fn refs(headers: &[(Vec<u8>, Vec<u8>)]) -> impl Iterator<Item = HeaderRef<'_>> {
-    headers.iter().map(|(name, value)| HeaderRef {
-        name,
-        value,
-        sensitive: false,
-    })
+    headers.iter().map(|(name, value)| HeaderRef { name, value, sensitive: false })
 }
 
 /// Encodes a story with one encoder, returning each case's block.
@@ -172,10 +158,7 @@ fn hpack_test_case_decode() {
                     decoder.set_max_table_size(size);
                 }
                 let where_ = format!("{}/{} seqno {}", dir.name, story.file, case.seqno);
-                let wire = case
-                    .wire
-                    .as_ref()
-                    .unwrap_or_else(|| panic!("{where_}: no wire"));
+                let wire = case.wire.as_ref().unwrap_or_else(|| panic!("{where_}: no wire"));
                 let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     decode(&mut decoder, &Bytes::copy_from_slice(wire))
                 }))
@@ -184,12 +167,7 @@ fn hpack_test_case_decode() {
                 cases += 1;
             }
         }
-        println!(
-            "hpack-test-case: {}: {} stories, {} cases",
-            dir.name,
-            dir.stories.len(),
-            cases
-        );
+        println!("hpack-test-case: {}: {} stories, {} cases", dir.name, dir.stories.len(), cases);
         total_stories += dir.stories.len();
         total_cases += cases;
     }
@@ -220,12 +198,7 @@ fn hpack_test_case_encode_round_trip() {
                 cases += 1;
             }
         }
-        println!(
-            "hpack-test-case round trip: {}: {} stories, {} cases",
-            dir.name,
-            dir.stories.len(),
-            cases
-        );
+        println!("hpack-test-case round trip: {}: {} stories, {} cases", dir.name, dir.stories.len(), cases);
         total_stories += dir.stories.len();
         total_cases += cases;
     }

@@ -66,8 +66,7 @@ impl Encoder {
     pub fn set_max_table_size(&mut self, max: usize) {
         let size = max.min(MAX_TABLE_SIZE);
         self.target_size = size;
-        self.smallest_since_last_block =
-            Some(self.smallest_since_last_block.map_or(size, |s| s.min(size)));
+        self.smallest_since_last_block = Some(self.smallest_since_last_block.map_or(size, |s| s.min(size)));
     }
 
     /// Appends the header block for `headers`, in order, to `dst`.
@@ -104,11 +103,7 @@ impl Encoder {
     }
 
     fn field(&mut self, header: HeaderRef<'_>, dst: &mut BytesMut) {
-        let HeaderRef {
-            name,
-            value,
-            sensitive,
-        } = header;
+        let HeaderRef { name, value, sensitive } = header;
         dst.reserve(name.len() + value.len() + 12);
         let in_static = static_table::find(name, value);
         if !sensitive {
@@ -230,18 +225,9 @@ struct Literal {
     prefix_bits: u8,
 }
 
-const WITH_INDEXING: Literal = Literal {
-    pattern: 0x40,
-    prefix_bits: 6,
-};
-const WITHOUT_INDEXING: Literal = Literal {
-    pattern: 0x00,
-    prefix_bits: 4,
-};
-const NEVER_INDEXED: Literal = Literal {
-    pattern: 0x10,
-    prefix_bits: 4,
-};
+const WITH_INDEXING: Literal = Literal { pattern: 0x40, prefix_bits: 6 };
+const WITHOUT_INDEXING: Literal = Literal { pattern: 0x00, prefix_bits: 4 };
+const NEVER_INDEXED: Literal = Literal { pattern: 0x10, prefix_bits: 4 };
 
 #[cfg(test)]
 mod tests {
@@ -251,18 +237,11 @@ mod tests {
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 
     fn refs<'a>(list: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = HeaderRef<'a>> {
-        list.iter().map(|&(n, v)| HeaderRef {
-            name: n.as_bytes(),
-            value: v.as_bytes(),
-            sensitive: false,
-        })
+        list.iter().map(|&(n, v)| HeaderRef { name: n.as_bytes(), value: v.as_bytes(), sensitive: false })
     }
 
     fn encode(e: &mut Encoder, list: &[(&str, &str)]) -> Vec<u8> {
@@ -328,17 +307,10 @@ mod tests {
         assert_eq!(e.table.size(), 55);
         // C.2.2: `:path` is sent without indexing.
         let mut e = plain();
-        assert_eq!(
-            encode(&mut e, &[(":path", "/sample/path")]),
-            hex("040c 2f73 616d 706c 652f 7061 7468")
-        );
+        assert_eq!(encode(&mut e, &[(":path", "/sample/path")]), hex("040c 2f73 616d 706c 652f 7061 7468"));
         assert_eq!(e.table.size(), 0);
         let mut e = plain();
-        let password = HeaderRef {
-            name: b"password",
-            value: b"secret",
-            sensitive: true,
-        };
+        let password = HeaderRef { name: b"password", value: b"secret", sensitive: true };
         let mut dst = BytesMut::new();
         e.encode([password], &mut dst);
         assert_eq!(&dst[..], hex("1008 7061 7373 776f 7264 0673 6563 7265 74"));
@@ -433,21 +405,9 @@ mod tests {
         let mut e = Encoder::new();
         let mut d = Decoder::default();
         let list = [
-            HeaderRef {
-                name: b"authorization",
-                value: b"Bearer x",
-                sensitive: true,
-            },
-            HeaderRef {
-                name: b":method",
-                value: b"GET",
-                sensitive: true,
-            },
-            HeaderRef {
-                name: b"x-secret",
-                value: b"1",
-                sensitive: true,
-            },
+            HeaderRef { name: b"authorization", value: b"Bearer x", sensitive: true },
+            HeaderRef { name: b":method", value: b"GET", sensitive: true },
+            HeaderRef { name: b"x-secret", value: b"1", sensitive: true },
         ];
         let block = round_trip(&mut e, &mut d, &list);
         assert_eq!(block[0], 0x1f); // never indexed, static name 23 (4-bit prefix)
@@ -462,14 +422,15 @@ mod tests {
 
     #[test]
     fn unique_value_names_are_the_documented_ones() {
-        let names: Vec<&[u8]> = UNIQUE_VALUE_NAMES
-            .iter()
-            .map(|&i| static_table::get(i).unwrap().0)
-            .collect();
-        let expected: [&[u8]; 5] = [b":path", b"age", b"content-length", b"if-modified-since", b"if-none-match"];
+        let names: Vec<&[u8]> = UNIQUE_VALUE_NAMES.iter().map(|&i| static_table::get(i).unwrap().0).collect();
+        let expected: [&[u8]; 5] =
+            [b":path", b"age", b"content-length", b"if-modified-since", b"if-none-match"];
         assert_eq!(names, expected);
         for name in expected {
-            assert_eq!(static_table::find(name, b"x").unwrap().name, static_table::find(name, b"").unwrap().name);
+            assert_eq!(
+                static_table::find(name, b"x").unwrap().name,
+                static_table::find(name, b"").unwrap().name
+            );
         }
         let mut e = Encoder::new();
         encode(&mut e, &[(":path", "/a"), ("content-length", "10"), ("if-none-match", "\"x\"")]);
@@ -499,11 +460,7 @@ mod tests {
         let mut d = Decoder::default();
         let bytes: Vec<u8> = (0..=255).collect();
         for chunk in bytes.chunks(7) {
-            let list = [HeaderRef {
-                name: chunk,
-                value: chunk,
-                sensitive: false,
-            }];
+            let list = [HeaderRef { name: chunk, value: chunk, sensitive: false }];
             round_trip(&mut e, &mut d, &list);
             round_trip(&mut e, &mut d, &list);
         }

@@ -1,112 +1,164 @@
 //! Huffman coding of string literals (RFC 7541 §5.2, Appendix B).
 //!
-//! Decoding is table driven. Input bits are kept most-significant-first in a
-//! 64-bit buffer; the top [`FAST_BITS`] bits index [`FAST`], which gives the
-//! symbol and code length for every code that short (all letters, digits
-//! and common punctuation), so one lookup decodes one symbol. Longer codes
-//! (rare octets and EOS) are decoded with the canonical-code limits in
-//! [`LONG`], a comparison per code length. Both tables are computed at compile
-//! time from [`CODES`], so the RFC table is the only hand-written data.
+//! Decoding is table driven: a state machine consumes four bits at a time. A
+//! state is an internal node of the code tree (256 of them: a complete prefix
+//! code with 257 leaves), and [`FSM`] says, for a state and a nibble, which
+//! state follows, whether a symbol was completed on the way (at most one: the
+//! shortest code is 5 bits), and whether stopping there would be valid
+//! padding. Both the tree and the state machine are computed at compile time
+//! from [`CODES`], so the RFC table is the only hand-written data.
+//!
+//! The decoding loop has no data-dependent branches: it always stores the
+//! transition's symbol and advances the output by its emit bit, and it
+//! checks for EOS once at the end.
 
 use bytes::{BufMut, BytesMut};
 
 use super::error::DecodeError;
 use super::huffman_code::{CODES, EOS, SYMBOLS};
 
-/// Bits resolved by one [`FAST`] lookup. 2^11 two-octet entries: 4 KiB.
-const FAST_BITS: u32 = 11;
+/// Internal nodes of the code tree (a full binary tree with 257 leaves).
+const NODES: usize = SYMBOLS - 1;
+/// Tree child slot: a leaf, with the symbol in the low 9 bits.
+const LEAF: u16 = 0x8000;
+/// Tree child slot not filled yet (only during construction).
+const UNSET: u16 = 0xffff;
 
-/// `FAST[next FAST_BITS bits] = (symbol, code length)` for codes of at most
-/// `FAST_BITS` bits; length 0 when the code is longer.
-static FAST: [(u8, u8); 1 << FAST_BITS] = {
-    let mut table = [(0u8, 0u8); 1 << FAST_BITS];
-    let mut sym = 0;
-    while sym < 256 {
+/// Child slots of every internal node; node 0 is the root.
+type Tree = [[u16; 2]; NODES];
+
+const fn build_tree() -> Tree {
+    let mut tree = [[UNSET; 2]; NODES];
+    let mut next = 1usize;
+    let mut sym = 0usize;
+    while sym < SYMBOLS {
         let (code, len) = CODES[sym];
-        if len as u32 <= FAST_BITS {
-            // Every FAST_BITS-bit pattern that starts with this code.
-            let free = FAST_BITS - len as u32;
-            let first = (code << free) as usize;
-            let mut i = 0;
-            while i < 1 << free {
-                assert!(table[first + i].1 == 0, "Huffman code is not prefix free");
-                table[first + i] = (sym as u8, len);
-                i += 1;
+        let mut node = 0usize;
+        let mut i = len as u32;
+        while i > 1 {
+            i -= 1;
+            let bit = ((code >> i) & 1) as usize;
+            let child = tree[node][bit];
+            if child == UNSET {
+                assert!(next < NODES, "Huffman code has too many internal nodes");
+                tree[node][bit] = next as u16;
+                node = next;
+                next += 1;
+            } else {
+                assert!(child & LEAF == 0, "Huffman code is not prefix free");
+                node = child as usize;
             }
         }
+        let bit = (code & 1) as usize;
+        assert!(tree[node][bit] == UNSET, "Huffman code is not prefix free");
+        tree[node][bit] = LEAF | sym as u16;
         sym += 1;
     }
-    table
-};
-
-/// Canonical decoding tables for all code lengths (RFC 7541 Appendix B is a
-/// canonical code: within a length, codes are consecutive and ordered by
-/// symbol, and the huffman_code tests check it).
-struct Long {
-    /// Per length L: one past the last code of length L, left-aligned in 32
-    /// bits (0 when there is no code of that length). The code at the top of
-    /// the bit buffer has the smallest L whose limit exceeds its top 32 bits.
-    limit: [u64; 31],
-    /// Per length: the first (smallest) code of that length.
-    first: [u32; 31],
-    /// Per length: the position in `sorted` of that first code's symbol.
-    offset: [u16; 31],
-    /// Symbols ordered by (code length, symbol).
-    sorted: [u16; SYMBOLS],
+    assert!(next == NODES, "Huffman code is not complete");
+    let mut n = 0;
+    while n < NODES {
+        assert!(tree[n][0] != UNSET && tree[n][1] != UNSET, "Huffman code is not complete");
+        n += 1;
+    }
+    tree
 }
 
-static LONG: Long = {
-    let mut long = Long {
-        limit: [0; 31],
-        first: [0; 31],
-        offset: [0; 31],
-        sorted: [0; SYMBOLS],
-    };
-    let mut n = 0usize;
-    let mut len = 1usize;
-    while len <= 30 {
-        long.offset[len] = n as u16;
-        let mut first = u32::MAX;
-        let mut sym = 0usize;
-        while sym < SYMBOLS {
-            if CODES[sym].1 as usize == len {
-                if first == u32::MAX {
-                    first = CODES[sym].0;
+/// One transition of the nibble state machine.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    /// The state (tree node) after the nibble.
+    next: u8,
+    /// The symbol completed within the nibble, when `flags & EMIT`.
+    sym: u8,
+    /// `EMIT`, `FAIL`, `ACCEPT`.
+    flags: u8,
+}
+
+/// A symbol was completed within the nibble.
+const EMIT: u8 = 1;
+/// The nibble completed EOS: a decoding error (RFC 7541 §5.2).
+const FAIL: u8 = 2;
+/// Ending the string in the `next` state is valid: the bits since the last
+/// symbol are a prefix of EOS (all ones) and at most 7 long (RFC 7541 §5.2).
+const ACCEPT: u8 = 4;
+
+const fn build_fsm(tree: &Tree) -> [[Step; 16]; NODES] {
+    // States on the all-ones path from the root, depth 0 to 7: valid padding.
+    let mut accept = [false; NODES];
+    let mut node = 0usize;
+    let mut depth = 0;
+    loop {
+        accept[node] = true;
+        if depth == 7 {
+            break;
+        }
+        let child = tree[node][1];
+        assert!(child & LEAF == 0, "an all-ones code shorter than 8 bits");
+        node = child as usize;
+        depth += 1;
+    }
+
+    let mut fsm = [[Step { next: 0, sym: 0, flags: FAIL }; 16]; NODES];
+    let mut state = 0usize;
+    while state < NODES {
+        let mut nibble = 0usize;
+        while nibble < 16 {
+            let mut node = state;
+            let mut flags = 0u8;
+            let mut sym = 0u8;
+            let mut i = 4;
+            while i > 0 {
+                i -= 1;
+                let child = tree[node][(nibble >> i) & 1];
+                if child & LEAF == 0 {
+                    node = child as usize;
+                } else if child & !LEAF == EOS {
+                    // Decoding goes on from the root; the error is reported
+                    // at the end of the string.
+                    flags = FAIL;
+                    node = 0;
+                    break;
+                } else {
+                    assert!(flags & EMIT == 0, "two symbols in one nibble");
+                    flags |= EMIT;
+                    sym = (child & !LEAF) as u8;
+                    node = 0;
                 }
-                // Canonical: consecutive codes in symbol order.
-                assert!(CODES[sym].0 == first + (n as u32 - long.offset[len] as u32));
-                long.sorted[n] = sym as u16;
-                n += 1;
             }
-            sym += 1;
+            if flags & FAIL == 0 && accept[node] {
+                flags |= ACCEPT;
+            }
+            fsm[state][nibble] = Step { next: node as u8, sym, flags };
+            nibble += 1;
         }
-        if first != u32::MAX {
-            let count = (n - long.offset[len] as usize) as u64;
-            long.first[len] = first;
-            long.limit[len] = (first as u64 + count) << (32 - len);
-        }
-        len += 1;
+        state += 1;
     }
-    assert!(n == SYMBOLS);
-    long
+    fsm
+}
+
+/// The decoding state machine, `FSM[state << 4 | nibble]`, one transition
+/// per entry:
+///
+/// ```text
+///  31        19   18     17     16   15      8 7       0
+/// +------------+------+------+------+---------+---------+
+/// |     0      |ACCEPT| FAIL | EMIT |  symbol | next    |
+/// +------------+------+------+------+---------+---------+
+/// ```
+static FSM: [u32; NODES * 16] = {
+    let steps = build_fsm(&build_tree());
+    let mut fsm = [0u32; NODES * 16];
+    let mut i = 0;
+    while i < NODES * 16 {
+        let step = steps[i / 16][i % 16];
+        fsm[i] = step.next as u32 | (step.sym as u32) << 8 | (step.flags as u32) << FLAGS_SHIFT;
+        i += 1;
+    }
+    fsm
 };
 
-/// Decodes the code at the top of `bits` (at least 30 valid bits, or the
-/// input padded with ones) by code length: `(symbol, length)`.
-fn decode_long(bits: u64) -> (u16, u32) {
-    let top = bits >> 32;
-    let mut len = FAST_BITS as usize + 1;
-    while len <= 30 {
-        if top < LONG.limit[len] {
-            let code = (top >> (32 - len)) as u32;
-            let index = usize::from(LONG.offset[len]) + (code - LONG.first[len]) as usize;
-            return (LONG.sorted[index], len as u32);
-        }
-        len += 1;
-    }
-    // Unreachable for a complete code (all 30 ones is EOS); treat as EOS.
-    (EOS, 30)
-}
+/// Where [`EMIT`], [`FAIL`] and [`ACCEPT`] sit in an [`FSM`] entry.
+const FLAGS_SHIFT: u32 = 16;
 
 /// The most octets `len` octets of Huffman code can decode to: the shortest
 /// code is 5 bits, so at most `8 * len / 5` symbols.
@@ -138,72 +190,32 @@ pub(super) fn decode_into(src: &[u8], dst: &mut BytesMut) -> Result<(), DecodeEr
 /// Decodes `src` into `out`, which has room for [`max_decoded_len`] octets,
 /// and returns the decoded length.
 fn decode_slice(src: &[u8], out: &mut [u8]) -> Result<usize, DecodeError> {
-    // `acc` holds `nbits` unread bits at its top. Below them it may hold the
-    // following input bits too: refills OR the same bits in again.
-    let mut acc: u64 = 0;
-    let mut nbits: u32 = 0;
-    let mut pos = 0;
-    let mut n = 0;
-
-    // Bulk: while 8 input octets remain, refill to at least 56 bits with one
-    // load, then decode while a whole code (at most 30 bits) is buffered.
-    while let Some(word) = src.get(pos..pos + 8) {
-        let mut be = [0u8; 8];
-        be.copy_from_slice(word);
-        acc |= u64::from_be_bytes(be) >> nbits;
-        pos += ((63 - nbits) / 8) as usize;
-        nbits |= 56;
-        while nbits >= 30 {
-            let (sym, len) = decode_symbol(acc)?;
-            *out.get_mut(n).ok_or(DecodeError::InvalidHuffman)? = sym;
-            n += 1;
-            acc <<= len;
-            nbits -= len;
+    let mut n = 0usize;
+    let mut state = 0usize;
+    // All flags seen (for FAIL), and the last transition (for ACCEPT).
+    let mut seen = 0u32;
+    let mut last = u32::from(ACCEPT) << FLAGS_SHIFT;
+    for &byte in src {
+        let hi = FSM[state << 4 | usize::from(byte >> 4)];
+        if let Some(slot) = out.get_mut(n) {
+            *slot = (hi >> 8) as u8;
         }
+        n += (hi >> FLAGS_SHIFT & u32::from(EMIT)) as usize;
+        let lo = FSM[((hi & 0xff) as usize) << 4 | usize::from(byte & 0x0f)];
+        if let Some(slot) = out.get_mut(n) {
+            *slot = (lo >> 8) as u8;
+        }
+        n += (lo >> FLAGS_SHIFT & u32::from(EMIT)) as usize;
+        seen |= hi | lo;
+        state = (lo & 0xff) as usize;
+        last = lo;
     }
-
-    // Tail: refill octet by octet; past the end, the bits are read as ones
-    // so that a code running into the padding is seen as too long.
-    acc &= !(u64::MAX.checked_shr(nbits).unwrap_or(0));
-    loop {
-        while nbits <= 56 {
-            let Some(&byte) = src.get(pos) else { break };
-            acc |= u64::from(byte) << (56 - nbits);
-            nbits += 8;
-            pos += 1;
-        }
-        if nbits == 0 {
-            return Ok(n);
-        }
-        let bits = acc | u64::MAX.checked_shr(nbits).unwrap_or(0);
-        if pos == src.len() && nbits <= 7 && bits == u64::MAX {
-            // §5.2: at most 7 bits of padding, all ones (a prefix of EOS).
-            return Ok(n);
-        }
-        let (sym, len) = decode_symbol(bits)?;
-        if len > nbits {
-            // The code runs past the input: padding too long or not ones.
-            return Err(DecodeError::InvalidHuffman);
-        }
-        *out.get_mut(n).ok_or(DecodeError::InvalidHuffman)? = sym;
-        n += 1;
-        acc <<= len;
-        nbits -= len;
+    let eos = seen & u32::from(FAIL) << FLAGS_SHIFT != 0;
+    let bad_padding = last & u32::from(ACCEPT) << FLAGS_SHIFT == 0;
+    if eos || bad_padding || n > out.len() {
+        return Err(DecodeError::InvalidHuffman);
     }
-}
-
-/// Decodes the code at the top of `bits`: `(octet, code length)`, or an
-/// error for EOS (RFC 7541 §5.2).
-#[inline(always)]
-fn decode_symbol(bits: u64) -> Result<(u8, u32), DecodeError> {
-    let (sym, len) = FAST[(bits >> (64 - FAST_BITS)) as usize];
-    if len != 0 {
-        return Ok((sym, u32::from(len)));
-    }
-    match decode_long(bits) {
-        (EOS, _) => Err(DecodeError::InvalidHuffman),
-        (sym, len) => Ok((sym as u8, len)),
-    }
+    Ok(n)
 }
 
 /// Code lengths in bits per octet, for [`encoded_len`].
@@ -249,6 +261,8 @@ pub(super) fn encode(src: &[u8], dst: &mut BytesMut) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn decode(src: &[u8]) -> Result<Vec<u8>, DecodeError> {
@@ -344,12 +358,7 @@ mod tests {
     }
 
     /// The obvious decoder: one bit at a time, looking codes up by value.
-    fn reference(src: &[u8]) -> Result<Vec<u8>, DecodeError> {
-        let codes: std::collections::HashMap<(u32, u8), usize> = CODES
-            .iter()
-            .enumerate()
-            .map(|(sym, &code)| (code, sym))
-            .collect();
+    fn reference(codes: &HashMap<(u32, u8), usize>, src: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let (mut code, mut len, mut out) = (0u32, 0u8, Vec::new());
         for i in 0..src.len() * 8 {
             code = (code << 1) | u32::from((src[i / 8] >> (7 - i % 8)) & 1);
@@ -372,6 +381,8 @@ mod tests {
 
     #[test]
     fn matches_the_reference_decoder() {
+        let codes: HashMap<(u32, u8), usize> =
+            CODES.iter().enumerate().map(|(sym, &code)| (code, sym)).collect();
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -411,7 +422,7 @@ mod tests {
                 }
                 coded
             };
-            let expected = reference(&input);
+            let expected = reference(&codes, &input);
             assert_eq!(decode(&input), expected, "{input:02x?}");
             if expected.is_ok() {
                 ok += 1;

@@ -1,0 +1,85 @@
+//! `baton-lab`: serve one lab scenario on 127.0.0.1.
+//!
+//! ```text
+//! cargo run -p baton-lab -- --listen 127.0.0.1:8080 --scenario nginx-rotate requests=100 [--tls]
+//! ```
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use baton_lab::{Lab, LabOptions, SCENARIOS, Scenario};
+
+const USAGE: &str = "usage: baton-lab [--listen ADDR] [--scenario NAME] [--tls] [KEY=VALUE ...]";
+
+fn usage() -> String {
+    let mut text = format!("{USAGE}\n\nscenarios:\n");
+    for (name, about) in SCENARIOS {
+        text.push_str(&format!("  {name:<20} {about}\n"));
+    }
+    text
+}
+
+fn parse(args: &[String]) -> Result<(LabOptions, bool), String> {
+    let mut listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let mut name = "normal".to_owned();
+    let mut params = Vec::new();
+    let mut tls = false;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok((LabOptions::new(Scenario::Normal), true)),
+            "--listen" => {
+                let v = iter.next().ok_or("--listen needs an address")?;
+                listen = v.parse().map_err(|_| format!("--listen {v:?} is not an address like 127.0.0.1:8080"))?;
+            }
+            "--scenario" => name = iter.next().ok_or("--scenario needs a name")?.clone(),
+            "--tls" => tls = true,
+            kv => match kv.split_once('=') {
+                Some((k, v)) => params.push((k.to_owned(), v.to_owned())),
+                None => return Err(format!("unexpected argument {kv:?}")),
+            },
+        }
+    }
+    let scenario = Scenario::parse(&name, &params)?;
+    Ok((LabOptions { listen, scenario, tls }, false))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (options, help) = match parse(&args) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("baton-lab: {e}\n\n{}", usage());
+            return ExitCode::from(2);
+        }
+    };
+    if help {
+        print!("{}", usage());
+        return ExitCode::SUCCESS;
+    }
+    let scenario = options.scenario.clone();
+    let lab = match Lab::start(options).await {
+        Ok(lab) => lab,
+        Err(e) => {
+            eprintln!("baton-lab: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("baton-lab serving {scenario} on {}", lab.url("/"));
+    if let Some(cert) = lab.certificate() {
+        let path = std::env::temp_dir().join(format!("baton-lab-{}.pem", lab.addr().port()));
+        match std::fs::write(&path, &cert.cert_pem) {
+            Ok(()) => println!("certificate: {}", path.display()),
+            Err(e) => eprintln!("baton-lab: cannot write the certificate: {e}"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    let stats = lab.ledger().stats();
+    println!(
+        "processed {} refused {} ignored {} connections {} GOAWAYs {}",
+        stats.processed, stats.refused, stats.ignored, stats.connections, stats.go_aways
+    );
+    lab.stop().await;
+    ExitCode::SUCCESS
+}

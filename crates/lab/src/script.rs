@@ -1,0 +1,1 @@
+//! Frame-level script DSL (to be written).

@@ -1,0 +1,219 @@
+//! The lab server: accept loop, TLS with ALPN, protocol detection for
+//! plaintext (HTTP/2 prior knowledge vs HTTP/1.1), and shutdown.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+use crate::ledger::Ledger;
+use crate::scenario::Scenario;
+use crate::tls::TestCertificate;
+use crate::{h1, h2};
+
+/// How to start a [`Lab`].
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    /// Where to listen; port 0 picks a free one. Only loopback is sensible.
+    pub listen: SocketAddr,
+    /// The behaviour.
+    pub scenario: Scenario,
+    /// Serve TLS (ALPN h2 and http/1.1) with a fresh self-signed certificate
+    /// instead of plaintext.
+    pub tls: bool,
+}
+
+impl LabOptions {
+    /// Plaintext on 127.0.0.1 with a free port.
+    pub fn new(scenario: Scenario) -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), scenario, tls: false }
+    }
+
+    /// The same, over TLS.
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+}
+
+/// State shared by the accept loop and every connection.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) scenario: Scenario,
+    pub(crate) ledger: Ledger,
+    /// Requests received server-wide (for `nginx-reload`).
+    pub(crate) requests: AtomicU64,
+    /// Bumped on each reload; connections drain when it changes.
+    pub(crate) reload: watch::Sender<u64>,
+}
+
+impl Shared {
+    /// Counts a request server-wide and fires a reload when the scenario
+    /// says so.
+    pub(crate) fn count_request(&self) {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Scenario::NginxReload { after } = self.scenario {
+            if after > 0 && n == u64::from(after) {
+                self.reload.send_modify(|g| *g += 1);
+            }
+        }
+    }
+}
+
+/// Facts about one accepted connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnInfo {
+    /// 1 for the first connection the lab accepted, and so on.
+    pub(crate) ordinal: u64,
+}
+
+/// A running lab server. Dropping it without [`Lab::stop`] aborts its tasks.
+#[derive(Debug)]
+pub struct Lab {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    accept: Option<JoinHandle<()>>,
+    cert: Option<TestCertificate>,
+}
+
+impl Lab {
+    /// Binds and starts serving.
+    ///
+    /// # Errors
+    /// When binding fails or the TLS setup fails.
+    pub async fn start(options: LabOptions) -> io::Result<Self> {
+        let listener = TcpListener::bind(options.listen).await?;
+        let addr = listener.local_addr()?;
+        let (cert, acceptor) = if options.tls {
+            let cert = TestCertificate::generate().map_err(io::Error::other)?;
+            let config = cert.server_config(&[b"h2", b"http/1.1"]).map_err(io::Error::other)?;
+            (Some(cert), Some(TlsAcceptor::from(config)))
+        } else {
+            (None, None)
+        };
+        let shared = Arc::new(Shared {
+            scenario: options.scenario,
+            ledger: Ledger::default(),
+            requests: AtomicU64::new(0),
+            reload: watch::Sender::new(0),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let accept = tokio::spawn(accept_loop(listener, shared.clone(), acceptor, shutdown_rx));
+        Ok(Self { addr, shared, shutdown, accept: Some(accept), cert })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://` (or `https://` with TLS) URL of `path` on this lab.
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.cert.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// What the lab processed, refused and ignored, by request id.
+    pub fn ledger(&self) -> &Ledger {
+        &self.shared.ledger
+    }
+
+    /// The TLS certificate clients should trust, when serving TLS.
+    pub fn certificate(&self) -> Option<&TestCertificate> {
+        self.cert.as_ref()
+    }
+
+    /// Triggers an `nginx-reload` drain of every open connection now.
+    pub fn reload(&self) {
+        self.shared.reload.send_modify(|g| *g += 1);
+    }
+
+    /// Stops accepting, closes every connection and waits for the tasks.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.await;
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    acceptor: Option<TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    let mut ordinal = 0;
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let Ok((tcp, _)) = accepted else { continue };
+                ordinal += 1;
+                shared.ledger.connection();
+                let info = ConnInfo { ordinal };
+                connections.spawn(serve_connection(tcp, shared.clone(), acceptor.clone(), info));
+            }
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn serve_connection(tcp: TcpStream, shared: Arc<Shared>, acceptor: Option<TlsAcceptor>, info: ConnInfo) {
+    let _ = tcp.set_nodelay(true);
+    if let Scenario::GoawayThenRst { .. } = shared.scenario {
+        // SO_LINGER 0: close() sends RST instead of FIN.
+        let _ = socket2::SockRef::from(&tcp).set_linger(Some(Duration::ZERO));
+    }
+    let result = match acceptor {
+        Some(acceptor) => match acceptor.accept(tcp).await {
+            Ok(tls) => {
+                let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                if is_h2 { h2::serve(tls, shared, info).await } else { h1::serve(tls, shared, info).await }
+            }
+            Err(e) => Err(e),
+        },
+        None => match sniff_preface(&tcp).await {
+            Ok(true) => h2::serve(tcp, shared, info).await,
+            Ok(false) => h1::serve(tcp, shared, info).await,
+            Err(e) => Err(e),
+        },
+    };
+    // Peers closing on us is business as usual for a fault-injection server.
+    let _ = result;
+}
+
+/// True when the client starts with the HTTP/2 preface (prior knowledge,
+/// RFC 9113 §3.3), false for anything else (HTTP/1.1).
+async fn sniff_preface(tcp: &TcpStream) -> io::Result<bool> {
+    let preface = baton_proto::h2::PREFACE;
+    let mut buf = [0u8; 24];
+    loop {
+        let n = tcp.peek(&mut buf).await?;
+        if n == 0 || !preface.starts_with(&buf[..n]) {
+            return Ok(false);
+        }
+        if n >= preface.len() {
+            return Ok(true);
+        }
+        // A partial preface: wait for the rest.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
