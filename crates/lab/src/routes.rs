@@ -118,7 +118,7 @@ pub fn plan(path: &str, body: &Bytes) -> Plan {
         ("headers", Some(n)) => {
             // Headers of 100-byte values until about n bytes are reached.
             let value = HeaderValue::from_bytes(&[b'h'; 100]).unwrap_or(HeaderValue::from_static("h"));
-            for i in 0..(n as usize).div_ceil(120) {
+            for i in 0..(n as usize).div_ceil(100) {
                 if let Ok(name) = HeaderName::from_bytes(format!("x-large-{i}").as_bytes()) {
                     plan.headers.insert(name, value.clone());
                 }

@@ -50,8 +50,6 @@ pub(super) struct Behaviour {
     limit: u32,
     /// disconnect at=mid-request-body: the stream to cut at its first DATA.
     cut_body: Option<StreamId>,
-    /// Responses completed on this connection.
-    completed: u32,
 }
 
 impl Behaviour {
@@ -72,7 +70,6 @@ impl Behaviour {
             idle_at: None,
             limit,
             cut_body: None,
-            completed: 0,
         }
     }
 
@@ -181,12 +178,12 @@ impl ServerConn {
             Scenario::Disconnect { at, after } if n == after => match at {
                 DisconnectPoint::AfterHead | DisconnectPoint::BeforeHead => {
                     self.shared.ledger.ignored();
-                    self.close_gracefully();
+                    self.disconnect_now();
                     return false;
                 }
                 DisconnectPoint::MidRequestBody if end_stream => {
                     self.shared.ledger.ignored();
-                    self.close_gracefully();
+                    self.disconnect_now();
                     return false;
                 }
                 DisconnectPoint::MidRequestBody => self.behaviour.cut_body = Some(id),
@@ -244,12 +241,21 @@ impl ServerConn {
         }
     }
 
+    /// `disconnect` (no GOAWAY): FIN now, but after the responses already
+    /// made for earlier streams (as far as the flow-control windows allow).
+    /// `pack` writes nothing once the connection lingers, so without this the
+    /// streams read in the same batch as the trigger lost their bodies.
+    fn disconnect_now(&mut self) {
+        self.pack();
+        self.close_gracefully();
+    }
+
     /// Request body bytes arrived; true when the connection was cut.
     pub(super) fn behaviour_on_body(&mut self, id: StreamId, _received: usize) -> bool {
         if self.behaviour.cut_body == Some(id) {
             self.shared.ledger.ignored();
             self.streams.remove(&id);
-            self.close_gracefully();
+            self.disconnect_now();
             return true;
         }
         false
@@ -257,7 +263,6 @@ impl ServerConn {
 
     /// No stream is left open.
     pub(super) fn behaviour_on_idle(&mut self) {
-        self.behaviour.completed = self.behaviour.completed.saturating_add(1);
         if self.behaviour.client_went_away {
             return self.close_gracefully();
         }

@@ -65,7 +65,7 @@ impl ServerConn {
         let mut block = BytesMut::with_capacity(64);
         let pseudo = std::iter::once(HeaderRef { name: b":status", value: status, sensitive: false });
         let length_field = (matches!(plan.body, PlanBody::Full(_)) && !head_only)
-            .then(|| HeaderRef { name: b"content-length", value: length.as_bytes(), sensitive: false });
+            .then_some(HeaderRef { name: b"content-length", value: length.as_bytes(), sensitive: false });
         let regular = plan.headers.iter().map(|(n, v)| HeaderRef {
             name: n.as_str().as_bytes(),
             value: v.as_bytes(),

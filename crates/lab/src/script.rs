@@ -1,1 +1,0 @@
-//! Frame-level script DSL (to be written).
