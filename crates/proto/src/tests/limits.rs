@@ -33,24 +33,30 @@ fn reset_with(pair: &mut Pair, id: StreamId, reason: Reason) -> crate::h2::Strea
     f
 }
 
+/// A HEADERS frame carrying `fragment` as it is.
+fn headers_frame(id: u32, end_stream: bool, end_headers: bool, fragment: Bytes) -> Frame {
+    Frame::Headers(Headers {
+        stream_id: StreamId::new(id),
+        end_stream,
+        end_headers,
+        priority: None,
+        pad_len: None,
+        fragment,
+    })
+}
+
+/// A CONTINUATION frame carrying `fragment`.
+fn continuation(id: u32, end_headers: bool, fragment: Bytes) -> Frame {
+    Frame::Continuation(Continuation { stream_id: StreamId::new(id), end_headers, fragment })
+}
+
 fn split_headers(pair: &mut Pair, id: u32, fields: &[(&str, &str)], pieces: usize) -> Vec<Frame> {
     let block = pair.peer.block(fields);
     let size = block.len().div_ceil(pieces).max(1);
     let chunks: Vec<Bytes> = block.chunks(size).map(Bytes::copy_from_slice).collect();
-    let mut frames = vec![Frame::Headers(Headers {
-        stream_id: StreamId::new(id),
-        end_stream: true,
-        end_headers: chunks.len() == 1,
-        priority: None,
-        pad_len: None,
-        fragment: chunks[0].clone(),
-    })];
+    let mut frames = vec![headers_frame(id, true, chunks.len() == 1, chunks[0].clone())];
     for (i, c) in chunks.iter().enumerate().skip(1) {
-        frames.push(Frame::Continuation(Continuation {
-            stream_id: StreamId::new(id),
-            end_headers: i == chunks.len() - 1,
-            fragment: c.clone(),
-        }));
+        frames.push(continuation(id, i == chunks.len() - 1, c.clone()));
     }
     frames
 }
@@ -84,11 +90,7 @@ fn continuation_without_headers_is_a_protocol_error() {
     let mut pair = Pair::new();
     pair.get("/");
     pair.flush();
-    pair.deliver(&[Frame::Continuation(Continuation {
-        stream_id: StreamId::new(1),
-        end_headers: true,
-        fragment: Bytes::new(),
-    })]);
+    pair.deliver(&[continuation(1, true, Bytes::new())]);
     closed_with(&mut pair, Reason::PROTOCOL_ERROR);
 }
 
@@ -98,21 +100,8 @@ fn continuation_flood_is_cut_off() {
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
-    let mut frames = vec![Frame::Headers(Headers {
-        stream_id: StreamId::new(1),
-        end_stream: false,
-        end_headers: false,
-        priority: None,
-        pad_len: None,
-        fragment: Bytes::new(),
-    })];
-    for _ in 0..1_000 {
-        frames.push(Frame::Continuation(Continuation {
-            stream_id: StreamId::new(1),
-            end_headers: false,
-            fragment: Bytes::new(),
-        }));
-    }
+    let mut frames = vec![headers_frame(1, false, false, Bytes::new())];
+    frames.extend((0..1_000).map(|_| continuation(1, false, Bytes::new())));
     pair.deliver(&frames);
     closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
 }
@@ -123,21 +112,8 @@ fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
-    let mut frames = vec![Frame::Headers(Headers {
-        stream_id: StreamId::new(1),
-        end_stream: false,
-        end_headers: false,
-        priority: None,
-        pad_len: None,
-        fragment: Bytes::new(),
-    })];
-    for _ in 0..10 {
-        frames.push(Frame::Continuation(Continuation {
-            stream_id: StreamId::new(1),
-            end_headers: false,
-            fragment: Bytes::from(vec![0x40; 16_000]),
-        }));
-    }
+    let mut frames = vec![headers_frame(1, false, false, Bytes::new())];
+    frames.extend((0..10).map(|_| continuation(1, false, Bytes::from(vec![0x40; 16_000]))));
     pair.deliver(&frames);
     closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
 }
@@ -167,14 +143,7 @@ fn hpack_garbage_is_a_compression_error() {
     let mut pair = Pair::new();
     pair.get("/");
     pair.flush();
-    pair.deliver(&[Frame::Headers(Headers {
-        stream_id: StreamId::new(1),
-        end_stream: true,
-        end_headers: true,
-        priority: None,
-        pad_len: None,
-        fragment: Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
-    })]);
+    pair.deliver(&[headers_frame(1, true, true, Bytes::from_static(&[0xff; 6]))]);
     closed_with(&mut pair, Reason::COMPRESSION_ERROR);
 }
 
