@@ -189,3 +189,24 @@ fn eof_before_the_head_is_written_is_not_sent() {
     assert_eq!(f.processing, Processing::NotSent);
     assert!(matches!(events.last(), Some(Event::Closed(_))));
 }
+
+#[test]
+fn taken_bytes_count_as_written_only_when_confirmed() {
+    let mut pair = Pair::new();
+    let id = pair.request(Method::POST, "/", false);
+    let head = pair.conn.take_transmit(pair.now);
+    pair.conn.send_data(id, Bytes::from_static(b"body"), true).unwrap();
+    let body = pair.conn.take_transmit(pair.now);
+    assert!(!head.is_empty() && !body.is_empty());
+    assert_eq!(pair.conn.stream_phase(id), Some(Phase::HeadersQueued));
+    pair.conn.handle_written(head.len() - 1);
+    assert_eq!(pair.conn.stream_phase(id), Some(Phase::HeadersQueued));
+    pair.conn.handle_written(1);
+    assert_eq!(pair.conn.stream_phase(id), Some(Phase::HeadersWritten));
+    pair.conn.handle_written(body.len());
+    assert_eq!(pair.conn.stream_phase(id), Some(Phase::BodyWritten));
+    let mut peer = Peer::new();
+    peer.receive(PREFACE);
+    let frames = peer.receive(&[&head[..], &body[..]].concat());
+    assert!(matches!(frames.as_slice(), [Frame::Headers(_), Frame::Data(d)] if d.end_stream));
+}

@@ -156,6 +156,8 @@ pub struct Connection {
     /// Scratch space for HPACK output before it is framed.
     block_buf: BytesMut,
     written_total: u64,
+    /// Bytes handed out by `take_transmit` and not yet confirmed written.
+    taken: usize,
     markers: VecDeque<Marker>,
 
     peer: PeerSettings,
@@ -208,6 +210,7 @@ impl Connection {
             write_buf: BytesMut::with_capacity(64 << 10),
             block_buf: BytesMut::with_capacity(1024),
             written_total: 0,
+            taken: 0,
             markers: VecDeque::new(),
             peer: PeerSettings {
                 max_concurrent_streams: config.initial_max_concurrent_streams,
@@ -496,17 +499,31 @@ impl Connection {
         &self.write_buf
     }
 
-    /// The transport accepted the first `n` bytes of what
+    /// Like [`Self::poll_transmit`], but hands the bytes over as an owned
+    /// `Bytes` (no copy), for drivers that write while they read. The bytes
+    /// still count as unwritten until [`Self::handle_written`] confirms them.
+    #[must_use]
+    pub fn take_transmit(&mut self, now: Instant) -> Bytes {
+        let _ = self.poll_transmit(now);
+        let out = self.write_buf.split().freeze();
+        self.taken += out.len();
+        out
+    }
+
+    /// The transport accepted the next `n` bytes: first of what
+    /// [`Self::take_transmit`] handed out, then of what
     /// [`Self::poll_transmit`] returned. This is what moves request journals
     /// to `HeadersWritten` / `BodyPartlyWritten` / `BodyWritten`.
     pub fn handle_written(&mut self, n: usize) {
-        let n = n.min(self.write_buf.len());
-        self.write_buf.advance(n);
+        let from_taken = n.min(self.taken);
+        self.taken -= from_taken;
+        let from_buf = (n - from_taken).min(self.write_buf.len());
+        self.write_buf.advance(from_buf);
         if self.write_buf.is_empty() {
             // Reuse the allocation from the start.
             self.write_buf.clear();
         }
-        self.written_total += n as u64;
+        self.written_total += (from_taken + from_buf) as u64;
         while let Some(m) = self.markers.front().copied() {
             if m.offset > self.written_total {
                 break;
@@ -542,7 +559,7 @@ impl Connection {
     // ----- internals shared by the submodules ------------------------------
 
     fn push_marker(&mut self, stream_id: StreamId, kind: MarkerKind) {
-        let offset = self.written_total + self.write_buf.len() as u64;
+        let offset = self.written_total + (self.taken + self.write_buf.len()) as u64;
         self.markers.push_back(Marker { offset, stream_id, kind });
     }
 
