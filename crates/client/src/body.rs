@@ -1,0 +1,247 @@
+//! Request bodies, and what makes them replayable for a retry (DESIGN.md §3
+//! rule 7).
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body::Body as HttpBody;
+use tokio::sync::Mutex;
+
+use crate::error::BoxError;
+
+/// The default replay buffer for streaming bodies (DESIGN.md §3 rule 7).
+pub const DEFAULT_REPLAY_BUFFER: usize = 256 << 10;
+
+type DynBody = Pin<Box<dyn HttpBody<Data = Bytes, Error = BoxError> + Send>>;
+
+/// A request body.
+///
+/// - `Body::from(Bytes | Vec<u8> | String | &'static str)` is replayable for
+///   free: a retry sends it again whole.
+/// - [`Body::wrap`] takes any `http_body::Body`; what has been read from it
+///   is kept, up to the replay buffer, so a retry can send it again. Past the
+///   buffer the body is one-shot and a retry is refused with a clear error.
+///
+/// ```
+/// let body = baton::Body::from("hello");
+/// assert_eq!(body.size_hint(), Some(5));
+/// ```
+pub struct Body {
+    inner: Inner,
+}
+
+enum Inner {
+    Full(Bytes),
+    Stream(Arc<Mutex<StreamSource>>),
+}
+
+struct StreamSource {
+    body: DynBody,
+    /// What has been read so far, while it fits in `limit`.
+    buffered: Vec<Bytes>,
+    buffered_len: usize,
+    read_len: u64,
+    limit: usize,
+    overflowed: bool,
+    ended: bool,
+}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Self { inner: Inner::Full(Bytes::new()) }
+    }
+
+    /// Wraps a streaming `http_body::Body`. Its frames are read as the
+    /// connection's flow control allows; data frames are sent, trailers are
+    /// ignored.
+    pub fn wrap<B>(body: B) -> Self
+    where
+        B: HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let body = MapErr(Box::pin(body));
+        Self {
+            inner: Inner::Stream(Arc::new(Mutex::new(StreamSource {
+                body: Box::pin(body),
+                buffered: Vec::new(),
+                buffered_len: 0,
+                read_len: 0,
+                limit: DEFAULT_REPLAY_BUFFER,
+                overflowed: false,
+                ended: false,
+            }))),
+        }
+    }
+
+    /// The exact length, when known without reading (full bodies).
+    pub fn size_hint(&self) -> Option<u64> {
+        match &self.inner {
+            Inner::Full(b) => Some(b.len() as u64),
+            Inner::Stream(_) => None,
+        }
+    }
+
+    pub(crate) fn set_replay_limit(&self, limit: usize) {
+        if let Inner::Stream(src) = &self.inner {
+            if let Ok(mut s) = src.try_lock() {
+                s.limit = limit;
+            }
+        }
+    }
+
+    /// `Ok` when a new attempt can send the body again from the start;
+    /// `Err(bytes read)` when a streaming body went past its replay buffer.
+    pub(crate) async fn replayable(&self) -> Result<(), u64> {
+        match &self.inner {
+            Inner::Full(_) => Ok(()),
+            Inner::Stream(src) => {
+                let s = src.lock().await;
+                if s.overflowed { Err(s.read_len) } else { Ok(()) }
+            }
+        }
+    }
+
+    /// A reader for one attempt, starting from the first byte.
+    pub(crate) fn reader(&self) -> BodyReader {
+        match &self.inner {
+            Inner::Full(b) => BodyReader { source: Source::Full(Some(b.clone())) },
+            Inner::Stream(src) => BodyReader { source: Source::Stream { src: src.clone(), index: 0 } },
+        }
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
+            Inner::Stream(_) => f.write_str("Body::Stream"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Self { inner: Inner::Full(b) }
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::from(v).into()
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Bytes::from(s).into()
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Bytes::from_static(s.as_bytes()).into()
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Bytes::from_static(s).into()
+    }
+}
+
+/// Reads a body for one attempt: first what earlier attempts buffered, then
+/// the rest of the stream.
+pub(crate) struct BodyReader {
+    source: Source,
+}
+
+enum Source {
+    Full(Option<Bytes>),
+    Stream { src: Arc<Mutex<StreamSource>>, index: usize },
+}
+
+impl BodyReader {
+    /// The whole body when it is in memory (no need to stream it).
+    pub(crate) fn full(&self) -> Option<Bytes> {
+        match &self.source {
+            Source::Full(b) => Some(b.clone().unwrap_or_default()),
+            Source::Stream { .. } => None,
+        }
+    }
+
+    /// The next chunk, `None` at the end.
+    pub(crate) async fn next(&mut self) -> Option<Result<Bytes, BoxError>> {
+        match &mut self.source {
+            Source::Full(b) => b.take().filter(|b| !b.is_empty()).map(Ok),
+            Source::Stream { src, index } => {
+                let mut s = src.lock().await;
+                if *index < s.buffered.len() {
+                    *index += 1;
+                    return Some(Ok(s.buffered[*index - 1].clone()));
+                }
+                if s.overflowed && *index > 0 {
+                    return Some(Err("streaming body is not replayable past its buffer".into()));
+                }
+                loop {
+                    if s.ended {
+                        return None;
+                    }
+                    let frame = std::future::poll_fn(|cx| s.body.as_mut().poll_frame(cx)).await;
+                    match frame {
+                        None => {
+                            s.ended = true;
+                            return None;
+                        }
+                        Some(Err(e)) => return Some(Err(e)),
+                        Some(Ok(frame)) => {
+                            let Ok(data) = frame.into_data() else { continue };
+                            if data.is_empty() {
+                                continue;
+                            }
+                            s.read_len += data.len() as u64;
+                            if !s.overflowed && s.buffered_len + data.len() <= s.limit {
+                                s.buffered_len += data.len();
+                                s.buffered.push(data.clone());
+                                *index += 1;
+                            } else {
+                                s.overflowed = true;
+                                s.buffered.clear();
+                                s.buffered_len = 0;
+                            }
+                            return Some(Ok(data));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adapts a body's error type to `BoxError`. The inner body is boxed, so
+/// `MapErr` is `Unpin` and needs no pin projection.
+struct MapErr<B>(Pin<Box<B>>);
+
+impl<B> HttpBody for MapErr<B>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        self.get_mut().0.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into)))
+    }
+}

@@ -1,0 +1,480 @@
+//! The client: configuration, the request loop with its retries, and stats.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HeaderName, HeaderValue};
+use http::{HeaderMap, Method, Uri};
+use rustls::pki_types::CertificateDer;
+use tokio::sync::oneshot;
+
+use baton_proto::h2 as proto;
+
+use crate::body::Body;
+use crate::conn::h2::H2Request;
+use crate::conn::{AttemptFailure, FailureCause, Outcome};
+use crate::connect::{Connector, Origin, Trust};
+use crate::error::{ConnectionGoingAway, Error, Kind};
+use crate::journal::{Attempt, RetryReason};
+use crate::pool::Pool;
+use crate::request::RequestBuilder;
+use crate::response::Response;
+use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};
+use crate::stats::{Counters, Stats};
+
+/// An HTTP client with a connection pool. Cheap to clone; clones share the
+/// pool, the retry budget and the stats.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), baton::Error> {
+/// let client = baton::Client::new();
+/// let resp = client.get("https://example.com/").send().await?;
+/// println!("{} after {} attempt(s)", resp.status(), resp.attempts().len());
+/// let body = resp.bytes().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    policy: RetryPolicy,
+    budget: Budget,
+    stats: Arc<Counters>,
+    response_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+}
+
+/// Builds a [`Client`].
+///
+/// ```
+/// let client = baton::Client::builder()
+///     .http2_prior_knowledge()
+///     .max_connections_per_origin(8)
+///     .retry(baton::RetryPolicy::default().max_attempts(4))
+///     .build()
+///     .expect("valid configuration");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    h2_prior_knowledge: bool,
+    max_per_origin: usize,
+    policy: RetryPolicy,
+    connect_timeout: Duration,
+    response_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    extra_roots: Vec<CertificateDer<'static>>,
+    only_roots: bool,
+    danger_accept_invalid_certs: bool,
+    h2: proto::Config,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            h2_prior_knowledge: false,
+            max_per_origin: 8,
+            policy: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            response_timeout: None,
+            read_timeout: None,
+            total_timeout: None,
+            extra_roots: Vec::new(),
+            only_roots: false,
+            danger_accept_invalid_certs: false,
+            h2: proto::Config::default(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Speak HTTP/2 without negotiation on `http://` URLs (h2c, RFC 9113 §3.3).
+    pub fn http2_prior_knowledge(mut self) -> Self {
+        self.h2_prior_knowledge = true;
+        self
+    }
+
+    /// Connections per origin when every open one is at the server's
+    /// concurrent-stream limit (default 8).
+    pub fn max_connections_per_origin(mut self, n: usize) -> Self {
+        self.max_per_origin = n.max(1);
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// DNS + TCP (+ TLS) setup deadline (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// How long each attempt may wait for the response head.
+    pub fn response_timeout(mut self, d: Duration) -> Self {
+        self.response_timeout = Some(d);
+        self
+    }
+
+    /// How long a response body may go without new bytes.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = Some(d);
+        self
+    }
+
+    /// A deadline for the whole request, retries and back-off included.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.total_timeout = Some(d);
+        self
+    }
+
+    /// Trusts `cert` (DER) in addition to the built-in roots.
+    pub fn add_root_certificate(mut self, cert: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(CertificateDer::from(cert.into()));
+        self
+    }
+
+    /// Trusts only the certificates added with `add_root_certificate`.
+    pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
+        self.only_roots = !enabled;
+        self
+    }
+
+    /// Accepts any server certificate. Only for tests against self-signed
+    /// servers: it removes TLS's protection against impostors.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.danger_accept_invalid_certs = accept;
+        self
+    }
+
+    /// Low-level HTTP/2 settings and limits.
+    pub fn http2_config(mut self, config: proto::Config) -> Self {
+        self.h2 = config;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// When the TLS configuration is invalid (e.g. a malformed root
+    /// certificate).
+    pub fn build(self) -> Result<Client, Error> {
+        let trust = if self.danger_accept_invalid_certs {
+            Trust::DangerAcceptAny
+        } else if self.only_roots {
+            Trust::Only(self.extra_roots)
+        } else {
+            Trust::Roots(self.extra_roots)
+        };
+        let connector = Connector::new(trust, self.connect_timeout, self.h2_prior_knowledge, false)?;
+        let stats = Arc::new(Counters::default());
+        let pool = Pool::new(connector, self.h2, self.max_per_origin, stats.clone());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                pool,
+                budget: Budget::new(&self.policy),
+                policy: self.policy,
+                stats,
+                response_timeout: self.response_timeout,
+                read_timeout: self.read_timeout,
+                total_timeout: self.total_timeout,
+            }),
+        })
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What `execute` needs besides the request itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RequestOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) idempotent: Option<bool>,
+}
+
+impl Client {
+    /// A client with the defaults: rustls with the webpki roots, ALPN h2 and
+    /// http/1.1, the default [`RetryPolicy`].
+    ///
+    /// # Panics
+    /// Never in practice: the default TLS configuration is always valid.
+    pub fn new() -> Self {
+        // The default builder has no user input that could be invalid.
+        ClientBuilder::default().build().expect("the default client configuration is valid")
+    }
+
+    /// A builder for a configured client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A GET request to `url`.
+    pub fn get(&self, url: &str) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// A POST request to `url`.
+    pub fn post(&self, url: &str) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// A PUT request to `url`.
+    pub fn put(&self, url: &str) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// A DELETE request to `url`.
+    pub fn delete(&self, url: &str) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// A request with any method.
+    pub fn request(&self, method: Method, url: &str) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, url)
+    }
+
+    /// What the client has done so far.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats.snapshot()
+    }
+
+    /// Sends `request`, retrying as the [`RetryPolicy`] allows.
+    ///
+    /// # Errors
+    /// See [`Error`]: every failure carries its verdict and attempts.
+    pub async fn execute(&self, request: http::Request<Body>) -> Result<Response, Error> {
+        self.execute_with(request, RequestOptions::default()).await
+    }
+
+    pub(crate) async fn execute_with(
+        &self,
+        request: http::Request<Body>,
+        options: RequestOptions,
+    ) -> Result<Response, Error> {
+        let (parts, body) = request.into_parts();
+        let origin = Origin::of(&parts.uri)?;
+        let idempotent = options.idempotent.unwrap_or_else(|| is_idempotent(&parts.method, &parts.headers));
+        body.set_replay_limit(self.inner.policy.replay_limit());
+        self.inner.stats.request();
+        self.inner.budget.deposit();
+        let journal = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let run = self.run(origin, parts.method, parts.uri, parts.headers, body, idempotent, journal.clone());
+        let result = match options.timeout.or(self.inner.total_timeout) {
+            Some(limit) => match tokio::time::timeout(limit, run).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let attempts = journal.lock().map(|j| j.clone()).unwrap_or_default();
+                    Err(Error::new(Kind::Timeout, format!("request timed out after {limit:?}"))
+                        .with_attempts(attempts))
+                }
+            },
+            None => run.await,
+        };
+        match &result {
+            Ok(_) => self.inner.stats.response(),
+            Err(e) => self.inner.stats.failure(e.processing()),
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        &self,
+        origin: Origin,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Body,
+        idempotent: bool,
+        journal: Arc<std::sync::Mutex<Vec<Attempt>>>,
+    ) -> Result<Response, Error> {
+        let inner = &self.inner;
+        let attempts_so_far = || journal.lock().map(|j| j.clone()).unwrap_or_default();
+        let mut attempts = 0;
+        let mut idempotent_retries = 0;
+        loop {
+            attempts += 1;
+            let lease = inner.pool.lease(&origin).await.map_err(|e| e.with_attempts(attempts_so_far()))?;
+            let (tx, rx) = oneshot::channel();
+            let attempt = Attempt::new(lease.handle.id, lease.reused, http::Version::HTTP_2);
+            lease.handle.send(H2Request {
+                method: method.clone(),
+                uri: uri.clone(),
+                headers: headers.clone(),
+                body: body.reader(),
+                attempt,
+                respond: tx,
+            });
+            let outcome = match inner.response_timeout {
+                Some(limit) => match tokio::time::timeout(limit, rx).await {
+                    Ok(o) => o,
+                    Err(_) => {
+                        return Err(Error::new(Kind::Timeout, format!("no response head within {limit:?}"))
+                            .with_attempts(attempts_so_far()));
+                    }
+                },
+                None => rx.await,
+            };
+            let failure = match outcome {
+                Ok(Outcome::Response(parts)) => {
+                    let attempt = parts.attempt.clone();
+                    let mut all = attempts_so_far();
+                    all.push(attempt);
+                    return Ok(Response::new(parts, all, inner.read_timeout));
+                }
+                Ok(Outcome::Failed(f)) => f,
+                Err(_) => {
+                    return Err(Error::new(Kind::Request, "connection driver stopped without an answer")
+                        .with_attempts(attempts_so_far()));
+                }
+            };
+            let facts = RequestFacts {
+                idempotent,
+                replayable: body.replayable().await,
+                attempts,
+                idempotent_retries,
+            };
+            let decision = retry::decide(&inner.policy, &inner.budget, &failure, facts);
+            let mut attempt = failure.attempt.clone();
+            match decision {
+                Decision::Retry { reason, backoff, http1 } => {
+                    tracing::info!(
+                        %origin,
+                        connection = attempt.connection_id,
+                        stream_id = attempt.stream_id,
+                        phase = %attempt.phase,
+                        processing = %failure.processing,
+                        go_away_last = attempt.go_away.as_ref().map(|g| g.last_stream_id.value()),
+                        %reason,
+                        backoff_ms = backoff.as_millis() as u64,
+                        "retrying request"
+                    );
+                    attempt.retried = Some(reason);
+                    attempt.backoff = backoff;
+                    if let Ok(mut j) = journal.lock() {
+                        j.push(attempt);
+                    }
+                    inner.stats.retry(reason);
+                    if reason == RetryReason::Idempotent {
+                        idempotent_retries += 1;
+                    }
+                    if http1 {
+                        inner.pool.require_http1(&origin);
+                    }
+                    if !backoff.is_zero() {
+                        tokio::time::sleep(backoff).await;
+                    }
+                }
+                Decision::Fail(refusal) => {
+                    tracing::info!(
+                        %origin,
+                        connection = attempt.connection_id,
+                        stream_id = attempt.stream_id,
+                        phase = %attempt.phase,
+                        processing = %failure.processing,
+                        ?refusal,
+                        "request failed"
+                    );
+                    if let Ok(mut j) = journal.lock() {
+                        j.push(attempt);
+                    }
+                    return Err(failure_error(&failure, refusal, attempts_so_far()));
+                }
+            }
+        }
+    }
+}
+
+/// RFC 9110 §9.2.2 idempotent methods, or an `Idempotency-Key` header.
+fn is_idempotent(method: &Method, headers: &HeaderMap) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE)
+        || headers.contains_key("idempotency-key")
+}
+
+fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attempt>) -> Error {
+    let what = match &failure.cause {
+        FailureCause::GoAway => "stream above the server's GOAWAY last_stream_id".to_owned(),
+        FailureCause::Reset(code) => format!("stream reset by the server ({})", proto::frame::Reason::new(*code)),
+        FailureCause::Protocol(detail) => format!("protocol error: {detail}"),
+        FailureCause::Closed(how) => format!("connection closed: {how}"),
+        FailureCause::Rejected(why) => format!("connection refused the stream: {why}"),
+        FailureCause::Body(why) => format!("request body failed: {why}"),
+    };
+    let (kind, note) = match refusal {
+        Refusal::Verdict => (Kind::Request, String::new()),
+        Refusal::NotReplayable(sent) => (
+            Kind::Request,
+            format!("; not retried: {} streaming body is not replayable", human_bytes(sent)),
+        ),
+        Refusal::Attempts => (Kind::RetriesExhausted, "; not retried: attempt limit reached".to_owned()),
+        Refusal::Budget => (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned()),
+    };
+    let kind = if matches!(failure.cause, FailureCause::Body(_)) { Kind::Body } else { kind };
+    let mut error = Error::new(kind, format!("{what}{note}")).with_processing(failure.processing).with_attempts(attempts);
+    if let Some(g) = failure.go_away() {
+        error = error.with_going_away(ConnectionGoingAway {
+            last_stream_id: g.last_stream_id.value(),
+            error_code: g.error_code.code(),
+            debug_data: g.debug_data.clone(),
+            request_stream_id: failure.attempt.stream_id,
+            headers_sent: failure.attempt.phase.head_sent(),
+            body_sent: failure.attempt.body_sent,
+            processing: failure.processing,
+        });
+    }
+    error
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
+    } else if n >= 1 << 10 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// Header validation shared by the request builder.
+pub(crate) fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let n = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| Error::builder(format!("invalid header name {name:?}")).with_source(e))?;
+    let v = HeaderValue::from_str(value)
+        .map_err(|e| Error::builder(format!("invalid value for header {name}")).with_source(e))?;
+    Ok((n, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_follows_rfc_9110_and_the_key_header() {
+        let none = HeaderMap::new();
+        for m in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE, Method::PUT, Method::DELETE] {
+            assert!(is_idempotent(&m, &none), "{m}");
+        }
+        assert!(!is_idempotent(&Method::POST, &none));
+        let mut keyed = HeaderMap::new();
+        keyed.insert("idempotency-key", HeaderValue::from_static("k1"));
+        assert!(is_idempotent(&Method::POST, &keyed));
+    }
+
+    #[test]
+    fn sizes_are_human() {
+        assert_eq!(human_bytes(1_258_291), "1.2 MiB");
+        assert_eq!(human_bytes(2048), "2.0 KiB");
+        assert_eq!(human_bytes(10), "10 B");
+    }
+}

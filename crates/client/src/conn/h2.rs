@@ -1,0 +1,497 @@
+//! The HTTP/2 connection driver: one task owns a `baton_proto::h2::Connection`
+//! and its transport, feeds it reads, writes what it transmits, runs its
+//! timers, and routes its events to the requests (STYLE.md §2, "Driver").
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::{Buf, Bytes};
+use http::{HeaderMap, Method, Uri, Version};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use baton_proto::h2::frame::{Reason, StreamId};
+use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
+
+use super::{AttemptFailure, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use crate::body::BodyReader;
+use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
+use crate::stats::Counters;
+
+const OPEN: u8 = 0;
+const DRAINING: u8 = 1;
+const CLOSED: u8 = 2;
+
+/// What the pool and the driver share about one connection.
+#[derive(Debug)]
+pub(crate) struct H2Shared {
+    state: AtomicU8,
+    /// Streams reserved or open.
+    active: AtomicUsize,
+    /// The server's SETTINGS_MAX_CONCURRENT_STREAMS.
+    max: AtomicUsize,
+    /// Streams handed out so far (to tell a reused connection from a new one).
+    opened: AtomicU64,
+    go_away: Mutex<Option<GoAwayInfo>>,
+    /// Wakes requests waiting for this origin's capacity.
+    notify: Arc<Notify>,
+}
+
+/// The pool's handle on a connection driver.
+#[derive(Debug, Clone)]
+pub(crate) struct H2Handle {
+    pub(crate) id: u64,
+    tx: mpsc::UnboundedSender<Cmd>,
+    shared: Arc<H2Shared>,
+}
+
+/// A request for one attempt on this connection.
+pub(crate) struct H2Request {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: BodyReader,
+    pub(crate) attempt: Attempt,
+    pub(crate) respond: oneshot::Sender<Outcome>,
+}
+
+enum Cmd {
+    Request(Box<H2Request>),
+    Data(StreamId, Bytes, bool),
+    BodyFailed(StreamId, String),
+    Release(StreamId, usize),
+    Cancel(StreamId),
+}
+
+impl H2Handle {
+    /// Takes a stream slot if the connection is open and below the server's
+    /// limit. Returns whether the connection had carried streams before.
+    pub(crate) fn try_reserve(&self) -> Option<bool> {
+        let s = &self.shared;
+        if s.state.load(Ordering::Acquire) != OPEN {
+            return None;
+        }
+        let max = s.max.load(Ordering::Acquire);
+        let mut active = s.active.load(Ordering::Acquire);
+        loop {
+            if active >= max {
+                return None;
+            }
+            match s.active.compare_exchange_weak(active, active + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(s.opened.fetch_add(1, Ordering::AcqRel) > 0),
+                Err(now) => active = now,
+            }
+        }
+    }
+
+    /// True once the connection will never take a stream again.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.state.load(Ordering::Acquire) == CLOSED
+    }
+
+    /// True while it takes new streams.
+    pub(crate) fn is_open(&self) -> bool {
+        self.shared.state.load(Ordering::Acquire) == OPEN
+    }
+
+    /// Sends a request on a reserved slot. If the driver is gone the request
+    /// fails as never sent.
+    pub(crate) fn send(&self, req: H2Request) {
+        if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
+            self.shared.unreserve();
+            let failure = AttemptFailure {
+                attempt: req.attempt,
+                cause: FailureCause::Rejected("connection closed".into()),
+                processing: Processing::NotSent,
+                first_on_connection: false,
+            };
+            let _ = req.respond.send(Outcome::Failed(failure));
+        }
+    }
+}
+
+impl H2Shared {
+    fn unreserve(&self) {
+        self.active.fetch_sub(1, Ordering::AcqRel);
+        self.notify.notify_one();
+    }
+
+    fn set_state(&self, state: u8) {
+        self.state.store(state, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+}
+
+/// Starts a driver for an HTTP/2 transport. `notify` is the origin's
+/// capacity signal.
+pub(crate) fn spawn<IO>(
+    io: IO,
+    id: u64,
+    config: proto::Config,
+    notify: Arc<Notify>,
+    stats: Arc<Counters>,
+) -> H2Handle
+where
+    IO: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let initial = config.initial_max_concurrent_streams as usize;
+    let shared = Arc::new(H2Shared {
+        state: AtomicU8::new(OPEN),
+        active: AtomicUsize::new(0),
+        max: AtomicUsize::new(initial),
+        opened: AtomicU64::new(0),
+        go_away: Mutex::new(None),
+        notify,
+    });
+    let (tx, rx) = mpsc::unbounded_channel();
+    let driver = Driver {
+        conn: Connection::new(config, now()),
+        id,
+        rx,
+        tx: tx.clone(),
+        shared: shared.clone(),
+        streams: HashMap::new(),
+        stats,
+    };
+    tokio::spawn(driver.run(io));
+    H2Handle { id, tx, shared }
+}
+
+fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Per-stream state the driver keeps beside the engine's.
+struct Ctx {
+    respond: Option<oneshot::Sender<Outcome>>,
+    body_tx: Option<mpsc::UnboundedSender<BodyEvent>>,
+    attempt: Attempt,
+    writable: Option<Arc<Notify>>,
+    first_on_connection: bool,
+}
+
+struct Driver {
+    conn: Connection,
+    id: u64,
+    rx: mpsc::UnboundedReceiver<Cmd>,
+    tx: mpsc::UnboundedSender<Cmd>,
+    shared: Arc<H2Shared>,
+    streams: HashMap<StreamId, Ctx>,
+    stats: Arc<Counters>,
+}
+
+struct H2Release {
+    tx: mpsc::UnboundedSender<Cmd>,
+    id: StreamId,
+}
+
+impl Release for H2Release {
+    fn release(&self, n: usize) {
+        let _ = self.tx.send(Cmd::Release(self.id, n));
+    }
+
+    fn cancel(&self) {
+        let _ = self.tx.send(Cmd::Cancel(self.id));
+    }
+}
+
+impl Driver {
+    async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO) {
+        let (mut rd, mut wr) = tokio::io::split(io);
+        let mut pending = Bytes::new();
+        let mut handles_gone = false;
+        loop {
+            if pending.is_empty() {
+                pending = self.conn.take_transmit(now());
+            }
+            let closed = self.conn.state() == ConnectionState::Closed;
+            if closed && pending.is_empty() {
+                let _ = wr.shutdown().await;
+                break;
+            }
+            let deadline = self.conn.poll_timeout().map(tokio::time::Instant::from_std);
+            let buf = self.conn.recv_buf();
+            if buf.capacity() - buf.len() < 16 << 10 {
+                buf.reserve(64 << 10);
+            }
+            let writing = !pending.is_empty();
+            tokio::select! {
+                read = rd.read_buf(self.conn.recv_buf()), if !closed => match read {
+                    Ok(0) => self.conn.handle_eof(now()),
+                    Ok(_) => self.conn.handle_received(now()),
+                    Err(e) => self.conn.handle_transport_error(e.to_string(), now()),
+                },
+                written = wr.write(&pending), if writing => match written {
+                    Ok(n) => {
+                        pending.advance(n);
+                        self.conn.handle_written(n);
+                    }
+                    Err(e) => {
+                        pending.clear();
+                        self.conn.handle_transport_error(e.to_string(), now());
+                    }
+                },
+                cmd = self.rx.recv(), if !handles_gone => match cmd {
+                    Some(cmd) => self.command(cmd),
+                    None => {
+                        // Nobody can send on this connection any more.
+                        handles_gone = true;
+                        self.conn.go_away(Reason::NO_ERROR, now());
+                    }
+                },
+                () = sleep_until(deadline), if deadline.is_some() => self.conn.handle_timeout(now()),
+            }
+            self.dispatch_events();
+            self.reap_abandoned();
+        }
+        self.shared.set_state(CLOSED);
+        // Anything still waiting was failed by the engine's Closed path;
+        // this only covers commands that raced the close.
+        while let Ok(cmd) = self.rx.try_recv() {
+            self.command(cmd);
+        }
+    }
+
+    fn command(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Request(req) => self.start(*req),
+            Cmd::Data(id, data, end) => {
+                let _ = self.conn.send_data(id, data, end);
+            }
+            Cmd::BodyFailed(id, why) => {
+                self.conn.reset(id, Reason::CANCEL, now());
+                if let Some(ctx) = self.streams.remove(&id) {
+                    let phase = self.conn.stream_phase(id).unwrap_or(ctx.attempt.phase);
+                    let failure = AttemptFailure {
+                        processing: Processing::classify(phase, false),
+                        attempt: Attempt { phase, ..ctx.attempt },
+                        cause: FailureCause::Body(why),
+                        first_on_connection: ctx.first_on_connection,
+                    };
+                    Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
+                    self.shared.unreserve();
+                }
+            }
+            Cmd::Release(id, n) => self.conn.release_capacity(id, n),
+            Cmd::Cancel(id) => self.abandon(id),
+        }
+    }
+
+    fn start(&mut self, req: H2Request) {
+        let mut attempt = req.attempt;
+        attempt.version = Version::HTTP_2;
+        attempt.connection_id = self.id;
+        let full = req.body.full();
+        let end_stream = full.as_ref().is_some_and(Bytes::is_empty);
+        let id = match self.conn.send_request(&req.method, &req.uri, &req.headers, end_stream, now()) {
+            Ok(id) => id,
+            Err(e) => {
+                attempt.error = Some(e.to_string());
+                attempt.go_away = self.conn.last_go_away().cloned();
+                let failure = AttemptFailure {
+                    attempt,
+                    cause: FailureCause::Rejected(e.to_string()),
+                    processing: Processing::NotSent,
+                    first_on_connection: false,
+                };
+                let _ = req.respond.send(Outcome::Failed(failure));
+                return self.shared.unreserve();
+            }
+        };
+        attempt.stream_id = Some(id.value());
+        attempt.phase = Phase::HeadersQueued;
+        let first_on_connection = id.value() == 1;
+        let writable = match full {
+            Some(bytes) if !bytes.is_empty() => {
+                let _ = self.conn.send_data(id, bytes, true);
+                None
+            }
+            Some(_) => None,
+            None => {
+                let notify = Arc::new(Notify::new());
+                tokio::spawn(pump(req.body, id, notify.clone(), self.tx.clone()));
+                Some(notify)
+            }
+        };
+        self.streams.insert(
+            id,
+            Ctx { respond: Some(req.respond), body_tx: None, attempt, writable, first_on_connection },
+        );
+    }
+
+    fn dispatch_events(&mut self) {
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::ResponseReceived { stream_id, head } => self.on_response(stream_id, head),
+                Event::DataReceived { stream_id, data } => {
+                    let n = data.len();
+                    let delivered = self
+                        .streams
+                        .get(&stream_id)
+                        .and_then(|c| c.body_tx.as_ref())
+                        .is_some_and(|tx| tx.send(BodyEvent::Data(data)).is_ok());
+                    if !delivered {
+                        // Nobody will read it: give the window back and stop
+                        // the stream.
+                        self.conn.release_capacity(stream_id, n);
+                        self.abandon(stream_id);
+                    }
+                }
+                Event::TrailersReceived { stream_id, trailers } => {
+                    if let Some(tx) = self.streams.get(&stream_id).and_then(|c| c.body_tx.as_ref()) {
+                        let _ = tx.send(BodyEvent::Trailers(trailers));
+                    }
+                }
+                Event::StreamEnded { stream_id } => {
+                    if let Some(ctx) = self.streams.remove(&stream_id) {
+                        if let Some(tx) = ctx.body_tx {
+                            let _ = tx.send(BodyEvent::End);
+                        }
+                        self.shared.unreserve();
+                    }
+                }
+                Event::StreamFailed(f) => self.on_failed(f),
+                Event::Writable { stream_id } => {
+                    if let Some(w) = self.streams.get(&stream_id).and_then(|c| c.writable.as_ref()) {
+                        w.notify_one();
+                    }
+                }
+                Event::SettingsChanged { max_concurrent_streams } => {
+                    self.shared.max.store(max_concurrent_streams as usize, Ordering::Release);
+                    self.shared.notify.notify_waiters();
+                }
+                Event::GoAwayReceived(g) => {
+                    tracing::info!(
+                        connection = self.id,
+                        last_stream_id = g.last_stream_id.value(),
+                        error_code = %g.error_code,
+                        debug_data = %String::from_utf8_lossy(&g.debug_data),
+                        open_streams = self.streams.len(),
+                        "GOAWAY received; connection draining"
+                    );
+                    self.stats.go_away(g.error_code.code());
+                    if let Ok(mut slot) = self.shared.go_away.lock() {
+                        *slot = Some(g);
+                    }
+                    self.shared.set_state(DRAINING);
+                }
+                Event::Closed(cause) => {
+                    tracing::debug!(connection = self.id, %cause, "connection closed");
+                    self.shared.set_state(CLOSED);
+                }
+                Event::InformationalReceived { .. } | Event::PingAck { .. } => {}
+            }
+        }
+    }
+
+    fn on_response(&mut self, id: StreamId, head: proto::ResponseHead) {
+        let Some(ctx) = self.streams.get_mut(&id) else { return };
+        let Some(respond) = ctx.respond.take() else { return };
+        let (tx, rx) = mpsc::unbounded_channel();
+        ctx.body_tx = Some(tx);
+        let mut attempt = ctx.attempt.clone();
+        attempt.phase = Phase::ResponseHead;
+        attempt.go_away = self.conn.last_go_away().cloned();
+        let parts = ResponseParts {
+            status: head.status,
+            headers: head.headers,
+            version: Version::HTTP_2,
+            body: rx,
+            release: Box::new(H2Release { tx: self.tx.clone(), id }),
+            attempt,
+        };
+        if respond.send(Outcome::Response(parts)).is_err() {
+            self.abandon(id);
+        }
+    }
+
+    fn on_failed(&mut self, f: StreamFailure) {
+        let Some(ctx) = self.streams.remove(&f.stream_id) else { return };
+        let cause = match &f.cause {
+            proto::FailureCause::GoAway(_) => FailureCause::GoAway,
+            proto::FailureCause::Reset { reason, initiator: proto::Initiator::Remote, .. } => {
+                if *reason == Reason::REFUSED_STREAM {
+                    self.stats.refused();
+                }
+                FailureCause::Reset(reason.code())
+            }
+            proto::FailureCause::Reset { reason, detail, .. } => {
+                FailureCause::Protocol(detail.map_or_else(|| reason.to_string(), str::to_owned))
+            }
+            proto::FailureCause::ConnectionClosed(c) => FailureCause::Closed(c.to_string()),
+            proto::FailureCause::NotOpened => FailureCause::Rejected(f.to_string()),
+        };
+        let mut attempt = ctx.attempt;
+        attempt.phase = f.phase;
+        attempt.body_sent = f.body_sent;
+        attempt.go_away = f.go_away.clone();
+        attempt.error = Some(f.to_string());
+        attempt.processing = Some(f.processing);
+        let failure =
+            AttemptFailure { attempt, cause, processing: f.processing, first_on_connection: ctx.first_on_connection };
+        Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
+        self.shared.unreserve();
+    }
+
+    fn deliver_failure(
+        respond: Option<oneshot::Sender<Outcome>>,
+        body_tx: Option<mpsc::UnboundedSender<BodyEvent>>,
+        failure: AttemptFailure,
+    ) {
+        match (respond, body_tx) {
+            (Some(respond), _) => {
+                let _ = respond.send(Outcome::Failed(failure));
+            }
+            (None, Some(tx)) => {
+                let _ = tx.send(BodyEvent::Failed(failure));
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// The caller is gone: reset the stream and free its slot.
+    fn abandon(&mut self, id: StreamId) {
+        if self.streams.remove(&id).is_some() {
+            self.conn.reset(id, Reason::CANCEL, now());
+            self.shared.unreserve();
+        }
+    }
+
+    /// Resets streams whose caller stopped waiting (timeout or drop).
+    fn reap_abandoned(&mut self) {
+        let gone: Vec<StreamId> = self
+            .streams
+            .iter()
+            .filter(|(_, c)| c.respond.as_ref().is_some_and(oneshot::Sender::is_closed))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            self.abandon(id);
+        }
+    }
+}
+
+/// Reads a streaming request body chunk by chunk, each time the engine says
+/// the stream can take more.
+async fn pump(mut body: BodyReader, id: StreamId, writable: Arc<Notify>, tx: mpsc::UnboundedSender<Cmd>) {
+    loop {
+        writable.notified().await;
+        let cmd = match body.next().await {
+            Some(Ok(chunk)) => Cmd::Data(id, chunk, false),
+            None => Cmd::Data(id, Bytes::new(), true),
+            Some(Err(e)) => Cmd::BodyFailed(id, e.to_string()),
+        };
+        let last = !matches!(cmd, Cmd::Data(_, _, false));
+        if tx.send(cmd).is_err() || last {
+            return;
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,77 @@
+//! Connections: one driver task per connection owns its sans-IO engine;
+//! requests reach it over a channel, so a GOAWAY and a new stream can never
+//! race (DESIGN.md §1).
+
+pub(crate) mod h2;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode, Version};
+use tokio::sync::mpsc;
+
+use crate::journal::{Attempt, GoAwayInfo, Processing};
+
+/// What failed in one attempt.
+#[derive(Debug, Clone)]
+pub(crate) enum FailureCause {
+    /// The stream was above a GOAWAY's last_stream_id.
+    GoAway,
+    /// RST_STREAM from the server with this code.
+    Reset(u32),
+    /// We reset the stream: the server broke a rule (detail says which).
+    Protocol(String),
+    /// The connection closed or failed under the stream.
+    Closed(String),
+    /// The connection could not take the stream at all.
+    Rejected(String),
+    /// The request body failed to produce bytes.
+    Body(String),
+}
+
+/// One failed attempt: the journal entry and the facts retry needs.
+#[derive(Debug, Clone)]
+pub(crate) struct AttemptFailure {
+    pub(crate) attempt: Attempt,
+    pub(crate) cause: FailureCause,
+    pub(crate) processing: Processing,
+    /// The failing connection's first stream, on a connection opened for it.
+    pub(crate) first_on_connection: bool,
+}
+
+impl AttemptFailure {
+    pub(crate) fn go_away(&self) -> Option<&GoAwayInfo> {
+        self.attempt.go_away.as_ref()
+    }
+}
+
+/// A piece of a response body.
+#[derive(Debug)]
+pub(crate) enum BodyEvent {
+    Data(Bytes),
+    Trailers(HeaderMap),
+    End,
+    Failed(AttemptFailure),
+}
+
+/// Hands consumed body bytes back to the connection so its flow-control
+/// windows reopen (the back-pressure of RFC 9113 §5.2).
+pub(crate) trait Release: Send + Sync {
+    fn release(&self, n: usize);
+    /// The reader is gone before the end: reset the stream.
+    fn cancel(&self);
+}
+
+/// A response head and the channel its body arrives on.
+pub(crate) struct ResponseParts {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) version: Version,
+    pub(crate) body: mpsc::UnboundedReceiver<BodyEvent>,
+    pub(crate) release: Box<dyn Release>,
+    pub(crate) attempt: Attempt,
+}
+
+/// How an attempt ended before its body.
+pub(crate) enum Outcome {
+    Response(ResponseParts),
+    Failed(AttemptFailure),
+}

@@ -1,0 +1,246 @@
+//! Setting up transports: DNS, TCP with TCP_NODELAY and a connect timeout,
+//! rustls with ALPN, or HTTP/2 prior knowledge over plain TCP.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Uri;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::error::{Error, Kind};
+
+/// A transport the drivers can run on.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+pub(crate) type BoxIo = Box<dyn Io>;
+
+/// Which protocol a new transport speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    H2,
+    H1,
+}
+
+/// Where requests go: scheme, host and port (RFC 9110 §4.3.2's origin).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Origin {
+    pub(crate) tls: bool,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+}
+
+impl Origin {
+    /// The origin of an absolute `http` or `https` URI.
+    pub(crate) fn of(uri: &Uri) -> Result<Self, Error> {
+        let tls = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            Some(other) => return Err(Error::builder(format!("unsupported URL scheme {other:?} in {uri}"))),
+            None => return Err(Error::builder(format!("URL {uri} has no scheme (http:// or https://)"))),
+        };
+        let host = uri.host().filter(|h| !h.is_empty());
+        let Some(host) = host else {
+            return Err(Error::builder(format!("URL {uri} has no host")));
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        Ok(Self { tls, host, port })
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.tls { "https" } else { "http" };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
+/// Which certificates a TLS connection trusts.
+#[derive(Clone)]
+pub(crate) enum Trust {
+    /// Mozilla's roots (webpki-roots) plus any added certificates.
+    Roots(Vec<CertificateDer<'static>>),
+    /// Only these certificates.
+    Only(Vec<CertificateDer<'static>>),
+    /// Anything: for tests against self-signed servers only.
+    DangerAcceptAny,
+}
+
+/// Opens transports.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    tls_h2: Arc<rustls::ClientConfig>,
+    tls_h1: Arc<rustls::ClientConfig>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) h2_prior_knowledge: bool,
+    pub(crate) http1_only: bool,
+}
+
+impl fmt::Debug for Connector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connector")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("h2_prior_knowledge", &self.h2_prior_knowledge)
+            .field("http1_only", &self.http1_only)
+            .finish()
+    }
+}
+
+impl Connector {
+    pub(crate) fn new(
+        trust: Trust,
+        connect_timeout: Duration,
+        h2_prior_knowledge: bool,
+        http1_only: bool,
+    ) -> Result<Self, Error> {
+        let h2 = tls_config(&trust, if http1_only { &[b"http/1.1"] } else { &[b"h2", b"http/1.1"] })?;
+        let h1 = tls_config(&trust, &[b"http/1.1"])?;
+        Ok(Self { tls_h2: h2, tls_h1: h1, connect_timeout, h2_prior_knowledge, http1_only })
+    }
+
+    /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
+    /// server said HTTP_1_1_REQUIRED).
+    pub(crate) async fn connect(&self, origin: &Origin, force_h1: bool) -> Result<(BoxIo, Protocol), Error> {
+        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin))
+            .await
+            .map_err(|_| {
+                Error::new(Kind::Timeout, format!("connect to {origin} timed out after {:?}", self.connect_timeout))
+            })??;
+        if !origin.tls {
+            let protocol =
+                if self.h2_prior_knowledge && !force_h1 && !self.http1_only { Protocol::H2 } else { Protocol::H1 };
+            return Ok((Box::new(tcp), protocol));
+        }
+        let config = if force_h1 || self.http1_only { self.tls_h1.clone() } else { self.tls_h2.clone() };
+        let name = ServerName::try_from(origin.host.clone())
+            .map_err(|e| Error::builder(format!("invalid TLS server name {:?}", origin.host)).with_source(e))?;
+        let handshake = TlsConnector::from(config).connect(name, tcp);
+        let tls = tokio::time::timeout(self.connect_timeout, handshake)
+            .await
+            .map_err(|_| Error::new(Kind::Timeout, format!("TLS handshake with {origin} timed out")))?
+            .map_err(|e| Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {e}")).with_source(e))?;
+        // RFC 9113 §3.2: "h2" negotiated by ALPN means HTTP/2 over TLS.
+        let protocol = if tls.get_ref().1.alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
+        Ok((Box::new(tls), protocol))
+    }
+}
+
+async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
+    let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port))
+        .await
+        .map_err(|e| Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host)).with_source(e))?;
+    let mut last_error = None;
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(tcp) => {
+                let _ = tcp.set_nodelay(true);
+                return Ok(tcp);
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let message = match &last_error {
+        Some(e) => format!("cannot connect to {origin}: {e}"),
+        None => format!("{} resolved to no address", origin.host),
+    };
+    let error = Error::new(Kind::Connect, message);
+    Err(match last_error {
+        Some(e) => error.with_source(e),
+        None => error,
+    })
+}
+
+fn tls_config(trust: &Trust, alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::builder("TLS setup failed").with_source(e))?;
+    let mut config = match trust {
+        Trust::Roots(extra) | Trust::Only(extra) => {
+            let mut roots = rustls::RootCertStore::empty();
+            if let Trust::Roots(_) = trust {
+                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            }
+            for cert in extra {
+                roots.add(cert.clone()).map_err(|e| Error::builder("invalid root certificate").with_source(e))?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        Trust::DangerAcceptAny => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(danger::AcceptAny(provider)))
+            .with_no_client_auth(),
+    };
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(Arc::new(config))
+}
+
+mod danger {
+    //! A verifier that accepts any certificate. Only reachable through
+    //! `ClientBuilder::danger_accept_invalid_certs(true)`.
+
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    #[derive(Debug)]
+    pub(super) struct AcceptAny(pub(super) Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AcceptAny {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_checked_before_any_io() {
+        let o = Origin::of(&"https://example.com/x".parse().unwrap()).unwrap();
+        assert_eq!((o.tls, o.host.as_str(), o.port), (true, "example.com", 443));
+        let o = Origin::of(&"http://[::1]:8080/".parse().unwrap()).unwrap();
+        assert_eq!((o.tls, o.host.as_str(), o.port), (false, "::1", 8080));
+        assert!(Origin::of(&"ftp://example.com/".parse().unwrap()).unwrap_err().is_builder());
+        assert!(Origin::of(&"/relative".parse().unwrap()).unwrap_err().is_builder());
+    }
+}

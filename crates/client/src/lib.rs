@@ -1,0 +1,48 @@
+//! baton: an HTTP client that gets connection shutdown right.
+//!
+//! A server rotating or closing a connection never costs the caller a
+//! request that was safe to send again, and when a retry would not be safe,
+//! the error says exactly how far the request got.
+//!
+//! - Requests the server provably did not process (stream above a GOAWAY's
+//!   last_stream_id, REFUSED_STREAM, never sent) are retried on a fresh
+//!   connection, whatever the method.
+//! - Idempotent requests are retried once when the outcome is unknown; other
+//!   requests never are.
+//! - Every failure carries its verdict ([`Processing`]), the GOAWAY account
+//!   ([`ConnectionGoingAway`]) and the journal of every [`Attempt`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), baton::Error> {
+//! let client = baton::Client::new();
+//! let resp = client.get("https://example.com/").send().await?;
+//! let body = resp.bytes().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! What this crate does not do yet: HTTP/1.1 (an origin that only speaks
+//! HTTP/1.1 gets a clear connect error), proxies, cookies, redirects,
+//! compression.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod body;
+mod client;
+mod conn;
+mod connect;
+mod error;
+mod journal;
+mod pool;
+mod request;
+mod response;
+mod retry;
+mod stats;
+
+pub use body::{Body, DEFAULT_REPLAY_BUFFER};
+pub use client::{Client, ClientBuilder};
+pub use error::{ConnectionGoingAway, Error};
+pub use journal::{Attempt, GoAwayInfo, Phase, Processing, RetryReason};
+pub use request::RequestBuilder;
+pub use response::Response;
+pub use retry::RetryPolicy;
+pub use stats::Stats;

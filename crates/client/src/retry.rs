@@ -1,0 +1,363 @@
+//! The whole retry policy (DESIGN.md §3), in one place: verdict-driven
+//! decisions, the attempt cap, the client-wide retry budget, error-code-aware
+//! back-off and the HTTP/1.1 downgrade.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use baton_proto::h2::frame::Reason;
+
+use crate::body::DEFAULT_REPLAY_BUFFER;
+use crate::conn::{AttemptFailure, FailureCause};
+use crate::journal::{Processing, RetryReason};
+
+/// How requests are retried.
+///
+/// ```
+/// let policy = baton::RetryPolicy::default().max_attempts(3);
+/// assert_eq!(policy.attempt_limit(), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    budget_ratio: f64,
+    budget_floor: f64,
+    backoff_base: Duration,
+    backoff_max: Duration,
+    replay_buffer: usize,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts; retries may add 20% to the request rate, with a floor of
+    /// 10 retries a second; back-off from 25 ms up to 1 s; a 256 KiB replay
+    /// buffer for streaming bodies (DESIGN.md §3 rules 6 and 7).
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            budget_ratio: 0.2,
+            budget_floor: 10.0,
+            backoff_base: Duration::from_millis(25),
+            backoff_max: Duration::from_secs(1),
+            replay_buffer: DEFAULT_REPLAY_BUFFER,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all: every failure is returned with its journal.
+    pub fn never() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Attempts per request, the first included (at least 1).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// The client-wide retry budget: retries may add `ratio` of the request
+    /// rate, and at least `floor_per_second` retries a second are allowed.
+    pub fn budget(mut self, ratio: f64, floor_per_second: f64) -> Self {
+        self.budget_ratio = ratio.max(0.0);
+        self.budget_floor = floor_per_second.max(0.0);
+        self
+    }
+
+    /// Back-off for error-code GOAWAYs and refusals: `base` doubled per
+    /// attempt, with ±50% jitter, capped at `max`.
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_max = max.max(base);
+        self
+    }
+
+    /// How much of a streaming body is kept so it can be sent again.
+    pub fn replay_buffer(mut self, bytes: usize) -> Self {
+        self.replay_buffer = bytes;
+        self
+    }
+
+    /// The attempt cap.
+    pub fn attempt_limit(&self) -> u32 {
+        self.max_attempts
+    }
+
+    pub(crate) fn replay_limit(&self) -> usize {
+        self.replay_buffer
+    }
+}
+
+/// A token bucket shared by the whole client: every request deposits
+/// `ratio` of a token, every retry spends one, and time refills at least
+/// `floor` tokens a second.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    ratio: f64,
+    floor: f64,
+    max: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl Budget {
+    pub(crate) fn new(policy: &RetryPolicy) -> Self {
+        // Ten seconds' worth of the floor, available from the start (the
+        // shape of Finagle's retry budget), so a burst of failures right
+        // after start-up is not refused.
+        let max = policy.budget_floor * 10.0;
+        Self {
+            ratio: policy.budget_ratio,
+            floor: policy.budget_floor,
+            max,
+            state: Mutex::new((max, Instant::now())),
+        }
+    }
+
+    pub(crate) fn deposit(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 = (s.0 + self.ratio).min(self.max);
+        }
+    }
+
+    fn withdraw(&self) -> bool {
+        let Ok(mut s) = self.state.lock() else { return false };
+        let now = Instant::now();
+        let refill = now.duration_since(s.1).as_secs_f64() * self.floor;
+        s.0 = (s.0 + refill).min(self.max);
+        s.1 = now;
+        if s.0 >= 1.0 {
+            s.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// What the request looks like to the policy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestFacts {
+    /// RFC 9110 §9.2.2 method, Idempotency-Key header, or marked by the caller.
+    pub(crate) idempotent: bool,
+    /// `Err(bytes read)` when the body cannot be sent again.
+    pub(crate) replayable: Result<(), u64>,
+    /// Attempts made so far, this one included.
+    pub(crate) attempts: u32,
+    /// Retries already spent on an unknown outcome (rule 2 allows one).
+    pub(crate) idempotent_retries: u32,
+}
+
+/// Why a failure is returned instead of retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The verdict forbids it (ResponseStarted, or MaybeProcessed and not
+    /// idempotent, or the one idempotent retry is used up).
+    Verdict,
+    /// The body went past the replay buffer.
+    NotReplayable(u64),
+    /// The attempt cap.
+    Attempts,
+    /// The client-wide budget.
+    Budget,
+}
+
+/// The decision for one failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Retry { reason: RetryReason, backoff: Duration, http1: bool },
+    Fail(Refusal),
+}
+
+/// The error code a failure carries: its GOAWAY's, or its reset's.
+fn error_code(failure: &AttemptFailure) -> Option<Reason> {
+    match failure.cause {
+        FailureCause::Reset(code) => Some(Reason::new(code)),
+        _ => failure.go_away().map(|g| g.error_code),
+    }
+}
+
+/// DESIGN.md §3, rules 1–7.
+pub(crate) fn decide(
+    policy: &RetryPolicy,
+    budget: &Budget,
+    failure: &AttemptFailure,
+    facts: RequestFacts,
+) -> Decision {
+    let code = error_code(failure);
+    let refused = matches!(failure.cause, FailureCause::Reset(c) if c == Reason::REFUSED_STREAM.code());
+    let reason = match failure.processing {
+        // Rule 3.
+        Processing::ResponseStarted => return Decision::Fail(Refusal::Verdict),
+        // Rule 1: any method.
+        Processing::NotSent => RetryReason::NotSent,
+        Processing::NotProcessed if refused => RetryReason::Refused,
+        Processing::NotProcessed => RetryReason::GoAway,
+        // Rule 2: once, idempotent only; never guess for a POST.
+        Processing::MaybeProcessed if facts.idempotent && facts.idempotent_retries == 0 => RetryReason::Idempotent,
+        Processing::MaybeProcessed => return Decision::Fail(Refusal::Verdict),
+    };
+    // Rule 5: HTTP_1_1_REQUIRED retries once over HTTP/1.1.
+    let http1 = code == Some(Reason::HTTP_1_1_REQUIRED);
+    let reason = if http1 && failure.processing.is_safe_to_retry() { RetryReason::Http11Required } else { reason };
+    // Rule 7.
+    if let Err(sent) = facts.replayable {
+        return Decision::Fail(Refusal::NotReplayable(sent));
+    }
+    // Rule 6.
+    if facts.attempts >= policy.max_attempts {
+        return Decision::Fail(Refusal::Attempts);
+    }
+    // Rule 5: NO_ERROR and REFUSED_STREAM retry at once; error codes back
+    // off; so does a GOAWAY on a brand-new connection's first stream (the
+    // server may be refusing everyone).
+    let calm = matches!(code, Some(c) if c != Reason::NO_ERROR && c != Reason::REFUSED_STREAM && !http1);
+    let fresh_go_away = matches!(failure.cause, FailureCause::GoAway) && failure.first_on_connection;
+    // Rule 6: the budget is for retries that add load to a server in
+    // trouble. A request the server provably never saw, on a connection it
+    // rotated without complaint (NO_ERROR or no GOAWAY at all), costs it
+    // nothing new: the attempt cap alone bounds those.
+    let graceful = failure.processing.is_safe_to_retry()
+        && !refused
+        && !calm
+        && !fresh_go_away
+        && code.is_none_or(|c| c == Reason::NO_ERROR);
+    if !graceful && !budget.withdraw() {
+        return Decision::Fail(Refusal::Budget);
+    }
+    let backoff = if calm || fresh_go_away { backoff(policy, facts.attempts) } else { Duration::ZERO };
+    Decision::Retry { reason, backoff, http1 }
+}
+
+/// `base * 2^(attempt-1)`, ±50% jitter, capped.
+fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+    let exp = policy.backoff_base.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(policy.backoff_max);
+    capped.mul_f64(0.5 + jitter())
+}
+
+/// A number in [0, 1) from a tiny xorshift generator (no need for a crate:
+/// jitter only has to spread clients apart).
+fn jitter() -> f64 {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.load(Ordering::Relaxed);
+    if x == 0 {
+        x = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9E37_79B9, |d| d.as_nanos() as u64)
+            | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Attempt, GoAwayInfo};
+    use baton_proto::h2::frame::StreamId;
+    use bytes::Bytes;
+    use http::Version;
+
+    fn failure(processing: Processing, cause: FailureCause, code: Option<Reason>) -> AttemptFailure {
+        let mut attempt = Attempt::new(1, true, Version::HTTP_2);
+        attempt.go_away = code.map(|c| GoAwayInfo {
+            last_stream_id: StreamId::new(1),
+            error_code: c,
+            debug_data: Bytes::new(),
+        });
+        AttemptFailure { attempt, cause, processing, first_on_connection: false }
+    }
+
+    fn facts(idempotent: bool) -> RequestFacts {
+        RequestFacts { idempotent, replayable: Ok(()), attempts: 1, idempotent_retries: 0 }
+    }
+
+    fn decide_default(f: &AttemptFailure, facts: RequestFacts) -> Decision {
+        let policy = RetryPolicy::default();
+        decide(&policy, &Budget::new(&policy), f, facts)
+    }
+
+    #[test]
+    fn rule_1_not_sent_and_not_processed_retry_any_method_at_once() {
+        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        assert_eq!(
+            decide_default(&f, facts(false)),
+            Decision::Retry { reason: RetryReason::GoAway, backoff: Duration::ZERO, http1: false }
+        );
+        let f = failure(Processing::NotProcessed, FailureCause::Reset(Reason::REFUSED_STREAM.code()), None);
+        assert!(matches!(decide_default(&f, facts(false)), Decision::Retry { reason: RetryReason::Refused, .. }));
+        let f = failure(Processing::NotSent, FailureCause::Rejected("x".into()), None);
+        assert!(matches!(decide_default(&f, facts(false)), Decision::Retry { reason: RetryReason::NotSent, .. }));
+    }
+
+    #[test]
+    fn rule_2_maybe_processed_retries_idempotent_once_only() {
+        let f = failure(Processing::MaybeProcessed, FailureCause::Closed("eof".into()), None);
+        assert!(matches!(decide_default(&f, facts(true)), Decision::Retry { reason: RetryReason::Idempotent, .. }));
+        assert_eq!(decide_default(&f, facts(false)), Decision::Fail(Refusal::Verdict));
+        let used = RequestFacts { idempotent_retries: 1, ..facts(true) };
+        assert_eq!(decide_default(&f, used), Decision::Fail(Refusal::Verdict));
+    }
+
+    #[test]
+    fn rule_3_response_started_is_never_retried() {
+        let f = failure(Processing::ResponseStarted, FailureCause::Closed("eof".into()), None);
+        assert_eq!(decide_default(&f, facts(true)), Decision::Fail(Refusal::Verdict));
+    }
+
+    #[test]
+    fn rule_5_error_codes_back_off_and_http11_required_downgrades() {
+        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::ENHANCE_YOUR_CALM));
+        let Decision::Retry { backoff, .. } = decide_default(&f, facts(false)) else { panic!() };
+        assert!(backoff >= Duration::from_millis(12) && backoff <= Duration::from_millis(38), "{backoff:?}");
+        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::HTTP_1_1_REQUIRED));
+        assert_eq!(
+            decide_default(&f, facts(false)),
+            Decision::Retry { reason: RetryReason::Http11Required, backoff: Duration::ZERO, http1: true }
+        );
+        let mut fresh = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        fresh.first_on_connection = true;
+        let Decision::Retry { backoff, .. } = decide_default(&fresh, facts(false)) else { panic!() };
+        assert!(backoff > Duration::ZERO);
+    }
+
+    #[test]
+    fn rule_6_attempt_cap_and_budget() {
+        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        let capped = RequestFacts { attempts: 4, ..facts(true) };
+        assert_eq!(decide_default(&f, capped), Decision::Fail(Refusal::Attempts));
+        // A floor of 0.1/s gives one token to start with, and nothing refills
+        // in the test's lifetime.
+        let policy = RetryPolicy::default().budget(0.0, 0.1);
+        let budget = Budget::new(&policy);
+        let calm = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::ENHANCE_YOUR_CALM));
+        assert!(matches!(decide(&policy, &budget, &calm, facts(true)), Decision::Retry { .. }));
+        assert_eq!(decide(&policy, &budget, &calm, facts(true)), Decision::Fail(Refusal::Budget));
+        for _ in 0..5 {
+            budget.deposit();
+        }
+        assert_eq!(decide(&policy, &budget, &calm, facts(true)), Decision::Fail(Refusal::Budget), "ratio 0");
+        // A graceful rotation costs the server nothing: no budget needed.
+        assert!(matches!(decide(&policy, &budget, &f, facts(false)), Decision::Retry { .. }));
+        let maybe = failure(Processing::MaybeProcessed, FailureCause::Closed("eof".into()), None);
+        assert_eq!(decide(&policy, &budget, &maybe, facts(true)), Decision::Fail(Refusal::Budget));
+    }
+
+    #[test]
+    fn rule_7_bodies_past_the_replay_buffer_are_not_retried() {
+        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        let one_shot = RequestFacts { replayable: Err(1_258_291), ..facts(false) };
+        assert_eq!(decide_default(&f, one_shot), Decision::Fail(Refusal::NotReplayable(1_258_291)));
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        for _ in 0..1000 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+}
