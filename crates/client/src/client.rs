@@ -398,14 +398,18 @@ impl Client {
 
 /// RFC 9110 §9.2.2 idempotent methods, or an `Idempotency-Key` header.
 fn is_idempotent(method: &Method, headers: &HeaderMap) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE)
-        || headers.contains_key("idempotency-key")
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    ) || headers.contains_key("idempotency-key")
 }
 
 fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attempt>) -> Error {
     let what = match &failure.cause {
         FailureCause::GoAway => "stream above the server's GOAWAY last_stream_id".to_owned(),
-        FailureCause::Reset(code) => format!("stream reset by the server ({})", proto::frame::Reason::new(*code)),
+        FailureCause::Reset(code) => {
+            format!("stream reset by the server ({})", proto::frame::Reason::new(*code))
+        }
         FailureCause::Protocol(detail) => format!("protocol error: {detail}"),
         FailureCause::Closed(how) => format!("connection closed: {how}"),
         FailureCause::Rejected(why) => format!("connection refused the stream: {why}"),
@@ -413,15 +417,17 @@ fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attem
     };
     let (kind, note) = match refusal {
         Refusal::Verdict => (Kind::Request, String::new()),
-        Refusal::NotReplayable(sent) => (
-            Kind::Request,
-            format!("; not retried: {} streaming body is not replayable", human_bytes(sent)),
-        ),
+        Refusal::NotReplayable(sent) => {
+            (Kind::Request, format!("; not retried: {} streaming body is not replayable", human_bytes(sent)))
+        }
         Refusal::Attempts => (Kind::RetriesExhausted, "; not retried: attempt limit reached".to_owned()),
-        Refusal::Budget => (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned()),
+        Refusal::Budget => {
+            (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned())
+        }
     };
     let kind = if matches!(failure.cause, FailureCause::Body(_)) { Kind::Body } else { kind };
-    let mut error = Error::new(kind, format!("{what}{note}")).with_processing(failure.processing).with_attempts(attempts);
+    let mut error =
+        Error::new(kind, format!("{what}{note}")).with_processing(failure.processing).with_attempts(attempts);
     if let Some(g) = failure.go_away() {
         error = error.with_going_away(ConnectionGoingAway {
             last_stream_id: g.last_stream_id.value(),

@@ -106,34 +106,42 @@ impl Connector {
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
     /// server said HTTP_1_1_REQUIRED).
     pub(crate) async fn connect(&self, origin: &Origin, force_h1: bool) -> Result<(BoxIo, Protocol), Error> {
-        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin))
-            .await
-            .map_err(|_| {
-                Error::new(Kind::Timeout, format!("connect to {origin} timed out after {:?}", self.connect_timeout))
-            })??;
+        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin)).await.map_err(|_| {
+            Error::new(
+                Kind::Timeout,
+                format!("connect to {origin} timed out after {:?}", self.connect_timeout),
+            )
+        })??;
         if !origin.tls {
-            let protocol =
-                if self.h2_prior_knowledge && !force_h1 && !self.http1_only { Protocol::H2 } else { Protocol::H1 };
+            let protocol = if self.h2_prior_knowledge && !force_h1 && !self.http1_only {
+                Protocol::H2
+            } else {
+                Protocol::H1
+            };
             return Ok((Box::new(tcp), protocol));
         }
         let config = if force_h1 || self.http1_only { self.tls_h1.clone() } else { self.tls_h2.clone() };
-        let name = ServerName::try_from(origin.host.clone())
-            .map_err(|e| Error::builder(format!("invalid TLS server name {:?}", origin.host)).with_source(e))?;
+        let name = ServerName::try_from(origin.host.clone()).map_err(|e| {
+            Error::builder(format!("invalid TLS server name {:?}", origin.host)).with_source(e)
+        })?;
         let handshake = TlsConnector::from(config).connect(name, tcp);
         let tls = tokio::time::timeout(self.connect_timeout, handshake)
             .await
             .map_err(|_| Error::new(Kind::Timeout, format!("TLS handshake with {origin} timed out")))?
-            .map_err(|e| Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {e}")).with_source(e))?;
+            .map_err(|e| {
+                Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {e}")).with_source(e)
+            })?;
         // RFC 9113 §3.2: "h2" negotiated by ALPN means HTTP/2 over TLS.
-        let protocol = if tls.get_ref().1.alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
+        let protocol =
+            if tls.get_ref().1.alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
         Ok((Box::new(tls), protocol))
     }
 }
 
 async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
-    let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port))
-        .await
-        .map_err(|e| Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host)).with_source(e))?;
+    let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port)).await.map_err(|e| {
+        Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host)).with_source(e)
+    })?;
     let mut last_error = None;
     for addr in addrs {
         match TcpStream::connect(addr).await {
@@ -167,7 +175,9 @@ fn tls_config(trust: &Trust, alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>
                 roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
             }
             for cert in extra {
-                roots.add(cert.clone()).map_err(|e| Error::builder("invalid root certificate").with_source(e))?;
+                roots
+                    .add(cert.clone())
+                    .map_err(|e| Error::builder("invalid root certificate").with_source(e))?;
             }
             builder.with_root_certificates(roots).with_no_client_auth()
         }
@@ -212,7 +222,12 @@ mod danger {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
         }
 
         fn verify_tls13_signature(
@@ -221,7 +236,12 @@ mod danger {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
         }
 
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -36,6 +36,7 @@ mod pool;
 mod request;
 mod response;
 mod retry;
+mod service;
 mod stats;
 
 pub use body::{Body, DEFAULT_REPLAY_BUFFER};

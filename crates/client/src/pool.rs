@@ -65,7 +65,10 @@ impl Pool {
         let mut map = self.origins.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(origin.clone())
             .or_insert_with(|| {
-                Arc::new(OriginPool { notify: Arc::new(Notify::new()), state: Mutex::new(OriginState::default()) })
+                Arc::new(OriginPool {
+                    notify: Arc::new(Notify::new()),
+                    state: Mutex::new(OriginState::default()),
+                })
             })
             .clone()
     }
@@ -89,11 +92,15 @@ impl Pool {
                 if st.http1 {
                     return Err(Error::new(
                         Kind::Connect,
-                        format!("{origin} requires HTTP/1.1 (HTTP_1_1_REQUIRED), which this client does not speak yet"),
+                        format!(
+                            "{origin} requires HTTP/1.1 (HTTP_1_1_REQUIRED), which this client does not speak yet"
+                        ),
                     ));
                 }
                 st.h2.retain(|h| !h.is_closed());
-                if let Some((handle, reused)) = st.h2.iter().find_map(|h| h.try_reserve().map(|r| (h.clone(), r))) {
+                if let Some((handle, reused)) =
+                    st.h2.iter().find_map(|h| h.try_reserve().map(|r| (h.clone(), r)))
+                {
                     return Ok(Lease { handle, reused });
                 }
                 let open = st.h2.iter().filter(|h| h.is_open()).count();

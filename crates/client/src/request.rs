@@ -114,6 +114,9 @@ impl RequestBuilder {
 
 impl std::fmt::Debug for RequestBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequestBuilder").field("method", &self.method).field("uri", &self.uri.as_ref().ok()).finish()
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("uri", &self.uri.as_ref().ok())
+            .finish()
     }
 }

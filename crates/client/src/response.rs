@@ -104,7 +104,8 @@ impl Response {
                 }
                 Some(BodyEvent::Failed(f)) => {
                     self.done = true;
-                    let message = format!("response body cut off: {}", f.attempt.error.as_deref().unwrap_or("failed"));
+                    let message =
+                        format!("response body cut off: {}", f.attempt.error.as_deref().unwrap_or("failed"));
                     let mut attempts = self.attempts.clone();
                     attempts.pop();
                     attempts.push(f.attempt);

@@ -193,12 +193,15 @@ pub(crate) fn decide(
         Processing::NotProcessed if refused => RetryReason::Refused,
         Processing::NotProcessed => RetryReason::GoAway,
         // Rule 2: once, idempotent only; never guess for a POST.
-        Processing::MaybeProcessed if facts.idempotent && facts.idempotent_retries == 0 => RetryReason::Idempotent,
+        Processing::MaybeProcessed if facts.idempotent && facts.idempotent_retries == 0 => {
+            RetryReason::Idempotent
+        }
         Processing::MaybeProcessed => return Decision::Fail(Refusal::Verdict),
     };
     // Rule 5: HTTP_1_1_REQUIRED retries once over HTTP/1.1.
     let http1 = code == Some(Reason::HTTP_1_1_REQUIRED);
-    let reason = if http1 && failure.processing.is_safe_to_retry() { RetryReason::Http11Required } else { reason };
+    let reason =
+        if http1 && failure.processing.is_safe_to_retry() { RetryReason::Http11Required } else { reason };
     // Rule 7.
     if let Err(sent) = facts.replayable {
         return Decision::Fail(Refusal::NotReplayable(sent));
@@ -288,15 +291,24 @@ mod tests {
             Decision::Retry { reason: RetryReason::GoAway, backoff: Duration::ZERO, http1: false }
         );
         let f = failure(Processing::NotProcessed, FailureCause::Reset(Reason::REFUSED_STREAM.code()), None);
-        assert!(matches!(decide_default(&f, facts(false)), Decision::Retry { reason: RetryReason::Refused, .. }));
+        assert!(matches!(
+            decide_default(&f, facts(false)),
+            Decision::Retry { reason: RetryReason::Refused, .. }
+        ));
         let f = failure(Processing::NotSent, FailureCause::Rejected("x".into()), None);
-        assert!(matches!(decide_default(&f, facts(false)), Decision::Retry { reason: RetryReason::NotSent, .. }));
+        assert!(matches!(
+            decide_default(&f, facts(false)),
+            Decision::Retry { reason: RetryReason::NotSent, .. }
+        ));
     }
 
     #[test]
     fn rule_2_maybe_processed_retries_idempotent_once_only() {
         let f = failure(Processing::MaybeProcessed, FailureCause::Closed("eof".into()), None);
-        assert!(matches!(decide_default(&f, facts(true)), Decision::Retry { reason: RetryReason::Idempotent, .. }));
+        assert!(matches!(
+            decide_default(&f, facts(true)),
+            Decision::Retry { reason: RetryReason::Idempotent, .. }
+        ));
         assert_eq!(decide_default(&f, facts(false)), Decision::Fail(Refusal::Verdict));
         let used = RequestFacts { idempotent_retries: 1, ..facts(true) };
         assert_eq!(decide_default(&f, used), Decision::Fail(Refusal::Verdict));

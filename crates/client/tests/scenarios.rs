@@ -28,7 +28,14 @@ const METHODS: [&str; 3] = ["GET", "PUT", "POST"];
 
 /// Runs `n` requests (GET/PUT/POST in turn) to `path` at `concurrency`,
 /// each with a unique x-request-id, reading every body to the end.
-async fn run(client: &Client, lab: &Lab, tag: &str, path: &str, n: usize, concurrency: usize) -> Vec<Outcome> {
+async fn run(
+    client: &Client,
+    lab: &Lab,
+    tag: &str,
+    path: &str,
+    n: usize,
+    concurrency: usize,
+) -> Vec<Outcome> {
     let limit = Arc::new(Semaphore::new(concurrency));
     let mut tasks = Vec::new();
     for i in 0..n {
@@ -246,10 +253,7 @@ async fn s16_disconnect_without_go_away() {
     for o in &out {
         if let Err(e) = &o.result {
             assert_eq!(o.method, "POST", "only POSTs may fail: {e}");
-            assert!(
-                matches!(e.processing(), Some(Processing::MaybeProcessed | Processing::NotSent)),
-                "{e}"
-            );
+            assert!(matches!(e.processing(), Some(Processing::MaybeProcessed | Processing::NotSent)), "{e}");
             assert!(e.going_away().is_none(), "there was no GOAWAY: {e}");
         }
     }

@@ -428,8 +428,12 @@ impl Driver {
         attempt.go_away = f.go_away.clone();
         attempt.error = Some(f.to_string());
         attempt.processing = Some(f.processing);
-        let failure =
-            AttemptFailure { attempt, cause, processing: f.processing, first_on_connection: ctx.first_on_connection };
+        let failure = AttemptFailure {
+            attempt,
+            cause,
+            processing: f.processing,
+            first_on_connection: ctx.first_on_connection,
+        };
         Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
         self.shared.unreserve();
     }
