@@ -1,0 +1,235 @@
+//! How long a response body is: RFC 9112 §6.3, applied in its order.
+
+use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderName, StatusCode, Version};
+
+use super::error::ResponseError;
+use super::event::ResponseHead;
+
+/// How a response body is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body: a response to HEAD, or a 1xx, 204 or 304 (item 1 and 2).
+    Empty,
+    /// Exactly this many bytes (Content-Length, item 6).
+    Length(u64),
+    /// The chunked transfer coding (item 4, RFC 9112 §7.1).
+    Chunked,
+    /// Everything until the server closes the connection (items 4 and 8).
+    /// The connection cannot be reused afterwards.
+    CloseDelimited,
+}
+
+/// The framing of one response, and whether it forbids reusing the
+/// connection however the rest goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Framing {
+    pub(crate) kind: BodyKind,
+    /// RFC 9112 §6.3 item 3 (Transfer-Encoding with Content-Length) and
+    /// §6.1 (Transfer-Encoding in HTTP/1.0): the framing is suspect, so the
+    /// connection closes after this response.
+    pub(crate) suspect: bool,
+}
+
+/// Decides the body framing of a final response head. `head_request` is
+/// true when the request method was HEAD.
+///
+/// # Errors
+/// [`ResponseError::InvalidContentLength`] for RFC 9112 §6.3 item 5.
+pub(crate) fn response_framing(head: &ResponseHead, head_request: bool) -> Result<Framing, ResponseError> {
+    let plain = |kind| Ok(Framing { kind, suspect: false });
+    // Item 1: HEAD responses and 1xx, 204 and 304 end after the header
+    // section, whatever fields they carry. (Item 2, 2xx to CONNECT, cannot
+    // happen: we do not send CONNECT.)
+    if head_request
+        || head.status.is_informational()
+        || head.status == StatusCode::NO_CONTENT
+        || head.status == StatusCode::NOT_MODIFIED
+    {
+        return plain(BodyKind::Empty);
+    }
+    let headers = &head.headers;
+    if headers.contains_key(TRANSFER_ENCODING) {
+        // Item 3: Transfer-Encoding overrides Content-Length, but the pair
+        // "ought to be handled as an error" (smuggling); we read this
+        // response by Transfer-Encoding and never reuse the connection.
+        let both = headers.contains_key(CONTENT_LENGTH);
+        // §6.1: "A server or client that receives an HTTP/1.0 message
+        // containing a Transfer-Encoding header field MUST treat the message
+        // as if the framing is faulty, even if a Content-Length is present,
+        // and close the connection after processing the message." Neither
+        // field is trusted then; reading to the close is what remains.
+        if head.version == Version::HTTP_10 {
+            return Ok(Framing { kind: BodyKind::CloseDelimited, suspect: true });
+        }
+        // Item 4: chunked as the final coding delimits the body; any other
+        // final coding means reading until the server closes.
+        let last = list_elements(headers, &TRANSFER_ENCODING).last();
+        let kind = match last {
+            Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => BodyKind::Chunked,
+            _ => BodyKind::CloseDelimited,
+        };
+        return Ok(Framing { kind, suspect: both });
+    }
+    if headers.contains_key(CONTENT_LENGTH) {
+        return plain(BodyKind::Length(content_length(headers)?));
+    }
+    // Item 8: a response with neither field is delimited by the close.
+    plain(BodyKind::CloseDelimited)
+}
+
+/// RFC 9112 §6.3 item 5: Content-Length may repeat (as fields or as a
+/// comma-separated list) only with the same valid value each time; anything
+/// else is an unrecoverable framing error.
+fn content_length(headers: &HeaderMap) -> Result<u64, ResponseError> {
+    let mut value = None;
+    for element in list_elements(headers, &CONTENT_LENGTH) {
+        let n = parse_decimal(element).ok_or(ResponseError::InvalidContentLength)?;
+        match value {
+            Some(v) if v != n => return Err(ResponseError::InvalidContentLength),
+            _ => value = Some(n),
+        }
+    }
+    value.ok_or(ResponseError::InvalidContentLength)
+}
+
+/// `1*DIGIT` (RFC 9110 §8.6) as a u64; no sign, no spaces, no overflow.
+pub(crate) fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        let d = char::from(b).to_digit(10)?;
+        n.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
+
+/// The elements of a comma-separated field (RFC 9110 §5.6.1) across every
+/// field line named `name`, trimmed of OWS, empty elements skipped.
+/// Quoted strings are not interpreted: the lists read here hold tokens and
+/// numbers.
+pub(crate) fn list_elements<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> impl DoubleEndedIterator<Item = &'a [u8]> + 'a {
+    headers
+        .get_all(name)
+        .into_iter()
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .map(trim_ows)
+        .filter(|e| !e.is_empty())
+}
+
+/// Strips optional whitespace (SP / HTAB, RFC 9110 §5.6.3) from both ends.
+pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    fn head(version: Version, status: u16, fields: &[(&str, &str)]) -> ResponseHead {
+        let mut headers = HeaderMap::new();
+        for (n, v) in fields {
+            headers.append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+        }
+        ResponseHead { version, status: StatusCode::from_u16(status).unwrap(), headers }
+    }
+
+    fn kind(status: u16, fields: &[(&str, &str)]) -> Result<Framing, ResponseError> {
+        response_framing(&head(Version::HTTP_11, status, fields), false)
+    }
+
+    fn plain(kind: BodyKind) -> Result<Framing, ResponseError> {
+        Ok(Framing { kind, suspect: false })
+    }
+
+    #[test]
+    fn item_1_no_body_statuses_and_head() {
+        for status in [100, 103, 204, 304] {
+            assert_eq!(kind(status, &[("content-length", "10")]), plain(BodyKind::Empty), "{status}");
+        }
+        assert_eq!(kind(204, &[("transfer-encoding", "chunked")]), plain(BodyKind::Empty));
+        let h = head(Version::HTTP_11, 200, &[("content-length", "10")]);
+        assert_eq!(response_framing(&h, true), plain(BodyKind::Empty));
+    }
+
+    #[test]
+    fn item_4_transfer_encoding() {
+        assert_eq!(kind(200, &[("transfer-encoding", "chunked")]), plain(BodyKind::Chunked));
+        assert_eq!(kind(200, &[("transfer-encoding", "gzip, CHUNKED ")]), plain(BodyKind::Chunked));
+        assert_eq!(
+            kind(200, &[("transfer-encoding", "gzip"), ("transfer-encoding", "chunked")]),
+            plain(BodyKind::Chunked)
+        );
+        assert_eq!(kind(200, &[("transfer-encoding", "chunked, gzip")]), plain(BodyKind::CloseDelimited));
+        assert_eq!(kind(200, &[("transfer-encoding", "gzip")]), plain(BodyKind::CloseDelimited));
+        assert_eq!(kind(200, &[("transfer-encoding", "")]), plain(BodyKind::CloseDelimited));
+    }
+
+    #[test]
+    fn item_3_te_and_cl_is_suspect_and_te_wins() {
+        let f = kind(200, &[("transfer-encoding", "chunked"), ("content-length", "5")]).unwrap();
+        assert_eq!(f, Framing { kind: BodyKind::Chunked, suspect: true });
+        // Even an invalid Content-Length is overridden.
+        let f = kind(200, &[("content-length", "nope"), ("transfer-encoding", "chunked")]).unwrap();
+        assert_eq!(f, Framing { kind: BodyKind::Chunked, suspect: true });
+    }
+
+    #[test]
+    fn http_1_0_with_transfer_encoding_is_faulty() {
+        let h = head(Version::HTTP_10, 200, &[("transfer-encoding", "chunked"), ("content-length", "3")]);
+        assert_eq!(
+            response_framing(&h, false),
+            Ok(Framing { kind: BodyKind::CloseDelimited, suspect: true })
+        );
+    }
+
+    #[test]
+    fn item_5_content_length() {
+        assert_eq!(kind(200, &[("content-length", "0")]), plain(BodyKind::Length(0)));
+        assert_eq!(kind(200, &[("content-length", "42")]), plain(BodyKind::Length(42)));
+        assert_eq!(kind(200, &[("content-length", "42, 42")]), plain(BodyKind::Length(42)));
+        assert_eq!(
+            kind(200, &[("content-length", "7"), ("content-length", "7")]),
+            plain(BodyKind::Length(7))
+        );
+        assert_eq!(
+            kind(200, &[("content-length", "18446744073709551615")]),
+            plain(BodyKind::Length(u64::MAX))
+        );
+        for bad in ["", "-1", "+1", "1 2", "0x10", "42, 43", "18446744073709551616", ","] {
+            assert_eq!(
+                kind(200, &[("content-length", bad)]),
+                Err(ResponseError::InvalidContentLength),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            kind(200, &[("content-length", "1"), ("content-length", "2")]),
+            Err(ResponseError::InvalidContentLength)
+        );
+    }
+
+    #[test]
+    fn item_8_close_delimited() {
+        assert_eq!(kind(200, &[]), plain(BodyKind::CloseDelimited));
+        let h = head(Version::HTTP_10, 200, &[]);
+        assert_eq!(response_framing(&h, false), plain(BodyKind::CloseDelimited));
+    }
+
+    #[test]
+    fn trims_ows() {
+        assert_eq!(trim_ows(b" \t a b\t "), b"a b");
+        assert_eq!(trim_ows(b"   "), b"");
+    }
+}

@@ -1,0 +1,316 @@
+//! Response heads (RFC 9112 §4, §5) parsed with httparse, incrementally:
+//! bytes may arrive split anywhere, and each byte is scanned once.
+
+use std::mem::MaybeUninit;
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
+
+use super::config::Config;
+use super::error::ResponseError;
+use super::event::ResponseHead;
+
+/// Header slots kept on the stack; a larger `Config::max_headers` uses a
+/// heap buffer for each parse.
+const STACK_HEADERS: usize = 128;
+
+/// Finds and parses one response head at the front of a buffer.
+///
+/// httparse re-parses from the first byte on every call, so calling it on
+/// each arriving fragment would cost O(n²) for a head trickled in byte by
+/// byte. Instead we scan for the empty line that ends the head (remembering
+/// how far we got) and call httparse once, on the complete head.
+#[derive(Debug, Default)]
+pub(crate) struct HeadParser {
+    /// Bytes at the front of the buffer already known not to end the head.
+    scanned: usize,
+}
+
+impl HeadParser {
+    /// Takes one complete head off the front of `buf`; `Ok(None)` when more
+    /// bytes are needed (nothing is consumed then, except empty lines before
+    /// the status line).
+    ///
+    /// # Errors
+    /// A [`ResponseError`] when the head is malformed or over a limit.
+    pub(crate) fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        config: &Config,
+    ) -> Result<Option<ResponseHead>, ResponseError> {
+        if self.scanned == 0 {
+            skip_empty_lines(buf);
+        }
+        // Never scan past what the limit allows, however much was read.
+        let bytes: &[u8] = buf;
+        let window = bytes.get(..config.max_head_size.saturating_add(3)).unwrap_or(bytes);
+        let end = match find_head_end(window, self.scanned.saturating_sub(1)) {
+            Ok(end) => end,
+            Err(resume) => {
+                // A lone CR may still become an empty line to skip.
+                self.scanned = if buf.as_ref() == b"\r" { 0 } else { resume };
+                if buf.len() > config.max_head_size {
+                    return Err(ResponseError::HeadTooLarge { limit: config.max_head_size });
+                }
+                return Ok(None);
+            }
+        };
+        if end > config.max_head_size {
+            return Err(ResponseError::HeadTooLarge { limit: config.max_head_size });
+        }
+        self.scanned = 0;
+        let head = buf.split_to(end).freeze();
+        if config.max_headers <= STACK_HEADERS {
+            let mut slots = [const { MaybeUninit::uninit() }; STACK_HEADERS];
+            let slots = slots.get_mut(..config.max_headers).unwrap_or_default();
+            parse_head(&head, slots, config).map(Some)
+        } else {
+            let mut slots = Vec::new();
+            slots.resize_with(config.max_headers, MaybeUninit::uninit);
+            parse_head(&head, &mut slots, config).map(Some)
+        }
+    }
+}
+
+/// RFC 9112 §2.2 lets a recipient ignore empty lines before the start line
+/// (some servers send a stray CRLF after a body). httparse skips them too,
+/// but removing them first keeps them from looking like the end of a head.
+fn skip_empty_lines(buf: &mut BytesMut) {
+    loop {
+        match buf.as_ref() {
+            [b'\n', ..] => buf.advance(1),
+            [b'\r', b'\n', ..] => buf.advance(2),
+            _ => return,
+        }
+    }
+}
+
+/// The offset just past the empty line ending the head (`\n\n` or
+/// `\n\r\n`: RFC 9112 §2.2 allows a bare LF as line terminator), searching
+/// from `from`. `Err(resume)` when there is none yet, with where the next
+/// search should start.
+fn find_head_end(buf: &[u8], from: usize) -> Result<usize, usize> {
+    let mut at = from;
+    while let Some(pos) = buf.get(at..).and_then(|rest| rest.iter().position(|&b| b == b'\n')) {
+        let lf = at + pos;
+        match (buf.get(lf + 1), buf.get(lf + 2)) {
+            (Some(b'\n'), _) => return Ok(lf + 2),
+            (Some(b'\r'), Some(b'\n')) => return Ok(lf + 3),
+            // The line after this LF may still turn out to be empty.
+            (None, _) | (Some(b'\r'), None) => return Err(lf),
+            _ => at = lf + 1,
+        }
+    }
+    Err(buf.len())
+}
+
+/// Parses a complete head (`head` ends with its empty line) into owned
+/// parts. Field values are slices of `head`, not copies.
+fn parse_head<'h>(
+    head: &'h Bytes,
+    slots: &mut [MaybeUninit<httparse::Header<'h>>],
+    config: &Config,
+) -> Result<ResponseHead, ResponseError> {
+    let mut response = httparse::Response::new(&mut []);
+    let mut parser = httparse::ParserConfig::default();
+    // RFC 9112 §5.2: a user agent receiving obs-fold in a response "MUST
+    // replace each received obs-fold with one or more SP octets"; we let
+    // httparse accept the fold and replace it below.
+    parser.allow_obsolete_multiline_headers_in_responses(true);
+    match parser.parse_response_with_uninit_headers(&mut response, head, slots) {
+        Ok(httparse::Status::Complete(n)) if n == head.len() => {}
+        // The scan found an empty line httparse does not see as the end:
+        // only malformed input can do that.
+        Ok(_) => return Err(ResponseError::InvalidHead("head does not end where expected")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(ResponseError::TooManyHeaders { limit: config.max_headers });
+        }
+        Err(e) => return Err(ResponseError::InvalidHead(httparse_reason(e))),
+    }
+    let version = match response.version {
+        Some(0) => Version::HTTP_10,
+        Some(1) => Version::HTTP_11,
+        _ => return Err(ResponseError::InvalidHead("invalid HTTP version")),
+    };
+    // RFC 9110 §15: three digits; `http` accepts 100..=999, and a value
+    // below 100 cannot be classified at all.
+    let status = response
+        .code
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or(ResponseError::InvalidHead("invalid status code"))?;
+    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    for field in response.headers.iter() {
+        let name = HeaderName::from_bytes(field.name.as_bytes()).map_err(|_| ResponseError::InvalidHeader)?;
+        let value = if field.value.iter().any(|&b| b == b'\r' || b == b'\n') {
+            let unfolded: Vec<u8> =
+                field.value.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+            HeaderValue::from_bytes(&unfolded)
+        } else {
+            HeaderValue::from_maybe_shared(share(head, field.value))
+        }
+        .map_err(|_| ResponseError::InvalidHeader)?;
+        headers.append(name, value);
+    }
+    Ok(ResponseHead { version, status, headers })
+}
+
+/// `part` as a slice of `whole` sharing its memory, or a copy if `part`
+/// is not inside `whole` (it always is for httparse output; the check
+/// keeps this free of a panic path).
+pub(crate) fn share(whole: &Bytes, part: &[u8]) -> Bytes {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    match start.checked_add(part.len()) {
+        Some(end) if end <= whole.len() && !part.is_empty() => whole.slice(start..end),
+        _ => Bytes::copy_from_slice(part),
+    }
+}
+
+pub(crate) fn httparse_reason(e: httparse::Error) -> &'static str {
+    match e {
+        httparse::Error::HeaderName => "invalid byte in header name",
+        httparse::Error::HeaderValue => "invalid byte in header value",
+        httparse::Error::NewLine => "invalid line ending",
+        httparse::Error::Status => "invalid status line",
+        httparse::Error::Token => "invalid token",
+        httparse::Error::TooManyHeaders => "too many header fields",
+        httparse::Error::Version => "invalid HTTP version",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(bytes: &[u8], config: &Config) -> Result<Option<ResponseHead>, ResponseError> {
+        let mut buf = BytesMut::from(bytes);
+        HeadParser::default().parse(&mut buf, config)
+    }
+
+    /// Feeds `bytes` one byte at a time; returns the head and what is left.
+    fn parse_bytewise(bytes: &[u8]) -> (Option<ResponseHead>, BytesMut) {
+        let mut parser = HeadParser::default();
+        let mut buf = BytesMut::new();
+        let config = Config::default();
+        for &b in bytes {
+            buf.extend_from_slice(&[b]);
+            if let Some(head) = parser.parse(&mut buf, &config).unwrap() {
+                return (Some(head), buf);
+            }
+        }
+        (None, buf)
+    }
+
+    #[test]
+    fn parses_a_head_and_leaves_the_body() {
+        let mut buf = BytesMut::from(
+            &b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-A: 1\r\nx-a: 2\r\n\r\nabc"[..],
+        );
+        let head = HeadParser::default().parse(&mut buf, &Config::default()).unwrap().unwrap();
+        assert_eq!(head.version, Version::HTTP_11);
+        assert_eq!(head.status, StatusCode::NOT_FOUND);
+        assert_eq!(head.headers["content-length"], "3");
+        let xs: Vec<_> = head.headers.get_all("x-a").iter().collect();
+        assert_eq!(xs, ["1", "2"]);
+        assert_eq!(&buf[..], b"abc");
+    }
+
+    #[test]
+    fn byte_by_byte_equals_all_at_once() {
+        let inputs: [&[u8]; 4] = [
+            b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n",
+            b"HTTP/1.0 200 OK\nA: b\nC:  d \n\n",
+            b"\r\n\r\nHTTP/1.1 204\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nFolded: a\r\n  b\r\n\r\n",
+        ];
+        for input in inputs {
+            let whole = parse_all(input, &Config::default()).unwrap().unwrap();
+            let (split, rest) = parse_bytewise(input);
+            assert_eq!(Some(whole), split, "{:?}", String::from_utf8_lossy(input));
+            assert!(rest.is_empty());
+        }
+    }
+
+    #[test]
+    fn obs_fold_becomes_spaces() {
+        let head =
+            parse_all(b"HTTP/1.1 200 OK\r\nFolded: a\r\n\tb\r\n\r\n", &Config::default()).unwrap().unwrap();
+        assert_eq!(head.headers["folded"], "a  \tb");
+    }
+
+    #[test]
+    fn partial_heads_wait() {
+        for partial in [&b"HTTP/1.1 200 OK\r\n"[..], b"HTTP/1.1 200 OK\r\nA: b\r\n\r", b"HTT", b"\r"] {
+            assert_eq!(parse_all(partial, &Config::default()), Ok(None));
+        }
+    }
+
+    #[test]
+    fn head_size_limit() {
+        let config = Config { max_head_size: 32, ..Config::default() };
+        let long = b"HTTP/1.1 200 OK\r\nA: 0123456789abcdef\r\n\r\n";
+        assert_eq!(parse_all(long, &config), Err(ResponseError::HeadTooLarge { limit: 32 }));
+        // Unterminated: refused once the buffer passes the limit.
+        assert_eq!(parse_all(&[b'a'; 33], &config), Err(ResponseError::HeadTooLarge { limit: 32 }));
+        assert_eq!(parse_all(&[b'a'; 32], &config), Ok(None));
+        // Exactly at the limit is fine.
+        let exact = b"HTTP/1.1 200 OK\r\nA: 0123456\r\n\r\n";
+        assert_eq!(exact.len(), 31);
+        assert!(parse_all(exact, &Config { max_head_size: 31, ..config }).unwrap().is_some());
+    }
+
+    #[test]
+    fn head_limit_holds_when_a_huge_read_has_no_head_end() {
+        let config = Config { max_head_size: 16, ..Config::default() };
+        let mut input = b"HTTP/1.1 200 OK\r\n".to_vec();
+        input.extend_from_slice(&[b'a'; 1 << 20]);
+        input.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(parse_all(&input, &config), Err(ResponseError::HeadTooLarge { limit: 16 }));
+    }
+
+    #[test]
+    fn header_count_limit() {
+        let mut input = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..5 {
+            input.extend_from_slice(format!("h{i}: v\r\n").as_bytes());
+        }
+        input.extend_from_slice(b"\r\n");
+        let config = Config { max_headers: 4, ..Config::default() };
+        assert_eq!(parse_all(&input, &config), Err(ResponseError::TooManyHeaders { limit: 4 }));
+        let config = Config { max_headers: 5, ..Config::default() };
+        assert_eq!(parse_all(&input, &config).unwrap().unwrap().headers.len(), 5);
+        // Above the stack array: the heap path.
+        let config = Config { max_headers: 500, ..Config::default() };
+        assert_eq!(parse_all(&input, &config).unwrap().unwrap().headers.len(), 5);
+    }
+
+    #[test]
+    fn malformed_heads_are_errors() {
+        let bad: [&[u8]; 6] = [
+            b"HTTP/2.0 200 OK\r\n\r\n",
+            b"HTTP/1.1 20 OK\r\n\r\n",
+            b"HTTP/1.1 099 Low\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nA: \x01\r\n\r\n",
+            b"garbage\r\n\r\n",
+        ];
+        for input in bad {
+            assert!(
+                matches!(
+                    parse_all(input, &Config::default()),
+                    Err(ResponseError::InvalidHead(_) | ResponseError::InvalidHeader)
+                ),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn values_share_the_head_buffer() {
+        let head = Bytes::from_static(b"abcdef");
+        let inner = share(&head, &head[2..4]);
+        assert_eq!(&inner[..], b"cd");
+        assert_eq!(inner.as_ptr(), head[2..].as_ptr());
+        assert_eq!(&share(&head, b"zz")[..], b"zz");
+    }
+}
