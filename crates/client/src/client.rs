@@ -11,12 +11,13 @@ use tokio::sync::oneshot;
 use baton_proto::h2 as proto;
 
 use crate::body::Body;
+use crate::conn::h1::{self, H1Request};
 use crate::conn::h2::H2Request;
 use crate::conn::{AttemptFailure, FailureCause, Outcome};
 use crate::connect::{Connector, Origin, Trust};
 use crate::error::{ConnectionGoingAway, Error, Kind};
 use crate::journal::{Attempt, RetryReason};
-use crate::pool::Pool;
+use crate::pool::{Lease, Pool};
 use crate::request::RequestBuilder;
 use crate::response::Response;
 use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};
@@ -70,6 +71,8 @@ pub struct ClientBuilder {
     extra_roots: Vec<CertificateDer<'static>>,
     only_roots: bool,
     danger_accept_invalid_certs: bool,
+    idle_timeout: Duration,
+    http1_only: bool,
     h2: proto::Config,
 }
 
@@ -86,6 +89,8 @@ impl Default for ClientBuilder {
             extra_roots: Vec::new(),
             only_roots: false,
             danger_accept_invalid_certs: false,
+            idle_timeout: Duration::from_secs(90),
+            http1_only: false,
             h2: proto::Config::default(),
         }
     }
@@ -154,6 +159,19 @@ impl ClientBuilder {
         self
     }
 
+    /// How long an idle HTTP/1.1 connection stays pooled (default 90 s; a
+    /// server's shorter `Keep-Alive: timeout=` wins).
+    pub fn pool_idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = d;
+        self
+    }
+
+    /// Speak only HTTP/1.1, on `https://` (ALPN) and `http://` alike.
+    pub fn http1_only(mut self) -> Self {
+        self.http1_only = true;
+        self
+    }
+
     /// Low-level HTTP/2 settings and limits.
     pub fn http2_config(mut self, config: proto::Config) -> Self {
         self.h2 = config;
@@ -173,9 +191,14 @@ impl ClientBuilder {
         } else {
             Trust::Roots(self.extra_roots)
         };
-        let connector = Connector::new(trust, self.connect_timeout, self.h2_prior_knowledge, false)?;
+        let connector = Connector::new(
+            trust,
+            self.connect_timeout,
+            self.h2_prior_knowledge && !self.http1_only,
+            self.http1_only,
+        )?;
         let stats = Arc::new(Counters::default());
-        let pool = Pool::new(connector, self.h2, self.max_per_origin, stats.clone());
+        let pool = Pool::new(connector, self.h2, self.max_per_origin, self.idle_timeout, stats.clone());
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,
@@ -305,17 +328,34 @@ impl Client {
         let mut idempotent_retries = 0;
         loop {
             attempts += 1;
-            let lease = inner.pool.lease(&origin).await.map_err(|e| e.with_attempts(attempts_so_far()))?;
+            let lease = inner
+                .pool
+                .lease(&origin, attempts > 1)
+                .await
+                .map_err(|e| e.with_attempts(attempts_so_far()))?;
             let (tx, rx) = oneshot::channel();
-            let attempt = Attempt::new(lease.handle.id, lease.reused, http::Version::HTTP_2);
-            lease.handle.send(H2Request {
-                method: method.clone(),
-                uri: uri.clone(),
-                headers: headers.clone(),
-                body: body.reader(),
-                attempt,
-                respond: tx,
-            });
+            match lease {
+                Lease::H2 { handle, reused } => handle.send(H2Request {
+                    method: method.clone(),
+                    uri: uri.clone(),
+                    headers: headers.clone(),
+                    body: body.reader(),
+                    attempt: Attempt::new(handle.id, reused, http::Version::HTTP_2),
+                    respond: tx,
+                }),
+                Lease::H1 { conn, reused, home } => {
+                    let attempt = Attempt::new(conn.id, reused, http::Version::HTTP_11);
+                    let request = H1Request {
+                        method: method.clone(),
+                        uri: uri.clone(),
+                        headers: headers.clone(),
+                        body: body.reader(),
+                        attempt,
+                        respond: tx,
+                    };
+                    h1::spawn_exchange(*conn, request, home);
+                }
+            }
             let outcome = match inner.response_timeout {
                 Some(limit) => match tokio::time::timeout(limit, rx).await {
                     Ok(o) => o,

@@ -20,9 +20,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What this crate does not do yet: HTTP/1.1 (an origin that only speaks
-//! HTTP/1.1 gets a clear connect error), proxies, cookies, redirects,
-//! compression.
+//! What this crate does not do: proxies, cookies, redirects, compression,
+//! HTTP/1.1 pipelining, HTTP/3.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,33 +1,50 @@
 //! The connection pool (DESIGN.md §4): per origin, HTTP/2 connections
 //! multiplexed up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, more
 //! connections when all are full, draining connections never given new
-//! streams, and a replacement opened as soon as one starts draining.
+//! streams, a replacement opened as soon as one starts draining; and an
+//! HTTP/1.1 keep-alive pool whose sockets are checked for EOF before reuse.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use baton_proto::h2 as proto;
 
+use crate::conn::h1::{H1Conn, Home};
 use crate::conn::h2::{self, H2Handle};
 use crate::connect::{Connector, Origin, Protocol};
-use crate::error::{Error, Kind};
+use crate::error::Error;
 use crate::stats::Counters;
 
-/// A stream slot on a connection, reserved for one attempt.
-pub(crate) struct Lease {
-    pub(crate) handle: H2Handle,
-    pub(crate) reused: bool,
+/// Idle HTTP/1.1 connections kept per origin.
+const MAX_IDLE_H1: usize = 128;
+
+/// A connection (or a stream slot on one) reserved for one attempt.
+pub(crate) enum Lease {
+    H2 { handle: H2Handle, reused: bool },
+    H1 { conn: Box<H1Conn>, reused: bool, home: Home },
+}
+
+/// What an origin is known to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Speaks {
+    #[default]
+    Unknown,
+    H2,
+    H1,
 }
 
 #[derive(Default)]
 struct OriginState {
+    speaks: Speaks,
     h2: Vec<H2Handle>,
     connecting: usize,
+    h1_idle: Vec<Box<H1Conn>>,
     /// The server said HTTP_1_1_REQUIRED (DESIGN.md §3 rule 5).
-    http1: bool,
+    http1_required: bool,
 }
 
 struct OriginPool {
@@ -35,13 +52,27 @@ struct OriginPool {
     state: Mutex<OriginState>,
 }
 
+impl OriginPool {
+    fn lock(&self) -> std::sync::MutexGuard<'_, OriginState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 pub(crate) struct Pool {
     origins: Mutex<HashMap<Origin, Arc<OriginPool>>>,
     connector: Connector,
     h2_config: proto::Config,
     max_per_origin: usize,
+    idle_timeout: Duration,
     next_id: AtomicU64,
     stats: Arc<Counters>,
+}
+
+enum Next {
+    Lease(Lease),
+    CheckIdle(Box<H1Conn>),
+    Connect { force_h1: bool },
+    Wait,
 }
 
 impl Pool {
@@ -49,6 +80,7 @@ impl Pool {
         connector: Connector,
         h2_config: proto::Config,
         max_per_origin: usize,
+        idle_timeout: Duration,
         stats: Arc<Counters>,
     ) -> Self {
         Self {
@@ -56,6 +88,7 @@ impl Pool {
             connector,
             h2_config,
             max_per_origin: max_per_origin.max(1),
+            idle_timeout,
             next_id: AtomicU64::new(1),
             stats,
         }
@@ -75,72 +108,116 @@ impl Pool {
 
     /// Remembers that `origin` wants HTTP/1.1.
     pub(crate) fn require_http1(&self, origin: &Origin) {
-        let op = self.origin(origin);
-        op.state.lock().unwrap_or_else(|e| e.into_inner()).http1 = true;
+        self.origin(origin).lock().http1_required = true;
     }
 
-    /// Reserves a stream slot for `origin`, opening a connection when every
-    /// open one is full (up to `max_per_origin`), else waiting for a slot.
-    pub(crate) async fn lease(&self, origin: &Origin) -> Result<Lease, Error> {
+    /// Reserves a connection or stream slot for `origin`. A retry passes
+    /// `fresh`: it never gets a pooled HTTP/1.1 connection, which may be the
+    /// next one the server is about to close (the S18 race, again).
+    pub(crate) async fn lease(&self, origin: &Origin, fresh: bool) -> Result<Lease, Error> {
         let op = self.origin(origin);
         loop {
             let notified = op.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let connect = {
-                let mut st = op.state.lock().unwrap_or_else(|e| e.into_inner());
-                if st.http1 {
-                    return Err(Error::new(
-                        Kind::Connect,
-                        format!(
-                            "{origin} requires HTTP/1.1 (HTTP_1_1_REQUIRED), which this client does not speak yet"
-                        ),
-                    ));
+            let next = self.next(origin, &op, fresh);
+            match next {
+                Next::Lease(lease) => return Ok(lease),
+                Next::CheckIdle(mut conn) => {
+                    if conn.is_alive().await {
+                        return Ok(Lease::H1 {
+                            reused: conn.reused(),
+                            conn: Box::new(conn),
+                            home: self.home(&op),
+                        });
+                    }
+                    tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
                 }
-                st.h2.retain(|h| !h.is_closed());
-                if let Some((handle, reused)) =
-                    st.h2.iter().find_map(|h| h.try_reserve().map(|r| (h.clone(), r)))
-                {
-                    return Ok(Lease { handle, reused });
+                Next::Connect { force_h1 } => {
+                    let result = self.connect(origin, &op, force_h1).await;
+                    op.lock().connecting -= 1;
+                    op.notify.notify_waiters();
+                    if let Some(lease) = result? {
+                        return Ok(lease);
+                    }
                 }
-                let open = st.h2.iter().filter(|h| h.is_open()).count();
-                // One connection attempt at a time per origin; draining
-                // connections do not count, so a GOAWAY opens the
-                // replacement at once (make-before-break).
-                let may_connect = st.connecting == 0 && open < self.max_per_origin;
-                if may_connect {
-                    st.connecting += 1;
-                }
-                may_connect
-            };
-            if connect {
-                let result = self.connect(origin, &op.notify).await;
-                let mut st = op.state.lock().unwrap_or_else(|e| e.into_inner());
-                st.connecting -= 1;
-                op.notify.notify_waiters();
-                let handle = result?;
-                let reserved = handle.try_reserve();
-                st.h2.push(handle.clone());
-                if let Some(reused) = reserved {
-                    return Ok(Lease { handle, reused });
-                }
-                continue;
+                Next::Wait => notified.await,
             }
-            notified.await;
         }
     }
 
-    async fn connect(&self, origin: &Origin, notify: &Arc<Notify>) -> Result<H2Handle, Error> {
-        let (io, protocol) = self.connector.connect(origin, false).await?;
-        if protocol != Protocol::H2 {
-            return Err(Error::new(
-                Kind::Connect,
-                format!("{origin} speaks only HTTP/1.1, which this client does not speak yet"),
-            ));
+    fn next(&self, origin: &Origin, op: &Arc<OriginPool>, fresh: bool) -> Next {
+        let mut st = op.lock();
+        let h1 = st.http1_required
+            || st.speaks == Speaks::H1
+            || (!origin.tls && !self.connector.h2_prior_knowledge);
+        if h1 {
+            while let Some(conn) = if fresh { None } else { st.h1_idle.pop() } {
+                if !conn.expired(self.idle_timeout) {
+                    return Next::CheckIdle(conn);
+                }
+            }
+            st.connecting += 1;
+            return Next::Connect { force_h1: true };
         }
+        st.h2.retain(|h| !h.is_closed());
+        if let Some((handle, reused)) = st.h2.iter().find_map(|h| h.try_reserve().map(|r| (h.clone(), r))) {
+            return Next::Lease(Lease::H2 { handle, reused });
+        }
+        let open = st.h2.iter().filter(|h| h.is_open()).count();
+        // One connection attempt at a time per origin; draining connections
+        // do not count, so a GOAWAY opens the replacement at once
+        // (make-before-break).
+        if st.connecting == 0 && open < self.max_per_origin {
+            st.connecting += 1;
+            return Next::Connect { force_h1: false };
+        }
+        Next::Wait
+    }
+
+    /// Opens a connection; `None` when it turned out HTTP/2 but full.
+    async fn connect(
+        &self,
+        origin: &Origin,
+        op: &Arc<OriginPool>,
+        force_h1: bool,
+    ) -> Result<Option<Lease>, Error> {
+        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.stats.connection_opened();
-        tracing::debug!(connection = id, %origin, "HTTP/2 connection opened");
-        Ok(h2::spawn(io, id, self.h2_config.clone(), notify.clone(), self.stats.clone()))
+        tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
+        match protocol {
+            Protocol::H1 => {
+                if !force_h1 {
+                    // ALPN chose http/1.1: remember it for this origin.
+                    op.lock().speaks = Speaks::H1;
+                }
+                Ok(Some(Lease::H1 {
+                    conn: Box::new(H1Conn::new(id, io)),
+                    reused: false,
+                    home: self.home(op),
+                }))
+            }
+            Protocol::H2 => {
+                let handle = h2::spawn(io, id, self.h2_config.clone(), op.notify.clone(), self.stats.clone());
+                let mut st = op.lock();
+                st.speaks = Speaks::H2;
+                st.h2.push(handle.clone());
+                Ok(handle.try_reserve().map(|reused| Lease::H2 { handle, reused }))
+            }
+        }
+    }
+
+    /// Where a reusable HTTP/1.1 connection goes after its exchange.
+    fn home(&self, op: &Arc<OriginPool>) -> Home {
+        let op = Arc::downgrade(op);
+        Box::new(move |conn| {
+            if let Some(op) = op.upgrade() {
+                let mut st = op.lock();
+                if st.h1_idle.len() < MAX_IDLE_H1 {
+                    st.h1_idle.push(Box::new(conn));
+                }
+            }
+        })
     }
 }

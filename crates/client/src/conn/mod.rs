@@ -2,6 +2,7 @@
 //! requests reach it over a channel, so a GOAWAY and a new stream can never
 //! race (DESIGN.md §1).
 
+pub(crate) mod h1;
 pub(crate) mod h2;
 
 use bytes::Bytes;

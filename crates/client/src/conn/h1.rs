@@ -1,0 +1,293 @@
+//! HTTP/1.1 exchanges: a connection is leased for one request at a time; a
+//! task drives `baton_proto::h1::Connection` for that exchange and hands the
+//! connection back to the pool when it may be reused (RFC 9112 §9.3).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::{HeaderMap, Method, Uri, Version};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
+
+use super::{AttemptFailure, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use crate::body::BodyReader;
+use crate::connect::BoxIo;
+use crate::journal::{Attempt, Phase, Processing};
+
+/// Response bytes delivered but not yet read by the application, beyond
+/// which the exchange stops reading the socket (HTTP/1.1's back-pressure is
+/// TCP's window).
+const MAX_UNREAD: usize = 1 << 20;
+/// Request body bytes buffered in the engine before the body stream is
+/// polled again.
+const MAX_BUFFERED_BODY: usize = 64 << 10;
+
+/// An idle or leased HTTP/1.1 connection.
+pub(crate) struct H1Conn {
+    pub(crate) id: u64,
+    io: BoxIo,
+    engine: h1::Connection,
+}
+
+/// A request for one exchange.
+pub(crate) struct H1Request {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: BodyReader,
+    pub(crate) attempt: Attempt,
+    pub(crate) respond: oneshot::Sender<Outcome>,
+}
+
+/// Where a reusable connection goes after its exchange.
+pub(crate) type Home = Box<dyn FnOnce(H1Conn) + Send>;
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+impl H1Conn {
+    pub(crate) fn new(id: u64, io: BoxIo) -> Self {
+        Self { id, io, engine: h1::Connection::new(h1::Config::default()) }
+    }
+
+    /// True when the connection carried a request before.
+    pub(crate) fn reused(&self) -> bool {
+        self.engine.requests_started() > 0
+    }
+
+    /// True when an idle connection has outlived `idle_timeout`, or the
+    /// server's `Keep-Alive: timeout=` less a one-second margin.
+    pub(crate) fn expired(&self, idle_timeout: Duration) -> bool {
+        let Some(since) = self.engine.idle_since() else { return false };
+        let server = self.engine.keep_alive_timeout().map(|t| t.saturating_sub(Duration::from_secs(1)));
+        let limit = server.map_or(idle_timeout, |s| s.min(idle_timeout));
+        now().saturating_duration_since(since) >= limit
+    }
+
+    /// DESIGN.md §4: check a pooled socket for EOF before reuse. A closed
+    /// socket (or one holding unsolicited bytes, e.g. a 408) is not reused.
+    pub(crate) async fn is_alive(&mut self) -> bool {
+        let io = &mut self.io;
+        std::future::poll_fn(|cx| {
+            let mut byte = [0u8; 1];
+            let mut buf = ReadBuf::new(&mut byte);
+            // Pending: nothing to read, the socket is open. Anything else
+            // (EOF, bytes, an error) means it must not be reused.
+            Poll::Ready(std::pin::Pin::new(&mut *io).poll_read(cx, &mut buf).is_pending())
+        })
+        .await
+    }
+}
+
+struct H1Release {
+    unread: Arc<AtomicUsize>,
+    wake: Arc<Notify>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Release for H1Release {
+    fn release(&self, n: usize) {
+        self.unread.fetch_sub(n.min(self.unread.load(Ordering::Acquire)), Ordering::AcqRel);
+        self.wake.notify_one();
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+}
+
+/// Runs one exchange on `conn` in its own task.
+pub(crate) fn spawn_exchange(conn: H1Conn, req: H1Request, home: Home) {
+    tokio::spawn(exchange(conn, req, home));
+}
+
+async fn exchange(conn: H1Conn, req: H1Request, home: Home) {
+    let H1Conn { id, io, mut engine } = conn;
+    let mut attempt = req.attempt;
+    attempt.version = Version::HTTP_11;
+    attempt.connection_id = id;
+    let reused = engine.requests_started() > 0;
+    let full = req.body.full();
+    let body_len = full.as_ref().map(|b| b.len() as u64);
+    if let Err(e) = engine.send_request(&req.method, &req.uri, &req.headers, body_len, now()) {
+        attempt.error = Some(e.to_string());
+        let failure = AttemptFailure {
+            attempt,
+            cause: FailureCause::Rejected(e.to_string()),
+            processing: Processing::NotSent,
+            first_on_connection: !reused,
+        };
+        let _ = req.respond.send(Outcome::Failed(failure));
+        if engine.is_reusable() {
+            home(H1Conn { id, io, engine });
+        }
+        return;
+    }
+    let mut body = match full {
+        Some(bytes) => {
+            if !bytes.is_empty() {
+                let _ = engine.send_data(bytes, true);
+            }
+            None
+        }
+        None => Some(req.body),
+    };
+    let unread = Arc::new(AtomicUsize::new(0));
+    let wake = Arc::new(Notify::new());
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let mut respond = Some(req.respond);
+    let mut body_tx: Option<mpsc::UnboundedSender<BodyEvent>> = None;
+    let (mut rd, mut wr) = tokio::io::split(io);
+    let mut pending = Bytes::new();
+    let mut buf = BytesMut::with_capacity(64 << 10);
+    let mut finished = false;
+    loop {
+        if pending.is_empty() && engine.wants_write() {
+            pending = Bytes::copy_from_slice(engine.poll_transmit());
+        }
+        if finished && pending.is_empty() {
+            break;
+        }
+        let closed = engine.state() == h1::ConnectionState::Closed;
+        let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
+        let want_body = body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
+        if closed && pending.is_empty() && !want_body && finished {
+            break;
+        }
+        tokio::select! {
+            read = rd.read_buf(&mut buf), if can_read => {
+                match read {
+                    Ok(0) => engine.handle_eof(now()),
+                    Ok(_) => engine.handle_read(&buf, now()),
+                    Err(e) => engine.handle_transport_error(e.to_string(), now()),
+                }
+                buf.clear();
+            }
+            written = wr.write(&pending), if !pending.is_empty() => match written {
+                Ok(n) => {
+                    pending.advance(n);
+                    engine.handle_written(n);
+                }
+                Err(e) => {
+                    pending.clear();
+                    engine.handle_transport_error(e.to_string(), now());
+                }
+            },
+            chunk = next_chunk(&mut body), if want_body => match chunk {
+                Some(Ok(data)) => {
+                    if engine.send_data(data, false).is_err() {
+                        body = None;
+                    }
+                }
+                None => {
+                    let _ = engine.send_data(Bytes::new(), true);
+                    body = None;
+                }
+                Some(Err(e)) => {
+                    body = None;
+                    engine.abort(format!("request body failed: {e}"), now());
+                }
+            },
+            () = wake.notified(), if !can_read && !closed => {}
+            () = tokio::time::sleep(Duration::from_millis(50)), if respond.as_ref().is_some_and(|r| r.is_closed()) => {
+                engine.abort("the caller stopped waiting".into(), now());
+            }
+        }
+        if cancelled.load(Ordering::Acquire) && !finished {
+            engine.abort("the response was dropped before its end".into(), now());
+        }
+        while let Some(event) = engine.poll_event() {
+            match event {
+                Event::ResponseReceived { head, .. } => {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    body_tx = Some(tx);
+                    let mut a = attempt.clone();
+                    a.phase = Phase::ResponseHead;
+                    a.body_sent = engine.request_bytes_written().unwrap_or(0);
+                    let parts = ResponseParts {
+                        status: head.status,
+                        headers: head.headers,
+                        version: head.version,
+                        body: rx,
+                        release: Box::new(H1Release {
+                            unread: unread.clone(),
+                            wake: wake.clone(),
+                            cancelled: cancelled.clone(),
+                        }),
+                        attempt: a,
+                    };
+                    if let Some(r) = respond.take() {
+                        if r.send(Outcome::Response(parts)).is_err() {
+                            engine.abort("the caller stopped waiting".into(), now());
+                        }
+                    }
+                }
+                Event::DataReceived { data } => {
+                    unread.fetch_add(data.len(), Ordering::AcqRel);
+                    let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)).is_ok());
+                    if !delivered {
+                        engine.abort("the response was dropped before its end".into(), now());
+                    }
+                }
+                Event::TrailersReceived { trailers } => {
+                    if let Some(tx) = &body_tx {
+                        let _ = tx.send(BodyEvent::Trailers(trailers));
+                    }
+                }
+                Event::ResponseEnded => {
+                    if let Some(tx) = body_tx.take() {
+                        let _ = tx.send(BodyEvent::End);
+                    }
+                    finished = true;
+                }
+                Event::RequestFailed(f) => {
+                    let failure = failure(attempt.clone(), &f);
+                    match (respond.take(), body_tx.take()) {
+                        (Some(r), _) => {
+                            let _ = r.send(Outcome::Failed(failure));
+                        }
+                        (None, Some(tx)) => {
+                            let _ = tx.send(BodyEvent::Failed(failure));
+                        }
+                        (None, None) => {}
+                    }
+                    finished = true;
+                }
+                Event::Closed(_) => finished = true,
+                Event::InformationalReceived { .. } => {}
+            }
+        }
+    }
+    if engine.state() == h1::ConnectionState::Idle && engine.is_reusable() {
+        home(H1Conn { id, io: rd.unsplit(wr), engine });
+    } else {
+        let _ = wr.shutdown().await;
+    }
+}
+
+async fn next_chunk(body: &mut Option<BodyReader>) -> Option<Result<Bytes, crate::error::BoxError>> {
+    match body {
+        Some(b) => b.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn failure(mut attempt: Attempt, f: &RequestFailure) -> AttemptFailure {
+    attempt.phase = f.phase;
+    attempt.body_sent = f.body_sent;
+    attempt.error = Some(f.to_string());
+    attempt.processing = Some(f.processing);
+    let cause = match &f.cause {
+        CloseCause::InvalidResponse(e) => FailureCause::Protocol(e.to_string()),
+        CloseCause::Aborted(why) if why.starts_with("request body failed") => FailureCause::Body(why.clone()),
+        other => FailureCause::Closed(other.to_string()),
+    };
+    AttemptFailure { attempt, cause, processing: f.processing, first_on_connection: !f.reused }
+}

@@ -1,0 +1,142 @@
+//! HTTP/1.1 end to end against the lab: keep-alive reuse, announced and
+//! silent closes, the keep-alive race (S18), and the downgrade on
+//! HTTP_1_1_REQUIRED (S12).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton::{Client, Processing};
+use baton_lab::{Lab, LabOptions, Scenario};
+use tokio::sync::Semaphore;
+
+async fn mix(
+    client: &Client,
+    lab: &Lab,
+    tag: &str,
+    n: usize,
+    concurrency: usize,
+) -> Vec<(String, &'static str, Result<usize, baton::Error>)> {
+    let limit = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let permit = limit.clone().acquire_owned().await.unwrap();
+        let client = client.clone();
+        let url = lab.url("/bytes/200");
+        let id = format!("{tag}-{i}");
+        let method = ["GET", "PUT", "POST"][i % 3];
+        tasks.push(tokio::spawn(async move {
+            let req = match method {
+                "GET" => client.get(&url),
+                "PUT" => client.put(&url).body("x"),
+                _ => client.post(&url).body("y"),
+            };
+            let r = async { Ok(req.header("x-request-id", &id).send().await?.bytes().await?.len()) }.await;
+            drop(permit);
+            (id, method, r)
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(tokio::time::timeout(Duration::from_secs(30), t).await.expect("hung").unwrap());
+    }
+    out
+}
+
+fn no_post_twice(lab: &Lab, out: &[(String, &'static str, Result<usize, baton::Error>)]) {
+    for (id, count) in lab.ledger().duplicates() {
+        let method = out.iter().find(|o| o.0 == id).map(|o| o.1).unwrap();
+        assert!(method != "POST" && count == 2, "{method} {id} processed {count} times");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_connections_are_reused() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let client = Client::new();
+    let out = mix(&client, &lab, "h1", 300, 8).await;
+    assert!(out.iter().all(|o| o.2.is_ok()), "{out:?}");
+    let stats = client.stats();
+    assert!(stats.connections_opened <= 8, "at most one connection per concurrent request: {stats:?}");
+    let resp = client.get(&lab.url("/trailers")).send().await.unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_11);
+    assert!(resp.attempts()[0].reused);
+    lab.stop().await;
+}
+
+/// S18 and RFC 9112 §9.6: servers closing keep-alive connections, with and
+/// without `Connection: close`, cost nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closes_announced_or_not_lose_nothing() {
+    for header in [true, false] {
+        let lab =
+            Lab::start(LabOptions::new(Scenario::ConnectionClose { requests: 3, header })).await.unwrap();
+        let client = Client::new();
+        let out = mix(&client, &lab, "cc", 150, 8).await;
+        for o in &out {
+            if let Err(e) = &o.2 {
+                // Without the header a request can race the close: only a
+                // POST whose bytes went out may fail, as MaybeProcessed.
+                assert!(
+                    !header && o.1 == "POST" && e.processing() == Some(Processing::MaybeProcessed),
+                    "{e}"
+                );
+            }
+        }
+        no_post_twice(&lab, &out);
+        lab.stop().await;
+    }
+}
+
+/// S18: the keep-alive race — the server closes an idle connection just as
+/// the next request arrives. Idempotent requests are retried once; a POST
+/// whose bytes were written fails MaybeProcessed; nothing runs twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s18_keep_alive_race() {
+    let lab = Lab::start(LabOptions::new(Scenario::KeepaliveRace { requests: 2 })).await.unwrap();
+    let client = Client::new();
+    let out = mix(&client, &lab, "s18", 150, 4).await;
+    let mut post_failures = 0;
+    for o in &out {
+        if let Err(e) = &o.2 {
+            assert_eq!(o.1, "POST", "only POSTs may fail: {e}");
+            assert_eq!(e.processing(), Some(Processing::MaybeProcessed), "{e}");
+            post_failures += 1;
+        }
+    }
+    no_post_twice(&lab, &out);
+    let stats = client.stats();
+    println!("s18: {post_failures} POSTs failed MaybeProcessed; stats {stats:?}");
+    assert!(stats.retries_total() > 0, "{stats:?}");
+    lab.stop().await;
+}
+
+/// S12: GOAWAY(0, HTTP_1_1_REQUIRED) on HTTP/2: retried over HTTP/1.1,
+/// and the origin is remembered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s12_http11_required_downgrades() {
+    let lab = Lab::start(LabOptions::new(Scenario::Http11Required)).await.unwrap();
+    let client = Client::builder().http2_prior_knowledge().build().unwrap();
+    let resp = client.post(&lab.url("/echo")).body("over h1").send().await.unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_11);
+    let attempts = resp.attempts().to_vec();
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    assert_eq!(attempts[0].retried, Some(baton::RetryReason::Http11Required));
+    assert_eq!(resp.text().await.unwrap(), "over h1");
+    let again = client.get(&lab.url("/bytes/1")).send().await.unwrap();
+    assert_eq!(again.version(), http::Version::HTTP_11);
+    assert_eq!(again.attempts().len(), 1, "the origin was remembered");
+    lab.stop().await;
+}
+
+/// TLS with ALPN http/1.1 when the client is told to speak only HTTP/1.1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_http1_only() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal).tls()).await.unwrap();
+    let cert = lab.certificate().unwrap().cert.to_vec();
+    let client =
+        Client::builder().add_root_certificate(cert).tls_built_in_roots(false).http1_only().build().unwrap();
+    let resp = client.get(&format!("https://localhost:{}/bytes/7", lab.addr().port())).send().await.unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_11);
+    assert_eq!(resp.bytes().await.unwrap().len(), 7);
+    lab.stop().await;
+}
