@@ -125,11 +125,7 @@ impl Pool {
                 Next::Lease(lease) => return Ok(lease),
                 Next::CheckIdle(mut conn) => {
                     if conn.is_alive().await {
-                        return Ok(Lease::H1 {
-                            reused: conn.reused(),
-                            conn: Box::new(conn),
-                            home: self.home(&op),
-                        });
+                        return Ok(Lease::H1 { reused: conn.reused(), conn, home: self.home(&op) });
                     }
                     tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
                 }
