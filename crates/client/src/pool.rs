@@ -42,7 +42,7 @@ struct OriginState {
     speaks: Speaks,
     h2: Vec<H2Handle>,
     connecting: usize,
-    h1_idle: Vec<Box<H1Conn>>,
+    h1_idle: Vec<H1Conn>,
     /// The server said HTTP_1_1_REQUIRED (DESIGN.md §3 rule 5).
     http1_required: bool,
 }
@@ -150,7 +150,7 @@ impl Pool {
         if h1 {
             while let Some(conn) = if fresh { None } else { st.h1_idle.pop() } {
                 if !conn.expired(self.idle_timeout) {
-                    return Next::CheckIdle(conn);
+                    return Next::CheckIdle(Box::new(conn));
                 }
             }
             st.connecting += 1;
@@ -211,7 +211,7 @@ impl Pool {
             if let Some(op) = op.upgrade() {
                 let mut st = op.lock();
                 if st.h1_idle.len() < MAX_IDLE_H1 {
-                    st.h1_idle.push(Box::new(conn));
+                    st.h1_idle.push(conn);
                 }
             }
         })
