@@ -5,7 +5,7 @@
 //! HTTP/1.1 keep-alive pool whose sockets are checked for EOF before reuse.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +49,11 @@ struct OriginState {
 
 struct OriginPool {
     notify: Arc<Notify>,
+    /// The server's last SETTINGS_MAX_CONCURRENT_STREAMS (0: not known yet).
+    /// A new connection assumes it until its own SETTINGS arrive, instead of
+    /// a default that would have its first requests refused (RFC 9113
+    /// §5.1.2).
+    max_streams: Arc<AtomicUsize>,
     state: Mutex<OriginState>,
 }
 
@@ -100,6 +105,7 @@ impl Pool {
             .or_insert_with(|| {
                 Arc::new(OriginPool {
                     notify: Arc::new(Notify::new()),
+                    max_streams: Arc::new(AtomicUsize::new(0)),
                     state: Mutex::new(OriginState::default()),
                 })
             })
@@ -195,7 +201,13 @@ impl Pool {
                 }))
             }
             Protocol::H2 => {
-                let handle = h2::spawn(io, id, self.h2_config.clone(), op.notify.clone(), self.stats.clone());
+                let mut config = self.h2_config.clone();
+                let known = op.max_streams.load(Ordering::Acquire);
+                if known > 0 {
+                    config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
+                }
+                let handle =
+                    h2::spawn(io, id, config, op.notify.clone(), op.max_streams.clone(), self.stats.clone());
                 let mut st = op.lock();
                 st.speaks = Speaks::H2;
                 st.h2.push(handle.clone());

@@ -30,7 +30,8 @@ fn parse(args: &[String]) -> Result<(LabOptions, bool), String> {
             "-h" | "--help" => return Ok((LabOptions::new(Scenario::Normal), true)),
             "--listen" => {
                 let v = iter.next().ok_or("--listen needs an address")?;
-                listen = v.parse().map_err(|_| format!("--listen {v:?} is not an address like 127.0.0.1:8080"))?;
+                listen =
+                    v.parse().map_err(|_| format!("--listen {v:?} is not an address like 127.0.0.1:8080"))?;
             }
             "--scenario" => name = iter.next().ok_or("--scenario needs a name")?.clone(),
             "--tls" => tls = true,
@@ -41,7 +42,7 @@ fn parse(args: &[String]) -> Result<(LabOptions, bool), String> {
         }
     }
     let scenario = Scenario::parse(&name, &params)?;
-    Ok((LabOptions { listen, scenario, tls }, false))
+    Ok((LabOptions { listen, scenario, tls, max_concurrent_streams: None }, false))
 }
 
 #[tokio::main]

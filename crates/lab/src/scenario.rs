@@ -200,7 +200,10 @@ pub enum Scenario {
 /// Every scenario name with a one-line description, for `--help`.
 pub const SCENARIOS: &[(&str, &str)] = &[
     ("normal", "well-behaved HTTP/2 and HTTP/1.1"),
-    ("nginx-rotate", "keepalive_requests: GOAWAY(N) before the last responses, lingering close [requests=1000]"),
+    (
+        "nginx-rotate",
+        "keepalive_requests: GOAWAY(N) before the last responses, lingering close [requests=1000]",
+    ),
     ("nginx-reload", "reload: every connection drains with GOAWAY [after=0 (on demand)]"),
     ("envoy-drain", "GOAWAY(2^31-1)+PING, then GOAWAY(last) on the ACK [after=100 ack_timeout_ms=1000]"),
     ("grpc-max-age", "MAX_CONNECTION_AGE double GOAWAY [max_age_ms=1000 grace_ms=1000]"),
@@ -213,7 +216,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("refused-stream", "RST_STREAM(REFUSED_STREAM) [every=2 above=0]"),
     ("goaway-error", "GOAWAY(N, code) [after=10 code=ENHANCE_YOUR_CALM|INTERNAL_ERROR]"),
     ("http11-required", "GOAWAY(0, HTTP_1_1_REQUIRED) on HTTP/2"),
-    ("max-streams-shrink", "SETTINGS lowers MAX_CONCURRENT_STREAMS mid-flight [initial=100 shrunk=1 after=10]"),
+    (
+        "max-streams-shrink",
+        "SETTINGS lowers MAX_CONCURRENT_STREAMS mid-flight [initial=100 shrunk=1 after=10]",
+    ),
     ("silent-goaway", "GOAWAY(N), socket left open, later HEADERS ignored [after=10]"),
     ("slow-drain", "GOAWAY(N) while long responses stream [after=10]"),
     ("keepalive-race", "HTTP/1.1: idle keep-alive closed as the next request arrives [requests=1]"),
@@ -269,13 +275,16 @@ impl Scenario {
             "http11-required" => Self::Http11Required,
             "nginx-rotate" => Self::NginxRotate { requests: count(p, "requests", 1000)?.max(1) },
             "nginx-reload" => Self::NginxReload { after: count(p, "after", 0)? },
-            "envoy-drain" => {
-                Self::EnvoyDrain { after: count(p, "after", 100)?.max(1), ack_timeout: ms(p, "ack_timeout_ms", 1000)? }
-            }
+            "envoy-drain" => Self::EnvoyDrain {
+                after: count(p, "after", 100)?.max(1),
+                ack_timeout: ms(p, "ack_timeout_ms", 1000)?,
+            },
             "grpc-max-age" => {
                 Self::GrpcMaxAge { max_age: ms(p, "max_age_ms", 1000)?, grace: ms(p, "grace_ms", 1000)? }
             }
-            "h2o-shutdown" => Self::H2oShutdown { after: count(p, "after", 100)?.max(1), delay: ms(p, "delay_ms", 1000)? },
+            "h2o-shutdown" => {
+                Self::H2oShutdown { after: count(p, "after", 100)?.max(1), delay: ms(p, "delay_ms", 1000)? }
+            }
             "go-shutdown" => Self::GoShutdown { after: count(p, "after", 100)?.max(1) },
             "node-close" => Self::NodeClose { connections: count(p, "connections", 1)? },
             "alb-idle" => Self::AlbIdle { after: count(p, "after", 1)?, idle: ms(p, "idle_ms", 50)? },
@@ -284,7 +293,9 @@ impl Scenario {
                 at: DisconnectPoint::parse(text("at").unwrap_or("after-head"))?,
                 after: count(p, "after", 10)?.max(1),
             },
-            "refused-stream" => Self::RefusedStream { every: count(p, "every", 2)?, above: count(p, "above", 0)? },
+            "refused-stream" => {
+                Self::RefusedStream { every: count(p, "every", 2)?, above: count(p, "above", 0)? }
+            }
             "goaway-error" => Self::GoawayError {
                 after: count(p, "after", 10)?.max(1),
                 code: match text("code").unwrap_or("ENHANCE_YOUR_CALM") {

@@ -27,12 +27,26 @@ pub struct LabOptions {
     /// Serve TLS (ALPN h2 and http/1.1) with a fresh self-signed certificate
     /// instead of plaintext.
     pub tls: bool,
+    /// SETTINGS_MAX_CONCURRENT_STREAMS to advertise (and enforce with
+    /// REFUSED_STREAM) on HTTP/2 connections; the default is 128.
+    pub max_concurrent_streams: Option<u32>,
 }
 
 impl LabOptions {
     /// Plaintext on 127.0.0.1 with a free port.
     pub fn new(scenario: Scenario) -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), scenario, tls: false }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario,
+            tls: false,
+            max_concurrent_streams: None,
+        }
+    }
+
+    /// Advertises (and enforces) this SETTINGS_MAX_CONCURRENT_STREAMS.
+    pub fn max_concurrent_streams(mut self, n: u32) -> Self {
+        self.max_concurrent_streams = Some(n);
+        self
     }
 
     /// The same, over TLS.
@@ -46,6 +60,7 @@ impl LabOptions {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) scenario: Scenario,
+    pub(crate) max_concurrent_streams: Option<u32>,
     pub(crate) ledger: Ledger,
     /// Requests received server-wide (for `nginx-reload`).
     pub(crate) requests: AtomicU64,
@@ -100,6 +115,7 @@ impl Lab {
         };
         let shared = Arc::new(Shared {
             scenario: options.scenario,
+            max_concurrent_streams: options.max_concurrent_streams,
             ledger: Ledger::default(),
             requests: AtomicU64::new(0),
             reload: watch::Sender::new(0),
@@ -176,7 +192,12 @@ async fn accept_loop(
     connections.shutdown().await;
 }
 
-async fn serve_connection(tcp: TcpStream, shared: Arc<Shared>, acceptor: Option<TlsAcceptor>, info: ConnInfo) {
+async fn serve_connection(
+    tcp: TcpStream,
+    shared: Arc<Shared>,
+    acceptor: Option<TlsAcceptor>,
+    info: ConnInfo,
+) {
     let _ = tcp.set_nodelay(true);
     if let Scenario::GoawayThenRst { .. } = shared.scenario {
         // SO_LINGER 0: close() sends RST instead of FIN.

@@ -21,7 +21,8 @@ impl TestCertificate {
     /// # Errors
     /// When key generation or signing fails.
     pub fn generate() -> Result<Self, rcgen::Error> {
-        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
         Ok(Self {
             cert: certified.cert.der().clone(),
             cert_pem: certified.cert.pem(),

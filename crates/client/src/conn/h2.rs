@@ -36,6 +36,9 @@ pub(crate) struct H2Shared {
     go_away: Mutex<Option<GoAwayInfo>>,
     /// Wakes requests waiting for this origin's capacity.
     notify: Arc<Notify>,
+    /// The origin's last known SETTINGS_MAX_CONCURRENT_STREAMS, shared by
+    /// its connections so a replacement starts from it.
+    origin_max: Arc<AtomicUsize>,
 }
 
 /// The pool's handle on a connection driver.
@@ -130,6 +133,7 @@ pub(crate) fn spawn<IO>(
     id: u64,
     config: proto::Config,
     notify: Arc<Notify>,
+    origin_max: Arc<AtomicUsize>,
     stats: Arc<Counters>,
 ) -> H2Handle
 where
@@ -143,6 +147,7 @@ where
         opened: AtomicU64::new(0),
         go_away: Mutex::new(None),
         notify,
+        origin_max,
     });
     let (tx, rx) = mpsc::unbounded_channel();
     let driver = Driver {
@@ -359,6 +364,7 @@ impl Driver {
                 }
                 Event::SettingsChanged { max_concurrent_streams } => {
                     self.shared.max.store(max_concurrent_streams as usize, Ordering::Release);
+                    self.shared.origin_max.store(max_concurrent_streams as usize, Ordering::Release);
                     self.shared.notify.notify_waiters();
                 }
                 Event::GoAwayReceived(g) => {

@@ -53,10 +53,10 @@ pub(super) struct Behaviour {
 }
 
 impl Behaviour {
-    pub(super) fn new(scenario: &Scenario, _info: ConnInfo) -> Self {
+    pub(super) fn new(scenario: &Scenario, max_concurrent: Option<u32>, _info: ConnInfo) -> Self {
         let limit = match scenario {
             Scenario::MaxStreamsShrink { initial, .. } => *initial,
-            _ => MAX_CONCURRENT,
+            _ => max_concurrent.unwrap_or(MAX_CONCURRENT),
         };
         Self {
             scenario: scenario.clone(),
@@ -105,7 +105,8 @@ impl ServerConn {
     /// Sends GOAWAY (never raising an id already sent, §6.8) and records it.
     fn go_away(&mut self, last: StreamId, code: Reason, then: Then) {
         let last = self.behaviour.go_away_last.map_or(last, |prev| prev.min(last));
-        GoAway { last_stream_id: last, error_code: code, debug_data: bytes::Bytes::new() }.encode(&mut self.buf);
+        GoAway { last_stream_id: last, error_code: code, debug_data: bytes::Bytes::new() }
+            .encode(&mut self.buf);
         self.shared.ledger.go_away();
         self.behaviour.go_away_last = Some(last);
         self.behaviour.then = Some(then);
@@ -113,8 +114,12 @@ impl ServerConn {
 
     /// The first of two GOAWAYs: 2^31-1, nothing refused yet.
     fn first_go_away(&mut self, second: Second) {
-        GoAway { last_stream_id: StreamId::MAX, error_code: Reason::NO_ERROR, debug_data: bytes::Bytes::new() }
-            .encode(&mut self.buf);
+        GoAway {
+            last_stream_id: StreamId::MAX,
+            error_code: Reason::NO_ERROR,
+            debug_data: bytes::Bytes::new(),
+        }
+        .encode(&mut self.buf);
         self.shared.ledger.go_away();
         if let Second::OnPingAck(_) = second {
             Ping { ack: false, payload: DRAIN_PING }.encode(&mut self.buf);
@@ -148,13 +153,22 @@ impl ServerConn {
     /// Decides whether a new stream is served. `false` means it was refused
     /// or ignored here.
     pub(super) fn behaviour_admit(&mut self, id: StreamId, end_stream: bool) -> bool {
-        let n = self.requests;
         self.behaviour.idle_at = None;
         // §6.8: streams above the last_stream_id we sent are ignored.
         if self.behaviour.go_away_last.is_some_and(|last| id > last) || self.lingering.is_some() {
             self.shared.ledger.ignored();
             return false;
         }
+        // RFC 9113 §5.1.2: a stream beyond the advertised
+        // SETTINGS_MAX_CONCURRENT_STREAMS is refused (REFUSED_STREAM).
+        if self.streams.len() as u32 >= self.behaviour.limit {
+            self.refuse(id);
+            // A refused stream is not a request the server handled, so it
+            // does not count towards the scenario's triggers.
+            self.requests -= 1;
+            return false;
+        }
+        let n = self.requests;
         match self.behaviour.scenario.clone() {
             Scenario::Http11Required => {
                 self.go_away(StreamId::ZERO, Reason::HTTP_1_1_REQUIRED, Then::Close);
@@ -169,11 +183,6 @@ impl ServerConn {
                     self.refuse(id);
                     return false;
                 }
-            }
-            Scenario::MaxStreamsShrink { .. } if self.streams.len() as u32 >= self.behaviour.limit => {
-                // §5.1.2: beyond the advertised limit, REFUSED_STREAM.
-                self.refuse(id);
-                return false;
             }
             Scenario::Disconnect { at, after } if n == after => match at {
                 DisconnectPoint::AfterHead | DisconnectPoint::BeforeHead => {
@@ -216,7 +225,8 @@ impl ServerConn {
                 self.first_go_away(Second::At(Instant::now() + delay));
             }
             Scenario::MaxStreamsShrink { shrunk, after, .. } if n == after => {
-                Settings { max_concurrent_streams: Some(shrunk), ..Settings::default() }.encode(&mut self.buf);
+                Settings { max_concurrent_streams: Some(shrunk), ..Settings::default() }
+                    .encode(&mut self.buf);
                 self.behaviour.limit = shrunk;
             }
             _ => {}
@@ -226,7 +236,8 @@ impl ServerConn {
 
     fn refuse(&mut self, id: StreamId) {
         // RFC 9113 §8.7: REFUSED_STREAM means "not processed at all".
-        baton_proto::h2::frame::RstStream { stream_id: id, reason: Reason::REFUSED_STREAM }.encode(&mut self.buf);
+        baton_proto::h2::frame::RstStream { stream_id: id, reason: Reason::REFUSED_STREAM }
+            .encode(&mut self.buf);
         self.shared.ledger.refused();
     }
 

@@ -119,7 +119,7 @@ pub(super) struct ServerConn {
 impl ServerConn {
     pub(super) fn new(shared: Arc<Shared>, info: ConnInfo, out: mpsc::UnboundedSender<Out>) -> Self {
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
-        let behaviour = Behaviour::new(&shared.scenario, info);
+        let behaviour = Behaviour::new(&shared.scenario, shared.max_concurrent_streams, info);
         Self {
             shared,
             info,
@@ -206,7 +206,8 @@ impl ServerConn {
             ..Settings::default()
         };
         settings.encode(&mut self.buf);
-        WindowUpdate { stream_id: StreamId::ZERO, increment: CONNECTION_WINDOW - 65_535 }.encode(&mut self.buf);
+        WindowUpdate { stream_id: StreamId::ZERO, increment: CONNECTION_WINDOW - 65_535 }
+            .encode(&mut self.buf);
     }
 
     /// Hands what was encoded to the writer.
@@ -284,7 +285,9 @@ impl ServerConn {
                     self.partial = Some(Partial { stream_id: h.stream_id, end_stream: h.end_stream, block });
                 }
             }
-            Frame::Continuation(_) => self.connection_error(Reason::PROTOCOL_ERROR, "CONTINUATION without HEADERS"),
+            Frame::Continuation(_) => {
+                self.connection_error(Reason::PROTOCOL_ERROR, "CONTINUATION without HEADERS")
+            }
             Frame::Data(d) => self.on_data(d),
             Frame::Settings(s) => self.on_settings(s),
             Frame::Ping(p) => self.on_ping(p),
@@ -299,7 +302,9 @@ impl ServerConn {
                 self.behaviour.client_went_away = true;
                 self.after_stream_done();
             }
-            Frame::PushPromise(_) => self.connection_error(Reason::PROTOCOL_ERROR, "PUSH_PROMISE from a client"),
+            Frame::PushPromise(_) => {
+                self.connection_error(Reason::PROTOCOL_ERROR, "PUSH_PROMISE from a client")
+            }
             Frame::Priority(_) | Frame::Unknown(_) => {}
         }
     }
@@ -443,7 +448,8 @@ impl ServerConn {
     /// The request is complete: record it and start its response.
     fn dispatch(&mut self, id: StreamId) {
         let Some(stream) = self.streams.get_mut(&id) else { return };
-        let StreamState::Receiving { head, body } = std::mem::replace(&mut stream.state, StreamState::Waiting)
+        let StreamState::Receiving { head, body } =
+            std::mem::replace(&mut stream.state, StreamState::Waiting)
         else {
             return;
         };

@@ -64,8 +64,11 @@ impl ServerConn {
         let length = plan.body.len().to_string();
         let mut block = BytesMut::with_capacity(64);
         let pseudo = std::iter::once(HeaderRef { name: b":status", value: status, sensitive: false });
-        let length_field = (matches!(plan.body, PlanBody::Full(_)) && !head_only)
-            .then_some(HeaderRef { name: b"content-length", value: length.as_bytes(), sensitive: false });
+        let length_field = (matches!(plan.body, PlanBody::Full(_)) && !head_only).then_some(HeaderRef {
+            name: b"content-length",
+            value: length.as_bytes(),
+            sensitive: false,
+        });
         let regular = plan.headers.iter().map(|(n, v)| HeaderRef {
             name: n.as_str().as_bytes(),
             value: v.as_bytes(),
@@ -76,7 +79,13 @@ impl ServerConn {
     }
 
     /// Queues body bytes for `id`; `last` ends the body (with trailers).
-    pub(super) fn queue_chunk(&mut self, id: StreamId, chunk: Bytes, last: bool, trailers: Option<HeaderMap>) {
+    pub(super) fn queue_chunk(
+        &mut self,
+        id: StreamId,
+        chunk: Bytes,
+        last: bool,
+        trailers: Option<HeaderMap>,
+    ) {
         let Some(stream) = self.streams.get_mut(&id) else { return };
         if !chunk.is_empty() {
             stream.queue.push_back(chunk);
