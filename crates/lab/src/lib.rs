@@ -20,6 +20,7 @@
 mod h1;
 mod h2;
 pub mod ledger;
+pub mod nginx;
 pub mod routes;
 pub mod scenario;
 pub mod script;
