@@ -108,7 +108,9 @@ impl Body {
     pub(crate) fn reader(&self) -> BodyReader {
         match &self.inner {
             Inner::Full(b) => BodyReader { source: Source::Full(Some(b.clone())) },
-            Inner::Stream(src) => BodyReader { source: Source::Stream { src: src.clone(), index: 0 } },
+            Inner::Stream(src) => {
+                BodyReader { source: Source::Stream { src: src.clone(), index: 0, position: 0 } }
+            }
         }
     }
 }
@@ -166,7 +168,12 @@ pub(crate) struct BodyReader {
 
 enum Source {
     Full(Option<Bytes>),
-    Stream { src: Arc<Mutex<StreamSource>>, index: usize },
+    /// `index`: the next buffered chunk; `position`: bytes delivered.
+    Stream {
+        src: Arc<Mutex<StreamSource>>,
+        index: usize,
+        position: u64,
+    },
 }
 
 impl BodyReader {
@@ -182,13 +189,17 @@ impl BodyReader {
     pub(crate) async fn next(&mut self) -> Option<Result<Bytes, BoxError>> {
         match &mut self.source {
             Source::Full(b) => b.take().filter(|b| !b.is_empty()).map(Ok),
-            Source::Stream { src, index } => {
+            Source::Stream { src, index, position } => {
                 let mut s = src.lock().await;
-                if *index < s.buffered.len() {
+                if !s.overflowed && *index < s.buffered.len() {
+                    let chunk = s.buffered[*index].clone();
                     *index += 1;
-                    return Some(Ok(s.buffered[*index - 1].clone()));
+                    *position += chunk.len() as u64;
+                    return Some(Ok(chunk));
                 }
-                if s.overflowed && *index > 0 {
+                // Past the buffer: only a reader at the stream's frontier can
+                // go on; one that is behind cannot catch up.
+                if *position != s.read_len {
                     return Some(Err("streaming body is not replayable past its buffer".into()));
                 }
                 loop {
@@ -208,13 +219,15 @@ impl BodyReader {
                                 continue;
                             }
                             s.read_len += data.len() as u64;
+                            *position += data.len() as u64;
                             if !s.overflowed && s.buffered_len + data.len() <= s.limit {
                                 s.buffered_len += data.len();
                                 s.buffered.push(data.clone());
                                 *index += 1;
                             } else {
+                                // One-shot from here on: free the buffer.
                                 s.overflowed = true;
-                                s.buffered.clear();
+                                s.buffered = Vec::new();
                                 s.buffered_len = 0;
                             }
                             return Some(Ok(data));
@@ -243,5 +256,77 @@ where
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
         self.get_mut().0.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::*;
+
+    struct Chunks(Vec<Bytes>);
+
+    impl HttpBody for Chunks {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+            Poll::Ready((!self.0.is_empty()).then(|| Ok(http_body::Frame::data(self.0.remove(0)))))
+        }
+    }
+
+    fn body(chunks: usize) -> Body {
+        Body::wrap(Chunks((0..chunks).map(|i| Bytes::from(vec![i as u8; 10])).collect()))
+    }
+
+    async fn drain(reader: &mut BodyReader) -> Result<usize, String> {
+        let mut n = 0;
+        while let Some(chunk) = reader.next().await {
+            n += chunk.map_err(|e| e.to_string())?.len();
+        }
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn a_stream_within_the_buffer_replays_whole() {
+        let b = body(5);
+        b.set_replay_limit(100);
+        assert_eq!(drain(&mut b.reader()).await, Ok(50));
+        assert_eq!(b.replayable().await, Ok(()));
+        assert_eq!(drain(&mut b.reader()).await, Ok(50));
+    }
+
+    #[tokio::test]
+    async fn a_replay_that_is_cut_short_continues_from_the_stream() {
+        let b = body(5);
+        b.set_replay_limit(100);
+        let mut first = b.reader();
+        assert_eq!(first.next().await.unwrap().unwrap().len(), 10);
+        // The second attempt replays the one buffered chunk, then reads on.
+        assert_eq!(drain(&mut b.reader()).await, Ok(50));
+    }
+
+    #[tokio::test]
+    async fn past_the_buffer_the_body_is_one_shot() {
+        let b = body(5);
+        b.set_replay_limit(25);
+        assert_eq!(drain(&mut b.reader()).await, Ok(50), "the first reader is never cut off");
+        assert_eq!(b.replayable().await, Err(50));
+        assert!(drain(&mut b.reader()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn full_bodies_are_always_replayable() {
+        let b = Body::from("abc");
+        assert_eq!(b.size_hint(), Some(3));
+        assert_eq!(drain(&mut b.reader()).await, Ok(3));
+        assert_eq!(drain(&mut b.reader()).await, Ok(3));
+        assert_eq!(b.replayable().await, Ok(()));
     }
 }

@@ -42,7 +42,10 @@ impl ScriptedServer {
         let mut block = BytesMut::new();
         let len = body.len().to_string();
         let fields = [(&b":status"[..], &b"200"[..]), (b"content-length", len.as_bytes())];
-        self.encoder.encode(fields.iter().map(|(n, v)| HeaderRef { name: n, value: v, sensitive: false }), &mut block);
+        self.encoder.encode(
+            fields.iter().map(|(n, v)| HeaderRef { name: n, value: v, sensitive: false }),
+            &mut block,
+        );
         let head = Headers {
             stream_id: id,
             end_stream: false,
@@ -119,7 +122,13 @@ fn main() {
             Event::StreamFailed(f) => {
                 let retry = if f.processing.is_safe_to_retry() { "safe to retry" } else { "not retried" };
                 let outcome = format!("failed at \"{}\" ({retry})", f.phase);
-                println!("{:<8} {:<6} {:<44} {}", f.stream_id.value(), method(f.stream_id), outcome, f.processing);
+                println!(
+                    "{:<8} {:<6} {:<44} {}",
+                    f.stream_id.value(),
+                    method(f.stream_id),
+                    outcome,
+                    f.processing
+                );
             }
             Event::Closed(cause) => println!("connection closed: {cause}"),
             _ => {}

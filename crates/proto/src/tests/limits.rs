@@ -6,9 +6,9 @@ use bytes::{Bytes, BytesMut};
 
 use super::harness::{Pair, ended, failure_of};
 use super::peer;
+use crate::Processing;
 use crate::h2::frame::{Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown};
 use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Initiator};
-use crate::Processing;
 
 fn closed_with(pair: &mut Pair, reason: Reason) {
     let frames = pair.flush();
@@ -26,7 +26,10 @@ fn closed_with(pair: &mut Pair, reason: Reason) {
 
 fn reset_with(pair: &mut Pair, id: StreamId, reason: Reason) -> crate::h2::StreamFailure {
     let f = failure_of(&pair.events(), id);
-    assert!(matches!(f.cause, FailureCause::Reset { reason: r, initiator: Initiator::Library, .. } if r == reason), "{f:?}");
+    assert!(
+        matches!(f.cause, FailureCause::Reset { reason: r, initiator: Initiator::Library, .. } if r == reason),
+        "{f:?}"
+    );
     let frames = pair.flush();
     assert!(frames.contains(&peer::rst(id.value(), reason)), "{frames:?}");
     assert_eq!(pair.conn.state(), ConnectionState::Open, "a stream error keeps the connection");
@@ -66,11 +69,18 @@ fn response_split_over_continuation_is_reassembled() {
     let mut pair = Pair::new();
     let id = pair.get("/");
     pair.flush();
-    let frames = split_headers(&mut pair, 1, &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaaaa"), ("x-b", "b")], 4);
+    let frames = split_headers(
+        &mut pair,
+        1,
+        &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaaaa"), ("x-b", "b")],
+        4,
+    );
     assert!(frames.len() > 2);
     pair.deliver(&frames);
     let events = pair.events();
-    assert!(matches!(&events[0], Event::ResponseReceived { head, .. } if head.headers["x-a"] == "aaaaaaaaaaaaaaaaaaaaaa"));
+    assert!(
+        matches!(&events[0], Event::ResponseReceived { head, .. } if head.headers["x-a"] == "aaaaaaaaaaaaaaaaaaaaaa")
+    );
     assert!(ended(&events, id));
 }
 
@@ -260,7 +270,10 @@ fn malformed_responses_are_stream_errors() {
         ("101", |p| vec![p.peer.response(1, "101", false)]),
         ("1xx with END_STREAM", |p| vec![p.peer.response(1, "100", true)]),
         ("content-length mismatch", |p| {
-            vec![p.peer.headers(1, &[(":status", "200"), ("content-length", "3")], false), peer::data(1, b"ab", true)]
+            vec![
+                p.peer.headers(1, &[(":status", "200"), ("content-length", "3")], false),
+                peer::data(1, b"ab", true),
+            ]
         }),
         ("trailers without END_STREAM", |p| {
             vec![p.peer.response(1, "200", false), p.peer.headers(1, &[("x", "y")], false)]
@@ -275,7 +288,10 @@ fn malformed_responses_are_stream_errors() {
         let events = pair.events();
         let f = failure_of(&events, id);
         assert!(
-            matches!(f.cause, FailureCause::Reset { reason: Reason::PROTOCOL_ERROR, initiator: Initiator::Library, .. }),
+            matches!(
+                f.cause,
+                FailureCause::Reset { reason: Reason::PROTOCOL_ERROR, initiator: Initiator::Library, .. }
+            ),
             "{name}: {f:?}"
         );
         assert_eq!(pair.conn.state(), ConnectionState::Open, "{name}");
@@ -396,6 +412,8 @@ fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
     let head = pair.peer.headers(3, &[(":status", "200"), ("x-shared", "value")], true);
     pair.deliver(&[head]);
     let events = pair.events();
-    assert!(matches!(&events[0], Event::ResponseReceived { head, .. } if head.headers["x-shared"] == "value"));
+    assert!(
+        matches!(&events[0], Event::ResponseReceived { head, .. } if head.headers["x-shared"] == "value")
+    );
     assert!(ended(&events, good));
 }

@@ -8,5 +8,5 @@ mod peer;
 mod basics;
 mod flow;
 mod goaway;
-mod timers;
 mod limits;
+mod timers;
