@@ -121,8 +121,11 @@ pub enum Scenario {
         idle: Duration,
     },
     /// GOAWAY(last = N-th stream) then an immediate close with SO_LINGER 0,
-    /// while the client's bytes are unread, so the kernel sends RST. Streams
-    /// at or below `last` that were not answered yet are dropped unprocessed.
+    /// while the client's bytes are unread, so the kernel sends RST. The
+    /// triggering request and streams whose requests were still incomplete
+    /// are dropped unprocessed; streams already handed to a route (in the
+    /// ledger as processed) lose their responses — the client cannot know
+    /// which, which is what makes a POST here `MaybeProcessed`.
     GoawayThenRst {
         /// Triggering request.
         after: u32,
