@@ -2,8 +2,10 @@
 //! rule 7).
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::Body as HttpBody;
@@ -30,6 +32,18 @@ type DynBody = Pin<Box<dyn HttpBody<Data = Bytes, Error = BoxError> + Send>>;
 /// ```
 pub struct Body {
     inner: Inner,
+    /// State for reading the body through `http_body::Body`. In a mutex
+    /// only so `Body` stays `Sync` (the future inside is not); `poll_frame`
+    /// has `&mut self` and never locks it.
+    polling: std::sync::Mutex<Option<Polling>>,
+}
+
+type NextChunk = Pin<Box<dyn Future<Output = (BodyReader, Option<Result<Bytes, BoxError>>)> + Send>>;
+
+/// Where `http_body::Body::poll_frame` is: between chunks, or awaiting one.
+enum Polling {
+    Idle(BodyReader),
+    Busy(NextChunk),
 }
 
 enum Inner {
@@ -51,7 +65,7 @@ struct StreamSource {
 impl Body {
     /// An empty body.
     pub fn empty() -> Self {
-        Self { inner: Inner::Full(Bytes::new()) }
+        Self { inner: Inner::Full(Bytes::new()), polling: std::sync::Mutex::new(None) }
     }
 
     /// Wraps a streaming `http_body::Body`. Its frames are read as the
@@ -64,6 +78,7 @@ impl Body {
     {
         let body = MapErr(Box::pin(body));
         Self {
+            polling: std::sync::Mutex::new(None),
             inner: Inner::Stream(Arc::new(Mutex::new(StreamSource {
                 body: Box::pin(body),
                 buffered: Vec::new(),
@@ -106,12 +121,7 @@ impl Body {
 
     /// A reader for one attempt, starting from the first byte.
     pub(crate) fn reader(&self) -> BodyReader {
-        match &self.inner {
-            Inner::Full(b) => BodyReader { source: Source::Full(Some(b.clone())) },
-            Inner::Stream(src) => {
-                BodyReader { source: Source::Stream { src: src.clone(), index: 0, position: 0 } }
-            }
-        }
+        reader_of(&self.inner)
     }
 }
 
@@ -132,7 +142,7 @@ impl fmt::Debug for Body {
 
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
-        Self { inner: Inner::Full(b) }
+        Self { inner: Inner::Full(b), polling: std::sync::Mutex::new(None) }
     }
 }
 
@@ -157,6 +167,61 @@ impl From<&'static str> for Body {
 impl From<&'static [u8]> for Body {
     fn from(s: &'static [u8]) -> Self {
         Bytes::from_static(s).into()
+    }
+}
+
+fn reader_of(inner: &Inner) -> BodyReader {
+    match inner {
+        Inner::Full(b) => BodyReader { source: Source::Full(Some(b.clone())) },
+        Inner::Stream(src) => {
+            BodyReader { source: Source::Stream { src: src.clone(), index: 0, position: 0 } }
+        }
+    }
+}
+
+/// A `Body` is itself an `http_body::Body`, so it can be handed to other
+/// HTTP stacks; reading it this way goes through the same replay buffer.
+impl HttpBody for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let slot = this.polling.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(Polling::Idle(reader_of(&this.inner)));
+        }
+        loop {
+            match slot.take() {
+                Some(Polling::Busy(mut next)) => match next.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        *slot = Some(Polling::Busy(next));
+                        return Poll::Pending;
+                    }
+                    Poll::Ready((reader, item)) => {
+                        *slot = Some(Polling::Idle(reader));
+                        return Poll::Ready(item.map(|r| r.map(http_body::Frame::data)));
+                    }
+                },
+                Some(Polling::Idle(mut reader)) => {
+                    *slot = Some(Polling::Busy(Box::pin(async move {
+                        let item = reader.next().await;
+                        (reader, item)
+                    })));
+                }
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.size_hint() {
+            Some(n) => http_body::SizeHint::with_exact(n),
+            None => http_body::SizeHint::default(),
+        }
     }
 }
 
@@ -253,8 +318,8 @@ where
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
         self.get_mut().0.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into)))
     }
 }
@@ -319,6 +384,28 @@ mod tests {
         assert_eq!(drain(&mut b.reader()).await, Ok(50), "the first reader is never cut off");
         assert_eq!(b.replayable().await, Err(50));
         assert!(drain(&mut b.reader()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_body_is_an_http_body() {
+        use http_body_util_free::collect;
+        let b = body(3);
+        assert_eq!(collect(b).await, 30);
+        assert_eq!(collect(Body::from("hello")).await, 5);
+        assert_eq!(HttpBody::size_hint(&Body::from("hello")).exact(), Some(5));
+    }
+
+    /// Collects an `http_body::Body` without http-body-util.
+    mod http_body_util_free {
+        use super::*;
+
+        pub(super) async fn collect(mut body: Body) -> usize {
+            let mut n = 0;
+            while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+                n += frame.unwrap().into_data().map_or(0, |d| d.len());
+            }
+            n
+        }
     }
 
     #[tokio::test]

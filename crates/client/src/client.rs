@@ -70,6 +70,7 @@ pub struct ClientBuilder {
     total_timeout: Option<Duration>,
     extra_roots: Vec<CertificateDer<'static>>,
     only_roots: bool,
+    native_roots: bool,
     danger_accept_invalid_certs: bool,
     idle_timeout: Duration,
     http1_only: bool,
@@ -88,6 +89,7 @@ impl Default for ClientBuilder {
             total_timeout: None,
             extra_roots: Vec::new(),
             only_roots: false,
+            native_roots: false,
             danger_accept_invalid_certs: false,
             idle_timeout: Duration::from_secs(90),
             http1_only: false,
@@ -152,6 +154,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the operating system's certificate store instead of the
+    /// bundled Mozilla roots.
+    pub fn tls_native_roots(mut self, enabled: bool) -> Self {
+        self.native_roots = enabled;
+        self
+    }
+
     /// Accepts any server certificate. Only for tests against self-signed
     /// servers: it removes TLS's protection against impostors.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
@@ -159,8 +168,9 @@ impl ClientBuilder {
         self
     }
 
-    /// How long an idle HTTP/1.1 connection stays pooled (default 90 s; a
-    /// server's shorter `Keep-Alive: timeout=` wins).
+    /// How long an idle connection stays pooled (default 90 s). An HTTP/2
+    /// connection then sends GOAWAY and closes; for HTTP/1.1 a server's
+    /// shorter `Keep-Alive: timeout=` wins.
     pub fn pool_idle_timeout(mut self, d: Duration) -> Self {
         self.idle_timeout = d;
         self
@@ -188,6 +198,8 @@ impl ClientBuilder {
             Trust::DangerAcceptAny
         } else if self.only_roots {
             Trust::Only(self.extra_roots)
+        } else if self.native_roots {
+            Trust::Native(self.extra_roots)
         } else {
             Trust::Roots(self.extra_roots)
         };
@@ -198,7 +210,11 @@ impl ClientBuilder {
             self.http1_only,
         )?;
         let stats = Arc::new(Counters::default());
-        let pool = Pool::new(connector, self.h2, self.max_per_origin, self.idle_timeout, stats.clone());
+        let mut h2 = self.h2;
+        // An HTTP/2 connection with no stream for the pool's idle timeout
+        // says GOAWAY and closes (DESIGN.md §4: idle connections expire).
+        h2.idle_timeout = h2.idle_timeout.or(Some(self.idle_timeout));
+        let pool = Pool::new(connector, h2, self.max_per_origin, self.idle_timeout, stats.clone());
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,

@@ -65,6 +65,8 @@ impl fmt::Display for Origin {
 pub(crate) enum Trust {
     /// Mozilla's roots (webpki-roots) plus any added certificates.
     Roots(Vec<CertificateDer<'static>>),
+    /// The operating system's store plus any added certificates.
+    Native(Vec<CertificateDer<'static>>),
     /// Only these certificates.
     Only(Vec<CertificateDer<'static>>),
     /// Anything: for tests against self-signed servers only.
@@ -169,10 +171,24 @@ fn tls_config(trust: &Trust, alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::builder("TLS setup failed").with_source(e))?;
     let mut config = match trust {
-        Trust::Roots(extra) | Trust::Only(extra) => {
+        Trust::Roots(extra) | Trust::Only(extra) | Trust::Native(extra) => {
             let mut roots = rustls::RootCertStore::empty();
-            if let Trust::Roots(_) = trust {
-                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            match trust {
+                Trust::Roots(_) => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+                Trust::Native(_) => {
+                    let native = rustls_native_certs::load_native_certs();
+                    if native.certs.is_empty() {
+                        let why = native
+                            .errors
+                            .first()
+                            .map_or_else(|| "none found".to_owned(), ToString::to_string);
+                        return Err(Error::builder(format!("no usable native root certificates: {why}")));
+                    }
+                    // Certificates the store holds but rustls cannot parse
+                    // are skipped, as browsers do.
+                    let _ = roots.add_parsable_certificates(native.certs);
+                }
+                Trust::Only(_) | Trust::DangerAcceptAny => {}
             }
             for cert in extra {
                 roots
