@@ -148,8 +148,9 @@ async fn exchange(conn: H1Conn, req: H1Request, home: Home) {
     let mut pending = Bytes::new();
     let mut buf = BytesMut::with_capacity(64 << 10);
     let mut finished = false;
+    let mut write_failed = false;
     loop {
-        if pending.is_empty() && engine.wants_write() {
+        if pending.is_empty() && engine.wants_write() && !write_failed {
             pending = Bytes::copy_from_slice(engine.poll_transmit());
         }
         if finished && pending.is_empty() {
@@ -176,8 +177,11 @@ async fn exchange(conn: H1Conn, req: H1Request, home: Home) {
                     engine.handle_written(n);
                 }
                 Err(e) => {
+                    // The server may have answered (or said why) before it
+                    // closed: read what is left before giving up.
+                    tracing::debug!(connection = id, error = %e, "write failed; reading what is left");
                     pending.clear();
-                    engine.handle_transport_error(e.to_string(), now());
+                    write_failed = true;
                 }
             },
             chunk = next_chunk(&mut body), if want_body => match chunk {

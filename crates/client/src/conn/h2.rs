@@ -206,8 +206,13 @@ impl Driver {
         let (mut rd, mut wr) = tokio::io::split(io);
         let mut pending = Bytes::new();
         let mut handles_gone = false;
+        // After a failed write the connection is dead, but the server's last
+        // frames (a GOAWAY, say) may still wait in the receive buffer: keep
+        // reading until EOF or an error, so every stream gets the verdict
+        // those frames prove, then close.
+        let mut write_failed = false;
         loop {
-            if pending.is_empty() {
+            if pending.is_empty() && !write_failed {
                 pending = self.conn.take_transmit(now());
             }
             let closed = self.conn.state() == ConnectionState::Closed;
@@ -233,8 +238,9 @@ impl Driver {
                         self.conn.handle_written(n);
                     }
                     Err(e) => {
+                        tracing::debug!(connection = self.id, error = %e, "write failed; reading what is left");
                         pending.clear();
-                        self.conn.handle_transport_error(e.to_string(), now());
+                        write_failed = true;
                     }
                 },
                 cmd = self.rx.recv(), if !handles_gone => match cmd {
