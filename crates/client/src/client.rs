@@ -344,11 +344,41 @@ impl Client {
         let mut idempotent_retries = 0;
         loop {
             attempts += 1;
-            let lease = inner
-                .pool
-                .lease(&origin, attempts > 1)
-                .await
-                .map_err(|e| e.with_attempts(attempts_so_far()))?;
+            let lease = match inner.pool.lease(&origin, attempts > 1).await {
+                Ok(lease) => lease,
+                Err(e) if e.is_transient() => {
+                    // Nothing was sent: a new attempt may connect (S14:
+                    // bounded by the attempt cap and the budget, backing off).
+                    let mut attempt = Attempt::new(0, false, http::Version::HTTP_2);
+                    attempt.error = Some(e.to_string());
+                    attempt.processing = Some(crate::journal::Processing::NotSent);
+                    let failure = AttemptFailure {
+                        attempt,
+                        cause: FailureCause::Connect(e.to_string()),
+                        processing: crate::journal::Processing::NotSent,
+                        first_on_connection: true,
+                    };
+                    let facts = RequestFacts { idempotent, replayable: Ok(()), attempts, idempotent_retries };
+                    let decision = retry::decide(&inner.policy, &inner.budget, &failure, facts);
+                    let mut attempt = failure.attempt;
+                    if let Decision::Retry { backoff, .. } = decision {
+                        attempt.retried = Some(RetryReason::NotSent);
+                        attempt.backoff = backoff;
+                    }
+                    if let Ok(mut j) = journal.lock() {
+                        j.push(attempt);
+                    }
+                    match decision {
+                        Decision::Retry { backoff, .. } => {
+                            inner.stats.retry(RetryReason::NotSent);
+                            tokio::time::sleep(backoff).await;
+                            continue;
+                        }
+                        Decision::Fail(_) => return Err(e.with_attempts(attempts_so_far())),
+                    }
+                }
+                Err(e) => return Err(e.with_attempts(attempts_so_far())),
+            };
             let (tx, rx) = oneshot::channel();
             match lease {
                 Lease::H2 { handle, reused } => handle.send(H2Request {
@@ -470,6 +500,7 @@ fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attem
         FailureCause::Closed(how) => format!("connection closed: {how}"),
         FailureCause::Rejected(why) => format!("connection refused the stream: {why}"),
         FailureCause::Body(why) => format!("request body failed: {why}"),
+        FailureCause::Connect(why) => why.clone(),
     };
     let (kind, note) = match refusal {
         Refusal::Verdict => (Kind::Request, String::new()),

@@ -158,7 +158,7 @@ async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
         Some(e) => format!("cannot connect to {origin}: {e}"),
         None => format!("{} resolved to no address", origin.host),
     };
-    let error = Error::new(Kind::Connect, message);
+    let error = Error::new(Kind::Connect, message).transient();
     Err(match last_error {
         Some(e) => error.with_source(e),
         None => error,

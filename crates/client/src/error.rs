@@ -75,6 +75,9 @@ struct Inner {
     processing: Option<Processing>,
     going_away: Option<ConnectionGoingAway>,
     attempts: Vec<Attempt>,
+    /// A connect failure that a new attempt may not meet (refused, reset,
+    /// closed before the HTTP/2 preface), as opposed to a certificate error.
+    transient: bool,
 }
 
 /// A baton error. Ask it what happened with the predicates, how far the
@@ -94,6 +97,7 @@ impl Error {
                 processing: None,
                 going_away: None,
                 attempts: Vec::new(),
+                transient: false,
             }),
         }
     }
@@ -115,6 +119,15 @@ impl Error {
     pub(crate) fn with_going_away(mut self, going_away: ConnectionGoingAway) -> Self {
         self.inner.going_away = Some(going_away);
         self
+    }
+
+    pub(crate) fn transient(mut self) -> Self {
+        self.inner.transient = true;
+        self
+    }
+
+    pub(crate) fn is_transient(&self) -> bool {
+        self.inner.transient
     }
 
     pub(crate) fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {

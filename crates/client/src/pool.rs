@@ -16,7 +16,7 @@ use baton_proto::h2 as proto;
 use crate::conn::h1::{H1Conn, Home};
 use crate::conn::h2::{self, H2Handle};
 use crate::connect::{Connector, Origin, Protocol};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::stats::Counters;
 
 /// Idle HTTP/1.1 connections kept per origin.
@@ -208,6 +208,26 @@ impl Pool {
                 }
                 let handle =
                     h2::spawn(io, id, config, op.notify.clone(), op.max_streams.clone(), self.stats.clone());
+                // The connection counts once the server's preface arrived
+                // (see `H2Shared::ready`); a connection that dies first is a
+                // connect error, and nothing was sent on it.
+                let limit = self.connector.connect_timeout;
+                match tokio::time::timeout(limit, handle.ready()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(cause)) => {
+                        return Err(Error::new(
+                            Kind::Connect,
+                            format!("{origin} closed the connection before its HTTP/2 preface: {cause}"),
+                        )
+                        .transient());
+                    }
+                    Err(_) => {
+                        return Err(Error::new(
+                            Kind::Timeout,
+                            format!("{origin} sent no HTTP/2 SETTINGS within {limit:?}"),
+                        ));
+                    }
+                }
                 let mut st = op.lock();
                 st.speaks = Speaks::H2;
                 st.h2.push(handle.clone());

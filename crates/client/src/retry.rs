@@ -215,6 +215,8 @@ pub(crate) fn decide(
     // server may be refusing everyone).
     let calm = matches!(code, Some(c) if c != Reason::NO_ERROR && c != Reason::REFUSED_STREAM && !http1);
     let fresh_go_away = matches!(failure.cause, FailureCause::GoAway) && failure.first_on_connection;
+    // A server that refuses connections gets the same caution.
+    let connect = matches!(failure.cause, FailureCause::Connect(_));
     // Rule 6: the budget is for retries that add load to a server in
     // trouble. A request the server provably never saw, on a connection it
     // rotated without complaint (NO_ERROR or no GOAWAY at all), costs it
@@ -223,11 +225,13 @@ pub(crate) fn decide(
         && !refused
         && !calm
         && !fresh_go_away
+        && !connect
         && code.is_none_or(|c| c == Reason::NO_ERROR);
     if !graceful && !budget.withdraw() {
         return Decision::Fail(Refusal::Budget);
     }
-    let backoff = if calm || fresh_go_away { backoff(policy, facts.attempts) } else { Duration::ZERO };
+    let backoff =
+        if calm || fresh_go_away || connect { backoff(policy, facts.attempts) } else { Duration::ZERO };
     Decision::Retry { reason, backoff, http1 }
 }
 

@@ -3,7 +3,7 @@
 //! timers, and routes its events to the requests (STYLE.md §2, "Driver").
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Buf, Bytes};
@@ -34,6 +34,14 @@ pub(crate) struct H2Shared {
     /// Streams handed out so far (to tell a reused connection from a new one).
     opened: AtomicU64,
     go_away: Mutex<Option<GoAwayInfo>>,
+    /// The server's SETTINGS (its connection preface, RFC 9113 §3.4) has
+    /// arrived. No stream is opened before: a connection the server never
+    /// took up (a listener closing on reload, a server that is not HTTP/2)
+    /// then fails its requests as never sent, and the first requests know
+    /// the server's real concurrency limit.
+    ready: AtomicBool,
+    /// How the connection ended, once it has.
+    closed_by: Mutex<Option<String>>,
     /// Wakes requests waiting for this origin's capacity.
     notify: Arc<Notify>,
     /// The origin's last known SETTINGS_MAX_CONCURRENT_STREAMS, shared by
@@ -72,7 +80,7 @@ impl H2Handle {
     /// limit. Returns whether the connection had carried streams before.
     pub(crate) fn try_reserve(&self) -> Option<bool> {
         let s = &self.shared;
-        if s.state.load(Ordering::Acquire) != OPEN {
+        if s.state.load(Ordering::Acquire) != OPEN || !s.ready.load(Ordering::Acquire) {
             return None;
         }
         let max = s.max.load(Ordering::Acquire);
@@ -96,6 +104,26 @@ impl H2Handle {
     /// True while it takes new streams.
     pub(crate) fn is_open(&self) -> bool {
         self.shared.state.load(Ordering::Acquire) == OPEN
+    }
+
+    /// Waits for the server's SETTINGS.
+    ///
+    /// # Errors
+    /// How the connection ended, when it ends first.
+    pub(crate) async fn ready(&self) -> Result<(), String> {
+        loop {
+            let notified = self.shared.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_closed() {
+                let cause = self.shared.closed_by.lock().ok().and_then(|c| c.clone());
+                return Err(cause.unwrap_or_else(|| "closed".to_owned()));
+            }
+            if self.shared.ready.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            notified.await;
+        }
     }
 
     /// Sends a request on a reserved slot. If the driver is gone the request
@@ -146,6 +174,8 @@ where
         max: AtomicUsize::new(initial),
         opened: AtomicU64::new(0),
         go_away: Mutex::new(None),
+        ready: AtomicBool::new(false),
+        closed_by: Mutex::new(None),
         notify,
         origin_max,
     });
@@ -371,6 +401,7 @@ impl Driver {
                 Event::SettingsChanged { max_concurrent_streams } => {
                     self.shared.max.store(max_concurrent_streams as usize, Ordering::Release);
                     self.shared.origin_max.store(max_concurrent_streams as usize, Ordering::Release);
+                    self.shared.ready.store(true, Ordering::Release);
                     self.shared.notify.notify_waiters();
                 }
                 Event::GoAwayReceived(g) => {
@@ -390,6 +421,9 @@ impl Driver {
                 }
                 Event::Closed(cause) => {
                     tracing::debug!(connection = self.id, %cause, "connection closed");
+                    if let Ok(mut slot) = self.shared.closed_by.lock() {
+                        *slot = Some(cause.to_string());
+                    }
                     self.shared.set_state(CLOSED);
                 }
                 Event::InformationalReceived { .. } | Event::PingAck { .. } => {}

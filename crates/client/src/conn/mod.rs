@@ -26,6 +26,8 @@ pub(crate) enum FailureCause {
     Rejected(String),
     /// The request body failed to produce bytes.
     Body(String),
+    /// No connection could be set up; nothing was sent.
+    Connect(String),
 }
 
 /// One failed attempt: the journal entry and the facts retry needs.
