@@ -151,7 +151,7 @@ async fn exchange(conn: H1Conn, req: H1Request, home: Home) {
     let mut write_failed = false;
     loop {
         if pending.is_empty() && engine.wants_write() && !write_failed {
-            pending = Bytes::copy_from_slice(engine.poll_transmit());
+            pending = engine.take_transmit();
         }
         if finished && pending.is_empty() {
             break;

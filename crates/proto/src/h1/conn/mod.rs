@@ -39,7 +39,7 @@ mod write;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::body::BodyDecoder;
 use super::config::Config;
@@ -137,6 +137,8 @@ pub struct Connection {
     write_buf: BytesMut,
     /// Bytes confirmed written over the connection's life.
     written_total: u64,
+    /// Bytes handed out by `take_transmit`, not yet confirmed written.
+    taken: usize,
     exchange: Option<Exchange>,
     /// Requests started on this connection.
     exchanges: u64,
@@ -158,6 +160,7 @@ impl Connection {
             read_buf: BytesMut::new(),
             write_buf: BytesMut::new(),
             written_total: 0,
+            taken: 0,
             exchange: None,
             exchanges: 0,
             keep_alive_timeout: None,
@@ -223,7 +226,7 @@ impl Connection {
     /// this to drain below its own mark before calling `send_data` again:
     /// the connection applies no limit of its own.
     pub fn send_buffered(&self) -> usize {
-        self.write_buf.len()
+        self.taken + self.write_buf.len()
     }
 
     /// True when bytes wait to be written.
@@ -240,6 +243,22 @@ impl Connection {
         &self.write_buf
     }
 
+    /// Like [`Self::poll_transmit`], but hands the bytes over as an owned
+    /// `Bytes` (no copy), for drivers that write while they read. They still
+    /// count as unwritten until [`Self::handle_written`] confirms them.
+    #[must_use]
+    pub fn take_transmit(&mut self) -> Bytes {
+        let out = self.write_buf.split().freeze();
+        self.taken += out.len();
+        out
+    }
+
+    /// Offset in the connection's output of the first byte still in the
+    /// write buffer.
+    pub(super) fn out_base(&self) -> u64 {
+        self.written_total + self.taken as u64
+    }
+
     /// The next event, if any.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -250,13 +269,16 @@ impl Connection {
     /// [`Self::poll_transmit`] returned. This moves the request's journal
     /// to `HeadersWritten`, `BodyPartlyWritten(n)` and `BodyWritten`.
     pub fn handle_written(&mut self, n: usize) {
-        let n = n.min(self.write_buf.len());
-        self.write_buf.advance(n);
+        // First what `take_transmit` handed out, then the buffer.
+        let from_taken = n.min(self.taken);
+        self.taken -= from_taken;
+        let from_buf = (n - from_taken).min(self.write_buf.len());
+        self.write_buf.advance(from_buf);
         if self.write_buf.is_empty() {
             // Reuse the allocation from the start.
             self.write_buf.clear();
         }
-        self.written_total += n as u64;
+        self.written_total += (from_taken + from_buf) as u64;
         let written = self.written_total;
         let Some(ex) = self.exchange.as_mut() else { return };
         while let Some(seg) = ex.segments.front().copied() {

@@ -721,3 +721,22 @@ fn every_state_and_input() {
         }
     }
 }
+
+#[test]
+fn taken_bytes_count_as_written_only_when_confirmed() {
+    let mut c = conn();
+    send(&mut c, Method::POST, Some(4)).unwrap();
+    let head = c.take_transmit();
+    c.send_data(Bytes::from_static(b"body"), true).unwrap();
+    assert_eq!(c.send_buffered(), head.len() + 4, "taken bytes still count as buffered");
+    let body = c.take_transmit();
+    assert_eq!(&body[..], b"body");
+    assert_eq!(c.phase(), Some(Phase::HeadersQueued));
+    c.handle_written(head.len());
+    assert_eq!(c.phase(), Some(Phase::HeadersWritten));
+    c.handle_written(2);
+    assert_eq!(c.phase(), Some(Phase::BodyPartlyWritten(2)));
+    c.handle_written(2);
+    assert_eq!(c.phase(), Some(Phase::BodyWritten));
+    assert_eq!(c.send_buffered(), 0);
+}

@@ -50,8 +50,9 @@ impl Connection {
                 return Err(e);
             }
         };
-        let start = self.written_total + before as u64;
-        let head_end = self.written_total + self.write_buf.len() as u64;
+        let base = self.out_base();
+        let start = base + before as u64;
+        let head_end = base + self.write_buf.len() as u64;
         self.exchange = Some(Exchange {
             phase: Phase::HeadersQueued,
             head_request: *method == Method::HEAD,
@@ -88,6 +89,7 @@ impl Connection {
     /// [`SendError::BodyTooLong`] / [`SendError::BodyTooShort`] against a
     /// Content-Length. Nothing is queued on error.
     pub fn send_data(&mut self, data: Bytes, end: bool) -> Result<(), SendError> {
+        let base = self.out_base();
         let encoder = match &mut self.writing {
             Writing::Body(encoder) => encoder,
             Writing::Stopped => return Err(SendError::BodyNotWanted),
@@ -98,14 +100,14 @@ impl Connection {
         let at = encoder.encode(&mut self.write_buf, &data, end);
         if !data.is_empty() {
             ex.segments.push_back(Segment {
-                wire_start: self.written_total + at as u64,
+                wire_start: base + at as u64,
                 len: data.len() as u64,
                 before: ex.body_queued,
             });
             ex.body_queued += data.len() as u64;
         }
         if end {
-            ex.end = Some(self.written_total + self.write_buf.len() as u64);
+            ex.end = Some(base + self.write_buf.len() as u64);
             self.writing = Writing::Done;
         }
         Ok(())
@@ -122,9 +124,10 @@ impl Connection {
             Writing::Stopped => return Err(SendError::BodyNotWanted),
             Writing::Idle | Writing::Done | Writing::Closed => return Err(SendError::NotWritable),
         };
+        let base = self.out_base();
         let Some(ex) = self.exchange.as_mut() else { return Err(SendError::NotWritable) };
         encoder.encode_trailers(&mut self.write_buf, trailers)?;
-        ex.end = Some(self.written_total + self.write_buf.len() as u64);
+        ex.end = Some(base + self.write_buf.len() as u64);
         self.writing = Writing::Done;
         Ok(())
     }
