@@ -29,4 +29,4 @@ pub mod tls;
 
 pub use ledger::{Ledger, LedgerStats, REQUEST_ID_HEADER};
 pub use scenario::{DisconnectPoint, SCENARIOS, Scenario};
-pub use server::{Lab, LabOptions};
+pub use server::{Lab, LabOptions, parse_params, serve_until_ctrl_c};

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use baton_lab::{Lab, LabOptions, SCENARIOS, Scenario};
+use baton_lab::{LabOptions, SCENARIOS, Scenario};
 
 const USAGE: &str = "usage: baton-lab [--listen ADDR] [--scenario NAME] [--tls] [KEY=VALUE ...]";
 
@@ -35,10 +35,7 @@ fn parse(args: &[String]) -> Result<(LabOptions, bool), String> {
             }
             "--scenario" => name = iter.next().ok_or("--scenario needs a name")?.clone(),
             "--tls" => tls = true,
-            kv => match kv.split_once('=') {
-                Some((k, v)) => params.push((k.to_owned(), v.to_owned())),
-                None => return Err(format!("unexpected argument {kv:?}")),
-            },
+            kv => params.extend(baton_lab::parse_params(&[kv.to_owned()])?),
         }
     }
     let scenario = Scenario::parse(&name, &params)?;
@@ -59,28 +56,11 @@ async fn main() -> ExitCode {
         print!("{}", usage());
         return ExitCode::SUCCESS;
     }
-    let scenario = options.scenario.clone();
-    let lab = match Lab::start(options).await {
-        Ok(lab) => lab,
+    match baton_lab::serve_until_ctrl_c(options).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("baton-lab: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("baton-lab serving {scenario} on {}", lab.url("/"));
-    if let Some(cert) = lab.certificate() {
-        let path = std::env::temp_dir().join(format!("baton-lab-{}.pem", lab.addr().port()));
-        match std::fs::write(&path, &cert.cert_pem) {
-            Ok(()) => println!("certificate: {}", path.display()),
-            Err(e) => eprintln!("baton-lab: cannot write the certificate: {e}"),
+            ExitCode::FAILURE
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
-    let stats = lab.ledger().stats();
-    println!(
-        "processed {} refused {} ignored {} connections {} GOAWAYs {}",
-        stats.processed, stats.refused, stats.ignored, stats.connections, stats.go_aways
-    );
-    lab.stop().await;
-    ExitCode::SUCCESS
 }

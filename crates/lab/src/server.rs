@@ -238,3 +238,43 @@ async fn sniff_preface(tcp: &TcpStream) -> io::Result<bool> {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
+
+/// Serves `options` until Ctrl-C: prints the address (and where the TLS
+/// certificate was written), then the ledger's counters at the end. This is
+/// what the `baton-lab` binary and `baton lab` run.
+///
+/// # Errors
+/// When the lab cannot start.
+pub async fn serve_until_ctrl_c(options: LabOptions) -> io::Result<()> {
+    let scenario = options.scenario.clone();
+    let lab = Lab::start(options).await?;
+    println!("baton-lab serving {scenario} on {}", lab.url("/"));
+    if let Some(cert) = lab.certificate() {
+        let path = std::env::temp_dir().join(format!("baton-lab-{}.pem", lab.addr().port()));
+        match std::fs::write(&path, &cert.cert_pem) {
+            Ok(()) => println!("certificate: {}", path.display()),
+            Err(e) => eprintln!("baton-lab: cannot write the certificate: {e}"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    let stats = lab.ledger().stats();
+    println!(
+        "processed {} refused {} ignored {} connections {} GOAWAYs {}",
+        stats.processed, stats.refused, stats.ignored, stats.connections, stats.go_aways
+    );
+    lab.stop().await;
+    Ok(())
+}
+
+/// Splits `key=value` arguments into scenario parameters.
+///
+/// # Errors
+/// An argument without `=`.
+pub fn parse_params(args: &[String]) -> Result<Vec<(String, String)>, String> {
+    args.iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => Ok((k.to_owned(), v.to_owned())),
+            None => Err(format!("expected KEY=VALUE, got {kv:?}")),
+        })
+        .collect()
+}

@@ -438,6 +438,7 @@ impl Driver {
         ctx.body_tx = Some(tx);
         let mut attempt = ctx.attempt.clone();
         attempt.phase = Phase::ResponseHead;
+        attempt.body_sent = self.conn.stream_body_sent(id).unwrap_or(0);
         attempt.go_away = self.conn.last_go_away().cloned();
         let parts = ResponseParts {
             status: head.status,

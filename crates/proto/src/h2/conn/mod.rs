@@ -303,6 +303,11 @@ impl Connection {
         self.streams.get(&id).map(|s| s.phase)
     }
 
+    /// Request body bytes of an open stream confirmed written.
+    pub fn stream_body_sent(&self, id: StreamId) -> Option<u64> {
+        self.streams.get(&id).map(|s| s.body_written)
+    }
+
     /// Body bytes queued on a stream and not yet encoded.
     pub fn send_buffered(&self, id: StreamId) -> Option<usize> {
         self.streams.get(&id).map(|s| s.send_buffered)
