@@ -126,3 +126,14 @@ async fn nginx_http1_keepalive_requests_10_loses_nothing() {
     let mut run = load(&client, &nginx, |_| {}).await;
     report("nginx http/1.1 keepalive_requests=10", &client, &mut run);
 }
+
+/// The same load with no rotation, for the latency baseline the churn runs
+/// are compared with (printed, not asserted: speed is for benchmarks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_h2_without_churn_baseline() {
+    let Some(nginx) = nginx_or_skip(NginxOptions::default()) else { return };
+    let client = Client::builder().http2_prior_knowledge().build().unwrap();
+    let mut run = load(&client, &nginx, |_| {}).await;
+    report("nginx h2c without churn", &client, &mut run);
+    assert_eq!(client.stats().go_aways_total(), 0);
+}
