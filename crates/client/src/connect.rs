@@ -136,6 +136,9 @@ impl Connector {
         // RFC 9113 §3.2: "h2" negotiated by ALPN means HTTP/2 over TLS.
         let protocol =
             if tls.get_ref().1.alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
+        let alpn = tls.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
+        let version = tls.get_ref().1.protocol_version();
+        tracing::debug!(%origin, ?version, ?alpn, "TLS handshake done");
         Ok((Box::new(tls), protocol))
     }
 }
@@ -144,11 +147,14 @@ async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
     let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port)).await.map_err(|e| {
         Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host)).with_source(e)
     })?;
+    let addrs: Vec<_> = addrs.collect();
+    tracing::debug!(host = %origin.host, addresses = ?addrs, "resolved");
     let mut last_error = None;
     for addr in addrs {
         match TcpStream::connect(addr).await {
             Ok(tcp) => {
                 let _ = tcp.set_nodelay(true);
+                tracing::debug!(%addr, "TCP connected");
                 return Ok(tcp);
             }
             Err(e) => last_error = Some(e),

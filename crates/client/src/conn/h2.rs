@@ -399,6 +399,7 @@ impl Driver {
                     }
                 }
                 Event::SettingsChanged { max_concurrent_streams } => {
+                    tracing::debug!(connection = self.id, max_concurrent_streams, "server SETTINGS applied");
                     self.shared.max.store(max_concurrent_streams as usize, Ordering::Release);
                     self.shared.origin_max.store(max_concurrent_streams as usize, Ordering::Release);
                     self.shared.ready.store(true, Ordering::Release);
@@ -458,6 +459,7 @@ impl Driver {
         let cause = match &f.cause {
             proto::FailureCause::GoAway(_) => FailureCause::GoAway,
             proto::FailureCause::Reset { reason, initiator: proto::Initiator::Remote, .. } => {
+                tracing::info!(connection = self.id, stream_id = f.stream_id.value(), %reason, "RST_STREAM received");
                 if *reason == Reason::REFUSED_STREAM {
                     self.stats.refused();
                 }
