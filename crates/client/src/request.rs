@@ -94,12 +94,24 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends the request.
+    /// The request as an `http::Request`, without sending it: the way to
+    /// check input (URL, headers) before any I/O, or to send it later with
+    /// [`Client::execute`].
+    ///
+    /// ```
+    /// let client = baton::Client::new();
+    /// assert!(client.get("https://example.com/").build().is_ok());
+    /// let err = client.get("ftp://example.com/").build().unwrap_err();
+    /// assert!(err.is_builder());
+    /// ```
     ///
     /// # Errors
-    /// Builder errors (bad URL, bad header) before any I/O; otherwise see
-    /// [`Error`].
-    pub async fn send(self) -> Result<Response, Error> {
+    /// The first bad URL or header given to the builder.
+    pub fn build(self) -> Result<http::Request<Body>, Error> {
+        self.split().map(|(_, request, _)| request)
+    }
+
+    fn split(self) -> Result<(Client, http::Request<Body>, RequestOptions), Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -108,7 +120,17 @@ impl RequestBuilder {
         *request.method_mut() = self.method;
         *request.uri_mut() = uri;
         *request.headers_mut() = self.headers;
-        self.client.execute_with(request, self.options).await
+        Ok((self.client, request, self.options))
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// Builder errors (bad URL, bad header) before any I/O; otherwise see
+    /// [`Error`].
+    pub async fn send(self) -> Result<Response, Error> {
+        let (client, request, options) = self.split()?;
+        client.execute_with(request, options).await
     }
 }
 

@@ -1,0 +1,170 @@
+//! `baton get URL`: one request, curl-style, with `-v` telling the
+//! connection's life as it happens (from the client's tracing events) and
+//! `--json` printing the response's attempt journal.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use baton::{Client, Error};
+use http::Method;
+
+use crate::trace;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The URL (http:// or https://).
+    url: String,
+    /// Request method (default GET, or POST with --data).
+    #[arg(short = 'X', long = "request")]
+    method: Option<String>,
+    /// A request header, "Name: value" (repeatable).
+    #[arg(short = 'H', long = "header")]
+    headers: Vec<String>,
+    /// Request body; "@FILE" reads a file.
+    #[arg(short = 'd', long = "data")]
+    data: Option<String>,
+    /// Speak HTTP/2 without negotiation on http:// (h2c).
+    #[arg(long)]
+    http2_prior_knowledge: bool,
+    /// Speak only HTTP/1.1.
+    #[arg(long = "http1.1")]
+    http1: bool,
+    /// Accept any TLS certificate (for test servers only).
+    #[arg(short = 'k', long)]
+    insecure: bool,
+    /// Write the body to this file instead of stdout.
+    #[arg(short = 'o', long)]
+    output: Option<std::path::PathBuf>,
+    /// Print the response status line and headers before the body.
+    #[arg(short = 'i', long)]
+    include: bool,
+    /// Tell the connection's life as it happens, with timestamps.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Print the response's attempt journal as JSON instead of the body.
+    #[arg(long)]
+    json: bool,
+    /// Give up after this many seconds, retries included.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+}
+
+fn body_of(data: &str) -> Result<Vec<u8>, String> {
+    match data.strip_prefix('@') {
+        Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
+        None => Ok(data.as_bytes().to_vec()),
+    }
+}
+
+pub(crate) async fn run(args: Args) -> ExitCode {
+    if args.verbose {
+        trace::install();
+    }
+    match get(args).await {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => {
+            eprintln!("baton get: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Request(message)) => {
+            eprintln!("baton get: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Bad input (exit 2, nothing sent) or a failed request (exit 1).
+enum Failure {
+    Usage(String),
+    Request(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self::Request(message)
+    }
+}
+
+fn failed(e: &Error) -> Failure {
+    if e.is_builder() { Failure::Usage(e.to_string()) } else { Failure::Request(describe(e)) }
+}
+
+async fn get(args: Args) -> Result<ExitCode, Failure> {
+    let mut builder = Client::builder().timeout(Duration::from_secs(args.timeout));
+    if args.http2_prior_knowledge {
+        builder = builder.http2_prior_knowledge();
+    }
+    if args.http1 {
+        builder = builder.http1_only();
+    }
+    if args.insecure {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    let client = builder.build().map_err(|e| failed(&e))?;
+    let method = match (&args.method, &args.data) {
+        (Some(m), _) => {
+            Method::from_bytes(m.as_bytes()).map_err(|_| Failure::Usage(format!("invalid method {m:?}")))?
+        }
+        (None, Some(_)) => Method::POST,
+        (None, None) => Method::GET,
+    };
+    let mut request = client.request(method, &args.url);
+    for h in &args.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            return Err(Failure::Usage(format!("header {h:?} is not \"Name: value\"")));
+        };
+        request = request.header(name.trim(), value.trim());
+    }
+    if let Some(data) = &args.data {
+        request = request.body(body_of(data).map_err(Failure::Usage)?);
+    }
+    let response = request.send().await.map_err(|e| failed(&e))?;
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let attempts = response.attempts().to_vec();
+    if args.json {
+        let body = response.bytes().await.map_err(|e| failed(&e))?;
+        println!("{}", crate::journal_json::response(status.as_u16(), version, body.len(), &attempts));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.include || args.verbose {
+        let mut head = format!("{version:?} {status}\n");
+        for (name, value) in &headers {
+            head.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())));
+        }
+        head.push('\n');
+        if args.verbose {
+            eprint!("{head}");
+        } else {
+            print!("{head}");
+        }
+    }
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(
+            std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut response = response;
+    while let Some(chunk) = response.chunk().await.map_err(|e| failed(&e))? {
+        out.write_all(&chunk).map_err(|e| format!("write failed: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("write failed: {e}"))?;
+    if args.verbose && attempts.len() > 1 {
+        for (i, a) in attempts.iter().enumerate() {
+            eprintln!("attempt {}: {a}", i + 1);
+        }
+    }
+    Ok(if status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(22) })
+}
+
+/// An error with its verdict and journal, as a person reads it.
+fn describe(e: &Error) -> String {
+    let mut text = e.to_string();
+    for (i, a) in e.attempts().iter().enumerate() {
+        text.push_str(&format!("\n  attempt {}: {a}", i + 1));
+    }
+    text
+}

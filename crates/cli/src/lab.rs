@@ -1,0 +1,57 @@
+//! `baton lab`: the lab's scenarios, served on 127.0.0.1.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use baton_lab::{LabOptions, SCENARIOS, Scenario};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = scenario_help())]
+pub(crate) struct Args {
+    /// Address to listen on (loopback only makes sense).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Scenario name (see below).
+    #[arg(long, default_value = "normal")]
+    scenario: String,
+    /// Serve TLS (ALPN h2, http/1.1) with a fresh self-signed certificate.
+    #[arg(long)]
+    tls: bool,
+    /// SETTINGS_MAX_CONCURRENT_STREAMS to advertise and enforce.
+    #[arg(long)]
+    max_concurrent_streams: Option<u32>,
+    /// Scenario parameters, KEY=VALUE.
+    params: Vec<String>,
+}
+
+fn scenario_help() -> String {
+    let mut text = String::from("Scenarios:\n");
+    for (name, about) in SCENARIOS {
+        text.push_str(&format!("  {name:<20} {about}\n"));
+    }
+    text
+}
+
+pub(crate) async fn run(args: Args) -> ExitCode {
+    let scenario =
+        match baton_lab::parse_params(&args.params).and_then(|p| Scenario::parse(&args.scenario, &p)) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("baton lab: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    let options = LabOptions {
+        listen: args.listen,
+        scenario,
+        tls: args.tls,
+        max_concurrent_streams: args.max_concurrent_streams,
+    };
+    match baton_lab::serve_until_ctrl_c(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baton lab: cannot start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

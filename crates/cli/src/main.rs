@@ -1,0 +1,58 @@
+//! `baton`: the command line over the baton client and lab.
+//!
+//! - `baton demo` runs every DESIGN.md §7 scenario through the client
+//!   against the lab and prints what happened to every request.
+//! - `baton get URL` is a curl-like single request with a verbose account
+//!   of the connection's life.
+//! - `baton bench URL` is a load generator built on the client.
+//! - `baton lab` serves the lab's scenarios on 127.0.0.1.
+
+mod bench;
+mod demo;
+mod get;
+mod journal_json;
+mod lab;
+mod trace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// baton: an HTTP client that gets connection shutdown right.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every connection-shutdown scenario through the client and report.
+    Demo(demo::Args),
+    /// Send one request and print the response.
+    Get(get::Args),
+    /// Generate load against a URL and report throughput and latency.
+    Bench(bench::Args),
+    /// Serve a lab scenario on 127.0.0.1.
+    Lab(lab::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("baton: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Demo(args) => demo::run(args).await,
+            Command::Get(args) => get::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
+            Command::Lab(args) => lab::run(args).await,
+        }
+    })
+}
