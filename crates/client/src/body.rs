@@ -64,6 +64,10 @@ struct StreamSource {
 
 impl Body {
     /// An empty body.
+    ///
+    /// ```
+    /// assert_eq!(baton::Body::empty().size_hint(), Some(0));
+    /// ```
     pub fn empty() -> Self {
         Self { inner: Inner::Full(Bytes::new()), polling: std::sync::Mutex::new(None) }
     }
@@ -71,6 +75,14 @@ impl Body {
     /// Wraps a streaming `http_body::Body`. Its frames are read as the
     /// connection's flow control allows; data frames are sent, trailers are
     /// ignored.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// // Any http_body::Body: here, another Body used as a stream.
+    /// let upload = baton::Body::wrap(baton::Body::from("streamed"));
+    /// client.post("https://example.com/upload").body(upload).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn wrap<B>(body: B) -> Self
     where
         B: HttpBody<Data = Bytes> + Send + 'static,
@@ -92,6 +104,10 @@ impl Body {
     }
 
     /// The exact length, when known without reading (full bodies).
+    ///
+    /// ```
+    /// assert_eq!(baton::Body::from(vec![0u8; 10]).size_hint(), Some(10));
+    /// ```
     pub fn size_hint(&self) -> Option<u64> {
         match &self.inner {
             Inner::Full(b) => Some(b.len() as u64),

@@ -100,6 +100,12 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// Speak HTTP/2 without negotiation on `http://` URLs (h2c, RFC 9113 §3.3).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().http2_prior_knowledge().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn http2_prior_knowledge(mut self) -> Self {
         self.h2_prior_knowledge = true;
         self
@@ -107,48 +113,97 @@ impl ClientBuilder {
 
     /// Connections per origin when every open one is at the server's
     /// concurrent-stream limit (default 8).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().max_connections_per_origin(4).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn max_connections_per_origin(mut self, n: usize) -> Self {
         self.max_per_origin = n.max(1);
         self
     }
 
     /// The retry policy.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().retry(baton::RetryPolicy::default().max_attempts(2)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
         self
     }
 
     /// DNS + TCP (+ TLS) setup deadline (default 10 s).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().connect_timeout(std::time::Duration::from_secs(3)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
         self
     }
 
     /// How long each attempt may wait for the response head.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().response_timeout(std::time::Duration::from_secs(5)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn response_timeout(mut self, d: Duration) -> Self {
         self.response_timeout = Some(d);
         self
     }
 
     /// How long a response body may go without new bytes.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().read_timeout(std::time::Duration::from_secs(30)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn read_timeout(mut self, d: Duration) -> Self {
         self.read_timeout = Some(d);
         self
     }
 
     /// A deadline for the whole request, retries and back-off included.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().timeout(std::time::Duration::from_secs(60)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
         self.total_timeout = Some(d);
         self
     }
 
     /// Trusts `cert` (DER) in addition to the built-in roots.
+    ///
+    /// ```
+    /// # let der_bytes: Vec<u8> = Vec::new();
+    /// // `der_bytes`: a DER certificate, e.g. your test CA's.
+    /// let builder = baton::Client::builder().add_root_certificate(der_bytes);
+    /// # drop(builder);
+    /// ```
     pub fn add_root_certificate(mut self, cert: impl Into<Vec<u8>>) -> Self {
         self.extra_roots.push(CertificateDer::from(cert.into()));
         self
     }
 
     /// Trusts only the certificates added with `add_root_certificate`.
+    ///
+    /// ```
+    /// # let my_ca: Vec<u8> = Vec::new();
+    /// let builder = baton::Client::builder().add_root_certificate(my_ca).tls_built_in_roots(false);
+    /// # drop(builder);
+    /// ```
     pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
         self.only_roots = !enabled;
         self
@@ -156,6 +211,11 @@ impl ClientBuilder {
 
     /// Trusts the operating system's certificate store instead of the
     /// bundled Mozilla roots.
+    ///
+    /// ```
+    /// let builder = baton::Client::builder().tls_native_roots(true);
+    /// # drop(builder);
+    /// ```
     pub fn tls_native_roots(mut self, enabled: bool) -> Self {
         self.native_roots = enabled;
         self
@@ -163,6 +223,12 @@ impl ClientBuilder {
 
     /// Accepts any server certificate. Only for tests against self-signed
     /// servers: it removes TLS's protection against impostors.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().danger_accept_invalid_certs(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.danger_accept_invalid_certs = accept;
         self
@@ -171,18 +237,38 @@ impl ClientBuilder {
     /// How long an idle connection stays pooled (default 90 s). An HTTP/2
     /// connection then sends GOAWAY and closes; for HTTP/1.1 a server's
     /// shorter `Keep-Alive: timeout=` wins.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(30)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn pool_idle_timeout(mut self, d: Duration) -> Self {
         self.idle_timeout = d;
         self
     }
 
     /// Speak only HTTP/1.1, on `https://` (ALPN) and `http://` alike.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().http1_only().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn http1_only(mut self) -> Self {
         self.http1_only = true;
         self
     }
 
     /// Low-level HTTP/2 settings and limits.
+    ///
+    /// ```
+    /// let mut h2 = baton_proto::h2::Config::default();
+    /// h2.initial_stream_window = 4 << 20;
+    /// let client = baton::Client::builder().http2_config(h2).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn http2_config(mut self, config: proto::Config) -> Self {
         self.h2 = config;
         self
@@ -193,6 +279,12 @@ impl ClientBuilder {
     /// # Errors
     /// When the TLS configuration is invalid (e.g. a malformed root
     /// certificate).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         let trust = if self.danger_accept_invalid_certs {
             Trust::DangerAcceptAny
@@ -248,42 +340,91 @@ impl Client {
     ///
     /// # Panics
     /// Never in practice: the default TLS configuration is always valid.
+    ///
+    /// ```
+    /// let client = baton::Client::new();
+    /// assert_eq!(client.stats().requests, 0);
+    /// ```
     pub fn new() -> Self {
         // The default builder has no user input that could be invalid.
         ClientBuilder::default().build().expect("the default client configuration is valid")
     }
 
     /// A builder for a configured client.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().http2_prior_knowledge().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// A GET request to `url`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let body = client.get("https://example.com/").send().await?.text().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self, url: &str) -> RequestBuilder {
         self.request(Method::GET, url)
     }
 
     /// A POST request to `url`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.post("https://example.com/orders").body("{}").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn post(&self, url: &str) -> RequestBuilder {
         self.request(Method::POST, url)
     }
 
     /// A PUT request to `url`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.put("https://example.com/items/7").body("v2").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn put(&self, url: &str) -> RequestBuilder {
         self.request(Method::PUT, url)
     }
 
     /// A DELETE request to `url`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.delete("https://example.com/items/7").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn delete(&self, url: &str) -> RequestBuilder {
         self.request(Method::DELETE, url)
     }
 
     /// A request with any method.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.request(http::Method::PATCH, "https://example.com/items/7").body("{}").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn request(&self, method: Method, url: &str) -> RequestBuilder {
         RequestBuilder::new(self.clone(), method, url)
     }
 
     /// What the client has done so far.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// client.get("https://example.com/").send().await?;
+    /// let stats = client.stats();
+    /// println!("{} GOAWAYs, retries {:?}", stats.go_aways_total(), stats.retries);
+    /// # Ok(()) }
+    /// ```
     pub fn stats(&self) -> Stats {
         self.inner.stats.snapshot()
     }
@@ -292,6 +433,13 @@ impl Client {
     ///
     /// # Errors
     /// See [`Error`]: every failure carries its verdict and attempts.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let request = http::Request::get("https://example.com/").body(baton::Body::empty()).unwrap();
+    /// let resp = client.execute(request).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn execute(&self, request: http::Request<Body>) -> Result<Response, Error> {
         self.execute_with(request, RequestOptions::default()).await
     }

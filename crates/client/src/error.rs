@@ -52,17 +52,45 @@ pub struct ConnectionGoingAway {
 impl ConnectionGoingAway {
     /// True when the server proved it did not process the request (or the
     /// request never left): sending it again cannot duplicate anything.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.post("https://example.com/pay").body("{}").send().await {
+    ///     if let Some(g) = e.going_away() {
+    ///         println!("GOAWAY last_stream_id={} safe to retry: {}", g.last_stream_id, g.is_safe_to_retry());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_safe_to_retry(&self) -> bool {
         self.processing.is_safe_to_retry()
     }
 
     /// True for NO_ERROR: the server is rotating or shutting down, not
     /// complaining.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     let rotating = e.going_away().is_some_and(|g| g.is_graceful_shutdown());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_graceful_shutdown(&self) -> bool {
         self.error_code == 0
     }
 
     /// True when the server may have acted on the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.post("https://example.com/pay").body("{}").send().await {
+    ///     if e.going_away().is_some_and(|g| g.may_have_side_effects()) {
+    ///         // Check with the server before paying again.
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn may_have_side_effects(&self) -> bool {
         !self.is_safe_to_retry()
     }
@@ -136,52 +164,141 @@ impl Error {
     }
 
     /// Invalid input (URL, header, builder option), found before any I/O.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let err = baton::Client::new().get("ftp://example.com/").send().await.unwrap_err();
+    /// assert!(err.is_builder());
+    /// # }
+    /// ```
     pub fn is_builder(&self) -> bool {
         self.inner.kind == Kind::Builder
     }
 
     /// The connection could not be set up (DNS, TCP, TLS).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let err = client.get("https://127.0.0.1:1/").send().await.unwrap_err();
+    /// assert!(err.is_connect());
+    /// # Ok(()) }
+    /// ```
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
     }
 
     /// A timeout ran out (connect, response head, idle read, or the total
     /// deadline).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let r = client.get("https://example.com/slow").timeout(std::time::Duration::from_millis(10)).send().await;
+    /// assert!(r.is_err_and(|e| e.is_timeout()));
+    /// # Ok(()) }
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == Kind::Timeout
     }
 
     /// The server sent GOAWAY on the connection this request was on.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     if e.is_going_away() { /* the server was rotating or shutting down */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_going_away(&self) -> bool {
         self.inner.going_away.is_some()
     }
 
     /// The request body failed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.post("https://example.com/").body("x").send().await {
+    ///     if e.is_body() { /* our own request body failed */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_body(&self) -> bool {
         self.inner.kind == Kind::Body
     }
 
     /// The response body could not be read to its end.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").send().await?;
+    /// if let Err(e) = resp.bytes().await {
+    ///     assert!(e.is_decode()); // the body broke after the head: never retried
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_decode(&self) -> bool {
         self.inner.kind == Kind::Decode
     }
 
     /// A retry was due but the attempt cap or the retry budget said no.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     if e.is_retries_exhausted() { println!("gave up after {} attempts", e.attempts().len()); }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_retries_exhausted(&self) -> bool {
         self.inner.kind == Kind::RetriesExhausted
     }
 
     /// How far the request got, for failures on a connection (DESIGN.md §2).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// use baton::Processing;
+    /// match client.post("https://example.com/orders").body("{}").send().await {
+    ///     Ok(_) => {}
+    ///     Err(e) => match e.processing() {
+    ///         Some(Processing::NotSent | Processing::NotProcessed) => { /* safe to send again */ }
+    ///         Some(Processing::MaybeProcessed) => { /* ask the server before sending again */ }
+    ///         Some(Processing::ResponseStarted) | None => { /* report */ }
+    ///     },
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn processing(&self) -> Option<Processing> {
         self.inner.processing
     }
 
     /// The GOAWAY account, when the server went away.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     if let Some(g) = e.going_away() {
+    ///         println!("last_stream_id={} ours={:?} code={:#x}", g.last_stream_id, g.request_stream_id, g.error_code);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn going_away(&self) -> Option<&ConnectionGoingAway> {
         self.inner.going_away.as_ref()
     }
 
     /// Every attempt made, in order.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     for (i, attempt) in e.attempts().iter().enumerate() {
+    ///         println!("attempt {}: {attempt}", i + 1);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn attempts(&self) -> &[Attempt] {
         &self.inner.attempts
     }

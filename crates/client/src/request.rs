@@ -55,6 +55,12 @@ impl RequestBuilder {
     }
 
     /// Adds a header (appended if the name is already present).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").header("accept", "text/html").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match header_pair(name, value) {
             Ok((n, v)) => {
@@ -68,6 +74,14 @@ impl RequestBuilder {
     }
 
     /// Adds every header of `headers`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let mut extra = http::HeaderMap::new();
+    /// extra.insert("x-trace", http::HeaderValue::from_static("1"));
+    /// let resp = client.get("https://example.com/").headers(extra).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         for (name, value) in &headers {
             self.headers.append(name.clone(), value.clone());
@@ -76,12 +90,24 @@ impl RequestBuilder {
     }
 
     /// Sets the body.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.post("https://example.com/").body(vec![1u8, 2, 3]).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn body(mut self, body: impl Into<Body>) -> Self {
         self.body = body.into();
         self
     }
 
     /// A deadline for this request, retries included.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").timeout(std::time::Duration::from_secs(2)).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
         self.options.timeout = Some(d);
         self
@@ -89,6 +115,13 @@ impl RequestBuilder {
 
     /// Declares the request safe (or unsafe) to repeat when its outcome is
     /// unknown, overriding the method's RFC 9110 §9.2.2 default.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// // This POST only reads: safe to retry once when its outcome is unknown.
+    /// let resp = client.post("https://example.com/search").body("q=baton").idempotent(true).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.options.idempotent = Some(idempotent);
         self
@@ -128,6 +161,13 @@ impl RequestBuilder {
     /// # Errors
     /// Builder errors (bad URL, bad header) before any I/O; otherwise see
     /// [`Error`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").send().await?;
+    /// assert!(resp.status().is_success());
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<Response, Error> {
         let (client, request, options) = self.split()?;
         client.execute_with(request, options).await

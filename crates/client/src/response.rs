@@ -45,27 +45,65 @@ impl Response {
     }
 
     /// The status code.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").send().await?;
+    /// if resp.status() == http::StatusCode::NOT_FOUND { /* ... */ }
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The response headers.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").send().await?;
+    /// let kind = resp.headers().get("content-type");
+    /// # Ok(()) }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The HTTP version the response came over.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").send().await?;
+    /// println!("spoke {:?}", resp.version());
+    /// # Ok(()) }
+    /// ```
     pub fn version(&self) -> Version {
         self.version
     }
 
     /// Every attempt the request took, the successful one last. More than
     /// one means baton retried, and each earlier entry says why.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/").send().await?;
+    /// for attempt in resp.attempts() {
+    ///     println!("{attempt}"); // e.g. "connection 3 (HTTP/2.0) stream 201: ...; retried (above GOAWAY last_stream_id)"
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn attempts(&self) -> &[Attempt] {
         &self.attempts
     }
 
     /// The trailers, once the body has been read to its end.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let mut resp = client.get("https://example.com/grpc").send().await?;
+    /// while resp.chunk().await?.is_some() {}
+    /// let status = resp.trailers().and_then(|t| t.get("grpc-status"));
+    /// # Ok(()) }
+    /// ```
     pub fn trailers(&self) -> Option<&HeaderMap> {
         self.trailers.as_ref()
     }
@@ -75,6 +113,16 @@ impl Response {
     /// # Errors
     /// The exchange broke after the head (verdict `ResponseStarted`), or no
     /// byte arrived within the idle read timeout.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let mut resp = client.get("https://example.com/big").send().await?;
+    /// let mut total = 0;
+    /// while let Some(chunk) = resp.chunk().await? {
+    ///     total += chunk.len(); // each chunk read reopens the flow-control window
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         if self.done {
             return Ok(None);
@@ -127,6 +175,12 @@ impl Response {
     ///
     /// # Errors
     /// As [`Response::chunk`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let body = client.get("https://example.com/").send().await?.bytes().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
         // One chunk is handed out as it is; more are joined.
         let Some(first) = self.chunk().await? else { return Ok(Bytes::new()) };
@@ -144,6 +198,12 @@ impl Response {
     ///
     /// # Errors
     /// As [`Response::chunk`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let html = client.get("https://example.com/").send().await?.text().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn text(self) -> Result<String, Error> {
         let bytes = self.bytes().await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())

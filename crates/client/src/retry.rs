@@ -46,11 +46,20 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// No retries at all: every failure is returned with its journal.
+    ///
+    /// ```
+    /// assert_eq!(baton::RetryPolicy::never().attempt_limit(), 1);
+    /// ```
     pub fn never() -> Self {
         Self { max_attempts: 1, ..Self::default() }
     }
 
     /// Attempts per request, the first included (at least 1).
+    ///
+    /// ```
+    /// let policy = baton::RetryPolicy::default().max_attempts(2);
+    /// assert_eq!(policy.attempt_limit(), 2);
+    /// ```
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self
@@ -58,6 +67,11 @@ impl RetryPolicy {
 
     /// The client-wide retry budget: retries may add `ratio` of the request
     /// rate, and at least `floor_per_second` retries a second are allowed.
+    ///
+    /// ```
+    /// let policy = baton::RetryPolicy::default().budget(0.1, 5.0);
+    /// # drop(policy);
+    /// ```
     pub fn budget(mut self, ratio: f64, floor_per_second: f64) -> Self {
         self.budget_ratio = ratio.max(0.0);
         self.budget_floor = floor_per_second.max(0.0);
@@ -66,6 +80,11 @@ impl RetryPolicy {
 
     /// Back-off for error-code GOAWAYs and refusals: `base` doubled per
     /// attempt, with ±50% jitter, capped at `max`.
+    ///
+    /// ```
+    /// let policy = baton::RetryPolicy::default().backoff(std::time::Duration::from_millis(50), std::time::Duration::from_secs(2));
+    /// # drop(policy);
+    /// ```
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.backoff_base = base;
         self.backoff_max = max.max(base);
@@ -73,12 +92,21 @@ impl RetryPolicy {
     }
 
     /// How much of a streaming body is kept so it can be sent again.
+    ///
+    /// ```
+    /// let policy = baton::RetryPolicy::default().replay_buffer(1 << 20);
+    /// # drop(policy);
+    /// ```
     pub fn replay_buffer(mut self, bytes: usize) -> Self {
         self.replay_buffer = bytes;
         self
     }
 
     /// The attempt cap.
+    ///
+    /// ```
+    /// assert_eq!(baton::RetryPolicy::default().attempt_limit(), 4);
+    /// ```
     pub fn attempt_limit(&self) -> u32 {
         self.max_attempts
     }

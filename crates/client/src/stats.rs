@@ -27,11 +27,21 @@ pub struct Stats {
 
 impl Stats {
     /// All GOAWAYs, whatever their code.
+    ///
+    /// ```
+    /// let stats = baton::Stats::default();
+    /// assert_eq!(stats.go_aways_total(), 0);
+    /// ```
     pub fn go_aways_total(&self) -> u64 {
         self.go_aways.values().sum()
     }
 
     /// All retries, whatever their reason.
+    ///
+    /// ```
+    /// let stats = baton::Stats::default();
+    /// assert_eq!(stats.retries_total(), 0);
+    /// ```
     pub fn retries_total(&self) -> u64 {
         self.retries.values().sum()
     }
