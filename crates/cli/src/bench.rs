@@ -16,6 +16,7 @@ use bytes::Bytes;
 use hdrhistogram::Histogram;
 use http::Method;
 
+use crate::flags;
 use crate::journal_json::string as json_string;
 
 #[derive(Debug, clap::Args)]
@@ -46,15 +47,8 @@ pub(crate) struct Args {
     /// A request header, "Name: value" (repeatable).
     #[arg(short = 'H', long = "header")]
     headers: Vec<String>,
-    /// Speak HTTP/2 without negotiation on http:// (h2c).
-    #[arg(long)]
-    http2_prior_knowledge: bool,
-    /// Speak only HTTP/1.1.
-    #[arg(long = "http1.1")]
-    http1: bool,
-    /// Accept any TLS certificate (test servers only).
-    #[arg(short = 'k', long)]
-    insecure: bool,
+    #[command(flatten)]
+    connect: flags::Connect,
     /// One JSON object instead of the report.
     #[arg(long)]
     json: bool,
@@ -94,7 +88,7 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
 }
 
 pub(crate) async fn run(args: Args) -> ExitCode {
-    let body = match args.data.as_deref().map(read_data).transpose() {
+    let body = match args.data.as_deref().map(flags::data).transpose() {
         Ok(b) => b.map(Bytes::from),
         Err(e) => return usage(e),
     };
@@ -108,21 +102,12 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     };
     let mut headers = Vec::new();
     for h in &args.headers {
-        let Some((name, value)) = h.split_once(':') else {
-            return usage(format!("header {h:?} is not \"Name: value\""));
-        };
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        match flags::header(h) {
+            Ok(pair) => headers.push(pair),
+            Err(e) => return usage(e),
+        }
     }
-    let mut builder = Client::builder().max_connections_per_origin(args.connections.max(1));
-    if args.http2_prior_knowledge {
-        builder = builder.http2_prior_knowledge();
-    }
-    if args.http1 {
-        builder = builder.http1_only();
-    }
-    if args.insecure {
-        builder = builder.danger_accept_invalid_certs(true);
-    }
+    let builder = args.connect.apply(Client::builder().max_connections_per_origin(args.connections.max(1)));
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => return usage(e),
@@ -167,13 +152,6 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         report(&total, elapsed, &stats);
     }
     if total.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
-}
-
-fn read_data(data: &str) -> Result<Vec<u8>, String> {
-    match data.strip_prefix('@') {
-        Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
-        None => Ok(data.as_bytes().to_vec()),
-    }
 }
 
 /// Builder errors (URL, header) are found without sending anything.

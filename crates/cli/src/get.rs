@@ -9,7 +9,7 @@ use std::time::Duration;
 use baton::{Client, Error};
 use http::Method;
 
-use crate::trace;
+use crate::{flags, trace};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -24,15 +24,8 @@ pub(crate) struct Args {
     /// Request body; "@FILE" reads a file.
     #[arg(short = 'd', long = "data")]
     data: Option<String>,
-    /// Speak HTTP/2 without negotiation on http:// (h2c).
-    #[arg(long)]
-    http2_prior_knowledge: bool,
-    /// Speak only HTTP/1.1.
-    #[arg(long = "http1.1")]
-    http1: bool,
-    /// Accept any TLS certificate (for test servers only).
-    #[arg(short = 'k', long)]
-    insecure: bool,
+    #[command(flatten)]
+    connect: flags::Connect,
     /// Write the body to this file instead of stdout.
     #[arg(short = 'o', long)]
     output: Option<std::path::PathBuf>,
@@ -48,13 +41,6 @@ pub(crate) struct Args {
     /// Give up after this many seconds, retries included.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
-}
-
-fn body_of(data: &str) -> Result<Vec<u8>, String> {
-    match data.strip_prefix('@') {
-        Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
-        None => Ok(data.as_bytes().to_vec()),
-    }
 }
 
 pub(crate) async fn run(args: Args) -> ExitCode {
@@ -91,16 +77,7 @@ fn failed(e: &Error) -> Failure {
 }
 
 async fn get(args: Args) -> Result<ExitCode, Failure> {
-    let mut builder = Client::builder().timeout(Duration::from_secs(args.timeout));
-    if args.http2_prior_knowledge {
-        builder = builder.http2_prior_knowledge();
-    }
-    if args.http1 {
-        builder = builder.http1_only();
-    }
-    if args.insecure {
-        builder = builder.danger_accept_invalid_certs(true);
-    }
+    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs(args.timeout)));
     let client = builder.build().map_err(|e| failed(&e))?;
     let method = match (&args.method, &args.data) {
         (Some(m), _) => {
@@ -111,13 +88,11 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
     };
     let mut request = client.request(method, &args.url);
     for h in &args.headers {
-        let Some((name, value)) = h.split_once(':') else {
-            return Err(Failure::Usage(format!("header {h:?} is not \"Name: value\"")));
-        };
-        request = request.header(name.trim(), value.trim());
+        let (name, value) = flags::header(h).map_err(Failure::Usage)?;
+        request = request.header(&name, &value);
     }
     if let Some(data) = &args.data {
-        request = request.body(body_of(data).map_err(Failure::Usage)?);
+        request = request.body(flags::data(data).map_err(Failure::Usage)?);
     }
     let response = request.send().await.map_err(|e| failed(&e))?;
     let status = response.status();

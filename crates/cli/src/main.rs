@@ -9,6 +9,7 @@
 
 mod bench;
 mod demo;
+mod flags;
 mod get;
 mod journal_json;
 mod lab;

@@ -11,9 +11,8 @@ use tokio::sync::oneshot;
 use baton_proto::h2 as proto;
 
 use crate::body::Body;
-use crate::conn::h1::{self, H1Request};
-use crate::conn::h2::H2Request;
-use crate::conn::{AttemptFailure, FailureCause, Outcome};
+use crate::conn::h1;
+use crate::conn::{AttemptFailure, AttemptRequest, FailureCause, Outcome};
 use crate::connect::{Connector, Origin, Trust};
 use crate::error::{ConnectionGoingAway, Error, Kind};
 use crate::journal::{Attempt, RetryReason};
@@ -529,7 +528,7 @@ impl Client {
             };
             let (tx, rx) = oneshot::channel();
             match lease {
-                Lease::H2 { handle, reused } => handle.send(H2Request {
+                Lease::H2 { handle, reused } => handle.send(AttemptRequest {
                     method: method.clone(),
                     uri: uri.clone(),
                     headers: headers.clone(),
@@ -539,7 +538,7 @@ impl Client {
                 }),
                 Lease::H1 { conn, reused, home } => {
                     let attempt = Attempt::new(conn.id, reused, http::Version::HTTP_11);
-                    let request = H1Request {
+                    let request = AttemptRequest {
                         method: method.clone(),
                         uri: uri.clone(),
                         headers: headers.clone(),

@@ -21,5 +21,6 @@ pub mod h2;
 mod journal;
 #[cfg(test)]
 mod tests;
+mod transmit;
 
 pub use journal::{Phase, Processing};

@@ -8,13 +8,13 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::{HeaderMap, Method, Uri, Version};
+use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc};
 
 use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
 
-use super::{AttemptFailure, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use super::{AttemptFailure, AttemptRequest, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
 use crate::body::BodyReader;
 use crate::connect::BoxIo;
 use crate::journal::{Attempt, Phase, Processing};
@@ -32,16 +32,6 @@ pub(crate) struct H1Conn {
     pub(crate) id: u64,
     io: BoxIo,
     engine: h1::Connection,
-}
-
-/// A request for one exchange.
-pub(crate) struct H1Request {
-    pub(crate) method: Method,
-    pub(crate) uri: Uri,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: BodyReader,
-    pub(crate) attempt: Attempt,
-    pub(crate) respond: oneshot::Sender<Outcome>,
 }
 
 /// Where a reusable connection goes after its exchange.
@@ -104,11 +94,11 @@ impl Release for H1Release {
 }
 
 /// Runs one exchange on `conn` in its own task.
-pub(crate) fn spawn_exchange(conn: H1Conn, req: H1Request, home: Home) {
+pub(crate) fn spawn_exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
     tokio::spawn(exchange(conn, req, home));
 }
 
-async fn exchange(conn: H1Conn, req: H1Request, home: Home) {
+async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
     let H1Conn { id, io, mut engine } = conn;
     let mut attempt = req.attempt;
     attempt.version = Version::HTTP_11;

@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Buf, Bytes};
-use http::{HeaderMap, Method, Uri, Version};
+use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use baton_proto::h2::frame::{Reason, StreamId};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
-use super::{AttemptFailure, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use super::{AttemptFailure, AttemptRequest, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
 use crate::stats::Counters;
@@ -57,18 +57,8 @@ pub(crate) struct H2Handle {
     shared: Arc<H2Shared>,
 }
 
-/// A request for one attempt on this connection.
-pub(crate) struct H2Request {
-    pub(crate) method: Method,
-    pub(crate) uri: Uri,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: BodyReader,
-    pub(crate) attempt: Attempt,
-    pub(crate) respond: oneshot::Sender<Outcome>,
-}
-
 enum Cmd {
-    Request(Box<H2Request>),
+    Request(Box<AttemptRequest>),
     Data(StreamId, Bytes, bool),
     BodyFailed(StreamId, String),
     Release(StreamId, usize),
@@ -128,7 +118,7 @@ impl H2Handle {
 
     /// Sends a request on a reserved slot. If the driver is gone the request
     /// fails as never sent.
-    pub(crate) fn send(&self, req: H2Request) {
+    pub(crate) fn send(&self, req: AttemptRequest) {
         if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
             self.shared.unreserve();
             let failure = AttemptFailure {
@@ -319,7 +309,7 @@ impl Driver {
         }
     }
 
-    fn start(&mut self, req: H2Request) {
+    fn start(&mut self, req: AttemptRequest) {
         let mut attempt = req.attempt;
         attempt.version = Version::HTTP_2;
         attempt.connection_id = self.id;

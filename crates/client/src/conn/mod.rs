@@ -6,10 +6,22 @@ pub(crate) mod h1;
 pub(crate) mod h2;
 
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode, Version};
-use tokio::sync::mpsc;
+use http::{HeaderMap, Method, StatusCode, Uri, Version};
+use tokio::sync::{mpsc, oneshot};
 
+use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Processing};
+
+/// One attempt of a request, handed to a connection (HTTP/2 driver or
+/// HTTP/1.1 exchange); the outcome comes back on `respond`.
+pub(crate) struct AttemptRequest {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: BodyReader,
+    pub(crate) attempt: Attempt,
+    pub(crate) respond: oneshot::Sender<Outcome>,
+}
 
 /// What failed in one attempt.
 #[derive(Debug, Clone)]

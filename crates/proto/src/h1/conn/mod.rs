@@ -39,7 +39,7 @@ mod write;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use super::body::BodyDecoder;
 use super::config::Config;
@@ -48,6 +48,7 @@ use super::error::{CloseCause, RequestFailure};
 use super::event::Event;
 use super::keep_alive::KeepAlive;
 use super::response::HeadParser;
+use crate::transmit::Transmitted;
 use crate::{Phase, Processing};
 
 /// Where the connection is in its life, for the pool (DESIGN.md §4).
@@ -135,10 +136,8 @@ pub struct Connection {
     keep_alive: KeepAlive,
     read_buf: BytesMut,
     write_buf: BytesMut,
-    /// Bytes confirmed written over the connection's life.
-    written_total: u64,
-    /// Bytes handed out by `take_transmit`, not yet confirmed written.
-    taken: usize,
+    /// What was handed out and confirmed written.
+    sent: Transmitted,
     exchange: Option<Exchange>,
     /// Requests started on this connection.
     exchanges: u64,
@@ -159,8 +158,7 @@ impl Connection {
             keep_alive: KeepAlive::Idle,
             read_buf: BytesMut::new(),
             write_buf: BytesMut::new(),
-            written_total: 0,
-            taken: 0,
+            sent: Transmitted::default(),
             exchange: None,
             exchanges: 0,
             keep_alive_timeout: None,
@@ -219,14 +217,14 @@ impl Connection {
     /// Bytes of the request in flight confirmed written (zero proves
     /// `NotSent`, DESIGN.md §2).
     pub fn request_bytes_written(&self) -> Option<u64> {
-        self.exchange.as_ref().map(|e| self.written_total.saturating_sub(e.start))
+        self.exchange.as_ref().map(|e| self.sent.written().saturating_sub(e.start))
     }
 
     /// Bytes waiting in the write buffer. A body producer should wait for
     /// this to drain below its own mark before calling `send_data` again:
     /// the connection applies no limit of its own.
     pub fn send_buffered(&self) -> usize {
-        self.taken + self.write_buf.len()
+        self.sent.unconfirmed(self.write_buf.len())
     }
 
     /// True when bytes wait to be written.
@@ -248,15 +246,13 @@ impl Connection {
     /// count as unwritten until [`Self::handle_written`] confirms them.
     #[must_use]
     pub fn take_transmit(&mut self) -> Bytes {
-        let out = self.write_buf.split().freeze();
-        self.taken += out.len();
-        out
+        self.sent.take(&mut self.write_buf)
     }
 
     /// Offset in the connection's output of the first byte still in the
     /// write buffer.
     pub(super) fn out_base(&self) -> u64 {
-        self.written_total + self.taken as u64
+        self.sent.base()
     }
 
     /// The next event, if any.
@@ -269,17 +265,7 @@ impl Connection {
     /// [`Self::poll_transmit`] returned. This moves the request's journal
     /// to `HeadersWritten`, `BodyPartlyWritten(n)` and `BodyWritten`.
     pub fn handle_written(&mut self, n: usize) {
-        // First what `take_transmit` handed out, then the buffer.
-        let from_taken = n.min(self.taken);
-        self.taken -= from_taken;
-        let from_buf = (n - from_taken).min(self.write_buf.len());
-        self.write_buf.advance(from_buf);
-        if self.write_buf.is_empty() {
-            // Reuse the allocation from the start.
-            self.write_buf.clear();
-        }
-        self.written_total += (from_taken + from_buf) as u64;
-        let written = self.written_total;
+        let written = self.sent.confirm(&mut self.write_buf, n);
         let Some(ex) = self.exchange.as_mut() else { return };
         while let Some(seg) = ex.segments.front().copied() {
             let seg_end = seg.wire_start + seg.len;
@@ -325,7 +311,7 @@ impl Connection {
     }
 
     fn failure(&self, ex: &Exchange, cause: CloseCause) -> RequestFailure {
-        let bytes_written = self.written_total.saturating_sub(ex.start);
+        let bytes_written = self.sent.written().saturating_sub(ex.start);
         RequestFailure {
             cause,
             phase: ex.phase,

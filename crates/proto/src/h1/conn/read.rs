@@ -80,7 +80,8 @@ impl Connection {
                     // written answer nothing of ours (typically a 408 from
                     // an idle timeout) and must not be taken as our
                     // response; the request was not sent.
-                    if self.written_total == self.exchange.as_ref().map_or(self.written_total, |e| e.start)
+                    let written = self.sent.written();
+                    if written == self.exchange.as_ref().map_or(written, |e| e.start)
                         && !only_empty_lines(&self.read_buf)
                     {
                         self.close(CloseCause::UnsolicitedResponse);

@@ -30,7 +30,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, Uri};
 
 use super::config::Config;
@@ -46,6 +46,7 @@ use super::hpack;
 use super::stream::{Input, Stream};
 use super::timer::{Timer, TimerTable};
 use crate::Phase;
+use crate::transmit::Transmitted;
 
 /// RFC 9113 §3.4: the client connection preface.
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -155,9 +156,7 @@ pub struct Connection {
     write_buf: BytesMut,
     /// Scratch space for HPACK output before it is framed.
     block_buf: BytesMut,
-    written_total: u64,
-    /// Bytes handed out by `take_transmit` and not yet confirmed written.
-    taken: usize,
+    sent: Transmitted,
     markers: VecDeque<Marker>,
 
     peer: PeerSettings,
@@ -209,8 +208,7 @@ impl Connection {
             read_buf: BytesMut::with_capacity(64 << 10),
             write_buf: BytesMut::with_capacity(64 << 10),
             block_buf: BytesMut::with_capacity(1024),
-            written_total: 0,
-            taken: 0,
+            sent: Transmitted::default(),
             markers: VecDeque::new(),
             peer: PeerSettings {
                 max_concurrent_streams: config.initial_max_concurrent_streams,
@@ -510,9 +508,7 @@ impl Connection {
     #[must_use]
     pub fn take_transmit(&mut self, now: Instant) -> Bytes {
         let _ = self.poll_transmit(now);
-        let out = self.write_buf.split().freeze();
-        self.taken += out.len();
-        out
+        self.sent.take(&mut self.write_buf)
     }
 
     /// The transport accepted the next `n` bytes: first of what
@@ -520,17 +516,9 @@ impl Connection {
     /// [`Self::poll_transmit`] returned. This is what moves request journals
     /// to `HeadersWritten` / `BodyPartlyWritten` / `BodyWritten`.
     pub fn handle_written(&mut self, n: usize) {
-        let from_taken = n.min(self.taken);
-        self.taken -= from_taken;
-        let from_buf = (n - from_taken).min(self.write_buf.len());
-        self.write_buf.advance(from_buf);
-        if self.write_buf.is_empty() {
-            // Reuse the allocation from the start.
-            self.write_buf.clear();
-        }
-        self.written_total += (from_taken + from_buf) as u64;
+        let written = self.sent.confirm(&mut self.write_buf, n);
         while let Some(m) = self.markers.front().copied() {
-            if m.offset > self.written_total {
+            if m.offset > written {
                 break;
             }
             self.markers.pop_front();
@@ -564,7 +552,7 @@ impl Connection {
     // ----- internals shared by the submodules ------------------------------
 
     fn push_marker(&mut self, stream_id: StreamId, kind: MarkerKind) {
-        let offset = self.written_total + (self.taken + self.write_buf.len()) as u64;
+        let offset = self.sent.base() + self.write_buf.len() as u64;
         self.markers.push_back(Marker { offset, stream_id, kind });
     }
 
