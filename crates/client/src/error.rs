@@ -30,8 +30,24 @@ pub(crate) enum Kind {
     RetriesExhausted,
 }
 
-/// The account of a failure caused by a server closing or going away, with
-/// the names of httpcore PR #1054 (`ConnectionGoingAway`).
+/// The account of a failure on a connection the server had sent GOAWAY on
+/// (RFC 9113 §6.8), with the names of httpcore PR #1054
+/// (`ConnectionGoingAway`). [`Error::going_away`] returns it.
+///
+/// The fields say what the server announced and how far this request got;
+/// the methods give the verdict.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// if let Err(e) = client.put("https://example.com/items/7").body("v2").send().await {
+///     if let Some(g) = e.going_away() {
+///         let why = String::from_utf8_lossy(&g.debug_data);
+///         println!("server left (code {:#x}: {why}), our stream {:?}", g.error_code, g.request_stream_id);
+///         println!("head sent: {}, body bytes sent: {}", g.headers_sent, g.body_sent);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionGoingAway {
     /// GOAWAY's last_stream_id (0 is a real value: nothing processed).
@@ -50,29 +66,37 @@ pub struct ConnectionGoingAway {
 }
 
 impl ConnectionGoingAway {
-    /// True when the server proved it did not process the request (or the
-    /// request never left): sending it again cannot duplicate anything.
+    /// True when the server proved it did not process the request (our
+    /// stream was above `last_stream_id`), or the request never left: sending
+    /// it again cannot duplicate anything. Such an error reaches the caller
+    /// only when baton's own retries ran out ([`Error::is_retries_exhausted`])
+    /// or the body could not be replayed.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// if let Err(e) = client.post("https://example.com/pay").body("{}").send().await {
-    ///     if let Some(g) = e.going_away() {
-    ///         println!("GOAWAY last_stream_id={} safe to retry: {}", g.last_stream_id, g.is_safe_to_retry());
-    ///     }
-    /// }
+    /// let pay = || client.post("https://example.com/pay").body(r#"{"cents": 500}"#).send();
+    /// let resp = match pay().await {
+    ///     Err(e) if e.going_away().is_some_and(|g| g.is_safe_to_retry()) => pay().await?,
+    ///     other => other?,
+    /// };
     /// # Ok(()) }
     /// ```
     pub fn is_safe_to_retry(&self) -> bool {
         self.processing.is_safe_to_retry()
     }
 
-    /// True for NO_ERROR: the server is rotating or shutting down, not
-    /// complaining.
+    /// True for NO_ERROR: the server is rotating the connection or shutting
+    /// down, not complaining. Any other code (ENHANCE_YOUR_CALM,
+    /// INTERNAL_ERROR, ...) means the server is in trouble.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// if let Err(e) = client.get("https://example.com/").send().await {
-    ///     let rotating = e.going_away().is_some_and(|g| g.is_graceful_shutdown());
+    ///     match e.going_away() {
+    ///         Some(g) if g.is_graceful_shutdown() => println!("server was rotating connections: {e}"),
+    ///         Some(g) => println!("server in trouble (code {:#x}): {e}", g.error_code),
+    ///         None => println!("{e}"),
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -80,13 +104,16 @@ impl ConnectionGoingAway {
         self.error_code == 0
     }
 
-    /// True when the server may have acted on the request.
+    /// True when the server may have acted on the request: the stream was at
+    /// or below `last_stream_id` (or a response had started). The negation of
+    /// [`is_safe_to_retry`](Self::is_safe_to_retry).
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// if let Err(e) = client.post("https://example.com/pay").body("{}").send().await {
+    /// if let Err(e) = client.post("https://example.com/pay").body(r#"{"cents": 500}"#).send().await {
     ///     if e.going_away().is_some_and(|g| g.may_have_side_effects()) {
-    ///         // Check with the server before paying again.
+    ///         let status = client.get("https://example.com/payments/latest").send().await?.text().await?;
+    ///         println!("the payment may have gone through; latest: {status}");
     ///     }
     /// }
     /// # Ok(()) }
@@ -111,6 +138,20 @@ struct Inner {
 /// A baton error. Ask it what happened with the predicates, how far the
 /// request got with [`Error::processing`], and what every attempt did with
 /// [`Error::attempts`].
+///
+/// Its `Display` form is one line with the cause, the verdict, the GOAWAY
+/// account and the number of attempts. It is `Send + Sync + 'static`, so it
+/// goes into `Box<dyn std::error::Error + Send + Sync>` with `?`.
+///
+/// ```
+/// let client = baton::Client::new();
+/// let err = client.get("not a url").build().unwrap_err();
+/// assert!(err.is_builder());
+/// assert_eq!(err.processing(), None); // nothing reached a connection
+/// assert!(err.attempts().is_empty());
+/// let boxed: Box<dyn std::error::Error + Send + Sync> = err.into();
+/// assert!(boxed.to_string().contains("not a url"));
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -163,50 +204,64 @@ impl Error {
         self
     }
 
-    /// Invalid input (URL, header, builder option), found before any I/O.
+    /// Invalid input (URL, header, TLS configuration), found before any I/O:
+    /// [`RequestBuilder::send`](crate::RequestBuilder::send) and
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build) return it.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let err = baton::Client::new().get("ftp://example.com/").send().await.unwrap_err();
+    /// let client = baton::Client::new();
+    /// let err = client.get("ftp://example.com/").build().unwrap_err();
     /// assert!(err.is_builder());
-    /// # }
+    /// let err = client.get("https://example.com/").header("bad name", "x").build().unwrap_err();
+    /// assert!(err.is_builder());
     /// ```
     pub fn is_builder(&self) -> bool {
         self.inner.kind == Kind::Builder
     }
 
-    /// The connection could not be set up (DNS, TCP, TLS).
+    /// The connection could not be set up (DNS, TCP, TLS, or the server
+    /// closed it before its HTTP/2 preface). Nothing was sent. A refused or
+    /// reset TCP connection is retried first; the error keeps this kind when
+    /// the attempts run out.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let err = client.get("https://127.0.0.1:1/").send().await.unwrap_err();
-    /// assert!(err.is_connect());
+    /// match client.get("https://127.0.0.1:1/").send().await {
+    ///     Err(e) if e.is_connect() => println!("unreachable after {} attempt(s): {e}", e.attempts().len()),
+    ///     other => println!("{:?}", other?.status()),
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
     }
 
-    /// A timeout ran out (connect, response head, idle read, or the total
-    /// deadline).
+    /// A timeout ran out: connect, response head, idle read, or the total
+    /// deadline. A timeout is never retried.
     ///
     /// ```no_run
+    /// # use std::time::Duration;
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let r = client.get("https://example.com/slow").timeout(std::time::Duration::from_millis(10)).send().await;
-    /// assert!(r.is_err_and(|e| e.is_timeout()));
+    /// match client.get("https://example.com/report").timeout(Duration::from_secs(2)).send().await {
+    ///     Err(e) if e.is_timeout() => println!("no answer in 2 s; serving the cached report"),
+    ///     other => println!("{}", other?.text().await?),
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == Kind::Timeout
     }
 
-    /// The server sent GOAWAY on the connection this request was on.
+    /// The request failed on a connection the server had sent GOAWAY on;
+    /// [`Error::going_away`] has the details. Requests that succeeded after a
+    /// GOAWAY retry are not errors: see [`Response::attempts`](crate::Response::attempts).
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// if let Err(e) = client.get("https://example.com/").send().await {
-    ///     if e.is_going_away() { /* the server was rotating or shutting down */ }
+    ///     if e.is_going_away() {
+    ///         println!("the server was rotating or shutting down: {e}");
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -214,12 +269,17 @@ impl Error {
         self.inner.going_away.is_some()
     }
 
-    /// The request body failed.
+    /// The request body failed: the `http_body::Body` given to
+    /// [`Body::wrap`](crate::Body::wrap) returned an error. The stream was
+    /// reset; the error's [`source`](std::error::Error::source) chain does not
+    /// include the body's error, only its text.
     ///
     /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// if let Err(e) = client.post("https://example.com/").body("x").send().await {
-    ///     if e.is_body() { /* our own request body failed */ }
+    /// # async fn run(client: baton::Client, upload: baton::Body) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.post("https://example.com/upload").body(upload).send().await {
+    ///     if e.is_body() {
+    ///         println!("our upload source failed, not the server: {e}");
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -227,13 +287,19 @@ impl Error {
         self.inner.kind == Kind::Body
     }
 
-    /// The response body could not be read to its end.
+    /// The response body could not be read to its end: the stream or the
+    /// connection broke after the head. Its verdict is always
+    /// [`Processing::ResponseStarted`](crate::Processing::ResponseStarted),
+    /// and it is never retried. (An idle read timeout is
+    /// [`is_timeout`](Self::is_timeout) instead.)
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.get("https://example.com/").send().await?;
-    /// if let Err(e) = resp.bytes().await {
-    ///     assert!(e.is_decode()); // the body broke after the head: never retried
+    /// let resp = client.get("https://example.com/export.csv").send().await?;
+    /// match resp.bytes().await {
+    ///     Ok(csv) => println!("{} bytes", csv.len()),
+    ///     Err(e) if e.is_decode() => println!("export cut off; the server did answer: {e}"),
+    ///     Err(e) => return Err(e),
     /// }
     /// # Ok(()) }
     /// ```
@@ -241,12 +307,17 @@ impl Error {
         self.inner.kind == Kind::Decode
     }
 
-    /// A retry was due but the attempt cap or the retry budget said no.
+    /// A retry was due but the attempt cap
+    /// ([`RetryPolicy::max_attempts`](crate::RetryPolicy::max_attempts)) or the
+    /// client-wide retry budget said no. Connect failures keep
+    /// [`is_connect`](Self::is_connect) instead.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// if let Err(e) = client.get("https://example.com/").send().await {
-    ///     if e.is_retries_exhausted() { println!("gave up after {} attempts", e.attempts().len()); }
+    ///     if e.is_retries_exhausted() {
+    ///         println!("gave up after {} attempts: {e}", e.attempts().len());
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -254,17 +325,24 @@ impl Error {
         self.inner.kind == Kind::RetriesExhausted
     }
 
-    /// How far the request got, for failures on a connection (DESIGN.md §2).
+    /// How far the request got: the verdict of the last attempt, for failures
+    /// on a connection (DESIGN.md §2). `None` for errors without a verdict:
+    /// builder, connect and timeout errors.
+    ///
+    /// baton has already retried what its [`RetryPolicy`](crate::RetryPolicy)
+    /// allows, so this is for the application's own decision.
     ///
     /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// use baton::Processing;
-    /// match client.post("https://example.com/orders").body("{}").send().await {
-    ///     Ok(_) => {}
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// match client.post("https://example.com/orders").body(r#"{"item": 7}"#).send().await {
+    ///     Ok(resp) => println!("ordered: {}", resp.status()),
     ///     Err(e) => match e.processing() {
-    ///         Some(Processing::NotSent | Processing::NotProcessed) => { /* safe to send again */ }
-    ///         Some(Processing::MaybeProcessed) => { /* ask the server before sending again */ }
-    ///         Some(Processing::ResponseStarted) | None => { /* report */ }
+    ///         // The server never saw it: queue it and send it again later.
+    ///         Some(Processing::NotSent | Processing::NotProcessed) => println!("requeued: {e}"),
+    ///         // It may have been placed: look the order up before sending it again.
+    ///         Some(Processing::MaybeProcessed) => println!("order state unknown: {e}"),
+    ///         Some(Processing::ResponseStarted) | None => return Err(e),
     ///     },
     /// }
     /// # Ok(()) }
@@ -273,13 +351,16 @@ impl Error {
         self.inner.processing
     }
 
-    /// The GOAWAY account, when the server went away.
+    /// The GOAWAY account, when the request failed on a connection the
+    /// server had sent GOAWAY on.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// if let Err(e) = client.get("https://example.com/").send().await {
+    /// if let Err(e) = client.post("https://example.com/orders").body("{}").send().await {
     ///     if let Some(g) = e.going_away() {
-    ///         println!("last_stream_id={} ours={:?} code={:#x}", g.last_stream_id, g.request_stream_id, g.error_code);
+    ///         let ours = g.request_stream_id.unwrap_or(0);
+    ///         println!("last_stream_id={} ours={ours}", g.last_stream_id);
+    ///         println!("safe to send again: {}", g.is_safe_to_retry());
     ///     }
     /// }
     /// # Ok(()) }
@@ -288,7 +369,9 @@ impl Error {
         self.inner.going_away.as_ref()
     }
 
-    /// Every attempt made, in order.
+    /// Every attempt made, in order, the failed one last; each earlier entry
+    /// says why baton tried again ([`Attempt::retried`](crate::Attempt::retried)).
+    /// Empty for builder errors.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {

@@ -6,10 +6,48 @@ use std::time::Duration;
 
 use http::Version;
 
+/// Re-exported from `baton-proto`. In baton it is [`Attempt::go_away`]: the
+/// last GOAWAY the connection had received when the attempt ended, kept
+/// even when the attempt succeeded on a draining connection.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// let resp = client.get("https://example.com/").send().await?;
+/// for g in resp.attempts().iter().filter_map(|a| a.go_away.as_ref()) {
+///     let kind = if g.is_graceful_shutdown() { "rotation" } else { "error" };
+///     println!("GOAWAY {} ({kind}), last_stream_id={}", g.error_code, g.last_stream_id);
+/// }
+/// # Ok(()) }
+/// ```
 pub use baton_proto::h2::GoAwayInfo;
+/// Re-exported from `baton-proto`. Every [`Attempt`] records its
+/// [`Phase`]; a failed one also gets the [`Processing`] verdict derived
+/// from it, which [`Error::processing`](crate::Error::processing) returns.
+///
+/// ```
+/// use baton::{Phase, Processing};
+///
+/// // The head was written, the server then said GOAWAY below our stream.
+/// let verdict = Processing::classify(Phase::HeadersWritten, true);
+/// assert_eq!(verdict, Processing::NotProcessed);
+/// assert!(verdict.is_safe_to_retry());
+/// // The whole request was written and no answer came: nobody knows.
+/// assert!(!Processing::classify(Phase::BodyWritten, false).is_safe_to_retry());
+/// ```
 pub use baton_proto::{Phase, Processing};
 
-/// Why an attempt was followed by another.
+/// Why an attempt was followed by another ([`Attempt::retried`]).
+///
+/// Its text (the `Display` form) is also the key of [`Stats::retries`](crate::Stats::retries).
+///
+/// ```
+/// use baton::RetryReason;
+///
+/// let stats = baton::Client::new().stats();
+/// let rotations = stats.retries.get(&RetryReason::GoAway.to_string()).copied().unwrap_or(0);
+/// assert_eq!(rotations, 0);
+/// assert_eq!(RetryReason::Refused.to_string(), "REFUSED_STREAM");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetryReason {
@@ -37,7 +75,22 @@ impl fmt::Display for RetryReason {
     }
 }
 
-/// One try of a request on one connection.
+/// One try of a request on one connection: an entry of the journal that
+/// [`Response::attempts`](crate::Response::attempts) and
+/// [`Error::attempts`](crate::Error::attempts) return.
+///
+/// Its `Display` form is one line, for logs.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// if let Err(e) = client.post("https://example.com/orders").body("{}").send().await {
+///     for a in e.attempts() {
+///         let stream = a.stream_id.map_or("-".to_owned(), |id| id.to_string());
+///         println!("connection {} stream {stream}: {}, {:?}", a.connection_id, a.phase, a.processing);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     /// Which connection (unique within the client).

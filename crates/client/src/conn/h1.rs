@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
 
@@ -190,8 +190,9 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
                 }
             },
             () = wake.notified(), if !can_read && !closed => {}
-            () = tokio::time::sleep(Duration::from_millis(50)), if respond.as_ref().is_some_and(|r| r.is_closed()) => {
+            () = caller_gone(&mut respond), if respond.is_some() => {
                 engine.abort("the caller stopped waiting".into(), now());
+                respond = None;
             }
         }
         if cancelled.load(Ordering::Acquire) && !finished {
@@ -263,6 +264,14 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         home(H1Conn { id, io: rd.unsplit(wr), engine });
     } else {
         let _ = wr.shutdown().await;
+    }
+}
+
+/// Resolves when the caller stopped waiting for the response head.
+async fn caller_gone(respond: &mut Option<oneshot::Sender<Outcome>>) {
+    match respond {
+        Some(r) => r.closed().await,
+        None => std::future::pending().await,
     }
 }
 
