@@ -13,22 +13,41 @@ use tokio::sync::Mutex;
 
 use crate::error::BoxError;
 
-/// The default replay buffer for streaming bodies (DESIGN.md §3 rule 7).
+/// The default replay buffer for streaming bodies, 256 KiB (DESIGN.md §3
+/// rule 7): how much of a [`Body::wrap`] body is kept so a retry can send it
+/// again. [`RetryPolicy::replay_buffer`](crate::RetryPolicy::replay_buffer)
+/// changes it per client.
+///
+/// ```
+/// // Uploads up to this size are retried like in-memory bodies.
+/// assert_eq!(baton::DEFAULT_REPLAY_BUFFER, 256 * 1024);
+/// let policy = baton::RetryPolicy::default().replay_buffer(4 * baton::DEFAULT_REPLAY_BUFFER);
+/// # drop(policy);
+/// ```
 pub const DEFAULT_REPLAY_BUFFER: usize = 256 << 10;
 
 type DynBody = Pin<Box<dyn HttpBody<Data = Bytes, Error = BoxError> + Send>>;
 
 /// A request body.
 ///
-/// - `Body::from(Bytes | Vec<u8> | String | &'static str)` is replayable for
-///   free: a retry sends it again whole.
+/// - `Body::from(Bytes | Vec<u8> | String | &'static str | &'static [u8])`
+///   is in memory, its length known up front, and replayable for free: a
+///   retry sends it again whole.
 /// - [`Body::wrap`] takes any `http_body::Body`; what has been read from it
 ///   is kept, up to the replay buffer, so a retry can send it again. Past the
 ///   buffer the body is one-shot and a retry is refused with a clear error.
 ///
+/// A `Body` is itself an `http_body::Body`.
+///
 /// ```
-/// let body = baton::Body::from("hello");
-/// assert_eq!(body.size_hint(), Some(5));
+/// use bytes::Bytes;
+///
+/// let json = baton::Body::from(r#"{"item": 7}"#);
+/// let upload = baton::Body::from(vec![0u8; 1024]);
+/// let raw = baton::Body::from(Bytes::from_static(b"\x00\x01"));
+/// assert_eq!(json.size_hint(), Some(11));
+/// assert_eq!(upload.size_hint(), Some(1024));
+/// assert_eq!(raw.size_hint(), Some(2));
 /// ```
 pub struct Body {
     inner: Inner,
@@ -63,10 +82,14 @@ struct StreamSource {
 }
 
 impl Body {
-    /// An empty body.
+    /// An empty body, the default. A GET sends none; a POST, PUT or PATCH
+    /// sends `Content-Length: 0` over HTTP/1.1.
     ///
     /// ```
-    /// assert_eq!(baton::Body::empty().size_hint(), Some(0));
+    /// let body = baton::Body::empty();
+    /// assert_eq!(body.size_hint(), Some(0));
+    /// let request = http::Request::post("https://example.com/ping").body(body).unwrap();
+    /// # drop(request);
     /// ```
     pub fn empty() -> Self {
         Self { inner: Inner::Full(Bytes::new()), polling: std::sync::Mutex::new(None) }
@@ -74,14 +97,41 @@ impl Body {
 
     /// Wraps a streaming `http_body::Body`. Its frames are read as the
     /// connection's flow control allows; data frames are sent, trailers are
-    /// ignored.
+    /// ignored. Its length is unknown to baton ([`size_hint`](Self::size_hint)
+    /// is `None`), so HTTP/1.1 sends it chunked unless the request has a
+    /// `Content-Length` header.
     ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// // Any http_body::Body: here, another Body used as a stream.
-    /// let upload = baton::Body::wrap(baton::Body::from("streamed"));
-    /// client.post("https://example.com/upload").body(upload).send().await?;
-    /// # Ok(()) }
+    /// The first [`replay buffer`](crate::RetryPolicy::replay_buffer) bytes
+    /// are kept for a retry; past them, a retry is refused. An error from
+    /// the stream fails the request with [`Error::is_body`](crate::Error::is_body).
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    /// use bytes::Bytes;
+    /// use http_body::Frame;
+    ///
+    /// /// Chunks handed over by a producer task, e.g. rows of a database export.
+    /// struct Rows(tokio::sync::mpsc::Receiver<Bytes>);
+    ///
+    /// impl http_body::Body for Rows {
+    ///     type Data = Bytes;
+    ///     type Error = std::convert::Infallible;
+    ///
+    ///     fn poll_frame(
+    ///         mut self: Pin<&mut Self>,
+    ///         cx: &mut Context<'_>,
+    ///     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    ///         self.0.poll_recv(cx).map(|row| row.map(|bytes| Ok(Frame::data(bytes))))
+    ///     }
+    /// }
+    ///
+    /// let (tx, rx) = tokio::sync::mpsc::channel(16);
+    /// let body = baton::Body::wrap(Rows(rx));
+    /// assert_eq!(body.size_hint(), None);
+    /// let request = baton::Client::new().post("https://example.com/import").body(body).build()?;
+    /// # drop((tx, request));
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn wrap<B>(body: B) -> Self
     where
@@ -103,10 +153,13 @@ impl Body {
         }
     }
 
-    /// The exact length, when known without reading (full bodies).
+    /// The exact length, when known without reading: `Some` for in-memory
+    /// bodies, `None` for [`Body::wrap`]. (The `http_body::Body` trait's
+    /// `size_hint` says the same as an `http_body::SizeHint`.)
     ///
     /// ```
     /// assert_eq!(baton::Body::from(vec![0u8; 10]).size_hint(), Some(10));
+    /// assert_eq!(baton::Body::from("").size_hint(), Some(0));
     /// ```
     pub fn size_hint(&self) -> Option<u64> {
         match &self.inner {
@@ -196,7 +249,21 @@ fn reader_of(inner: &Inner) -> BodyReader {
 }
 
 /// A `Body` is itself an `http_body::Body`, so it can be handed to other
-/// HTTP stacks; reading it this way goes through the same replay buffer.
+/// HTTP stacks or middleware; reading it this way goes through the same
+/// replay buffer. It yields data frames only.
+///
+/// ```
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll, Waker};
+/// use http_body::Body as HttpBody;
+///
+/// let mut body = baton::Body::from("hello");
+/// assert_eq!(HttpBody::size_hint(&body).exact(), Some(5));
+/// // An in-memory body is ready at once; a real caller polls from its task.
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let Poll::Ready(Some(Ok(frame))) = Pin::new(&mut body).poll_frame(&mut cx) else { unreachable!() };
+/// assert_eq!(frame.into_data().unwrap(), "hello");
+/// ```
 impl HttpBody for Body {
     type Data = Bytes;
     type Error = BoxError;

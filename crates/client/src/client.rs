@@ -25,6 +25,19 @@ use crate::stats::{Counters, Stats};
 /// An HTTP client with a connection pool. Cheap to clone; clones share the
 /// pool, the retry budget and the stats.
 ///
+/// Requests are retried as the [`RetryPolicy`] allows: any request the server
+/// provably did not process, and idempotent ones (RFC 9110 §9.2.2 methods,
+/// an `Idempotency-Key` header, or [`RequestBuilder::idempotent`]) once more
+/// when the outcome is unknown.
+///
+/// Connections are opened on demand, so creating a client does no I/O and
+/// needs no runtime; sending does, on a Tokio runtime.
+///
+/// # Drop
+/// Dropping the last clone closes pooled idle HTTP/1.1 connections. Responses
+/// still being read keep working; an HTTP/2 connection sends GOAWAY and closes
+/// once it has been idle for the [pool idle timeout](ClientBuilder::pool_idle_timeout).
+///
 /// ```no_run
 /// # async fn run() -> Result<(), baton::Error> {
 /// let client = baton::Client::new();
@@ -48,7 +61,8 @@ struct Inner {
     total_timeout: Option<Duration>,
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]; [`Client::builder`] makes one. Every option has a
+/// default, listed with it.
 ///
 /// ```
 /// let client = baton::Client::builder()
@@ -98,23 +112,33 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Speak HTTP/2 without negotiation on `http://` URLs (h2c, RFC 9113 §3.3).
+    /// Speak HTTP/2 without negotiation on `http://` URLs (h2c, RFC 9113
+    /// §3.3). `https://` URLs still negotiate with ALPN. Off by default: plain
+    /// `http://` speaks HTTP/1.1. [`http1_only`](Self::http1_only) overrides it.
     ///
-    /// ```
+    /// ```no_run
+    /// # async fn run() -> Result<(), baton::Error> {
+    /// // A backend behind the firewall that speaks cleartext HTTP/2.
     /// let client = baton::Client::builder().http2_prior_knowledge().build()?;
-    /// # drop(client);
-    /// # Ok::<(), baton::Error>(())
+    /// let resp = client.get("http://10.0.0.7:8080/health").send().await?;
+    /// assert_eq!(resp.version(), http::Version::HTTP_2);
+    /// # Ok(()) }
     /// ```
     pub fn http2_prior_knowledge(mut self) -> Self {
         self.h2_prior_knowledge = true;
         self
     }
 
-    /// Connections per origin when every open one is at the server's
-    /// concurrent-stream limit (default 8).
+    /// The most HTTP/2 connections per origin (default 8; 0 counts as 1).
+    /// A new one is opened only when every open one is at the server's
+    /// SETTINGS_MAX_CONCURRENT_STREAMS; past the limit, requests wait for a
+    /// free stream. Draining connections (after a GOAWAY) do not count, so a
+    /// replacement opens at once. HTTP/1.1 connections are not limited: each
+    /// request in flight has its own.
     ///
     /// ```
-    /// let client = baton::Client::builder().max_connections_per_origin(4).build()?;
+    /// // One connection per origin: every request is multiplexed on it.
+    /// let client = baton::Client::builder().max_connections_per_origin(1).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -123,10 +147,14 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy.
+    /// The retry policy (default [`RetryPolicy::default`]). Its budget is
+    /// shared by every clone of the built client.
     ///
     /// ```
-    /// let client = baton::Client::builder().retry(baton::RetryPolicy::default().max_attempts(2)).build()?;
+    /// use baton::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default().max_attempts(2);
+    /// let client = baton::Client::builder().retry(policy).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -135,10 +163,15 @@ impl ClientBuilder {
         self
     }
 
-    /// DNS + TCP (+ TLS) setup deadline (default 10 s).
+    /// The connection setup deadline (default 10 s). It applies to each step
+    /// on its own: DNS and TCP, the TLS handshake, and the wait for the
+    /// server's first HTTP/2 SETTINGS. When it passes the request fails with
+    /// [`Error::is_timeout`].
     ///
     /// ```
-    /// let client = baton::Client::builder().connect_timeout(std::time::Duration::from_secs(3)).build()?;
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder().connect_timeout(Duration::from_secs(3)).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -147,10 +180,15 @@ impl ClientBuilder {
         self
     }
 
-    /// How long each attempt may wait for the response head.
+    /// How long each attempt may wait for the response head once a connection
+    /// has taken it (default: no limit). When it passes, the attempt is
+    /// abandoned and the request fails with [`Error::is_timeout`]; it is not
+    /// retried.
     ///
     /// ```
-    /// let client = baton::Client::builder().response_timeout(std::time::Duration::from_secs(5)).build()?;
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder().response_timeout(Duration::from_secs(5)).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -159,10 +197,15 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a response body may go without new bytes.
+    /// How long a response body may go without new bytes (default: no limit).
+    /// The clock runs while [`Response::chunk`] (or `bytes`, `text`) waits;
+    /// when it passes, the read fails with [`Error::is_timeout`] and the
+    /// stream is abandoned.
     ///
     /// ```
-    /// let client = baton::Client::builder().read_timeout(std::time::Duration::from_secs(30)).build()?;
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder().read_timeout(Duration::from_secs(30)).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -171,10 +214,15 @@ impl ClientBuilder {
         self
     }
 
-    /// A deadline for the whole request, retries and back-off included.
+    /// A deadline for each request until its response head, retries and
+    /// back-off included (default: no limit). Reading the body is bounded by
+    /// [`read_timeout`](Self::read_timeout) instead. [`RequestBuilder::timeout`]
+    /// overrides it for one request.
     ///
     /// ```
-    /// let client = baton::Client::builder().timeout(std::time::Duration::from_secs(60)).build()?;
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder().timeout(Duration::from_secs(60)).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -183,25 +231,31 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts `cert` (DER) in addition to the built-in roots.
+    /// Trusts `cert` (DER) in addition to the built-in roots. The certificate
+    /// is checked by [`build`](Self::build).
     ///
-    /// ```
-    /// # let der_bytes: Vec<u8> = Vec::new();
-    /// // `der_bytes`: a DER certificate, e.g. your test CA's.
-    /// let builder = baton::Client::builder().add_root_certificate(der_bytes);
-    /// # drop(builder);
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ca = std::fs::read("ca.der")?; // e.g. your company's internal CA
+    /// let client = baton::Client::builder().add_root_certificate(ca).build()?;
+    /// # Ok(()) }
     /// ```
     pub fn add_root_certificate(mut self, cert: impl Into<Vec<u8>>) -> Self {
         self.extra_roots.push(CertificateDer::from(cert.into()));
         self
     }
 
-    /// Trusts only the certificates added with `add_root_certificate`.
+    /// With `false`, trusts only the certificates added with
+    /// [`add_root_certificate`](Self::add_root_certificate): neither the
+    /// bundled roots nor, even with [`tls_native_roots`](Self::tls_native_roots),
+    /// the system's. Default `true`. With no certificate added, every TLS
+    /// handshake then fails.
     ///
-    /// ```
-    /// # let my_ca: Vec<u8> = Vec::new();
-    /// let builder = baton::Client::builder().add_root_certificate(my_ca).tls_built_in_roots(false);
-    /// # drop(builder);
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ca = std::fs::read("ca.der")?;
+    /// let client = baton::Client::builder().add_root_certificate(ca).tls_built_in_roots(false).build()?;
+    /// # Ok(()) }
     /// ```
     pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
         self.only_roots = !enabled;
@@ -209,21 +263,26 @@ impl ClientBuilder {
     }
 
     /// Trusts the operating system's certificate store instead of the
-    /// bundled Mozilla roots.
+    /// bundled Mozilla roots (default `false`). The store is read by
+    /// [`build`](Self::build), which fails when it holds no usable
+    /// certificate.
     ///
-    /// ```
-    /// let builder = baton::Client::builder().tls_native_roots(true);
-    /// # drop(builder);
+    /// ```no_run
+    /// // Trusts what the machine's administrator installed, corporate CAs included.
+    /// let client = baton::Client::builder().tls_native_roots(true).build()?;
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn tls_native_roots(mut self, enabled: bool) -> Self {
         self.native_roots = enabled;
         self
     }
 
-    /// Accepts any server certificate. Only for tests against self-signed
-    /// servers: it removes TLS's protection against impostors.
+    /// Accepts any server certificate (default `false`). Only for tests
+    /// against self-signed servers: it removes TLS's protection against
+    /// impostors. It overrides every root option.
     ///
     /// ```
+    /// // A test against a local server with a throwaway certificate.
     /// let client = baton::Client::builder().danger_accept_invalid_certs(true).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
@@ -234,11 +293,15 @@ impl ClientBuilder {
     }
 
     /// How long an idle connection stays pooled (default 90 s). An HTTP/2
-    /// connection then sends GOAWAY and closes; for HTTP/1.1 a server's
-    /// shorter `Keep-Alive: timeout=` wins.
+    /// connection then sends GOAWAY and closes (unless
+    /// [`http2_config`](Self::http2_config) sets its own `idle_timeout`); for
+    /// HTTP/1.1 a server's shorter `Keep-Alive: timeout=` wins.
     ///
     /// ```
-    /// let client = baton::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(30)).build()?;
+    /// use std::time::Duration;
+    ///
+    /// // Below a load balancer's 60 s idle cut-off, so we close first.
+    /// let client = baton::Client::builder().pool_idle_timeout(Duration::from_secs(50)).build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -247,7 +310,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Speak only HTTP/1.1, on `https://` (ALPN) and `http://` alike.
+    /// Speak only HTTP/1.1, on `https://` (ALPN offers only `http/1.1`) and
+    /// `http://` alike. Overrides [`http2_prior_knowledge`](Self::http2_prior_knowledge).
     ///
     /// ```
     /// let client = baton::Client::builder().http1_only().build()?;
@@ -259,7 +323,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Low-level HTTP/2 settings and limits.
+    /// Low-level HTTP/2 settings and limits (default
+    /// `baton_proto::h2::Config::default()`). The type lives in the
+    /// `baton-proto` crate, which the caller then depends on too.
     ///
     /// ```
     /// let mut h2 = baton_proto::h2::Config::default();
@@ -273,15 +339,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Builds the client. No connection is opened yet.
     ///
     /// # Errors
-    /// When the TLS configuration is invalid (e.g. a malformed root
-    /// certificate).
+    /// An [`Error::is_builder`] error when the TLS configuration is invalid:
+    /// a root certificate that does not parse, or
+    /// [`tls_native_roots`](Self::tls_native_roots) with no usable system
+    /// certificate.
     ///
     /// ```
+    /// let err = baton::Client::builder().add_root_certificate(b"not DER".to_vec()).build().err().unwrap();
+    /// assert!(err.is_builder());
     /// let client = baton::Client::builder().build()?;
-    /// # drop(client);
+    /// assert_eq!(client.stats().connections_opened, 0);
     /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn build(self) -> Result<Client, Error> {
@@ -335,7 +405,8 @@ pub(crate) struct RequestOptions {
 
 impl Client {
     /// A client with the defaults: rustls with the webpki roots, ALPN h2 and
-    /// http/1.1, the default [`RetryPolicy`].
+    /// http/1.1, the default [`RetryPolicy`]. The same as
+    /// `Client::builder().build()` without the `Result`.
     ///
     /// # Panics
     /// Never in practice: the default TLS configuration is always valid.
@@ -352,7 +423,13 @@ impl Client {
     /// A builder for a configured client.
     ///
     /// ```
-    /// let client = baton::Client::builder().http2_prior_knowledge().build()?;
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder()
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .timeout(Duration::from_secs(30))
+    ///     .retry(baton::RetryPolicy::default().max_attempts(3))
+    ///     .build()?;
     /// # drop(client);
     /// # Ok::<(), baton::Error>(())
     /// ```
@@ -360,83 +437,112 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A GET request to `url`.
+    /// A GET request to `url`. A bad URL is reported by
+    /// [`RequestBuilder::send`], not here.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let body = client.get("https://example.com/").send().await?.text().await?;
+    /// let page = client.get("https://example.com/").send().await?.text().await?;
+    /// println!("{page}");
     /// # Ok(()) }
     /// ```
     pub fn get(&self, url: &str) -> RequestBuilder {
         self.request(Method::GET, url)
     }
 
-    /// A POST request to `url`.
+    /// A POST request to `url`. POST is not idempotent: when its outcome is
+    /// unknown it is not retried, unless it has an `Idempotency-Key` header
+    /// or [`RequestBuilder::idempotent`] says so.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.post("https://example.com/orders").body("{}").send().await?;
+    /// let resp = client
+    ///     .post("https://example.com/orders")
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"item": 7}"#)
+    ///     .send()
+    ///     .await?;
+    /// println!("{}", resp.status());
     /// # Ok(()) }
     /// ```
     pub fn post(&self, url: &str) -> RequestBuilder {
         self.request(Method::POST, url)
     }
 
-    /// A PUT request to `url`.
+    /// A PUT request to `url` (idempotent: retried once when its outcome is
+    /// unknown).
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let resp = client.put("https://example.com/items/7").body("v2").send().await?;
+    /// assert!(resp.status().is_success());
     /// # Ok(()) }
     /// ```
     pub fn put(&self, url: &str) -> RequestBuilder {
         self.request(Method::PUT, url)
     }
 
-    /// A DELETE request to `url`.
+    /// A DELETE request to `url` (idempotent: retried once when its outcome
+    /// is unknown).
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let resp = client.delete("https://example.com/items/7").send().await?;
+    /// println!("deleted: {}", resp.status());
     /// # Ok(()) }
     /// ```
     pub fn delete(&self, url: &str) -> RequestBuilder {
         self.request(Method::DELETE, url)
     }
 
-    /// A request with any method.
+    /// A request with any method. Whether it is retried on an unknown
+    /// outcome follows RFC 9110 §9.2.2 (GET, HEAD, OPTIONS, TRACE, PUT,
+    /// DELETE are idempotent).
     ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.request(http::Method::PATCH, "https://example.com/items/7").body("{}").send().await?;
-    /// # Ok(()) }
+    /// ```
+    /// let client = baton::Client::new();
+    /// let request = client.request(http::Method::PATCH, "https://example.com/items/7").body("{}").build()?;
+    /// assert_eq!(request.method(), http::Method::PATCH);
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn request(&self, method: Method, url: &str) -> RequestBuilder {
         RequestBuilder::new(self.clone(), method, url)
     }
 
-    /// What the client has done so far.
+    /// A snapshot of what the client (and its clones) has done so far.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// client.get("https://example.com/").send().await?;
     /// let stats = client.stats();
-    /// println!("{} GOAWAYs, retries {:?}", stats.go_aways_total(), stats.retries);
+    /// println!("{} connections, {} GOAWAYs", stats.connections_opened, stats.go_aways_total());
+    /// println!("retries by reason: {:?}", stats.retries);
     /// # Ok(()) }
     /// ```
     pub fn stats(&self) -> Stats {
         self.inner.stats.snapshot()
     }
 
-    /// Sends `request`, retrying as the [`RetryPolicy`] allows.
+    /// Sends `request`, retrying as the [`RetryPolicy`] allows. The client's
+    /// [`timeout`](ClientBuilder::timeout) applies; the per-request options of
+    /// [`RequestBuilder`] do not exist here (an `Idempotency-Key` header
+    /// still marks the request idempotent).
     ///
     /// # Errors
-    /// See [`Error`]: every failure carries its verdict and attempts.
+    /// An [`Error::is_builder`] error when the URI is not an absolute
+    /// `http`/`https` one; otherwise see [`Error`]: every failure carries its
+    /// verdict and attempts.
+    ///
+    /// # Cancellation
+    /// Dropping the future abandons the request: an HTTP/2 stream is reset
+    /// (CANCEL), an HTTP/1.1 connection is closed. The server may already
+    /// have acted on it.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let request = http::Request::get("https://example.com/").body(baton::Body::empty()).unwrap();
     /// let resp = client.execute(request).await?;
+    /// println!("{}", resp.status());
     /// # Ok(()) }
     /// ```
     pub async fn execute(&self, request: http::Request<Body>) -> Result<Response, Error> {

@@ -87,7 +87,7 @@ impl ConnectionGoingAway {
 
     /// True for NO_ERROR: the server is rotating the connection or shutting
     /// down, not complaining. Any other code (ENHANCE_YOUR_CALM,
-    /// INTERNAL_ERROR, ...) means the server is in trouble.
+    /// INTERNAL_ERROR, ...) reports a problem.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
@@ -220,9 +220,9 @@ impl Error {
     }
 
     /// The connection could not be set up (DNS, TCP, TLS, or the server
-    /// closed it before its HTTP/2 preface). Nothing was sent. A refused or
-    /// reset TCP connection is retried first; the error keeps this kind when
-    /// the attempts run out.
+    /// closed it before its HTTP/2 preface). Nothing was sent. A failed TCP
+    /// connect or an early close is retried first, and the error keeps this
+    /// kind when the attempts run out.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
@@ -270,8 +270,8 @@ impl Error {
     }
 
     /// The request body failed: the `http_body::Body` given to
-    /// [`Body::wrap`](crate::Body::wrap) returned an error. The stream was
-    /// reset; the error's [`source`](std::error::Error::source) chain does not
+    /// [`Body::wrap`](crate::Body::wrap) returned an error, and the attempt
+    /// was abandoned. The error's [`source`](std::error::Error::source) chain does not
     /// include the body's error, only its text.
     ///
     /// ```no_run
@@ -326,8 +326,8 @@ impl Error {
     }
 
     /// How far the request got: the verdict of the last attempt, for failures
-    /// on a connection (DESIGN.md §2). `None` for errors without a verdict:
-    /// builder, connect and timeout errors.
+    /// on a connection (DESIGN.md §2). `None` when no verdict was recorded:
+    /// builder and connect errors, and timeouts before the response head.
     ///
     /// baton has already retried what its [`RetryPolicy`](crate::RetryPolicy)
     /// allows, so this is for the application's own decision.
@@ -371,7 +371,8 @@ impl Error {
 
     /// Every attempt made, in order, the failed one last; each earlier entry
     /// says why baton tried again ([`Attempt::retried`](crate::Attempt::retried)).
-    /// Empty for builder errors.
+    /// Empty for builder errors; an attempt cut short by a timeout is not
+    /// listed.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {

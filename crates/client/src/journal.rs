@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use http::Version;
 
-/// Re-exported from `baton-proto`. In baton it is [`Attempt::go_away`]: the
-/// last GOAWAY the connection had received when the attempt ended, kept
-/// even when the attempt succeeded on a draining connection.
+/// # In baton
+/// [`Attempt::go_away`]: the last GOAWAY the connection had received when the
+/// attempt ended, kept even when the attempt succeeded on a draining
+/// connection.
 ///
 /// ```no_run
 /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
@@ -19,10 +20,13 @@ use http::Version;
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// # From `baton-proto`
 pub use baton_proto::h2::GoAwayInfo;
-/// Re-exported from `baton-proto`. Every [`Attempt`] records its
-/// [`Phase`]; a failed one also gets the [`Processing`] verdict derived
-/// from it, which [`Error::processing`](crate::Error::processing) returns.
+/// # In baton
+/// Every [`Attempt`] records its [`Phase`]; a failed one also gets the
+/// [`Processing`] verdict derived from it, which
+/// [`Error::processing`](crate::Error::processing) returns.
 ///
 /// ```
 /// use baton::{Phase, Processing};
@@ -34,6 +38,8 @@ pub use baton_proto::h2::GoAwayInfo;
 /// // The whole request was written and no answer came: nobody knows.
 /// assert!(!Processing::classify(Phase::BodyWritten, false).is_safe_to_retry());
 /// ```
+///
+/// # From `baton-proto`
 pub use baton_proto::{Phase, Processing};
 
 /// Why an attempt was followed by another ([`Attempt::retried`]).

@@ -20,6 +20,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! When a request fails anyway, the error says whether sending it again is
+//! safe:
+//!
+//! ```no_run
+//! # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+//! if let Err(e) = client.post("https://example.com/orders").body("{}").send().await {
+//!     let safe = e.processing().is_some_and(|p| p.is_safe_to_retry());
+//!     println!("{e}; safe to send again: {safe}");
+//!     for attempt in e.attempts() {
+//!         println!("  {attempt}");
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The entry points: [`Client`] and [`ClientBuilder`]; [`RequestBuilder`]
+//! and [`Body`] for requests; [`Response`]; [`Error`] with its
+//! [`Processing`] verdict, [`ConnectionGoingAway`] and [`Attempt`] journal;
+//! [`RetryPolicy`]; [`Stats`]. A `Client` is also a `tower::Service`.
+//!
 //! What this crate does not do: proxies, cookies, redirects, compression,
 //! HTTP/1.1 pipelining, HTTP/3.
 #![forbid(unsafe_code)]

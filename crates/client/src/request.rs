@@ -9,8 +9,11 @@ use crate::client::{Client, RequestOptions, header_pair};
 use crate::error::Error;
 use crate::response::Response;
 
-/// A request being built. Errors in the URL or headers are kept and
-/// returned by [`RequestBuilder::send`] before anything is sent.
+/// A request being built, from [`Client::get`] and its siblings. Errors in
+/// the URL or headers are kept and returned by [`RequestBuilder::send`] (or
+/// [`RequestBuilder::build`]) before anything is sent.
+///
+/// Dropping a builder sends nothing.
 ///
 /// ```no_run
 /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
@@ -54,12 +57,20 @@ impl RequestBuilder {
         }
     }
 
-    /// Adds a header (appended if the name is already present).
+    /// Adds a header (appended if the name is already present). An invalid
+    /// name or value is reported by [`send`](Self::send) or
+    /// [`build`](Self::build). An `Idempotency-Key` header marks the request
+    /// idempotent for retries.
     ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.get("https://example.com/").header("accept", "text/html").send().await?;
-    /// # Ok(()) }
+    /// ```
+    /// let client = baton::Client::new();
+    /// let request = client
+    ///     .get("https://example.com/")
+    ///     .header("accept", "text/html")
+    ///     .header("accept", "application/xhtml+xml")
+    ///     .build()?;
+    /// assert_eq!(request.headers().get_all("accept").iter().count(), 2);
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match header_pair(name, value) {
@@ -73,14 +84,18 @@ impl RequestBuilder {
         self
     }
 
-    /// Adds every header of `headers`.
+    /// Adds every header of `headers`, appending to any already set. They
+    /// are valid by construction, so this cannot fail.
     ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let mut extra = http::HeaderMap::new();
-    /// extra.insert("x-trace", http::HeaderValue::from_static("1"));
-    /// let resp = client.get("https://example.com/").headers(extra).send().await?;
-    /// # Ok(()) }
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    ///
+    /// let mut common = HeaderMap::new();
+    /// common.insert("user-agent", HeaderValue::from_static("inventory-sync/1.4"));
+    /// let client = baton::Client::new();
+    /// let request = client.get("https://example.com/items").headers(common.clone()).build()?;
+    /// assert_eq!(request.headers()["user-agent"], "inventory-sync/1.4");
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         for (name, value) in &headers {
@@ -89,23 +104,29 @@ impl RequestBuilder {
         self
     }
 
-    /// Sets the body.
+    /// Sets the body: anything that converts into a [`Body`], bytes and
+    /// strings or a stream from [`Body::wrap`]. Empty by default.
     ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.post("https://example.com/").body(vec![1u8, 2, 3]).send().await?;
-    /// # Ok(()) }
+    /// ```
+    /// let client = baton::Client::new();
+    /// let request = client.post("https://example.com/blobs").body(vec![1u8, 2, 3]).build()?;
+    /// assert_eq!(request.body().size_hint(), Some(3));
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn body(mut self, body: impl Into<Body>) -> Self {
         self.body = body.into();
         self
     }
 
-    /// A deadline for this request, retries included.
+    /// A deadline for this request until its response head, retries and
+    /// back-off included. It replaces the client's
+    /// [`timeout`](crate::ClientBuilder::timeout) for this request.
     ///
     /// ```no_run
+    /// # use std::time::Duration;
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.get("https://example.com/").timeout(std::time::Duration::from_secs(2)).send().await?;
+    /// let resp = client.get("https://example.com/quote").timeout(Duration::from_secs(2)).send().await?;
+    /// println!("{}", resp.status());
     /// # Ok(()) }
     /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
@@ -114,12 +135,16 @@ impl RequestBuilder {
     }
 
     /// Declares the request safe (or unsafe) to repeat when its outcome is
-    /// unknown, overriding the method's RFC 9110 §9.2.2 default.
+    /// unknown, overriding the method's RFC 9110 §9.2.2 default and any
+    /// `Idempotency-Key` header. Requests the server provably did not
+    /// process are retried either way.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// // This POST only reads: safe to retry once when its outcome is unknown.
     /// let resp = client.post("https://example.com/search").body("q=baton").idempotent(true).send().await?;
+    /// // This DELETE triggers a notification: never guess.
+    /// let resp = client.delete("https://example.com/subscriptions/9").idempotent(false).send().await?;
     /// # Ok(()) }
     /// ```
     pub fn idempotent(mut self, idempotent: bool) -> Self {
@@ -129,17 +154,22 @@ impl RequestBuilder {
 
     /// The request as an `http::Request`, without sending it: the way to
     /// check input (URL, headers) before any I/O, or to send it later with
-    /// [`Client::execute`].
+    /// [`Client::execute`]. The [`timeout`](Self::timeout) and
+    /// [`idempotent`](Self::idempotent) options are not part of an
+    /// `http::Request` and are dropped.
+    ///
+    /// # Errors
+    /// An [`Error::is_builder`] error: the URL first (not absolute, or not
+    /// `http`/`https`), then the first bad header.
     ///
     /// ```
     /// let client = baton::Client::new();
-    /// assert!(client.get("https://example.com/").build().is_ok());
+    /// let request = client.get("https://example.com/").build()?;
+    /// assert_eq!(request.uri().host(), Some("example.com"));
     /// let err = client.get("ftp://example.com/").build().unwrap_err();
     /// assert!(err.is_builder());
+    /// # Ok::<(), baton::Error>(())
     /// ```
-    ///
-    /// # Errors
-    /// The first bad URL or header given to the builder.
     pub fn build(self) -> Result<http::Request<Body>, Error> {
         self.split().map(|(_, request, _)| request)
     }
@@ -156,16 +186,26 @@ impl RequestBuilder {
         Ok((self.client, request, self.options))
     }
 
-    /// Sends the request.
+    /// Sends the request, retrying as the client's
+    /// [`RetryPolicy`](crate::RetryPolicy) allows, and returns once the
+    /// response head has arrived; the body is read from the [`Response`].
+    /// A 4xx or 5xx status is a response, not an error.
     ///
     /// # Errors
     /// Builder errors (bad URL, bad header) before any I/O; otherwise see
-    /// [`Error`].
+    /// [`Error`]: every failure carries its verdict and attempts.
+    ///
+    /// # Cancellation
+    /// Dropping the future abandons the request: an HTTP/2 stream is reset
+    /// (CANCEL), an HTTP/1.1 connection is closed. The server may already
+    /// have acted on it.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let resp = client.get("https://example.com/").send().await?;
-    /// assert!(resp.status().is_success());
+    /// if !resp.status().is_success() {
+    ///     println!("server said {}", resp.status());
+    /// }
     /// # Ok(()) }
     /// ```
     pub async fn send(self) -> Result<Response, Error> {

@@ -15,8 +15,25 @@ use crate::journal::{Attempt, Processing};
 /// A response whose head has arrived.
 ///
 /// The body is read with [`Response::chunk`], [`Response::bytes`] or
-/// [`Response::text`]. Dropping a response before its end resets the stream
-/// (HTTP/2) so the connection does not keep receiving it.
+/// [`Response::text`]. It is not buffered ahead of the reader: on HTTP/2,
+/// each chunk read reopens the flow-control window, so a slow reader slows
+/// the server down instead of filling memory.
+///
+/// # Drop
+/// Dropping a response before its end abandons the body: the HTTP/2 stream is
+/// reset (CANCEL) so the connection does not keep receiving it, and an
+/// HTTP/1.1 connection is closed instead of going back to the pool. A
+/// response read to its end leaves its connection reusable.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// let mut resp = client.get("https://example.com/feed").send().await?;
+/// println!("{} over {:?}", resp.status(), resp.version());
+/// while let Some(chunk) = resp.chunk().await? {
+///     println!("got {} bytes", chunk.len());
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
@@ -44,36 +61,41 @@ impl Response {
         }
     }
 
-    /// The status code.
+    /// The status code. Any status is a response: a 503 is not an error.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let resp = client.get("https://example.com/").send().await?;
-    /// if resp.status() == http::StatusCode::NOT_FOUND { /* ... */ }
+    /// let resp = client.get("https://example.com/items/7").send().await?;
+    /// if resp.status() == http::StatusCode::NOT_FOUND {
+    ///     println!("no item 7");
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
-    /// The response headers.
+    /// The response headers (for HTTP/2, without pseudo-headers).
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let resp = client.get("https://example.com/").send().await?;
-    /// let kind = resp.headers().get("content-type");
+    /// let is_json = resp.headers().get(http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
+    /// println!("json: {is_json}");
     /// # Ok(()) }
     /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
-    /// The HTTP version the response came over.
+    /// The HTTP version the response came over: `HTTP_2` or `HTTP_11`.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let resp = client.get("https://example.com/").send().await?;
-    /// println!("spoke {:?}", resp.version());
+    /// if resp.version() == http::Version::HTTP_11 {
+    ///     println!("the server did not negotiate HTTP/2");
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn version(&self) -> Version {
@@ -81,13 +103,18 @@ impl Response {
     }
 
     /// Every attempt the request took, the successful one last. More than
-    /// one means baton retried, and each earlier entry says why.
+    /// one means baton retried, and each earlier entry says why
+    /// ([`Attempt::retried`]) and how long it waited first.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let resp = client.get("https://example.com/").send().await?;
     /// for attempt in resp.attempts() {
-    ///     println!("{attempt}"); // e.g. "connection 3 (HTTP/2.0) stream 201: ...; retried (above GOAWAY last_stream_id)"
+    ///     if let Some(reason) = attempt.retried {
+    ///         let what = attempt.error.as_deref().unwrap_or("failed");
+    ///         let waited = attempt.backoff;
+    ///         println!("connection {}: {what}; retried ({reason}) after {waited:?}", attempt.connection_id);
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -95,7 +122,10 @@ impl Response {
         &self.attempts
     }
 
-    /// The trailers, once the body has been read to its end.
+    /// The trailers, once the body has been read to its end with
+    /// [`chunk`](Self::chunk); `None` before that or when there were none.
+    /// ([`bytes`](Self::bytes) and [`text`](Self::text) consume the response,
+    /// and its trailers with it.)
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
@@ -108,18 +138,25 @@ impl Response {
         self.trailers.as_ref()
     }
 
-    /// The next piece of the body, `None` at its end.
+    /// The next piece of the body, `None` at its end. Chunks come as the
+    /// server sent them (no size guarantee); reading one hands its bytes
+    /// back to the connection's flow control.
     ///
     /// # Errors
-    /// The exchange broke after the head (verdict `ResponseStarted`), or no
-    /// byte arrived within the idle read timeout.
+    /// [`Error::is_decode`] when the exchange broke after the head, or
+    /// [`Error::is_timeout`] when no byte arrived within the
+    /// [read timeout](crate::ClientBuilder::read_timeout). Both carry the
+    /// verdict [`Processing::ResponseStarted`] and are never retried. After
+    /// an error the body is over: later calls return `Ok(None)`.
     ///
     /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let mut resp = client.get("https://example.com/big").send().await?;
-    /// let mut total = 0;
+    /// # async fn run(client: baton::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::io::Write;
+    ///
+    /// let mut resp = client.get("https://example.com/big.log").send().await?;
+    /// let mut out = std::io::stdout().lock();
     /// while let Some(chunk) = resp.chunk().await? {
-    ///     total += chunk.len(); // each chunk read reopens the flow-control window
+    ///     out.write_all(&chunk)?; // never more than one chunk in memory
     /// }
     /// # Ok(()) }
     /// ```
@@ -171,14 +208,17 @@ impl Response {
         }
     }
 
-    /// The whole body.
+    /// The whole body, in memory. A body that arrived in one chunk is
+    /// returned without copying. There is no size limit: use
+    /// [`chunk`](Self::chunk) for bodies that may be large.
     ///
     /// # Errors
     /// As [`Response::chunk`].
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let body = client.get("https://example.com/").send().await?.bytes().await?;
+    /// let png = client.get("https://example.com/logo.png").send().await?.bytes().await?;
+    /// assert!(png.starts_with(b"\x89PNG"));
     /// # Ok(()) }
     /// ```
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
@@ -194,7 +234,8 @@ impl Response {
         Ok(buf.freeze())
     }
 
-    /// The whole body as UTF-8 (invalid sequences replaced).
+    /// The whole body as UTF-8, invalid sequences replaced with U+FFFD
+    /// (the `charset` of `Content-Type` is not consulted).
     ///
     /// # Errors
     /// As [`Response::chunk`].
@@ -202,6 +243,7 @@ impl Response {
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// let html = client.get("https://example.com/").send().await?.text().await?;
+    /// println!("{} characters", html.chars().count());
     /// # Ok(()) }
     /// ```
     pub async fn text(self) -> Result<String, Error> {

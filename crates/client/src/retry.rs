@@ -12,11 +12,27 @@ use crate::body::DEFAULT_REPLAY_BUFFER;
 use crate::conn::{AttemptFailure, FailureCause};
 use crate::journal::{Processing, RetryReason};
 
-/// How requests are retried.
+/// How requests are retried; given to [`ClientBuilder::retry`](crate::ClientBuilder::retry).
+///
+/// Which failures are retried is not configurable: it follows the verdict
+/// ([`Processing`]). A request the server provably did not process is retried
+/// whatever its method; an idempotent one whose outcome is unknown, once; a
+/// failure after the response started, never. The policy bounds how many
+/// retries happen, how fast, and how much of a streaming body is kept to
+/// replay.
 ///
 /// ```
-/// let policy = baton::RetryPolicy::default().max_attempts(3);
+/// use std::time::Duration;
+/// use baton::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(3)
+///     .budget(0.1, 5.0)
+///     .backoff(Duration::from_millis(50), Duration::from_secs(2));
 /// assert_eq!(policy.attempt_limit(), 3);
+/// let client = baton::Client::builder().retry(policy).build()?;
+/// # drop(client);
+/// # Ok::<(), baton::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -32,6 +48,11 @@ impl Default for RetryPolicy {
     /// 4 attempts; retries may add 20% to the request rate, with a floor of
     /// 10 retries a second; back-off from 25 ms up to 1 s; a 256 KiB replay
     /// buffer for streaming bodies (DESIGN.md §3 rules 6 and 7).
+    ///
+    /// ```
+    /// let policy = baton::RetryPolicy::default();
+    /// assert_eq!(policy.attempt_limit(), 4);
+    /// ```
     fn default() -> Self {
         Self {
             max_attempts: 4,
@@ -45,30 +66,48 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries at all: every failure is returned with its journal.
+    /// No retries at all: every failure is returned with its journal, even one
+    /// the server provably did not process. For callers that retry on their
+    /// own, from [`Error::processing`](crate::Error::processing).
     ///
     /// ```
-    /// assert_eq!(baton::RetryPolicy::never().attempt_limit(), 1);
+    /// let policy = baton::RetryPolicy::never();
+    /// assert_eq!(policy.attempt_limit(), 1);
+    /// let client = baton::Client::builder().retry(policy).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn never() -> Self {
         Self { max_attempts: 1, ..Self::default() }
     }
 
-    /// Attempts per request, the first included (at least 1).
+    /// Attempts per request, the first included (default 4; 0 counts as 1).
+    /// When a retry is due past the cap, the request fails with
+    /// [`Error::is_retries_exhausted`](crate::Error::is_retries_exhausted).
     ///
     /// ```
     /// let policy = baton::RetryPolicy::default().max_attempts(2);
     /// assert_eq!(policy.attempt_limit(), 2);
+    /// assert_eq!(baton::RetryPolicy::default().max_attempts(0).attempt_limit(), 1);
     /// ```
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self
     }
 
-    /// The client-wide retry budget: retries may add `ratio` of the request
-    /// rate, and at least `floor_per_second` retries a second are allowed.
+    /// The client-wide retry budget (default `0.2, 10.0`): retries may add
+    /// `ratio` of the request rate, and at least `floor_per_second` retries a
+    /// second are allowed. The budget holds at most ten seconds' worth of the
+    /// floor, available at start as a burst (so a floor of 0 leaves only the
+    /// free retries, whatever the ratio). Negative values count as 0.
+    ///
+    /// Retries that cost the server nothing (a request it provably never saw,
+    /// on an established connection closed or rotated without an error code)
+    /// are free. A retry the budget refuses fails with
+    /// [`Error::is_retries_exhausted`](crate::Error::is_retries_exhausted).
     ///
     /// ```
+    /// // At most 10% more load, or 5 retries a second when traffic is light.
     /// let policy = baton::RetryPolicy::default().budget(0.1, 5.0);
     /// # drop(policy);
     /// ```
@@ -78,11 +117,17 @@ impl RetryPolicy {
         self
     }
 
-    /// Back-off for error-code GOAWAYs and refusals: `base` doubled per
-    /// attempt, with ±50% jitter, capped at `max`.
+    /// Back-off (default 25 ms, 1 s) before retries that follow an error
+    /// code (a GOAWAY or reset other than NO_ERROR, REFUSED_STREAM and
+    /// HTTP_1_1_REQUIRED), a GOAWAY on a new connection's first stream, or a
+    /// failed connect: `base` doubled per attempt and capped at `max`, then
+    /// ±50% jitter (so a wait can reach 1.5 × `max`). Other retries go at
+    /// once. A `max` below `base` counts as `base`.
     ///
     /// ```
-    /// let policy = baton::RetryPolicy::default().backoff(std::time::Duration::from_millis(50), std::time::Duration::from_secs(2));
+    /// use std::time::Duration;
+    ///
+    /// let policy = baton::RetryPolicy::default().backoff(Duration::from_millis(50), Duration::from_secs(2));
     /// # drop(policy);
     /// ```
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
@@ -91,9 +136,14 @@ impl RetryPolicy {
         self
     }
 
-    /// How much of a streaming body is kept so it can be sent again.
+    /// How much of a streaming ([`Body::wrap`](crate::Body::wrap)) body is
+    /// kept so it can be sent again (default
+    /// [`DEFAULT_REPLAY_BUFFER`](crate::DEFAULT_REPLAY_BUFFER)). A body that
+    /// outgrows it is not retried; the error says how much was sent. In-memory
+    /// bodies are always replayable.
     ///
     /// ```
+    /// // Uploads of up to 1 MiB survive a connection rotation.
     /// let policy = baton::RetryPolicy::default().replay_buffer(1 << 20);
     /// # drop(policy);
     /// ```
@@ -102,7 +152,7 @@ impl RetryPolicy {
         self
     }
 
-    /// The attempt cap.
+    /// The attempt cap set by [`max_attempts`](Self::max_attempts).
     ///
     /// ```
     /// assert_eq!(baton::RetryPolicy::default().attempt_limit(), 4);

@@ -6,7 +6,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::journal::{Processing, RetryReason};
 
-/// A snapshot of what the client has done.
+/// A snapshot of what the client has done, from [`Client::stats`](crate::Client::stats).
+/// The counters only grow; compare two snapshots for rates.
+///
+/// ```
+/// let client = baton::Client::new();
+/// let stats = client.stats();
+/// assert_eq!(stats, baton::Stats::default()); // nothing sent yet
+/// let graceful = stats.go_aways.get(&0).copied().unwrap_or(0); // NO_ERROR is code 0
+/// let failed: u64 = stats.failures.values().sum();
+/// assert_eq!((graceful, failed, stats.requests), (0, 0, 0));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Requests started (not attempts).
@@ -19,9 +29,10 @@ pub struct Stats {
     pub go_aways: BTreeMap<u32, u64>,
     /// Streams the server refused (REFUSED_STREAM).
     pub streams_refused: u64,
-    /// Retries made, by reason.
+    /// Retries made, by reason: the keys are [`RetryReason`]'s text.
     pub retries: BTreeMap<String, u64>,
-    /// Requests that failed, by verdict.
+    /// Requests that failed, by verdict: the keys are [`Processing`]'s text,
+    /// or `"no connection"` for failures without one.
     pub failures: BTreeMap<String, u64>,
 }
 
@@ -29,8 +40,12 @@ impl Stats {
     /// All GOAWAYs, whatever their code.
     ///
     /// ```
-    /// let stats = baton::Stats::default();
-    /// assert_eq!(stats.go_aways_total(), 0);
+    /// let before = baton::Client::new().stats();
+    /// assert_eq!(before.go_aways_total(), 0);
+    /// let mut after = before.clone();
+    /// after.go_aways.insert(0, 3); // three NO_ERROR rotations
+    /// after.go_aways.insert(0xb, 1); // one ENHANCE_YOUR_CALM
+    /// assert_eq!(after.go_aways_total() - before.go_aways_total(), 4);
     /// ```
     pub fn go_aways_total(&self) -> u64 {
         self.go_aways.values().sum()
@@ -38,9 +53,13 @@ impl Stats {
 
     /// All retries, whatever their reason.
     ///
-    /// ```
-    /// let stats = baton::Stats::default();
-    /// assert_eq!(stats.retries_total(), 0);
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// client.get("https://example.com/").send().await?;
+    /// let stats = client.stats();
+    /// let overhead = stats.retries_total() as f64 / stats.requests as f64;
+    /// println!("retries added {:.1}% to the request rate", overhead * 100.0);
+    /// # Ok(()) }
     /// ```
     pub fn retries_total(&self) -> u64 {
         self.retries.values().sum()
