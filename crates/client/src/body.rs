@@ -138,6 +138,11 @@ impl Body {
         B: HttpBody<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        // A body that is already over (an empty http_body) is sent as an
+        // empty full body: no chunked framing, replayable for free.
+        if body.is_end_stream() {
+            return Self::empty();
+        }
         let body = MapErr(Box::pin(body));
         Self {
             polling: std::sync::Mutex::new(None),

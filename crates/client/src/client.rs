@@ -34,9 +34,9 @@ use crate::stats::{Counters, Stats};
 /// needs no runtime; sending does, on a Tokio runtime.
 ///
 /// # Drop
-/// Dropping the last clone closes pooled idle HTTP/1.1 connections. Responses
-/// still being read keep working; an HTTP/2 connection sends GOAWAY and closes
-/// once it has been idle for the [pool idle timeout](ClientBuilder::pool_idle_timeout).
+/// Dropping the last clone closes pooled idle HTTP/1.1 connections, and each
+/// HTTP/2 connection says GOAWAY(NO_ERROR) and closes once the responses still
+/// being read on it are done (RFC 9113 §6.8).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), baton::Error> {

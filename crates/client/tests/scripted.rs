@@ -146,3 +146,24 @@ async fn streaming_body_within_the_buffer_is_replayed() {
     assert_eq!(transcripts[0].requests[0].body.len(), 100_000);
     assert_eq!(transcripts[1].requests[0].body.len(), 100_000);
 }
+
+/// Dropping the client ends its HTTP/2 connections gracefully: GOAWAY
+/// (NO_ERROR), then the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_client_says_go_away() {
+    use baton_lab::script::Matcher;
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/x", server.url());
+    let script = Script::new()
+        .handshake()
+        .expect_request()
+        .respond(1, 200, b"bye")
+        .expect_frame(Matcher::go_away().reason(Reason::NO_ERROR))
+        .expect_eof();
+    let task = server.spawn(script);
+    let client = client();
+    assert_eq!(client.get(&url).send().await.unwrap().text().await.unwrap(), "bye");
+    drop(client);
+    let transcript = task.await.unwrap().unwrap();
+    assert_eq!(transcript.requests.len(), 1);
+}

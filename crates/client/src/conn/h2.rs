@@ -174,7 +174,7 @@ where
         conn: Connection::new(config, now()),
         id,
         rx,
-        tx: tx.clone(),
+        tx: tx.downgrade(),
         shared: shared.clone(),
         streams: HashMap::new(),
         stats,
@@ -200,12 +200,15 @@ struct Driver {
     conn: Connection,
     id: u64,
     rx: mpsc::UnboundedReceiver<Cmd>,
-    tx: mpsc::UnboundedSender<Cmd>,
+    /// Weak, so that `rx` ends once the pool and every response have let go
+    /// of the connection; the driver then says GOAWAY and closes.
+    tx: mpsc::WeakUnboundedSender<Cmd>,
     shared: Arc<H2Shared>,
     streams: HashMap<StreamId, Ctx>,
     stats: Arc<Counters>,
 }
 
+/// Strong: a response being read keeps its connection's driver listening.
 struct H2Release {
     tx: mpsc::UnboundedSender<Cmd>,
     id: StreamId,
@@ -341,7 +344,10 @@ impl Driver {
             Some(_) => None,
             None => {
                 let notify = Arc::new(Notify::new());
-                tokio::spawn(pump(req.body, id, notify.clone(), self.tx.clone()));
+                // `req.respond` is alive, so a strong sender still exists.
+                if let Some(tx) = self.tx.upgrade() {
+                    tokio::spawn(pump(req.body, id, notify.clone(), tx));
+                }
                 Some(notify)
             }
         };
@@ -423,6 +429,9 @@ impl Driver {
     }
 
     fn on_response(&mut self, id: StreamId, head: proto::ResponseHead) {
+        // The caller's future holds the client, hence the pool's handle:
+        // a strong sender exists while anyone waits for this head.
+        let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
         let Some(ctx) = self.streams.get_mut(&id) else { return };
         let Some(respond) = ctx.respond.take() else { return };
         let (tx, rx) = mpsc::unbounded_channel();
@@ -436,7 +445,7 @@ impl Driver {
             headers: head.headers,
             version: Version::HTTP_2,
             body: rx,
-            release: Box::new(H2Release { tx: self.tx.clone(), id }),
+            release: Box::new(H2Release { tx: cmd_tx, id }),
             attempt,
         };
         if respond.send(Outcome::Response(parts)).is_err() {
