@@ -1,80 +1,428 @@
-//! `baton bench` against the lab: counts, verdicts and the JSON report.
+//! `baton bench` against the lab, run as a user would: counts, verdicts,
+//! GOAWAYs, the open loop, the deadline, bad input, and the JSON report
+//! (checked with a small JSON parser, so it is known to be valid).
 
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use baton_lab::{Lab, LabOptions, Scenario};
 
-async fn bench(args: &[&str]) -> Output {
+/// Runs `baton bench ARGS` off the runtime; returns the output and the
+/// wall time it took.
+async fn bench(args: &[&str]) -> (Output, Duration) {
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_baton")).arg("bench").args(&args).output().unwrap()
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_baton")).arg("bench").args(&args).output().unwrap();
+        (out, started.elapsed())
     })
     .await
     .unwrap()
 }
 
-fn field(json: &str, key: &str) -> u64 {
-    let at = json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("{key} in {json}"));
-    json[at + key.len() + 3..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+/// Runs with `--json`, checks the exit code, and parses the report.
+async fn bench_json(args: &[&str], code: i32) -> (Json, Duration) {
+    let mut all = args.to_vec();
+    all.insert(0, "--json");
+    let (out, took) = bench(&all).await;
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stdout}\n{stderr}");
+    assert!(stdout.ends_with('\n') && stdout.lines().count() == 1, "one line: {stdout}");
+    (Json::parse(&stdout), took)
+}
+
+async fn lab(scenario: Scenario) -> Lab {
+    Lab::start(LabOptions::new(scenario)).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_every_request_once() {
-    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
-    let out =
-        bench(&["--http2-prior-knowledge", "-n", "2000", "-c", "32", "--json", &lab.url("/bytes/100")]).await;
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{json}");
-    assert_eq!(
-        (field(&json, "requests"), field(&json, "succeeded"), field(&json, "failed")),
-        (2000, 2000, 0)
-    );
-    assert_eq!(field(&json, "bytes"), 200_000);
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/bytes/100");
+    let (j, _) = bench_json(&["--http2-prior-knowledge", "-n", "2000", "-c", "32", &url], 0).await;
+    assert_eq!(j["url"].str(), url);
+    assert_eq!((j["requests"].u(), j["succeeded"].u(), j["failed"].u()), (2000, 2000, 0), "{j:?}");
+    assert_eq!((j["aborted"].u(), j["late"].u()), (0, 0));
+    assert_eq!(j["bytes"].u(), 200_000);
+    assert_eq!(j["status"]["2xx"].u(), 2000);
+    assert_eq!(j["protocols"]["HTTP/2"].u(), 2000);
+    assert_eq!((j["goaways"].u(), j["retries"].u(), j["connections"].u()), (0, 0, 1));
+    assert!(j["req_per_s"].f() > 0.0 && j["bytes_per_s"].f() > 0.0);
+    let l = &j["latency_us"];
+    let order = ["min", "p50", "p90", "p99", "p99_9", "max"].map(|k| l[k].u());
+    assert!(order.windows(2).all(|w| w[0] <= w[1]) && order[0] > 0, "{l:?}");
+    let buckets = j["histogram"].array();
+    assert_eq!(buckets.len(), 10);
+    assert_eq!(buckets.iter().map(|b| b["count"].u()).sum::<u64>(), 2000);
+    assert_eq!(buckets[9]["upto_us"].u(), l["max"].u());
+    assert!(j["failures"].array().is_empty());
     assert_eq!(lab.ledger().stats().processed, 2000);
     lab.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_costs_no_request() {
-    let lab = Lab::start(LabOptions::new(Scenario::NginxRotate { requests: 100 })).await.unwrap();
-    let out =
-        bench(&["--http2-prior-knowledge", "-n", "2000", "-c", "64", "--json", &lab.url("/bytes/100")]).await;
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{json}");
-    assert_eq!(field(&json, "failed"), 0, "{json}");
-    assert!(field(&json, "goaways") >= 10, "{json}");
+    let lab = lab(Scenario::NginxRotate { requests: 100 }).await;
+    let url = lab.url("/bytes/100");
+    let (j, _) = bench_json(&["--http2-prior-knowledge", "-n", "2000", "-c", "64", &url], 0).await;
+    assert_eq!((j["requests"].u(), j["failed"].u()), (2000, 0), "{j:?}");
+    assert!(j["goaways"].u() >= 10, "{j:?}");
+    let by_code = j["goaways_by_code"].array();
+    assert_eq!(by_code[0]["name"].str(), "NO_ERROR");
+    assert_eq!(by_code.iter().map(|g| g["count"].u()).sum::<u64>(), j["goaways"].u());
+    assert!(j["connections"].u() >= 10, "{j:?}");
+    let reasons = j["retries_by_reason"].object();
+    assert_eq!(reasons.iter().map(|(_, n)| n.u()).sum::<u64>(), j["retries"].u());
+    // Only requests the server provably left alone were sent again.
+    assert_eq!(lab.ledger().stats().processed, 2000);
     lab.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http1_duration_and_post() {
-    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
-    let out =
-        bench(&["--http1.1", "-c", "8", "--duration", "0.5", "--data", "abc", "--json", &lab.url("/echo")])
-            .await;
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{json}");
-    let n = field(&json, "requests");
-    assert!(n > 0 && field(&json, "failed") == 0, "{json}");
-    assert_eq!(field(&json, "bytes"), 3 * n, "every echo returned the body");
+async fn http1_with_a_posted_body() {
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/echo");
+    let (j, _) = bench_json(&["--http1.1", "-n", "300", "-c", "8", "--data", "abc", &url], 0).await;
+    assert_eq!((j["requests"].u(), j["failed"].u()), (300, 0), "{j:?}");
+    assert_eq!(j["protocols"]["HTTP/1.1"].u(), 300);
+    assert_eq!(j["bytes"].u(), 900, "every echo returned the body");
+    assert!((1..=8).contains(&j["connections"].u()), "{j:?}");
+    assert_eq!(lab.ledger().stats().processed, 300);
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_ends_the_run_on_time() {
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/bytes/100");
+    let (j, took) = bench_json(&["--http2-prior-knowledge", "--duration", "1", "-c", "8", &url], 0).await;
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(j["requests"].u() > 0 && j["failed"].u() == 0, "{j:?}");
+    assert_eq!(j["requests"].u(), j["succeeded"].u());
+    assert!((0.9..=1.0).contains(&j["seconds"].f()), "{j:?}");
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_aborts_what_is_still_in_flight() {
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/delay/5000");
+    let (j, took) = bench_json(&["--http2-prior-knowledge", "-d", "0.5", "-c", "4", &url], 0).await;
+    assert!(took < Duration::from_secs(4), "the 5 s responses were not awaited: {took:?}");
+    assert_eq!((j["requests"].u(), j["aborted"].u()), (0, 4), "{j:?}");
+    assert_eq!(j["latency_us"], Json::Null);
+    assert!(j["histogram"].array().is_empty());
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_paces_the_starts() {
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/bytes/10");
+    let (j, took) =
+        bench_json(&["--http2-prior-knowledge", "--rate", "200", "-n", "100", "-c", "16", &url], 0).await;
+    assert_eq!((j["requests"].u(), j["failed"].u()), (100, 0), "{j:?}");
+    // The last of 100 starts is due at 99/200 s.
+    assert!(j["seconds"].f() >= 0.45 && took >= Duration::from_millis(450), "{j:?} {took:?}");
+    assert_eq!(lab.ledger().stats().processed, 100);
     lab.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_are_reported_by_verdict_with_exit_1() {
-    let lab = Lab::start(LabOptions::new(Scenario::RefusedStream { every: 1, above: 0 })).await.unwrap();
-    let out = bench(&["--http2-prior-knowledge", "-n", "5", "-c", "1", "--json", &lab.url("/")]).await;
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{json}");
-    assert!(json.contains("\"not processed (retries exhausted)\":5"), "{json}");
+    let lab = lab(Scenario::RefusedStream { every: 1, above: 0 }).await;
+    let url = lab.url("/");
+    let (j, _) = bench_json(&["--http2-prior-knowledge", "-n", "5", "-c", "1", &url], 1).await;
+    assert_eq!((j["requests"].u(), j["succeeded"].u(), j["failed"].u()), (5, 0, 5), "{j:?}");
+    let failures = j["failures"].array();
+    assert_eq!(failures.len(), 1, "{j:?}");
+    assert_eq!(failures[0]["verdict"].str(), "not processed");
+    assert_eq!(failures[0]["kind"].str(), "retries exhausted");
+    assert_eq!(failures[0]["count"].u(), 5);
+    assert!(!failures[0]["example"].str().is_empty());
+    assert!(j["retries_by_reason"]["REFUSED_STREAM"].u() > 0, "{j:?}");
+    assert_eq!(lab.ledger().stats().processed, 0);
+    // The report for people says the same, with the same exit code.
+    let (out, _) = bench(&["--http2-prior-knowledge", "-n", "5", "-c", "1", &url]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("5 done, 0 succeeded, 5 failed"), "{text}");
+    assert!(text.contains("5 x not processed (retries exhausted), e.g. "), "{text}");
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_text_report_has_every_section() {
+    let lab = lab(Scenario::NginxRotate { requests: 50 }).await;
+    let (out, _) =
+        bench(&["--http2-prior-knowledge", "-n", "500", "-c", "16", &lab.url("/bytes/1000")]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for needle in [
+        "500 done, 500 succeeded, 0 failed",
+        "Requests/s:",
+        "Bytes/s:",
+        "(500000 bytes of response bodies)",
+        "p50 ",
+        "p99.9 ",
+        "max ",
+        "Latency histogram (ms):",
+        "Status codes:       500 x 2xx",
+        "Protocols:          500 x HTTP/2",
+        "Failures:           none",
+        "x NO_ERROR (0x0)",
+        "Retries:",
+        "Connections opened: ",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in\n{text}");
+    }
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains(" ["))
+            .count(),
+        10,
+        "{text}"
+    );
+    assert!(text.lines().all(|l| !l.ends_with(' ')), "no trailing spaces:\n{text}");
+    // stderr is not a terminal: no progress line.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     lab.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_exits_2_before_any_request() {
-    let out = bench(&["not a url"]).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid URL"));
-    let out = bench(&["-H", "no colon", "http://127.0.0.1:9/"]).await;
-    assert_eq!(out.status.code(), Some(2));
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/");
+    let cases: [(&[&str], &str); 7] = [
+        (&["not a url"], "invalid URL"),
+        (&["ftp://127.0.0.1/"], "ftp"),
+        (&["-H", "no colon", &url], "not \"Name: value\""),
+        (&["-H", "bad name: x", &url], "invalid header name"),
+        (&["-m", "GET POST", &url], "invalid method"),
+        (&["--data", "@/nonexistent/body", &url], "cannot read /nonexistent/body"),
+        (&["-c", "0", &url], "0"),
+    ];
+    for (args, message) in cases {
+        let (out, _) = bench(args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {message:?} in {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(lab.ledger().stats().connections, 0, "nothing was sent");
+    lab.stop().await;
+}
+
+/// Just enough JSON to check the report: RFC 8259 values, strictly parsed.
+#[derive(Debug, Clone, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Self>),
+    Object(Vec<(String, Self)>),
+}
+
+impl Json {
+    /// Parses one value followed by nothing but whitespace; panics on
+    /// anything invalid.
+    fn parse(text: &str) -> Self {
+        let mut p = Parser { s: text.as_bytes(), i: 0 };
+        let value = p.value();
+        p.space();
+        assert_eq!(p.i, p.s.len(), "trailing characters in {text}");
+        value
+    }
+
+    fn f(&self) -> f64 {
+        match self {
+            Self::Number(n) => *n,
+            other => panic!("not a number: {other:?}"),
+        }
+    }
+
+    fn u(&self) -> u64 {
+        let n = self.f();
+        assert!(n >= 0.0 && n.fract() == 0.0, "not a count: {n}");
+        n as u64
+    }
+
+    fn str(&self) -> &str {
+        match self {
+            Self::String(s) => s,
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    fn array(&self) -> &[Self] {
+        match self {
+            Self::Array(a) => a,
+            other => panic!("not an array: {other:?}"),
+        }
+    }
+
+    fn object(&self) -> &[(String, Self)] {
+        match self {
+            Self::Object(o) => o,
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+}
+
+impl std::ops::Index<&str> for Json {
+    type Output = Self;
+
+    fn index(&self, key: &str) -> &Self {
+        let members = self.object();
+        assert_eq!(members.iter().filter(|(k, _)| k == key).count(), 1, "one {key:?} in {self:?}");
+        &members.iter().find(|(k, _)| k == key).unwrap().1
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn space(&mut self) {
+        while self.s.get(self.i).is_some_and(|c| b" \t\r\n".contains(c)) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) {
+        self.space();
+        assert_eq!(self.s.get(self.i), Some(&c), "expected {:?} at {}", c as char, self.i);
+        self.i += 1;
+    }
+
+    fn peek(&mut self) -> u8 {
+        self.space();
+        *self.s.get(self.i).unwrap_or_else(|| panic!("unexpected end at {}", self.i))
+    }
+
+    fn literal(&mut self, word: &str, value: Json) -> Json {
+        assert!(self.s[self.i..].starts_with(word.as_bytes()), "bad literal at {}", self.i);
+        self.i += word.len();
+        value
+    }
+
+    fn value(&mut self) -> Json {
+        match self.peek() {
+            b'{' => {
+                self.eat(b'{');
+                let mut members = Vec::new();
+                if self.peek() != b'}' {
+                    loop {
+                        let key = self.string();
+                        self.eat(b':');
+                        members.push((key, self.value()));
+                        if self.peek() == b'}' {
+                            break;
+                        }
+                        self.eat(b',');
+                    }
+                }
+                self.eat(b'}');
+                Json::Object(members)
+            }
+            b'[' => {
+                self.eat(b'[');
+                let mut items = Vec::new();
+                if self.peek() != b']' {
+                    loop {
+                        items.push(self.value());
+                        if self.peek() == b']' {
+                            break;
+                        }
+                        self.eat(b',');
+                    }
+                }
+                self.eat(b']');
+                Json::Array(items)
+            }
+            b'"' => Json::String(self.string()),
+            b't' => self.literal("true", Json::Bool(true)),
+            b'f' => self.literal("false", Json::Bool(false)),
+            b'n' => self.literal("null", Json::Null),
+            _ => self.number(),
+        }
+    }
+
+    fn number(&mut self) -> Json {
+        let start = self.i;
+        let digits = |p: &mut Self| {
+            let from = p.i;
+            while p.s.get(p.i).is_some_and(u8::is_ascii_digit) {
+                p.i += 1;
+            }
+            assert!(p.i > from, "digits expected at {from}");
+        };
+        if self.s[self.i] == b'-' {
+            self.i += 1;
+        }
+        assert!(
+            !(self.s[self.i] == b'0' && self.s.get(self.i + 1).is_some_and(u8::is_ascii_digit)),
+            "leading zero at {start}"
+        );
+        digits(self);
+        if self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            digits(self);
+        }
+        if self.s.get(self.i).is_some_and(|c| *c == b'e' || *c == b'E') {
+            self.i += 1;
+            if self.s.get(self.i).is_some_and(|c| *c == b'+' || *c == b'-') {
+                self.i += 1;
+            }
+            digits(self);
+        }
+        Json::Number(std::str::from_utf8(&self.s[start..self.i]).unwrap().parse().unwrap())
+    }
+
+    fn string(&mut self) -> String {
+        self.eat(b'"');
+        let mut out = Vec::new();
+        loop {
+            let c = self.s[self.i];
+            self.i += 1;
+            match c {
+                b'"' => return String::from_utf8(out).unwrap(),
+                b'\\' => {
+                    let e = self.s[self.i];
+                    self.i += 1;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hex = std::str::from_utf8(&self.s[self.i..self.i + 4]).unwrap();
+                            self.i += 4;
+                            char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap_or('\u{fffd}')
+                        }
+                        _ => panic!("bad escape \\{} at {}", e as char, self.i),
+                    };
+                    out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                c if c < 0x20 => panic!("raw control character in a string at {}", self.i),
+                c => out.push(c),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_test_parser_rejects_what_json_rejects() {
+    assert_eq!(Json::parse(r#" {"a":[1,2.5,-3e2],"b":"x\"\u0041\n","c":null,"d":{}} "#)["b"].str(), "x\"A\n");
+    for bad in [r#"{"a":1,}"#, r#"{"a" 1}"#, "[1 2]", "01", "\"a\u{1}\"", "{\"a\":1}}", "NaN", "{'a':1}"] {
+        assert!(std::panic::catch_unwind(|| Json::parse(bad)).is_err(), "{bad:?} was accepted");
+    }
 }

@@ -1,0 +1,164 @@
+//! The run every worker shares: the client, the request to repeat, and the
+//! schedule that hands out request numbers until the run is over.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use baton::{Body, Client};
+use bytes::Bytes;
+use http::{HeaderMap, Method, Uri};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::Args;
+
+/// A request start handed to a worker.
+pub(super) struct Start {
+    /// The open-loop schedule slipped: this request starts more than
+    /// [`LATE`] after its time because every worker was busy.
+    pub(super) late: bool,
+}
+
+/// Slack before an open-loop start counts as late (the timer's resolution).
+const LATE: Duration = Duration::from_millis(1);
+
+pub(super) struct Plan {
+    pub(super) client: Client,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    /// Requests to send; `None` with `--duration`.
+    pub(super) total: Option<u64>,
+    pub(super) duration: Option<Duration>,
+    /// Workers stop here, aborting what is in flight (`--duration`).
+    pub(super) deadline: Option<Instant>,
+    /// Seconds between two starts (`--rate`).
+    interval: Option<f64>,
+    start: Instant,
+    /// The next request number.
+    next: AtomicU64,
+    /// Set once by Ctrl-C; `stop` wakes open-loop workers waiting their turn.
+    interrupted: AtomicBool,
+    stop: Notify,
+    /// Live counts for the progress line, kept only when it is shown.
+    pub(super) progress: bool,
+    pub(super) done: AtomicU64,
+    pub(super) failed: AtomicU64,
+}
+
+impl Plan {
+    /// Checks every input and builds the client; nothing is sent. The
+    /// schedule starts now.
+    pub(super) fn new(args: &Args, progress: bool) -> Result<Self, String> {
+        let body = match args.data.as_deref().map(crate::flags::data).transpose()? {
+            Some(data) => Bytes::from(data),
+            None => Bytes::new(),
+        };
+        let method = match (&args.method, &args.data) {
+            (Some(m), _) => Method::from_bytes(m.as_bytes()).map_err(|_| format!("invalid method {m:?}"))?,
+            (None, Some(_)) => Method::POST,
+            (None, None) => Method::GET,
+        };
+        let mut builder = Client::builder().max_connections_per_origin(args.connections as usize);
+        if let Some(t) = args.timeout {
+            builder = builder.timeout(Duration::from_secs_f64(t));
+        }
+        let client = args.connect.apply(builder).build().map_err(|e| e.to_string())?;
+        // The client's own builder checks the URL and headers, with its
+        // messages; the checked parts are then reused by every request.
+        let mut request = client.request(method.clone(), &args.url);
+        for h in &args.headers {
+            let (name, value) = crate::flags::header(h)?;
+            request = request.header(&name, &value);
+        }
+        let (parts, _empty) = request.build().map_err(|e| e.to_string())?.into_parts();
+        let duration = args.duration.map(Duration::from_secs_f64);
+        let start = Instant::now();
+        Ok(Self {
+            client,
+            method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            total: duration.is_none().then_some(args.requests),
+            duration,
+            deadline: duration.map(|d| start + d),
+            interval: args.rate.map(|r| 1.0 / r),
+            start,
+            next: AtomicU64::new(0),
+            interrupted: AtomicBool::new(false),
+            stop: Notify::new(),
+            progress,
+            done: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+        })
+    }
+
+    /// One request, ready for [`Client::execute`]: clones of the checked
+    /// parts, which share their buffers.
+    pub(super) fn request(&self) -> http::Request<Body> {
+        let mut request = http::Request::new(Body::from(self.body.clone()));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        request
+    }
+
+    /// The next request to start, once its time has come (open loop);
+    /// `None` when the run is over.
+    pub(super) async fn next(&self) -> Option<Start> {
+        if self.interrupted.load(Ordering::Relaxed) {
+            return None;
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if self.total.is_some_and(|n| i >= n) {
+            return None;
+        }
+        let Some(interval) = self.interval else {
+            // Closed loop: the deadline, if any, aborts the worker itself.
+            return Some(Start { late: false });
+        };
+        let due = self.start + Duration::from_secs_f64(i as f64 * interval);
+        if self.deadline.is_some_and(|d| due >= d) {
+            return None;
+        }
+        let now = Instant::now();
+        if due > now {
+            let stopped = self.stop.notified();
+            tokio::pin!(stopped);
+            stopped.as_mut().enable();
+            if self.interrupted.load(Ordering::Relaxed) {
+                return None;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(due) => {}
+                () = stopped => return None,
+            }
+        }
+        Some(Start { late: now > due + LATE })
+    }
+
+    /// Time since the start; with `--duration`, no more than the duration.
+    pub(super) fn elapsed(&self) -> Duration {
+        let elapsed = self.start.elapsed();
+        self.duration.map_or(elapsed, |d| elapsed.min(d))
+    }
+
+    pub(super) fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+}
+
+/// The first Ctrl-C ends the run after the requests in flight (the report
+/// is still printed); a second one exits at once.
+pub(super) async fn interrupt_on_ctrl_c(plan: std::sync::Arc<Plan>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    plan.interrupted.store(true, Ordering::Relaxed);
+    plan.stop.notify_waiters();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
+}

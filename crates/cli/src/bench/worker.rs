@@ -1,0 +1,67 @@
+//! One of the `-c` workers: sends the plan's request again and again, one at
+//! a time, and tallies what happened.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use baton::{Body, Client, Error};
+use http::{StatusCode, Version};
+
+use super::plan::Plan;
+use super::tally::Tally;
+
+/// Runs until the plan says the run is over. With `--duration`, the whole
+/// loop runs under one timer, so the deadline costs nothing per request and
+/// aborts the request in flight.
+pub(super) async fn run(plan: Arc<Plan>) -> Tally {
+    let mut tally = Tally::new();
+    match plan.deadline {
+        Some(deadline) => {
+            let finished = tokio::time::timeout_at(deadline, work(&plan, &mut tally)).await.is_ok();
+            if !finished && tally.in_flight {
+                tally.in_flight = false;
+                tally.aborted += 1;
+            }
+        }
+        None => work(&plan, &mut tally).await,
+    }
+    tally
+}
+
+async fn work(plan: &Plan, tally: &mut Tally) {
+    while let Some(start) = plan.next().await {
+        tally.late += u64::from(start.late);
+        let request = plan.request();
+        tally.in_flight = true;
+        let started = Instant::now();
+        let result = fetch(&plan.client, request).await;
+        let micros = started.elapsed().as_micros();
+        tally.in_flight = false;
+        match result {
+            Ok((status, version, bytes)) => {
+                tally.success(u64::try_from(micros).unwrap_or(u64::MAX), status, version, bytes);
+            }
+            Err(e) => {
+                tally.failure(&e);
+                if plan.progress {
+                    plan.failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        if plan.progress {
+            plan.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Sends the request and reads its whole body, counting the bytes without
+/// keeping them.
+async fn fetch(client: &Client, request: http::Request<Body>) -> Result<(StatusCode, Version, u64), Error> {
+    let mut response = client.execute(request).await?;
+    let mut bytes = 0;
+    while let Some(chunk) = response.chunk().await? {
+        bytes += chunk.len() as u64;
+    }
+    Ok((response.status(), response.version(), bytes))
+}
