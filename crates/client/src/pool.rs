@@ -63,6 +63,16 @@ impl OriginPool {
     }
 }
 
+/// Holds one of an origin's `connecting` slots.
+struct ConnectingGuard<'a>(&'a OriginPool);
+
+impl Drop for ConnectingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.lock().connecting -= 1;
+        self.0.notify.notify_waiters();
+    }
+}
+
 pub(crate) struct Pool {
     origins: Mutex<HashMap<Origin, Arc<OriginPool>>>,
     connector: Connector,
@@ -136,9 +146,12 @@ impl Pool {
                     tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
                 }
                 Next::Connect { force_h1 } => {
+                    // Decrements `connecting` even if this future is dropped
+                    // mid-connect (a request timeout): otherwise the origin
+                    // would wait forever for a connection nobody makes.
+                    let guard = ConnectingGuard(&op);
                     let result = self.connect(origin, &op, force_h1).await;
-                    op.lock().connecting -= 1;
-                    op.notify.notify_waiters();
+                    drop(guard);
                     if let Some(lease) = result? {
                         return Ok(lease);
                     }

@@ -51,3 +51,24 @@ async fn total_deadline_covers_retries() {
     assert!(err.attempts().len() >= 2, "attempts so far are kept: {err:?}");
     lab.stop().await;
 }
+
+/// A request that times out while its connection is being set up must not
+/// leave the origin waiting forever for that connection: the next request
+/// connects again and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_during_connect_does_not_wedge_the_origin() {
+    use baton_lab::script::{Script, ScriptServer};
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/", server.url());
+    // The first connection is accepted and never answered (no SETTINGS);
+    // the second is a working server.
+    let silent = Script::new().sleep(Duration::from_secs(1));
+    let working = Script::new().handshake().expect_request().respond(1, 200, b"ok");
+    let scripts = server.spawn_each(vec![silent, working]);
+    let client = builder().build().unwrap();
+    let err = client.get(&url).timeout(Duration::from_millis(200)).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    let resp = client.get(&url).timeout(Duration::from_secs(5)).send().await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "ok");
+    let _ = scripts.await;
+}
