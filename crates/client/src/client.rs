@@ -597,11 +597,60 @@ impl Client {
         let mut idempotent_retries = 0;
         loop {
             attempts += 1;
-            let lease = match inner.pool.lease(&origin, attempts > 1).await {
-                Ok(lease) => lease,
+            // A transient connect failure sent nothing: it goes through the
+            // same decision as any failed attempt (S14: bounded by the attempt
+            // cap and the budget, backing off), but fails with its own error.
+            let mut connect_error = None;
+            let failure = match inner.pool.lease(&origin, attempts > 1).await {
+                Ok(lease) => {
+                    let (tx, rx) = oneshot::channel();
+                    let (id, reused, version) = match &lease {
+                        Lease::H2 { handle, reused } => (handle.id, *reused, http::Version::HTTP_2),
+                        Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11),
+                    };
+                    let request = AttemptRequest {
+                        method: method.clone(),
+                        uri: uri.clone(),
+                        headers: headers.clone(),
+                        body: body.reader(),
+                        attempt: Attempt::new(id, reused, version),
+                        respond: tx,
+                    };
+                    match lease {
+                        Lease::H2 { handle, .. } => handle.send(request),
+                        Lease::H1 { conn, home, .. } => h1::spawn_exchange(*conn, request, home),
+                    }
+                    let outcome = match inner.response_timeout {
+                        Some(limit) => match tokio::time::timeout(limit, rx).await {
+                            Ok(o) => o,
+                            Err(_) => {
+                                return Err(Error::new(
+                                    Kind::Timeout,
+                                    format!("no response head within {limit:?}"),
+                                )
+                                .with_attempts(attempts_so_far()));
+                            }
+                        },
+                        None => rx.await,
+                    };
+                    match outcome {
+                        Ok(Outcome::Response(parts)) => {
+                            let attempt = parts.attempt.clone();
+                            let mut all = attempts_so_far();
+                            all.push(attempt);
+                            return Ok(Response::new(parts, all, inner.read_timeout));
+                        }
+                        Ok(Outcome::Failed(f)) => f,
+                        Err(_) => {
+                            return Err(Error::new(
+                                Kind::Request,
+                                "connection driver stopped without an answer",
+                            )
+                            .with_attempts(attempts_so_far()));
+                        }
+                    }
+                }
                 Err(e) if e.is_transient() => {
-                    // Nothing was sent: a new attempt may connect (S14:
-                    // bounded by the attempt cap and the budget, backing off).
                     let mut attempt = Attempt::new(0, false, http::Version::HTTP_2);
                     attempt.error = Some(e.to_string());
                     attempt.processing = Some(crate::journal::Processing::NotSent);
@@ -611,79 +660,14 @@ impl Client {
                         processing: crate::journal::Processing::NotSent,
                         first_on_connection: true,
                     };
-                    let facts = RequestFacts { idempotent, replayable: Ok(()), attempts, idempotent_retries };
-                    let decision = retry::decide(&inner.policy, &inner.budget, &failure, facts);
-                    let mut attempt = failure.attempt;
-                    if let Decision::Retry { backoff, .. } = decision {
-                        attempt.retried = Some(RetryReason::NotSent);
-                        attempt.backoff = backoff;
-                    }
-                    if let Ok(mut j) = journal.lock() {
-                        j.push(attempt);
-                    }
-                    match decision {
-                        Decision::Retry { backoff, .. } => {
-                            inner.stats.retry(RetryReason::NotSent);
-                            tokio::time::sleep(backoff).await;
-                            continue;
-                        }
-                        Decision::Fail(_) => return Err(e.with_attempts(attempts_so_far())),
-                    }
+                    connect_error = Some(e);
+                    failure
                 }
                 Err(e) => return Err(e.with_attempts(attempts_so_far())),
             };
-            let (tx, rx) = oneshot::channel();
-            match lease {
-                Lease::H2 { handle, reused } => handle.send(AttemptRequest {
-                    method: method.clone(),
-                    uri: uri.clone(),
-                    headers: headers.clone(),
-                    body: body.reader(),
-                    attempt: Attempt::new(handle.id, reused, http::Version::HTTP_2),
-                    respond: tx,
-                }),
-                Lease::H1 { conn, reused, home } => {
-                    let attempt = Attempt::new(conn.id, reused, http::Version::HTTP_11);
-                    let request = AttemptRequest {
-                        method: method.clone(),
-                        uri: uri.clone(),
-                        headers: headers.clone(),
-                        body: body.reader(),
-                        attempt,
-                        respond: tx,
-                    };
-                    h1::spawn_exchange(*conn, request, home);
-                }
-            }
-            let outcome = match inner.response_timeout {
-                Some(limit) => match tokio::time::timeout(limit, rx).await {
-                    Ok(o) => o,
-                    Err(_) => {
-                        return Err(Error::new(Kind::Timeout, format!("no response head within {limit:?}"))
-                            .with_attempts(attempts_so_far()));
-                    }
-                },
-                None => rx.await,
-            };
-            let failure = match outcome {
-                Ok(Outcome::Response(parts)) => {
-                    let attempt = parts.attempt.clone();
-                    let mut all = attempts_so_far();
-                    all.push(attempt);
-                    return Ok(Response::new(parts, all, inner.read_timeout));
-                }
-                Ok(Outcome::Failed(f)) => f,
-                Err(_) => {
-                    return Err(Error::new(Kind::Request, "connection driver stopped without an answer")
-                        .with_attempts(attempts_so_far()));
-                }
-            };
-            let facts = RequestFacts {
-                idempotent,
-                replayable: body.replayable().await,
-                attempts,
-                idempotent_retries,
-            };
+            // Nothing of the body was read for a connect failure.
+            let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
+            let facts = RequestFacts { idempotent, replayable, attempts, idempotent_retries };
             let decision = retry::decide(&inner.policy, &inner.budget, &failure, facts);
             let mut attempt = failure.attempt.clone();
             match decision {
@@ -728,7 +712,10 @@ impl Client {
                     if let Ok(mut j) = journal.lock() {
                         j.push(attempt);
                     }
-                    return Err(failure_error(&failure, refusal, attempts_so_far()));
+                    return Err(match connect_error {
+                        Some(e) => e.with_attempts(attempts_so_far()),
+                        None => failure_error(&failure, refusal, attempts_so_far()),
+                    });
                 }
             }
         }
