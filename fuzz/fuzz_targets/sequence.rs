@@ -1,0 +1,327 @@
+//! Operation sequences: arbitrary interleavings of user commands (requests,
+//! uploads, trailers, resets, pings, GOAWAY, partial writes, timers, EOF) and
+//! well-formed-or-nearly peer frames, driving the client connection state
+//! machine (STYLE.md §5).
+//!
+//! Where the `connection` target feeds raw bytes, this one feeds frames, so it
+//! reaches deep states (half-closed streams, flow-controlled uploads, GOAWAY
+//! draining, CONTINUATION sequences) in a few operations.
+//!
+//! Invariants checked, besides "no panic":
+//! - every byte the client writes decodes as valid frames after the preface;
+//! - the client never sends more DATA than the connection window the peer
+//!   granted (RFC 9113 §6.9.1) and never more on a stream than the largest
+//!   initial window plus the stream's updates;
+//! - no DATA or HEADERS on a stream after the client sent END_STREAM on it
+//!   (§5.1, half-closed (local)), except nothing; RST_STREAM is allowed;
+//! - every stream gets at most one terminal event, and nothing follows Closed.
+#![no_main]
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use libfuzzer_sys::fuzz_target;
+
+use baton_proto::h2::frame::{
+    Continuation, Data, Frame, FrameDecoder, GoAway, Headers, Ping, Reason, RstStream, Settings, StreamId,
+    WindowUpdate,
+};
+use baton_proto::h2::hpack::{self, HeaderRef};
+use baton_proto::h2::{Config, Connection, Event, PREFACE};
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    // User commands.
+    Get,
+    Post { body: u16, end: bool },
+    SendData { pick: u8, len: u16, end: bool },
+    Trailers { pick: u8 },
+    Reset { pick: u8, code: u8 },
+    Release { pick: u8, n: u16 },
+    UserPing,
+    UserGoAway,
+    Write { n: u16 },
+    Advance { ms: u16 },
+    // Peer frames.
+    Response { pick: u8, status: u8, end_stream: bool, split: bool },
+    PeerData { pick: u8, len: u16, end_stream: bool, pad: Option<u8> },
+    PeerTrailers { pick: u8 },
+    PeerRst { pick: u8, code: u8 },
+    PeerSettings { window: Option<u32>, streams: Option<u8>, frame: Option<u32>, table: Option<u16> },
+    PeerSettingsAck,
+    PeerPing { ack: bool },
+    PeerGoAway { pick: u8, code: u8 },
+    PeerWindow { pick: Option<u8>, inc: u32 },
+    PeerRaw { bytes: Vec<u8> },
+    PeerEof,
+}
+
+const STATUSES: [&str; 6] = ["200", "100", "204", "404", "103", "abc"];
+
+struct Peer {
+    hpack: hpack::Encoder,
+    decoder: FrameDecoder,
+    inbox: BytesMut,
+    preface_seen: bool,
+    // Flow-control accounting of what the client sent (RFC 9113 §6.9).
+    conn_window: i64,
+    max_initial_window: i64,
+    stream_updates: HashMap<StreamId, i64>,
+    stream_sent: HashMap<StreamId, i64>,
+    ended: HashSet<StreamId>,
+}
+
+impl Peer {
+    fn block(&mut self, fields: &[(&str, &str)]) -> Bytes {
+        let mut dst = BytesMut::new();
+        self.hpack.encode(
+            fields.iter().map(|(n, v)| HeaderRef { name: n.as_bytes(), value: v.as_bytes(), sensitive: false }),
+            &mut dst,
+        );
+        dst.freeze()
+    }
+
+    /// Checks every complete frame the client wrote.
+    fn receive(&mut self, bytes: &[u8]) {
+        self.inbox.extend_from_slice(bytes);
+        if !self.preface_seen {
+            if self.inbox.len() < PREFACE.len() {
+                return;
+            }
+            assert_eq!(&self.inbox[..PREFACE.len()], PREFACE);
+            let _ = self.inbox.split_to(PREFACE.len());
+            self.preface_seen = true;
+        }
+        while let Some(frame) = self.decoder.decode(&mut self.inbox).expect("client wrote an invalid frame") {
+            match frame {
+                Frame::Data(d) => {
+                    let id = d.stream_id;
+                    assert!(!self.ended.contains(&id), "DATA after END_STREAM on {id}");
+                    let n = d.data.len() as i64 + d.pad_len.map_or(0, |p| i64::from(p) + 1);
+                    self.conn_window -= n;
+                    assert!(self.conn_window >= 0, "connection window overrun");
+                    let sent = self.stream_sent.entry(id).or_default();
+                    *sent += n;
+                    let allowed = self.max_initial_window + self.stream_updates.get(&id).copied().unwrap_or(0);
+                    assert!(*sent <= allowed, "stream {id} window overrun: {sent} > {allowed}");
+                    if d.end_stream {
+                        self.ended.insert(id);
+                    }
+                }
+                Frame::Headers(h) => {
+                    assert!(!self.ended.contains(&h.stream_id), "HEADERS after END_STREAM on {}", h.stream_id);
+                    if h.end_stream {
+                        self.ended.insert(h.stream_id);
+                    }
+                }
+                Frame::PushPromise(_) => panic!("a client never sends PUSH_PROMISE"),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn pick(ids: &[StreamId], p: u8) -> StreamId {
+    // Mostly a stream the client opened; sometimes one it did not (idle,
+    // even, or zero), which the client must treat as the RFC says.
+    if ids.is_empty() || p >= 240 {
+        StreamId::new(u32::from(p % 8))
+    } else {
+        ids[p as usize % ids.len()]
+    }
+}
+
+fuzz_target!(|ops: Vec<Op>| {
+    let start = Instant::now();
+    let mut now = start;
+    let config = Config { max_control_frames_in_a_row: 64, max_send_buffer: 100_000, ..Config::default() };
+    let mut conn = Connection::new(config, now);
+    let mut peer = Peer {
+        hpack: hpack::Encoder::new(),
+        decoder: FrameDecoder::new(),
+        inbox: BytesMut::new(),
+        preface_seen: false,
+        conn_window: 65_535,
+        max_initial_window: 65_535,
+        stream_updates: HashMap::new(),
+        stream_sent: HashMap::new(),
+        ended: HashSet::new(),
+    };
+    let mut wire = BytesMut::new();
+    Frame::Settings(Settings::default()).encode(&mut wire);
+    conn.handle_read(&wire, now);
+
+    let uri: http::Uri = "https://example.com/p".parse().unwrap();
+    let headers = http::HeaderMap::new();
+    let mut trailers = http::HeaderMap::new();
+    trailers.insert("x-t", http::HeaderValue::from_static("1"));
+    let mut ids: Vec<StreamId> = Vec::new();
+    let mut finished: HashSet<StreamId> = HashSet::new();
+    let mut closed = false;
+
+    for op in ops.into_iter().take(512) {
+        let mut frames: Vec<Frame> = Vec::new();
+        match op {
+            Op::Get => {
+                if let Ok(id) = conn.send_request(&http::Method::GET, &uri, &headers, true, now) {
+                    ids.push(id);
+                }
+            }
+            Op::Post { body, end } => {
+                if let Ok(id) = conn.send_request(&http::Method::POST, &uri, &headers, false, now) {
+                    ids.push(id);
+                    let _ = conn.send_data(id, Bytes::from(vec![7u8; usize::from(body)]), end);
+                }
+            }
+            Op::SendData { pick: p, len, end } => {
+                let _ = conn.send_data(pick(&ids, p), Bytes::from(vec![1u8; usize::from(len)]), end);
+            }
+            Op::Trailers { pick: p } => {
+                let _ = conn.send_trailers(pick(&ids, p), trailers.clone());
+            }
+            Op::Reset { pick: p, code } => {
+                let id = pick(&ids, p);
+                if ids.contains(&id) && !finished.contains(&id) {
+                    conn.reset(id, Reason::new(u32::from(code % 14)), now);
+                    finished.insert(id);
+                }
+            }
+            Op::Release { pick: p, n } => conn.release_capacity(pick(&ids, p), usize::from(n)),
+            Op::UserPing => conn.ping(*b"fuzzping"),
+            Op::UserGoAway => conn.go_away(Reason::NO_ERROR, now),
+            Op::Write { n } => {
+                let out = conn.poll_transmit(now);
+                let n = usize::from(n).min(out.len());
+                peer.receive(&out[..n]);
+                conn.handle_written(n);
+            }
+            Op::Advance { ms } => {
+                now += Duration::from_millis(u64::from(ms) * 16);
+                conn.handle_timeout(now);
+            }
+            Op::Response { pick: p, status, end_stream, split } => {
+                let status = STATUSES[usize::from(status) % STATUSES.len()];
+                let fragment = peer.block(&[(":status", status), ("content-type", "text/plain")]);
+                let stream_id = pick(&ids, p);
+                if split && fragment.len() > 1 {
+                    let (a, b) = fragment.split_at(fragment.len() / 2);
+                    frames.push(Frame::Headers(Headers {
+                        stream_id,
+                        end_stream,
+                        end_headers: false,
+                        priority: None,
+                        pad_len: None,
+                        fragment: Bytes::copy_from_slice(a),
+                    }));
+                    frames.push(Frame::Continuation(Continuation {
+                        stream_id,
+                        end_headers: true,
+                        fragment: Bytes::copy_from_slice(b),
+                    }));
+                } else {
+                    frames.push(Frame::Headers(Headers {
+                        stream_id,
+                        end_stream,
+                        end_headers: true,
+                        priority: None,
+                        pad_len: None,
+                        fragment,
+                    }));
+                }
+            }
+            Op::PeerData { pick: p, len, end_stream, pad } => frames.push(Frame::Data(Data {
+                stream_id: pick(&ids, p),
+                data: Bytes::from(vec![b'd'; usize::from(len % 20_000)]),
+                end_stream,
+                pad_len: pad,
+            })),
+            Op::PeerTrailers { pick: p } => {
+                let fragment = peer.block(&[("grpc-status", "0")]);
+                frames.push(Frame::Headers(Headers {
+                    stream_id: pick(&ids, p),
+                    end_stream: true,
+                    end_headers: true,
+                    priority: None,
+                    pad_len: None,
+                    fragment,
+                }));
+            }
+            Op::PeerRst { pick: p, code } => frames
+                .push(Frame::RstStream(RstStream { stream_id: pick(&ids, p), reason: Reason::new(u32::from(code)) })),
+            Op::PeerSettings { window, streams, frame, table } => {
+                let window = window.map(|w| w % (1 << 31));
+                let frame = frame.map(|f| (1 << 14) + f % ((1 << 24) - (1 << 14)));
+                if let Some(f) = frame {
+                    // Until the client acknowledges, either size may be in use.
+                    let max = peer.decoder.max_frame_size().max(f);
+                    peer.decoder.set_max_frame_size(max);
+                }
+                if let Some(w) = window {
+                    peer.max_initial_window = peer.max_initial_window.max(i64::from(w));
+                }
+                frames.push(Frame::Settings(Settings {
+                    initial_window_size: window,
+                    max_concurrent_streams: streams.map(u32::from),
+                    max_frame_size: frame,
+                    header_table_size: table.map(u32::from),
+                    ..Settings::default()
+                }));
+            }
+            Op::PeerSettingsAck => frames.push(Frame::Settings(Settings::ack())),
+            Op::PeerPing { ack } => frames.push(Frame::Ping(Ping { ack, payload: *b"peerping" })),
+            Op::PeerGoAway { pick: p, code } => frames.push(Frame::GoAway(GoAway {
+                last_stream_id: pick(&ids, p),
+                error_code: Reason::new(u32::from(code % 14)),
+                debug_data: Bytes::from_static(b"fuzz"),
+            })),
+            Op::PeerWindow { pick: p, inc } => {
+                let stream_id = p.map_or(StreamId::ZERO, |p| pick(&ids, p));
+                let inc = inc % (1 << 31);
+                if stream_id == StreamId::ZERO {
+                    peer.conn_window += i64::from(inc);
+                } else {
+                    *peer.stream_updates.entry(stream_id).or_default() += i64::from(inc);
+                }
+                frames.push(Frame::WindowUpdate(WindowUpdate { stream_id, increment: inc }));
+            }
+            Op::PeerRaw { bytes } => conn.handle_read(&bytes, now),
+            Op::PeerEof => conn.handle_eof(now),
+        }
+        if !frames.is_empty() {
+            let mut buf = BytesMut::new();
+            for f in &frames {
+                f.encode(&mut buf);
+            }
+            conn.handle_read(&buf, now);
+        }
+        while let Some(event) = conn.poll_event() {
+            assert!(!closed, "event after Closed: {event:?}");
+            match event {
+                Event::StreamEnded { stream_id } => {
+                    assert!(finished.insert(stream_id), "two terminal events for {stream_id}");
+                }
+                Event::StreamFailed(f) => {
+                    assert!(finished.insert(f.stream_id), "two terminal events for {}", f.stream_id);
+                }
+                Event::Closed(_) => closed = true,
+                _ => {}
+            }
+        }
+        if closed {
+            assert_eq!(conn.active_streams(), 0, "streams left after Closed");
+        }
+    }
+    // Flush what is left so the write-side invariants see all of it.
+    loop {
+        let out = conn.poll_transmit(now);
+        if out.is_empty() {
+            break;
+        }
+        let n = out.len();
+        let copy = out.to_vec();
+        peer.receive(&copy);
+        conn.handle_written(n);
+    }
+});
