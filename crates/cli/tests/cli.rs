@@ -37,6 +37,15 @@ fn demo_table_for_a_failing_as_required_scenario() {
     );
 }
 
+#[cfg(not(feature = "peers"))]
+#[test]
+fn demo_peers_says_which_feature_it_needs() {
+    let out = baton(&["demo", "--peers", "--only", "S1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features peers"), "{out:?}");
+    assert!(out.stdout.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_prints_the_body_and_the_journal() {
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();

@@ -148,6 +148,65 @@ pub fn raw_head(length: u32, kind: u8, flags: u8, stream: u32) -> Bytes {
     out.freeze()
 }
 
+/// The wire bytes of `frame` encoded `count` times back to back, for
+/// floods (RFC 9113 §10.5: PING, SETTINGS, RST_STREAM, empty DATA,
+/// CONTINUATION). Send them with
+/// [`ScriptConn::send_raw`](super::ScriptConn::send_raw) in one write; the
+/// connection's own state (HPACK, settings) does not see them, so use it for
+/// frames that need none.
+pub fn repeated(frame: &Frame, count: usize) -> Bytes {
+    let mut one = BytesMut::new();
+    frame.encode(&mut one);
+    let mut out = BytesMut::with_capacity(one.len() * count);
+    for _ in 0..count {
+        out.put_slice(&one);
+    }
+    out.freeze()
+}
+
+/// An HPACK bomb (RFC 7541 §6.2.1, §6.1): a field block that inserts one
+/// field of `value_len` bytes into the dynamic table ("literal with
+/// incremental indexing", new name `name`), then refers to it `refs` times
+/// with one-byte indexed representations (index 62, the newest dynamic
+/// entry). A block of about `value_len + refs` bytes decodes to about
+/// `refs * (name.len() + value_len + 32)` bytes of header list (§4.1 sizes).
+///
+/// The block changes the receiver's dynamic table behind the connection's
+/// encoder: after it, send only blocks that use the static table (e.g. the
+/// single byte `0x88`, `:status: 200`) on that connection.
+///
+/// # Panics
+/// If `name` is 127 bytes or longer (its length must fit the 7-bit prefix).
+pub fn hpack_bomb(name: &str, value_len: usize, refs: usize) -> Bytes {
+    assert!(name.len() < 127, "name too long for a one-byte length");
+    let mut out = BytesMut::with_capacity(name.len() + value_len + refs + 8);
+    out.put_u8(0x40); // literal with incremental indexing, new name
+    out.put_u8(name.len() as u8); // H = 0
+    out.put_slice(name.as_bytes());
+    put_hpack_int(&mut out, 0, 7, value_len);
+    out.put_bytes(b'a', value_len);
+    // Indexed field (§6.1): 1xxxxxxx, index 62 = the entry just inserted.
+    out.put_bytes(0x80 | 62, refs);
+    out.freeze()
+}
+
+/// An HPACK integer (RFC 7541 §5.1) with an `n`-bit prefix after `first`'s
+/// high bits.
+fn put_hpack_int(dst: &mut BytesMut, first: u8, n: u32, mut value: usize) {
+    let max = (1usize << n) - 1;
+    if value < max {
+        dst.put_u8(first | value as u8);
+        return;
+    }
+    dst.put_u8(first | max as u8);
+    value -= max;
+    while value >= 128 {
+        dst.put_u8((value % 128) as u8 | 0x80);
+        value /= 128;
+    }
+    dst.put_u8(value as u8);
+}
+
 fn put_raw_head(dst: &mut BytesMut, length: u32, kind: u8, flags: u8, stream: u32) {
     let [_, l0, l1, l2] = length.to_be_bytes();
     dst.put_slice(&[l0, l1, l2, kind, flags]);
@@ -188,6 +247,22 @@ mod tests {
             raw_head(0x0100_0000 | 0x12_3456, 0x1, flags::END_HEADERS, 3)[..],
             [0x12, 0x34, 0x56, 0x1, 0x4, 0, 0, 0, 3]
         );
+    }
+
+    #[test]
+    fn repeated_and_bomb_decode() {
+        let bytes = repeated(&ping([3; 8]), 3);
+        let mut buf = BytesMut::from(&bytes[..]);
+        let mut decoder = FrameDecoder::new();
+        for _ in 0..3 {
+            assert_eq!(decoder.decode(&mut buf), Ok(Some(ping([3; 8]))));
+        }
+        assert!(buf.is_empty());
+        let block = hpack_bomb("x", 300, 5);
+        let mut hpack = baton_proto::h2::hpack::Decoder::default();
+        let mut seen = Vec::new();
+        hpack.decode(&block, |f| seen.push((f.name.len(), f.value.len()))).unwrap();
+        assert_eq!(seen, vec![(1, 300); 6]);
     }
 
     #[test]

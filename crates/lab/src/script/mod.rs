@@ -22,8 +22,11 @@
 //!
 //! Every wait is bounded ([`DEFAULT_TIMEOUT`], or
 //! [`ScriptServer::with_timeout`]) and fails with `io::ErrorKind::TimedOut`.
-//! The timeouts use tokio's clock, so do not pause time in tests that use
-//! this module: a paused clock would make them fire at once.
+//! The timeouts use tokio's clock. With a paused clock they fire as soon as
+//! the runtime is idle and no earlier timer is pending: a test that pauses
+//! time gives the server a long timeout
+//! ([`ScriptServer::with_timeout`]) and keeps the runtime busy while bytes
+//! are in flight (see crates/client/tests/timeouts.rs).
 //!
 //! # Example
 //! A client that sends the preface and an empty SETTINGS frame, and a

@@ -37,6 +37,19 @@ impl ScriptServer {
         Ok(Self { listener, addr, timeout: DEFAULT_TIMEOUT })
     }
 
+    /// Serves on a listener the test set up itself (e.g. with socket2, for
+    /// a backlog of 0), which must be bound to 127.0.0.1 and is made
+    /// non-blocking here.
+    ///
+    /// # Errors
+    /// The socket's error; must be called inside a tokio runtime.
+    pub fn from_listener(listener: std::net::TcpListener) -> io::Result<Self> {
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
+        let addr = listener.local_addr()?;
+        Ok(Self { listener, addr, timeout: DEFAULT_TIMEOUT })
+    }
+
     /// Sets the timeout of [`Self::accept`] and of the connections it
     /// returns (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {

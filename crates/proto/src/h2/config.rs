@@ -37,6 +37,15 @@ pub struct Config {
     /// connection is closed with ENHANCE_YOUR_CALM. The count resets whenever
     /// a response head or non-empty DATA arrives.
     pub max_control_frames_in_a_row: u32,
+    /// Bytes the engine may hold unsent (written by the engine, not yet
+    /// taken by the driver) when the server sends a frame that demands an
+    /// answer (PING, SETTINGS). A server that floods those — with a DATA
+    /// frame now and then, so `max_control_frames_in_a_row` never trips —
+    /// and never reads the answers would otherwise grow the write buffer
+    /// without bound (RFC 9113 §10.5). Past this the connection ends with
+    /// ENHANCE_YOUR_CALM. Request body data stops at 256 KiB of backlog on
+    /// its own, so in practice only answers and request heads count.
+    pub max_write_backlog: usize,
     /// RFC 9113 §6.5.3: how long the server has to acknowledge our SETTINGS
     /// before the connection ends with SETTINGS_TIMEOUT.
     pub settings_ack_timeout: Duration,
@@ -76,6 +85,7 @@ impl Default for Config {
             initial_max_concurrent_streams: 100,
             max_continuation_frames: 64,
             max_control_frames_in_a_row: 10_000,
+            max_write_backlog: 1 << 20,
             settings_ack_timeout: Duration::from_secs(10),
             idle_timeout: None,
             keepalive_interval: None,

@@ -417,3 +417,65 @@ fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
     );
     assert!(ended(&events, good));
 }
+
+/// Rounds of PINGs, each ended by one byte of DATA (progress, so the
+/// no-progress count never trips).
+fn pings_with_data(rounds: usize) -> Vec<Frame> {
+    let mut frames = Vec::new();
+    for r in 0..rounds {
+        frames.extend((0..5).map(|i| peer::ping([(r * 5 + i) as u8; 8])));
+        frames.push(peer::data(1, b"x", false));
+    }
+    frames
+}
+
+/// RFC 9113 §10.5: a server that sends PINGs (interleaved with DATA) and
+/// never reads the ACKs must not grow our write buffer without bound.
+#[test]
+fn unread_ping_acks_are_enhance_your_calm() {
+    let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let head = pair.peer.response(1, "200", false);
+    pair.deliver(&[head]);
+    // 100 rounds owe 500 ACKs (8,500 bytes) and nothing is flushed.
+    let frames = pings_with_data(100);
+    pair.deliver(&frames);
+    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+}
+
+/// The same PINGs from a server that reads its ACKs are fine.
+#[test]
+fn read_ping_acks_are_fine() {
+    let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let head = pair.peer.response(1, "200", false);
+    pair.deliver(&[head]);
+    for _ in 0..100 {
+        let frames = pings_with_data(1);
+        pair.deliver(&frames);
+        pair.flush();
+    }
+    assert_eq!(pair.conn.state(), ConnectionState::Open);
+}
+
+/// SETTINGS demand an ACK too (§6.5.3); unread, they are bounded the same way.
+#[test]
+fn unread_settings_acks_are_enhance_your_calm() {
+    let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let head = pair.peer.response(1, "200", false);
+    pair.deliver(&[head]);
+    let mut frames = Vec::new();
+    for _ in 0..200 {
+        frames.extend((0..5).map(|_| Frame::Settings(Settings::default())));
+        frames.push(peer::data(1, b"x", false));
+    }
+    pair.deliver(&frames);
+    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+}

@@ -139,6 +139,23 @@ impl Connection {
         }
     }
 
+    /// Whether an answer the server's frame demands may be queued. RFC 9113
+    /// §10.5: "An endpoint that doesn't monitor use of these features
+    /// exposes itself to a risk of denial of service" — a peer that sends
+    /// PING or SETTINGS faster than it reads the ACKs makes us buffer them
+    /// without bound. §7: ENHANCE_YOUR_CALM, "the peer is exhibiting a
+    /// behavior that might be generating excessive load".
+    fn may_queue_answer(&mut self) -> bool {
+        if self.write_buf.len() <= self.config.max_write_backlog {
+            return true;
+        }
+        self.connection_error(ConnError::new(
+            Reason::ENHANCE_YOUR_CALM,
+            "server does not read the answers to its PING or SETTINGS frames",
+        ));
+        false
+    }
+
     fn protocol_error(&mut self, detail: &'static str) {
         self.connection_error(ConnError::new(Reason::PROTOCOL_ERROR, detail));
     }
@@ -391,6 +408,9 @@ impl Connection {
             }
             return;
         }
+        if !self.may_queue_answer() {
+            return;
+        }
         self.got_peer_settings = true;
         // §6.5.2: "A client MUST treat receipt of a SETTINGS frame with
         // SETTINGS_ENABLE_PUSH set to 1 as a connection error".
@@ -435,6 +455,9 @@ impl Connection {
 
     fn recv_ping(&mut self, p: Ping) {
         if !p.ack {
+            if !self.may_queue_answer() {
+                return;
+            }
             // §6.7: reply with the same payload, ACK set.
             return Ping { ack: true, payload: p.payload }.encode(&mut self.write_buf);
         }

@@ -1,0 +1,3 @@
+//! Helpers shared by the `baton` binary's tests.
+
+pub(crate) mod json;
