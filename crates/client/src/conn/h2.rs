@@ -14,7 +14,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use baton_proto::h2::frame::{Reason, StreamId};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
-use super::{AttemptFailure, AttemptRequest, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use super::{
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, Release, ResponseParts,
+    body_channel,
+};
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
 use crate::stats::Counters;
@@ -190,7 +193,7 @@ fn now() -> std::time::Instant {
 /// Per-stream state the driver keeps beside the engine's.
 struct Ctx {
     respond: Option<oneshot::Sender<Outcome>>,
-    body_tx: Option<mpsc::UnboundedSender<BodyEvent>>,
+    body_tx: Option<BodySender>,
     attempt: Attempt,
     writable: Option<Arc<Notify>>,
     first_on_connection: bool,
@@ -367,7 +370,7 @@ impl Driver {
                         .streams
                         .get(&stream_id)
                         .and_then(|c| c.body_tx.as_ref())
-                        .is_some_and(|tx| tx.send(BodyEvent::Data(data)).is_ok());
+                        .is_some_and(|tx| tx.send(BodyEvent::Data(data)));
                     if !delivered {
                         // Nobody will read it: give the window back and stop
                         // the stream.
@@ -377,13 +380,13 @@ impl Driver {
                 }
                 Event::TrailersReceived { stream_id, trailers } => {
                     if let Some(tx) = self.streams.get(&stream_id).and_then(|c| c.body_tx.as_ref()) {
-                        let _ = tx.send(BodyEvent::Trailers(trailers));
+                        tx.send(BodyEvent::Trailers(trailers));
                     }
                 }
                 Event::StreamEnded { stream_id } => {
                     if let Some(ctx) = self.streams.remove(&stream_id) {
                         if let Some(tx) = ctx.body_tx {
-                            let _ = tx.send(BodyEvent::End);
+                            tx.send(BodyEvent::End);
                         }
                         self.shared.unreserve();
                     }
@@ -434,7 +437,7 @@ impl Driver {
         let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
         let Some(ctx) = self.streams.get_mut(&id) else { return };
         let Some(respond) = ctx.respond.take() else { return };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = body_channel();
         ctx.body_tx = Some(tx);
         let mut attempt = ctx.attempt.clone();
         attempt.phase = Phase::ResponseHead;
@@ -488,7 +491,7 @@ impl Driver {
 
     fn deliver_failure(
         respond: Option<oneshot::Sender<Outcome>>,
-        body_tx: Option<mpsc::UnboundedSender<BodyEvent>>,
+        body_tx: Option<BodySender>,
         failure: AttemptFailure,
     ) {
         match (respond, body_tx) {
@@ -496,7 +499,7 @@ impl Driver {
                 let _ = respond.send(Outcome::Failed(failure));
             }
             (None, Some(tx)) => {
-                let _ = tx.send(BodyEvent::Failed(failure));
+                tx.send(BodyEvent::Failed(Box::new(failure)));
             }
             (None, None) => {}
         }
