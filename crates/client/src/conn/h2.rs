@@ -66,6 +66,8 @@ enum Cmd {
     BodyFailed(StreamId, String),
     Release(StreamId, usize),
     Cancel(StreamId),
+    /// Some caller stopped waiting for its response head.
+    Reap,
 }
 
 impl H2Handle {
@@ -121,7 +123,11 @@ impl H2Handle {
 
     /// Sends a request on a reserved slot. If the driver is gone the request
     /// fails as never sent.
-    pub(crate) fn send(&self, req: AttemptRequest) {
+    ///
+    /// The caller keeps the returned [`Waiting`] while it waits for the
+    /// outcome: if it stops waiting (a timeout, or its future dropped), the
+    /// driver is told to reset the abandoned stream at once.
+    pub(crate) fn send(self, req: AttemptRequest) -> Waiting {
         if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
             self.shared.unreserve();
             let failure = AttemptFailure {
@@ -131,6 +137,31 @@ impl H2Handle {
                 first_on_connection: false,
             };
             let _ = req.respond.send(Outcome::Failed(failure));
+        }
+        Waiting { handle: self, armed: true }
+    }
+}
+
+/// A request in flight on an HTTP/2 connection, from its caller's side.
+/// Dropped before [`Waiting::answered`], it asks the driver to reap streams
+/// whose callers are gone (their streams are reset with CANCEL and their
+/// slots freed), instead of the driver polling every stream for that.
+pub(crate) struct Waiting {
+    handle: H2Handle,
+    armed: bool,
+}
+
+impl Waiting {
+    /// The outcome arrived: nothing to reap.
+    pub(crate) fn answered(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.handle.tx.send(Cmd::Reap);
         }
     }
 }
@@ -270,7 +301,10 @@ impl Driver {
                     }
                 },
                 cmd = self.rx.recv(), if !handles_gone => match cmd {
-                    Some(cmd) => self.command(cmd),
+                    Some(cmd) => {
+                        self.command(cmd);
+                        self.drain_commands();
+                    }
                     None => {
                         // Nobody can send on this connection any more.
                         handles_gone = true;
@@ -279,14 +313,32 @@ impl Driver {
                 },
                 () = sleep_until(deadline), if deadline.is_some() => self.conn.handle_timeout(now()),
             }
-            self.dispatch_events();
-            self.reap_abandoned();
+            if self.dispatch_events() && !handles_gone {
+                // Responses were handed to their callers. Let the tasks just
+                // woken on this worker run first: their next requests (and
+                // their window releases) then go out in one write with
+                // whatever else is queued, not in one write each.
+                tokio::task::yield_now().await;
+                self.drain_commands();
+                self.dispatch_events();
+            }
         }
         self.shared.set_state(CLOSED);
         // Anything still waiting was failed by the engine's Closed path;
         // this only covers commands that raced the close.
         while let Ok(cmd) = self.rx.try_recv() {
             self.command(cmd);
+        }
+    }
+
+    /// Takes every command already queued, so they share one write.
+    fn drain_commands(&mut self) {
+        // Bounded, so a flood of commands cannot starve reads and timers.
+        for _ in 0..1024 {
+            match self.rx.try_recv() {
+                Ok(cmd) => self.command(cmd),
+                Err(_) => return,
+            }
         }
     }
 
@@ -312,6 +364,7 @@ impl Driver {
             }
             Cmd::Release(id, n) => self.conn.release_capacity(id, n),
             Cmd::Cancel(id) => self.abandon(id),
+            Cmd::Reap => self.reap_abandoned(),
         }
     }
 
@@ -360,10 +413,17 @@ impl Driver {
         );
     }
 
-    fn dispatch_events(&mut self) {
+    /// Hands the engine's events to their streams and the pool. Returns
+    /// whether a caller got its response head or its end (and so may be
+    /// about to send the next request).
+    fn dispatch_events(&mut self) -> bool {
+        let mut answered = false;
         while let Some(event) = self.conn.poll_event() {
             match event {
-                Event::ResponseReceived { stream_id, head } => self.on_response(stream_id, head),
+                Event::ResponseReceived { stream_id, head } => {
+                    answered = true;
+                    self.on_response(stream_id, head);
+                }
                 Event::DataReceived { stream_id, data } => {
                     let n = data.len();
                     let delivered = self
@@ -384,6 +444,7 @@ impl Driver {
                     }
                 }
                 Event::StreamEnded { stream_id } => {
+                    answered = true;
                     if let Some(ctx) = self.streams.remove(&stream_id) {
                         if let Some(tx) = ctx.body_tx {
                             tx.send(BodyEvent::End);
@@ -391,7 +452,10 @@ impl Driver {
                         self.shared.unreserve();
                     }
                 }
-                Event::StreamFailed(f) => self.on_failed(f),
+                Event::StreamFailed(f) => {
+                    answered = true;
+                    self.on_failed(f);
+                }
                 Event::Writable { stream_id } => {
                     if let Some(w) = self.streams.get(&stream_id).and_then(|c| c.writable.as_ref()) {
                         w.notify_one();
@@ -429,6 +493,7 @@ impl Driver {
                 Event::InformationalReceived { .. } | Event::PingAck { .. } => {}
             }
         }
+        answered
     }
 
     fn on_response(&mut self, id: StreamId, head: proto::ResponseHead) {
