@@ -616,10 +616,16 @@ impl Client {
                         attempt: Attempt::new(id, reused, version),
                         respond: tx,
                     };
-                    match lease {
-                        Lease::H2 { handle, .. } => handle.send(request),
-                        Lease::H1 { conn, home, .. } => h1::spawn_exchange(*conn, request, home),
-                    }
+                    // Kept until the outcome arrives: dropped before (a
+                    // timeout, or this future dropped), it has the driver
+                    // reset the abandoned stream.
+                    let waiting = match lease {
+                        Lease::H2 { handle, .. } => Some(handle.send(request)),
+                        Lease::H1 { conn, home, .. } => {
+                            h1::spawn_exchange(*conn, request, home);
+                            None
+                        }
+                    };
                     let outcome = match inner.response_timeout {
                         Some(limit) => match tokio::time::timeout(limit, rx).await {
                             Ok(o) => o,
@@ -633,6 +639,9 @@ impl Client {
                         },
                         None => rx.await,
                     };
+                    if let Some(w) = waiting {
+                        w.answered();
+                    }
                     match outcome {
                         Ok(Outcome::Response(parts)) => {
                             let attempt = parts.attempt.clone();

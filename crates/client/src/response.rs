@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode, Version};
-use tokio::sync::mpsc;
 
-use crate::conn::{BodyEvent, Release, ResponseParts};
+use crate::conn::{BodyEvent, BodyReceiver, Release, ResponseParts};
 use crate::error::{Error, Kind};
 use crate::journal::{Attempt, Processing};
 
@@ -39,7 +38,7 @@ pub struct Response {
     headers: HeaderMap,
     version: Version,
     attempts: Vec<Attempt>,
-    body: mpsc::UnboundedReceiver<BodyEvent>,
+    body: BodyReceiver,
     release: Box<dyn Release>,
     trailers: Option<HeaderMap>,
     done: bool,

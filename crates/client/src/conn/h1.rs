@@ -10,11 +10,14 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 
 use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
 
-use super::{AttemptFailure, AttemptRequest, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use super::{
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, Release, ResponseParts,
+    body_channel,
+};
 use crate::body::BodyReader;
 use crate::connect::BoxIo;
 use crate::journal::{Attempt, Phase, Processing};
@@ -133,7 +136,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
     let wake = Arc::new(Notify::new());
     let cancelled = Arc::new(AtomicBool::new(false));
     let mut respond = Some(req.respond);
-    let mut body_tx: Option<mpsc::UnboundedSender<BodyEvent>> = None;
+    let mut body_tx: Option<BodySender> = None;
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut pending = Bytes::new();
     let mut buf = BytesMut::with_capacity(64 << 10);
@@ -201,7 +204,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         while let Some(event) = engine.poll_event() {
             match event {
                 Event::ResponseReceived { head, .. } => {
-                    let (tx, rx) = mpsc::unbounded_channel();
+                    let (tx, rx) = body_channel();
                     body_tx = Some(tx);
                     let mut a = attempt.clone();
                     a.phase = Phase::ResponseHead;
@@ -226,19 +229,19 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
                 }
                 Event::DataReceived { data } => {
                     unread.fetch_add(data.len(), Ordering::AcqRel);
-                    let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)).is_ok());
+                    let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)));
                     if !delivered {
                         engine.abort("the response was dropped before its end".into(), now());
                     }
                 }
                 Event::TrailersReceived { trailers } => {
                     if let Some(tx) = &body_tx {
-                        let _ = tx.send(BodyEvent::Trailers(trailers));
+                        tx.send(BodyEvent::Trailers(trailers));
                     }
                 }
                 Event::ResponseEnded => {
                     if let Some(tx) = body_tx.take() {
-                        let _ = tx.send(BodyEvent::End);
+                        tx.send(BodyEvent::End);
                     }
                     finished = true;
                 }
@@ -249,7 +252,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
                             let _ = r.send(Outcome::Failed(failure));
                         }
                         (None, Some(tx)) => {
-                            let _ = tx.send(BodyEvent::Failed(failure));
+                            tx.send(BodyEvent::Failed(Box::new(failure)));
                         }
                         (None, None) => {}
                     }

@@ -14,7 +14,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use baton_proto::h2::frame::{Reason, StreamId};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
-use super::{AttemptFailure, AttemptRequest, BodyEvent, FailureCause, Outcome, Release, ResponseParts};
+use super::{
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, Release, ResponseParts,
+    body_channel,
+};
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
 use crate::stats::Counters;
@@ -63,6 +66,8 @@ enum Cmd {
     BodyFailed(StreamId, String),
     Release(StreamId, usize),
     Cancel(StreamId),
+    /// Some caller stopped waiting for its response head.
+    Reap,
 }
 
 impl H2Handle {
@@ -118,7 +123,11 @@ impl H2Handle {
 
     /// Sends a request on a reserved slot. If the driver is gone the request
     /// fails as never sent.
-    pub(crate) fn send(&self, req: AttemptRequest) {
+    ///
+    /// The caller keeps the returned [`Waiting`] while it waits for the
+    /// outcome: if it stops waiting (a timeout, or its future dropped), the
+    /// driver is told to reset the abandoned stream at once.
+    pub(crate) fn send(self, req: AttemptRequest) -> Waiting {
         if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
             self.shared.unreserve();
             let failure = AttemptFailure {
@@ -128,6 +137,31 @@ impl H2Handle {
                 first_on_connection: false,
             };
             let _ = req.respond.send(Outcome::Failed(failure));
+        }
+        Waiting { handle: self, armed: true }
+    }
+}
+
+/// A request in flight on an HTTP/2 connection, from its caller's side.
+/// Dropped before [`Waiting::answered`], it asks the driver to reap streams
+/// whose callers are gone (their streams are reset with CANCEL and their
+/// slots freed), instead of the driver polling every stream for that.
+pub(crate) struct Waiting {
+    handle: H2Handle,
+    armed: bool,
+}
+
+impl Waiting {
+    /// The outcome arrived: nothing to reap.
+    pub(crate) fn answered(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.handle.tx.send(Cmd::Reap);
         }
     }
 }
@@ -190,7 +224,7 @@ fn now() -> std::time::Instant {
 /// Per-stream state the driver keeps beside the engine's.
 struct Ctx {
     respond: Option<oneshot::Sender<Outcome>>,
-    body_tx: Option<mpsc::UnboundedSender<BodyEvent>>,
+    body_tx: Option<BodySender>,
     attempt: Attempt,
     writable: Option<Arc<Notify>>,
     first_on_connection: bool,
@@ -267,7 +301,10 @@ impl Driver {
                     }
                 },
                 cmd = self.rx.recv(), if !handles_gone => match cmd {
-                    Some(cmd) => self.command(cmd),
+                    Some(cmd) => {
+                        self.command(cmd);
+                        self.drain_commands();
+                    }
                     None => {
                         // Nobody can send on this connection any more.
                         handles_gone = true;
@@ -276,14 +313,32 @@ impl Driver {
                 },
                 () = sleep_until(deadline), if deadline.is_some() => self.conn.handle_timeout(now()),
             }
-            self.dispatch_events();
-            self.reap_abandoned();
+            if self.dispatch_events() && !handles_gone {
+                // Responses were handed to their callers. Let the tasks just
+                // woken on this worker run first: their next requests (and
+                // their window releases) then go out in one write with
+                // whatever else is queued, not in one write each.
+                tokio::task::yield_now().await;
+                self.drain_commands();
+                self.dispatch_events();
+            }
         }
         self.shared.set_state(CLOSED);
         // Anything still waiting was failed by the engine's Closed path;
         // this only covers commands that raced the close.
         while let Ok(cmd) = self.rx.try_recv() {
             self.command(cmd);
+        }
+    }
+
+    /// Takes every command already queued, so they share one write.
+    fn drain_commands(&mut self) {
+        // Bounded, so a flood of commands cannot starve reads and timers.
+        for _ in 0..1024 {
+            match self.rx.try_recv() {
+                Ok(cmd) => self.command(cmd),
+                Err(_) => return,
+            }
         }
     }
 
@@ -309,6 +364,7 @@ impl Driver {
             }
             Cmd::Release(id, n) => self.conn.release_capacity(id, n),
             Cmd::Cancel(id) => self.abandon(id),
+            Cmd::Reap => self.reap_abandoned(),
         }
     }
 
@@ -357,17 +413,24 @@ impl Driver {
         );
     }
 
-    fn dispatch_events(&mut self) {
+    /// Hands the engine's events to their streams and the pool. Returns
+    /// whether a caller got its response head or its end (and so may be
+    /// about to send the next request).
+    fn dispatch_events(&mut self) -> bool {
+        let mut answered = false;
         while let Some(event) = self.conn.poll_event() {
             match event {
-                Event::ResponseReceived { stream_id, head } => self.on_response(stream_id, head),
+                Event::ResponseReceived { stream_id, head } => {
+                    answered = true;
+                    self.on_response(stream_id, head);
+                }
                 Event::DataReceived { stream_id, data } => {
                     let n = data.len();
                     let delivered = self
                         .streams
                         .get(&stream_id)
                         .and_then(|c| c.body_tx.as_ref())
-                        .is_some_and(|tx| tx.send(BodyEvent::Data(data)).is_ok());
+                        .is_some_and(|tx| tx.send(BodyEvent::Data(data)));
                     if !delivered {
                         // Nobody will read it: give the window back and stop
                         // the stream.
@@ -377,18 +440,22 @@ impl Driver {
                 }
                 Event::TrailersReceived { stream_id, trailers } => {
                     if let Some(tx) = self.streams.get(&stream_id).and_then(|c| c.body_tx.as_ref()) {
-                        let _ = tx.send(BodyEvent::Trailers(trailers));
+                        tx.send(BodyEvent::Trailers(trailers));
                     }
                 }
                 Event::StreamEnded { stream_id } => {
+                    answered = true;
                     if let Some(ctx) = self.streams.remove(&stream_id) {
                         if let Some(tx) = ctx.body_tx {
-                            let _ = tx.send(BodyEvent::End);
+                            tx.send(BodyEvent::End);
                         }
                         self.shared.unreserve();
                     }
                 }
-                Event::StreamFailed(f) => self.on_failed(f),
+                Event::StreamFailed(f) => {
+                    answered = true;
+                    self.on_failed(f);
+                }
                 Event::Writable { stream_id } => {
                     if let Some(w) = self.streams.get(&stream_id).and_then(|c| c.writable.as_ref()) {
                         w.notify_one();
@@ -426,6 +493,7 @@ impl Driver {
                 Event::InformationalReceived { .. } | Event::PingAck { .. } => {}
             }
         }
+        answered
     }
 
     fn on_response(&mut self, id: StreamId, head: proto::ResponseHead) {
@@ -434,7 +502,7 @@ impl Driver {
         let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
         let Some(ctx) = self.streams.get_mut(&id) else { return };
         let Some(respond) = ctx.respond.take() else { return };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = body_channel();
         ctx.body_tx = Some(tx);
         let mut attempt = ctx.attempt.clone();
         attempt.phase = Phase::ResponseHead;
@@ -488,7 +556,7 @@ impl Driver {
 
     fn deliver_failure(
         respond: Option<oneshot::Sender<Outcome>>,
-        body_tx: Option<mpsc::UnboundedSender<BodyEvent>>,
+        body_tx: Option<BodySender>,
         failure: AttemptFailure,
     ) {
         match (respond, body_tx) {
@@ -496,7 +564,7 @@ impl Driver {
                 let _ = respond.send(Outcome::Failed(failure));
             }
             (None, Some(tx)) => {
-                let _ = tx.send(BodyEvent::Failed(failure));
+                tx.send(BodyEvent::Failed(Box::new(failure)));
             }
             (None, None) => {}
         }

@@ -2,12 +2,15 @@
 //! requests reach it over a channel, so a GOAWAY and a new stream can never
 //! race (DESIGN.md §1).
 
+mod body_channel;
 pub(crate) mod h1;
 pub(crate) mod h2;
 
+pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri, Version};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Processing};
@@ -64,7 +67,8 @@ pub(crate) enum BodyEvent {
     Data(Bytes),
     Trailers(HeaderMap),
     End,
-    Failed(AttemptFailure),
+    /// Boxed: rare, and large beside the other variants.
+    Failed(Box<AttemptFailure>),
 }
 
 /// Hands consumed body bytes back to the connection so its flow-control
@@ -80,7 +84,7 @@ pub(crate) struct ResponseParts {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) version: Version,
-    pub(crate) body: mpsc::UnboundedReceiver<BodyEvent>,
+    pub(crate) body: BodyReceiver,
     pub(crate) release: Box<dyn Release>,
     pub(crate) attempt: Attempt,
 }

@@ -140,7 +140,9 @@ pub(crate) struct ResponseFields {
 
 impl ResponseFields {
     pub(crate) fn head() -> Self {
-        Self::default()
+        // Room for a typical response head in one allocation, where the
+        // map would otherwise grow (and rehash) twice.
+        Self { headers: HeaderMap::with_capacity(12), ..Self::default() }
     }
 
     pub(crate) fn trailers() -> Self {

@@ -332,7 +332,9 @@ impl Connection {
             Ok(s) => s,
             Err(why) => return self.stream_error(id, Reason::PROTOCOL_ERROR, why),
         };
-        let head = ResponseHead { status, headers: fields.headers.clone() };
+        // Read before the fields move into the head (no copy of the map).
+        let content_length = fields.content_length();
+        let head = ResponseHead { status, headers: std::mem::take(&mut fields.headers) };
         if status.is_informational() {
             // §8.1: 1xx heads never end the stream; §8.6: 101 is not allowed.
             if end_stream {
@@ -344,7 +346,7 @@ impl Connection {
             self.events.push_back(Event::InformationalReceived { stream_id: id, head });
             return;
         }
-        let content_length = match fields.content_length() {
+        let content_length = match content_length {
             Ok(cl) => cl,
             Err(why) => return self.stream_error(id, Reason::PROTOCOL_ERROR, why),
         };

@@ -21,6 +21,9 @@ const FIELD_OVERHEAD: usize = 32;
 /// strings handed out from it are dropped.
 const SCRATCH_CHUNK: usize = 4096;
 
+/// Table entries are copied into chunks of this size (see [`Decoder::own_entry`]).
+const ARENA_CHUNK: usize = 4096;
+
 /// Decodes header blocks (RFC 7541 §3.2) and keeps the dynamic table in
 /// step with the peer's encoder.
 ///
@@ -40,6 +43,8 @@ pub struct Decoder {
     max_header_list_size: usize,
     /// Where Huffman-decoded strings are written.
     scratch: BytesMut,
+    /// Where new table entries are copied (see [`Decoder::own_entry`]).
+    arena: BytesMut,
 }
 
 impl Default for Decoder {
@@ -67,6 +72,7 @@ impl Decoder {
             required_update: None,
             max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
             scratch: BytesMut::new(),
+            arena: BytesMut::new(),
         };
         decoder.set_max_table_size(max_table_size);
         decoder
@@ -215,7 +221,7 @@ impl Decoder {
             // §4.4: the table just empties; nothing is kept, nothing to copy.
             (name, value)
         } else {
-            own_entry(name, name_is_owned, value)
+            self.own_entry(name, name_is_owned, value)
         };
         self.table.insert(name.clone(), value.clone());
         Ok(Header { name, value, sensitive: false })
@@ -303,19 +309,31 @@ impl Decoder {
     }
 }
 
-/// Copies a new table entry into one allocation of its own, so the table
-/// never keeps a whole header block (or scratch buffer) alive for a few
-/// octets: its memory stays close to its RFC 7541 §4.1 size. A name that
-/// already came from a table is shared instead.
-fn own_entry(name: Bytes, name_is_owned: bool, value: Bytes) -> (Bytes, Bytes) {
-    if name_is_owned {
-        return (name, Bytes::copy_from_slice(&value));
+impl Decoder {
+    /// Copies a new table entry out of its header block, so the table never
+    /// keeps a whole block (or scratch buffer) alive for a few octets: its
+    /// memory stays close to its RFC 7541 §4.1 size. A name that already came
+    /// from a table is shared instead.
+    ///
+    /// The copies go into a shared chunk of [`ARENA_CHUNK`] octets rather than
+    /// an allocation each: servers such as nginx send several literals with
+    /// incremental indexing in every response, so this runs per response.
+    /// A chunk is freed once every entry (and every header handed out) in it
+    /// is gone; with a 4 KiB table that is a few chunks at most.
+    fn own_entry(&mut self, name: Bytes, name_is_owned: bool, value: Bytes) -> (Bytes, Bytes) {
+        let need = if name_is_owned { value.len() } else { name.len() + value.len() };
+        if self.arena.capacity() - self.arena.len() < need {
+            self.arena = BytesMut::with_capacity(ARENA_CHUNK.max(need));
+        }
+        let name = if name_is_owned {
+            name
+        } else {
+            self.arena.extend_from_slice(&name);
+            self.arena.split().freeze()
+        };
+        self.arena.extend_from_slice(&value);
+        (name, self.arena.split().freeze())
     }
-    let mut buf = BytesMut::with_capacity(name.len() + value.len());
-    buf.extend_from_slice(&name);
-    buf.extend_from_slice(&value);
-    let name = buf.split_to(name.len()).freeze();
-    (name, buf.freeze())
 }
 
 #[cfg(test)]
