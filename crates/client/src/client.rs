@@ -214,10 +214,10 @@ impl ClientBuilder {
         self
     }
 
-    /// A deadline for each request until its response head, retries and
-    /// back-off included (default: no limit). Reading the body is bounded by
-    /// [`read_timeout`](Self::read_timeout) instead. [`RequestBuilder::timeout`]
-    /// overrides it for one request.
+    /// A deadline for each request, from its start to the end of its
+    /// response body, retries and back-off included (default: no limit).
+    /// [`read_timeout`](Self::read_timeout) bounds each wait for body data
+    /// besides. [`RequestBuilder::timeout`] overrides it for one request.
     ///
     /// ```
     /// use std::time::Duration;
@@ -562,9 +562,10 @@ impl Client {
         self.inner.budget.deposit();
         let journal = Arc::new(std::sync::Mutex::new(Vec::new()));
         let run = self.run(origin, parts.method, parts.uri, parts.headers, body, idempotent, journal.clone());
+        let started = tokio::time::Instant::now();
         let result = match options.timeout.or(self.inner.total_timeout) {
             Some(limit) => match tokio::time::timeout(limit, run).await {
-                Ok(r) => r,
+                Ok(r) => r.map(|resp| resp.with_deadline(started + limit, limit)),
                 Err(_) => {
                     let attempts = journal.lock().map(|j| j.clone()).unwrap_or_default();
                     Err(Error::new(Kind::Timeout, format!("request timed out after {limit:?}"))

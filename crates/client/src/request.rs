@@ -118,8 +118,8 @@ impl RequestBuilder {
         self
     }
 
-    /// A deadline for this request until its response head, retries and
-    /// back-off included. It replaces the client's
+    /// A deadline for this request, from its start to the end of its
+    /// response body, retries and back-off included. It replaces the client's
     /// [`timeout`](crate::ClientBuilder::timeout) for this request.
     ///
     /// ```no_run

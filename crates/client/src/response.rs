@@ -43,6 +43,8 @@ pub struct Response {
     trailers: Option<HeaderMap>,
     done: bool,
     idle_timeout: Option<Duration>,
+    /// The request's total deadline, and the limit it came from.
+    deadline: Option<(tokio::time::Instant, Duration)>,
 }
 
 impl Response {
@@ -57,7 +59,14 @@ impl Response {
             trailers: None,
             done: false,
             idle_timeout,
+            deadline: None,
         }
+    }
+
+    /// Bounds the body by the request's total deadline too.
+    pub(crate) fn with_deadline(mut self, at: tokio::time::Instant, limit: Duration) -> Self {
+        self.deadline = Some((at, limit));
+        self
     }
 
     /// The status code. Any status is a response: a 503 is not an error.
@@ -164,12 +173,26 @@ impl Response {
             return Ok(None);
         }
         loop {
-            let event = match self.idle_timeout {
+            // The idle limit restarts with every chunk; the total deadline
+            // does not (a body trickled in just under the idle limit still
+            // ends when the request's time is up).
+            let left = self.deadline.map(|(at, _)| at.saturating_duration_since(tokio::time::Instant::now()));
+            let wait = match (self.idle_timeout, left) {
+                (Some(idle), Some(left)) => Some(idle.min(left)),
+                (idle, left) => idle.or(left),
+            };
+            let event = match wait {
                 Some(t) => match tokio::time::timeout(t, self.body.recv()).await {
                     Ok(e) => e,
                     Err(_) => {
                         self.finish();
-                        return Err(Error::new(Kind::Timeout, format!("no response body data for {t:?}"))
+                        let message = match self.deadline {
+                            Some((_, limit)) if left == Some(t) => {
+                                format!("request timed out after {limit:?} while reading the body")
+                            }
+                            _ => format!("no response body data for {t:?}"),
+                        };
+                        return Err(Error::new(Kind::Timeout, message)
                             .with_processing(Processing::ResponseStarted)
                             .with_attempts(self.attempts.clone()));
                     }

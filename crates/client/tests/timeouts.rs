@@ -1,7 +1,7 @@
 //! Timeouts, each on tokio's paused clock against servers on 127.0.0.1 in
 //! the same (current-thread) runtime: TCP connect, TLS handshake, the wait
 //! for the server's SETTINGS, the response head, an idle body read, and the
-//! total deadline across retries.
+//! total deadline across retries and over a trickled body.
 //!
 //! # Keeping a paused clock deterministic
 //! With `start_paused`, tokio moves the clock to the next timer whenever the
@@ -189,16 +189,18 @@ async fn response_head_timeout() {
         conn.handshake(Settings::default()).await.unwrap();
         conn.recv_request_head().await.unwrap();
         seen_tx.send(()).unwrap();
-        recv_headers_of(&mut conn, 3).await;
-        conn.respond(3, 200, b"0123456789").await.unwrap();
-        // The driver resets the abandoned stream when it next wakes (here:
-        // for the second request), so the RST_STREAM may follow HEADERS(3).
-        loop {
+        // The caller that timed out tells the driver at once, so the
+        // RST_STREAM of stream 1 comes before the second request's HEADERS.
+        let reset = loop {
             match conn.recv_frame().await.unwrap().expect("client closed") {
-                Frame::RstStream(r) if r.stream_id.value() == 1 => return r.reason,
+                Frame::RstStream(r) if r.stream_id.value() == 1 => break r.reason,
+                Frame::Headers(h) => panic!("stream {} opened before stream 1 was reset", h.stream_id),
                 _ => {}
             }
-        }
+        };
+        recv_headers_of(&mut conn, 3).await;
+        conn.respond(3, 200, b"0123456789").await.unwrap();
+        reset
     });
     let client = builder().response_timeout(Duration::from_millis(100)).build().unwrap();
     let first = tokio::spawn({
@@ -250,6 +252,48 @@ async fn idle_body_read_timeout() {
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(err.processing(), Some(Processing::ResponseStarted));
     assert_eq!(start.elapsed(), Duration::from_millis(100));
+    script.abort();
+}
+
+/// The total deadline covers the body too: a body trickled one byte every
+/// 400 ms never trips the 500 ms idle limit, and still ends when the
+/// request's 2 s are up.
+#[tokio::test(start_paused = true)]
+async fn total_deadline_covers_a_trickled_body() {
+    let _tick = tick_slowly();
+    let server = script_server().await;
+    let url = format!("{}/trickle", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(Settings::default()).await.unwrap();
+        conn.recv_request_head().await.unwrap();
+        let head = conn.headers(1, &[(":status", "200")], false);
+        conn.send_all(&[head]).await.unwrap();
+        loop {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            if conn.send_all(&[baton_lab::script::frames::data(1, b"x", false)]).await.is_err() {
+                return;
+            }
+        }
+    });
+    let client =
+        builder().read_timeout(Duration::from_millis(500)).timeout(Duration::from_secs(2)).build().unwrap();
+    let start = Instant::now();
+    let mut resp = client.get(&url).send().await.unwrap();
+    let mut received = 0;
+    let err = loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len(),
+            Ok(None) => panic!("the trickled body cannot end"),
+            Err(e) => break e,
+        }
+    };
+    let elapsed = start.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("while reading the body"), "{err}");
+    assert_eq!(err.processing(), Some(Processing::ResponseStarted));
+    assert!((3..=5).contains(&received), "{received} bytes in 2 s at one per 400 ms");
+    assert!(elapsed >= Duration::from_secs(2) && elapsed < Duration::from_millis(2010), "{elapsed:?}");
     script.abort();
 }
 

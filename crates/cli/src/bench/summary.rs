@@ -150,16 +150,20 @@ fn histogram(h: &Histogram<u64>) -> Vec<Bucket> {
         return Vec::new();
     }
     let lo = h.min();
-    let hi = h.value_at_quantile(0.999).max(lo + 1);
-    let step = (hi - lo).div_ceil(BUCKETS).max(1);
-    let mut buckets: Vec<Bucket> = (1..=BUCKETS).map(|i| Bucket { upto: lo + step * i, count: 0 }).collect();
+    let max = h.max();
+    // At least one unit per bucket, so the bounds strictly increase.
+    let hi = h.value_at_quantile(0.999).max(lo + BUCKETS);
+    // Bounds lo + (hi - lo)·i/10 never pass hi (≤ max unless every request
+    // took within 10 µs of the fastest); the last bound is the maximum.
+    let mut uppers: Vec<u64> = (1..BUCKETS).map(|i| lo + (hi - lo) * i / BUCKETS).collect();
+    let before_last = uppers.last().copied().unwrap_or(lo);
+    uppers.push(max.max(before_last + 1));
+    let mut buckets: Vec<Bucket> = uppers.iter().map(|&upto| Bucket { upto, count: 0 }).collect();
     for v in h.iter_recorded() {
-        // (lo + i·step, lo + (i+1)·step] is bucket i; lo itself is bucket 0.
-        let i = (v.value_iterated_to().saturating_sub(lo).saturating_sub(1) / step).min(BUCKETS - 1);
-        buckets[i as usize].count += v.count_at_value();
-    }
-    if let Some(last) = buckets.last_mut() {
-        last.upto = last.upto.max(h.max());
+        // The first bucket whose bound is at least the value; past the
+        // last-but-one bound is the last bucket.
+        let i = uppers.partition_point(|&u| u < v.value_iterated_to()).min(buckets.len() - 1);
+        buckets[i].count += v.count_at_value();
     }
     buckets
 }
@@ -179,6 +183,20 @@ mod tests {
         assert_eq!(buckets.len(), 10);
         assert_eq!(buckets.iter().map(|b| b.count).sum::<u64>(), 1001);
         assert_eq!(buckets[9].upto, h.max());
+        assert!(buckets.windows(2).all(|w| w[0].upto < w[1].upto));
+    }
+
+    #[test]
+    fn the_last_bound_is_the_maximum_when_the_range_does_not_divide_by_ten() {
+        // Equal steps of ceil(11/10) = 2 would end the last bucket at 120.
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        for v in 100..=111 {
+            h.record(v).unwrap();
+        }
+        let buckets = histogram(&h);
+        assert_eq!(buckets.len(), 10);
+        assert_eq!(buckets[9].upto, 111);
+        assert_eq!(buckets.iter().map(|b| b.count).sum::<u64>(), 12);
         assert!(buckets.windows(2).all(|w| w[0].upto < w[1].upto));
     }
 

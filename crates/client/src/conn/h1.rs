@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::sync::{Notify, oneshot};
@@ -78,23 +78,35 @@ impl H1Conn {
     }
 }
 
-struct H1Release {
-    unread: Arc<AtomicUsize>,
-    wake: Arc<Notify>,
-    cancelled: Arc<AtomicBool>,
+/// What an exchange shares with its response's reader.
+#[derive(Default)]
+struct Reader {
+    /// Body bytes delivered and not yet read.
+    unread: AtomicUsize,
+    /// The response was dropped before its end.
+    cancelled: AtomicBool,
+    wake: Notify,
 }
+
+struct H1Release(Arc<Reader>);
 
 impl Release for H1Release {
     fn release(&self, n: usize) {
-        self.unread.fetch_sub(n.min(self.unread.load(Ordering::Acquire)), Ordering::AcqRel);
-        self.wake.notify_one();
+        let unread = &self.0.unread;
+        unread.fetch_sub(n.min(unread.load(Ordering::Acquire)), Ordering::AcqRel);
+        self.0.wake.notify_one();
     }
 
     fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
-        self.wake.notify_one();
+        self.0.cancelled.store(true, Ordering::Release);
+        self.0.wake.notify_one();
     }
 }
+
+/// How much room to make in the read buffer before a read: a little for
+/// small responses, more after a read that filled all the room it had.
+const READ_ROOM_MIN: usize = 8 << 10;
+const READ_ROOM_MAX: usize = 256 << 10;
 
 /// Runs one exchange on `conn` in its own task.
 pub(crate) fn spawn_exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
@@ -132,21 +144,24 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         }
         None => Some(req.body),
     };
-    let unread = Arc::new(AtomicUsize::new(0));
-    let wake = Arc::new(Notify::new());
-    let cancelled = Arc::new(AtomicBool::new(false));
+    let reader = Arc::new(Reader::default());
+    let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
     let mut respond = Some(req.respond);
     let mut body_tx: Option<BodySender> = None;
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut pending = Bytes::new();
-    let mut buf = BytesMut::with_capacity(64 << 10);
+    let mut room = READ_ROOM_MIN;
     let mut finished = false;
     let mut write_failed = false;
     loop {
         if pending.is_empty() && engine.wants_write() && !write_failed {
             pending = engine.take_transmit();
         }
-        if finished && pending.is_empty() {
+        // After an early 2xx the response can end while the request body
+        // is still going out (the engine stays busy until it has): the
+        // exchange goes on until then.
+        let body_going_out = body.is_some() && engine.state() == h1::ConnectionState::Busy;
+        if finished && pending.is_empty() && !body_going_out {
             break;
         }
         let closed = engine.state() == h1::ConnectionState::Closed;
@@ -155,14 +170,26 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         if closed && pending.is_empty() && !want_body && finished {
             break;
         }
+        // Responses are read straight into the engine's buffer (no copy),
+        // which stays with the connection from one exchange to the next.
+        let buf = engine.recv_buf();
+        let spare = buf.capacity() - buf.len();
+        if spare < room / 2 {
+            buf.reserve(room);
+        }
+        let spare = buf.capacity() - buf.len();
         tokio::select! {
-            read = rd.read_buf(&mut buf), if can_read => {
+            read = rd.read_buf(engine.recv_buf()), if can_read => {
                 match read {
                     Ok(0) => engine.handle_eof(now()),
-                    Ok(_) => engine.handle_read(&buf, now()),
+                    Ok(n) => {
+                        if n == spare {
+                            room = (room * 2).min(READ_ROOM_MAX);
+                        }
+                        engine.handle_received(now());
+                    }
                     Err(e) => engine.handle_transport_error(e.to_string(), now()),
                 }
-                buf.clear();
             }
             written = wr.write(&pending), if !pending.is_empty() => match written {
                 Ok(n) => {
@@ -214,11 +241,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
                         headers: head.headers,
                         version: head.version,
                         body: rx,
-                        release: Box::new(H1Release {
-                            unread: unread.clone(),
-                            wake: wake.clone(),
-                            cancelled: cancelled.clone(),
-                        }),
+                        release: Box::new(H1Release(reader.clone())),
                         attempt: a,
                     };
                     if let Some(r) = respond.take() {

@@ -296,7 +296,9 @@ impl Connection {
         if matches!(self.reading, Reading::Closed) {
             return;
         }
-        if let Some(ex) = self.exchange.take() {
+        // A request whose response already ended (an early 2xx, its body
+        // still being sent) had its one terminal event: `ResponseEnded`.
+        if let Some(ex) = self.exchange.take().filter(|ex| ex.phase != Phase::Complete) {
             let failure = self.failure(&ex, cause.clone());
             self.events.push_back(Event::RequestFailed(failure));
         }

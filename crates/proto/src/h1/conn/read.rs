@@ -1,5 +1,6 @@
 //! The read side: response heads and bodies, EOF, transport errors.
 
+use bytes::BytesMut;
 use std::time::Instant;
 
 use super::{Connection, Reading, Writing};
@@ -28,6 +29,24 @@ impl Connection {
             return;
         }
         self.read_buf.extend_from_slice(data);
+        self.process_read();
+    }
+
+    /// The buffer the driver may read transport bytes into directly,
+    /// skipping the copy [`Self::handle_read`] makes; call
+    /// [`Self::handle_received`] after each read. Only append to it.
+    pub fn recv_buf(&mut self) -> &mut BytesMut {
+        &mut self.read_buf
+    }
+
+    /// Bytes were appended to [`Self::recv_buf`]: decode them, as
+    /// [`Self::handle_read`] does.
+    pub fn handle_received(&mut self, now: Instant) {
+        self.now = Some(now);
+        if matches!(self.reading, Reading::Closed) {
+            self.read_buf.clear();
+            return;
+        }
         self.process_read();
     }
 
@@ -156,12 +175,16 @@ impl Connection {
         // the request. If the client sees a response that indicates the
         // server does not wish to receive the message body and is closing
         // the connection, the client SHOULD immediately cease transmitting
-        // the body and close its side of the connection." A final response
-        // before the request was fully written is exactly that (413, 401,
-        // a redirect...): we stop sending, deliver the response, and since
-        // the server's view of the request stream is now unknown, never
-        // reuse the connection.
-        if ex.phase < Phase::BodyWritten {
+        // the body and close its side of the connection." An early error or
+        // redirect (413, 401, 307...), or any early response that closes
+        // the connection, is that: we stop sending, deliver the response,
+        // and since the server's view of the request stream is now unknown,
+        // never reuse the connection. An early 2xx on a persistent
+        // connection is not: the server is answering while it reads (a
+        // streaming echo, say), so the body goes on to its end and the
+        // exchange ends when both directions have (`finish_response`).
+        let refuses_body = !persists || head.status.as_u16() >= 300;
+        if ex.phase < Phase::BodyWritten && refuses_body {
             ex.segments.clear();
             self.write_buf.clear();
             self.writing = Writing::Stopped;
@@ -181,20 +204,36 @@ impl Connection {
     /// The response is complete: the exchange ends, and the connection
     /// either goes idle for the next request or closes with `cause`.
     fn finish_response(&mut self, cause: CloseCause) {
-        if let Some(mut ex) = self.exchange.take() {
-            ex.advance(Phase::Complete);
-        }
         self.events.push_back(Event::ResponseEnded);
-        if self.keep_alive == KeepAlive::Busy && matches!(self.writing, Writing::Done) {
-            self.keep_alive = KeepAlive::Idle;
+        if self.keep_alive == KeepAlive::Busy && matches!(self.writing, Writing::Body(_)) {
+            // An early 2xx (see `on_head`) ended before the request body:
+            // the exchange stays open for the body, and ends in
+            // `finish_exchange` once the body is queued in full. Anything
+            // read meanwhile answers nothing.
+            if let Some(ex) = self.exchange.as_mut() {
+                ex.advance(Phase::Complete);
+            }
             self.reading = Reading::Idle;
-            self.writing = Writing::Idle;
-            self.idle_since = self.now;
+            return;
+        }
+        if self.keep_alive == KeepAlive::Busy && matches!(self.writing, Writing::Done) {
+            self.finish_exchange();
             // Whatever followed the response is unsolicited.
             self.process_read();
         } else {
+            self.exchange = None;
             self.close(cause);
         }
+    }
+
+    /// Both the response and the request are complete: the connection goes
+    /// idle for the next request.
+    pub(super) fn finish_exchange(&mut self) {
+        self.exchange = None;
+        self.keep_alive = KeepAlive::Idle;
+        self.reading = Reading::Idle;
+        self.writing = Writing::Idle;
+        self.idle_since = self.now;
     }
 }
 

@@ -673,8 +673,9 @@ fn expected(state: State, input: Input) -> Result<(ConnectionState, &'static [&'
 
         (S::BodyOpen, I::WriteAll | I::ReadCrlf) => (C::Busy, &[]),
         (S::BodyOpen, I::ReadInformational) => (C::Busy, &["info"]),
-        // Early response: delivered, then the connection closes.
-        (S::BodyOpen, I::ReadFinalHead) => (C::Closed, &["head", "data", "ended", "closed"]),
+        // Early 2xx on a persistent connection: delivered, and the request
+        // body goes on (RFC 9112 §9.5 stops only a refused body).
+        (S::BodyOpen, I::ReadFinalHead) => (C::Busy, &["head", "data", "ended"]),
         (S::BodyOpen, _) => (C::Closed, MAYBE),
 
         (S::AwaitingHead, I::WriteAll | I::ReadCrlf) => (C::Busy, &[]),
@@ -739,4 +740,36 @@ fn taken_bytes_count_as_written_only_when_confirmed() {
     c.handle_written(2);
     assert_eq!(c.phase(), Some(Phase::BodyWritten));
     assert_eq!(c.send_buffered(), 0);
+}
+
+#[test]
+fn early_2xx_lets_the_body_finish_and_keeps_the_connection() {
+    // RFC 9112 §9.5 only stops a body the server refuses; a 200 sent while
+    // the server still reads (a streaming echo) is not a refusal.
+    let mut c = conn();
+    send(&mut c, Method::PUT, None).unwrap();
+    c.send_data(Bytes::from_static(b"first"), false).unwrap();
+    flush(&mut c);
+    let evs = feed(&mut c, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    assert_eq!(head_of(&evs).0.status, StatusCode::OK);
+    assert_eq!(evs.last(), Some(&Event::ResponseEnded));
+    assert_eq!(c.state(), ConnectionState::Busy, "the request body is not finished");
+    c.send_data(Bytes::from_static(b"second"), false).unwrap();
+    c.send_data(Bytes::new(), true).unwrap();
+    let written = flush(&mut c);
+    assert!(written.ends_with(b"6\r\nsecond\r\n0\r\n\r\n"), "{:?}", String::from_utf8_lossy(&written));
+    assert_eq!(c.state(), ConnectionState::Idle);
+    assert!(c.is_reusable());
+}
+
+#[test]
+fn early_2xx_that_closes_still_stops_the_body() {
+    let mut c = conn();
+    send(&mut c, Method::PUT, None).unwrap();
+    c.send_data(Bytes::from_static(b"first"), false).unwrap();
+    flush(&mut c);
+    let evs = feed(&mut c, b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+    assert_eq!(head_of(&evs).0.status, StatusCode::OK);
+    assert_eq!(c.send_data(Bytes::from_static(b"more"), false), Err(SendError::NotWritable));
+    assert!(!c.is_reusable());
 }

@@ -109,8 +109,17 @@ impl Connection {
         if end {
             ex.end = Some(base + self.write_buf.len() as u64);
             self.writing = Writing::Done;
+            self.body_complete();
         }
         Ok(())
+    }
+
+    /// The request body is queued in full: if an early 2xx already ended
+    /// the response, the exchange is over (see `finish_response`).
+    fn body_complete(&mut self) {
+        if self.exchange.as_ref().is_some_and(|ex| ex.phase == Phase::Complete) {
+            self.finish_exchange();
+        }
     }
 
     /// Ends a chunked request body with trailer fields (RFC 9112 §7.1.2).
@@ -129,6 +138,7 @@ impl Connection {
         encoder.encode_trailers(&mut self.write_buf, trailers)?;
         ex.end = Some(base + self.write_buf.len() as u64);
         self.writing = Writing::Done;
+        self.body_complete();
         Ok(())
     }
 }
