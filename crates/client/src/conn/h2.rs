@@ -374,7 +374,17 @@ impl Driver {
         attempt.connection_id = self.id;
         let full = req.body.full();
         let end_stream = full.as_ref().is_some_and(Bytes::is_empty);
-        let id = match self.conn.send_request(&req.method, &req.uri, &req.headers, end_stream, now()) {
+        let mut headers = req.headers;
+        if let Some(body) = &full {
+            // RFC 9110 §8.6: a user agent SHOULD send Content-Length when the
+            // method gives the content a meaning; HTTP/2 allows it (RFC 9113
+            // §8.1.1), and some server handlers need it to read the body.
+            let wants_length = !body.is_empty() || matches!(req.method.as_str(), "POST" | "PUT" | "PATCH");
+            if wants_length && !headers.contains_key(http::header::CONTENT_LENGTH) {
+                headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(body.len()));
+            }
+        }
+        let id = match self.conn.send_request(&req.method, &req.uri, &headers, end_stream, now()) {
             Ok(id) => id,
             Err(e) => {
                 attempt.error = Some(e.to_string());

@@ -1,17 +1,13 @@
-//! Client bugs the interop suite found, each as a minimal failing test,
-//! ignored until the fix lands (run with `--ignored`).
+//! Regression tests for client bugs the interop suite found.
 //!
-//! HTTP/1.1, early 2xx head during a streamed body: on any final response
-//! head that arrives before the request body is fully written,
-//! `crates/proto/src/h1/conn/read.rs` sets `Writing::Stopped`, clears the
-//! write buffer and disables keep-alive (its comment cites RFC 9112 §9.5,
-//! which is about a response that says the server does not want the body
-//! and is closing). The client's exchange task then gets
-//! `SendError::BodyNotWanted` for the next chunk and drops the body, so the
-//! terminating `0\r\n\r\n` is never sent. A server that answers 200 early
-//! and reads on (a streaming echo, Apache's mod_reflector) waits forever;
-//! in-memory bodies escape only because the whole body was already taken
-//! from the engine's buffer for writing.
+//! HTTP/1.1, early 2xx head during a streamed body: the engine used to stop
+//! sending the request body on any final response head that arrived before
+//! the body was fully written, so the terminating `0\r\n\r\n` was never
+//! sent and a server that answers 200 early and reads on (a streaming echo,
+//! Apache's mod_reflector) waited forever. RFC 9112 §9.5 stops only a body
+//! the server refuses (an error or redirect, or a response that closes the
+//! connection); `crates/proto/src/h1/conn/read.rs` now lets the body finish
+//! after an early 2xx on a persistent connection.
 
 use std::time::Duration;
 
@@ -31,7 +27,6 @@ use crate::common;
 /// streams two chunks 300 ms apart, so the response head arrives between
 /// them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: HTTP/1.1 engine stops sending a streamed request body when a 2xx response head arrives first"]
 async fn http1_streamed_body_is_finished_after_an_early_2xx_head() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -82,7 +77,6 @@ async fn http1_streamed_body_is_finished_after_an_early_2xx_head() {
 /// last chunk (the exchange hangs), and when the connection finally goes,
 /// Apache appends its 400 page to the echoed bytes of a `200` response.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: HTTP/1.1 engine stops sending a streamed request body when a 2xx response head arrives first"]
 async fn apache_reflector_http1_streamed_upload() {
     let certs = common::certs();
     if require("apache2 (with mod_http2)", apache::find()).is_none() {
