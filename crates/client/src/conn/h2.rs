@@ -258,6 +258,9 @@ impl Release for H2Release {
     }
 }
 
+/// How long a closed connection may take to write its last frames.
+const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Driver {
     async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO) {
         let (mut rd, mut wr) = tokio::io::split(io);
@@ -268,16 +271,32 @@ impl Driver {
         // reading until EOF or an error, so every stream gets the verdict
         // those frames prove, then close.
         let mut write_failed = false;
+        // Once the engine is closed only its last bytes (a GOAWAY) remain to
+        // be written; a server that stops reading must not keep this task
+        // and its socket alive, so that flush has a time limit.
+        let mut flush_until: Option<tokio::time::Instant> = None;
         loop {
             if pending.is_empty() && !write_failed {
                 pending = self.conn.take_transmit(now());
             }
             let closed = self.conn.state() == ConnectionState::Closed;
             if closed && pending.is_empty() {
-                let _ = wr.shutdown().await;
+                let _ = tokio::time::timeout(FINAL_FLUSH, wr.shutdown()).await;
                 break;
             }
-            let deadline = self.conn.poll_timeout().map(tokio::time::Instant::from_std);
+            let mut deadline = self.conn.poll_timeout().map(tokio::time::Instant::from_std);
+            if closed {
+                let until = *flush_until.get_or_insert_with(|| tokio::time::Instant::now() + FINAL_FLUSH);
+                if tokio::time::Instant::now() >= until {
+                    tracing::debug!(
+                        connection = self.id,
+                        unsent = pending.len(),
+                        "server not reading; dropping the socket"
+                    );
+                    break;
+                }
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
             let buf = self.conn.recv_buf();
             if buf.capacity() - buf.len() < 16 << 10 {
                 buf.reserve(64 << 10);
