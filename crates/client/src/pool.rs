@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 use baton_proto::h2 as proto;
 
+use crate::conn::budget::StreamBudget;
 use crate::conn::h1::{H1Conn, Home};
 use crate::conn::h2::{self, H2Handle};
 use crate::connect::{Connector, Origin, Protocol};
@@ -54,6 +55,8 @@ struct OriginPool {
     /// a default that would have its first requests refused (RFC 9113
     /// §5.1.2).
     max_streams: Arc<AtomicUsize>,
+    /// Streams one connection may carry, once learned (`budget.rs`).
+    budget: Arc<StreamBudget>,
     state: Mutex<OriginState>,
 }
 
@@ -85,8 +88,13 @@ pub(crate) struct Pool {
 
 enum Next {
     Lease(Lease),
+    /// A lease on a connection near its streams-per-connection limit: its
+    /// successor is opened in the background (make-before-break).
+    LeaseAndOpenSuccessor(Lease),
     CheckIdle(Box<H1Conn>),
-    Connect { force_h1: bool },
+    Connect {
+        force_h1: bool,
+    },
     Wait,
 }
 
@@ -116,6 +124,7 @@ impl Pool {
                 Arc::new(OriginPool {
                     notify: Arc::new(Notify::new()),
                     max_streams: Arc::new(AtomicUsize::new(0)),
+                    budget: Arc::new(StreamBudget::default()),
                     state: Mutex::new(OriginState::default()),
                 })
             })
@@ -139,6 +148,10 @@ impl Pool {
             let next = self.next(origin, &op, fresh);
             match next {
                 Next::Lease(lease) => return Ok(lease),
+                Next::LeaseAndOpenSuccessor(lease) => {
+                    self.open_in_background(origin, &op);
+                    return Ok(lease);
+                }
                 Next::CheckIdle(mut conn) => {
                     if conn.is_alive().await {
                         return Ok(Lease::H1 { reused: conn.reused(), conn, home: self.home(&op) });
@@ -176,10 +189,18 @@ impl Pool {
             return Next::Connect { force_h1: true };
         }
         st.h2.retain(|h| !h.is_closed());
+        let open = st.h2.iter().filter(|h| h.is_open()).count();
         if let Some((handle, reused)) = st.h2.iter().find_map(|h| h.try_reserve().map(|r| (h.clone(), r))) {
+            // Near the limit, and no other connection has room beyond it:
+            // open the successor now, while this one's last streams run.
+            let successor_needed =
+                handle.near_limit() && !st.h2.iter().any(|h| h.is_open() && !h.near_limit());
+            if successor_needed && st.connecting == 0 && open < self.max_per_origin {
+                st.connecting += 1;
+                return Next::LeaseAndOpenSuccessor(Lease::H2 { handle, reused });
+            }
             return Next::Lease(Lease::H2 { handle, reused });
         }
-        let open = st.h2.iter().filter(|h| h.is_open()).count();
         // One connection attempt at a time per origin; draining connections
         // do not count, so a GOAWAY opens the replacement at once
         // (make-before-break).
@@ -197,56 +218,38 @@ impl Pool {
         op: &Arc<OriginPool>,
         force_h1: bool,
     ) -> Result<Option<Lease>, Error> {
-        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.stats.connection_opened();
-        tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
-        match protocol {
-            Protocol::H1 => {
+        let dial = Dial { connector: &self.connector, h2_config: &self.h2_config, stats: &self.stats };
+        match dial.open(origin, op, force_h1, id).await? {
+            Opened::H1(conn) => {
                 if !force_h1 {
                     // ALPN chose http/1.1: remember it for this origin.
                     op.lock().speaks = Speaks::H1;
                 }
-                Ok(Some(Lease::H1 {
-                    conn: Box::new(H1Conn::new(id, io)),
-                    reused: false,
-                    home: self.home(op),
-                }))
+                Ok(Some(Lease::H1 { conn, reused: false, home: self.home(op) }))
             }
-            Protocol::H2 => {
-                let mut config = self.h2_config.clone();
-                let known = op.max_streams.load(Ordering::Acquire);
-                if known > 0 {
-                    config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
-                }
-                let handle =
-                    h2::spawn(io, id, config, op.notify.clone(), op.max_streams.clone(), self.stats.clone());
-                // The connection counts once the server's preface arrived
-                // (see `H2Shared::ready`); a connection that dies first is a
-                // connect error, and nothing was sent on it.
-                let limit = self.connector.connect_timeout;
-                match tokio::time::timeout(limit, handle.ready()).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(cause)) => {
-                        return Err(Error::new(
-                            Kind::Connect,
-                            format!("{origin} closed the connection before its HTTP/2 preface: {cause}"),
-                        )
-                        .transient());
-                    }
-                    Err(_) => {
-                        return Err(Error::new(
-                            Kind::Timeout,
-                            format!("{origin} sent no HTTP/2 SETTINGS within {limit:?}"),
-                        ));
-                    }
-                }
-                let mut st = op.lock();
-                st.speaks = Speaks::H2;
-                st.h2.push(handle.clone());
-                Ok(handle.try_reserve().map(|reused| Lease::H2 { handle, reused }))
-            }
+            Opened::H2(handle) => Ok(handle.try_reserve().map(|reused| Lease::H2 { handle, reused })),
         }
+    }
+
+    /// Opens an HTTP/2 connection to `origin` without waiting for it: the
+    /// successor of one near its streams-per-connection limit. The caller
+    /// took a `connecting` slot for it.
+    fn open_in_background(&self, origin: &Origin, op: &Arc<OriginPool>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (connector, h2_config, stats) =
+            (self.connector.clone(), self.h2_config.clone(), self.stats.clone());
+        let (origin, op) = (origin.clone(), op.clone());
+        tokio::spawn(async move {
+            let _slot = ConnectingGuard(&op);
+            let dial = Dial { connector: &connector, h2_config: &h2_config, stats: &stats };
+            match dial.open(&origin, &op, false, id).await {
+                Ok(Opened::H2(_)) => {}
+                // ALPN changed its mind: nothing to pool ahead of time.
+                Ok(Opened::H1(_)) => {}
+                Err(e) => tracing::debug!(%origin, error = %e, "opening the next connection ahead failed"),
+            }
+        });
     }
 
     /// Where a reusable HTTP/1.1 connection goes after its exchange.
@@ -260,5 +263,70 @@ impl Pool {
                 }
             }
         })
+    }
+}
+
+/// What a new connection needs from the pool.
+struct Dial<'a> {
+    connector: &'a Connector,
+    h2_config: &'a proto::Config,
+    stats: &'a Arc<Counters>,
+}
+
+/// A new connection.
+enum Opened {
+    H1(Box<H1Conn>),
+    /// Running, with the server's SETTINGS in, and in the origin's pool.
+    H2(H2Handle),
+}
+
+impl Dial<'_> {
+    async fn open(&self, origin: &Origin, op: &OriginPool, force_h1: bool, id: u64) -> Result<Opened, Error> {
+        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
+        self.stats.connection_opened();
+        tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
+        if protocol == Protocol::H1 {
+            return Ok(Opened::H1(Box::new(H1Conn::new(id, io))));
+        }
+        let mut config = self.h2_config.clone();
+        let known = op.max_streams.load(Ordering::Acquire);
+        if known > 0 {
+            config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
+        }
+        let handle = h2::spawn(
+            io,
+            id,
+            config,
+            op.notify.clone(),
+            op.max_streams.clone(),
+            op.budget.clone(),
+            self.stats.clone(),
+        );
+        // The connection counts once the server's preface arrived (see
+        // `H2Shared::ready`); a connection that dies first is a connect
+        // error, and nothing was sent on it.
+        let limit = self.connector.connect_timeout;
+        match tokio::time::timeout(limit, handle.ready()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(cause)) => {
+                return Err(Error::new(
+                    Kind::Connect,
+                    format!("{origin} closed the connection before its HTTP/2 preface: {cause}"),
+                )
+                .transient());
+            }
+            Err(_) => {
+                return Err(Error::new(
+                    Kind::Timeout,
+                    format!("{origin} sent no HTTP/2 SETTINGS within {limit:?}"),
+                ));
+            }
+        }
+        let mut st = op.lock();
+        st.speaks = Speaks::H2;
+        st.h2.push(handle.clone());
+        drop(st);
+        op.notify.notify_waiters();
+        Ok(Opened::H2(handle))
     }
 }

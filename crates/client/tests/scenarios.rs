@@ -146,6 +146,24 @@ async fn s9_nginx_rotation_loses_nothing() {
     lab.stop().await;
 }
 
+/// S9 again, the way baton rotates: once two GOAWAYs have cut connections
+/// at the same count, the pool stops each connection at that count and
+/// opens its successor ahead of time, so streams stop being refused. Without
+/// that, streams above each GOAWAY's last_stream_id are retried: about 700
+/// here (measured with the learning switched off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s9_nginx_rotation_is_predicted_after_two_cut_offs() {
+    let lab = lab(Scenario::NginxRotate { requests: 50 }).await;
+    let client = client();
+    let out = run(&client, &lab, "s9p", "/bytes/100", 2000, 32).await;
+    check_ledger("s9 predicted", &lab, &client, &out);
+    assert_all_ok("s9 predicted", &out);
+    let stats = client.stats();
+    assert!(stats.connections_opened >= 40, "one connection per 50 requests: {stats:?}");
+    assert!(stats.retries_total() <= 160, "only the first cut-offs cost retries: {stats:?}");
+    lab.stop().await;
+}
+
 /// S8: double GOAWAY (2^31-1 + PING, then the real id).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s8_envoy_double_go_away_loses_nothing() {

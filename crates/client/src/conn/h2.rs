@@ -14,6 +14,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use baton_proto::h2::frame::{Reason, StreamId};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
+use super::budget::StreamBudget;
 use super::{
     AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, Release, ResponseParts,
     body_channel,
@@ -45,6 +46,8 @@ pub(crate) struct H2Shared {
     ready: AtomicBool,
     /// How the connection ended, once it has.
     closed_by: Mutex<Option<String>>,
+    /// The origin's streams-per-connection limit (see `budget.rs`).
+    budget: Arc<StreamBudget>,
     /// Wakes requests waiting for this origin's capacity.
     notify: Arc<Notify>,
     /// The origin's last known SETTINGS_MAX_CONCURRENT_STREAMS, shared by
@@ -78,6 +81,9 @@ impl H2Handle {
         if s.state.load(Ordering::Acquire) != OPEN || !s.ready.load(Ordering::Acquire) {
             return None;
         }
+        if self.exhausted() {
+            return None;
+        }
         let max = s.max.load(Ordering::Acquire);
         let mut active = s.active.load(Ordering::Acquire);
         loop {
@@ -98,7 +104,31 @@ impl H2Handle {
 
     /// True while it takes new streams.
     pub(crate) fn is_open(&self) -> bool {
-        self.shared.state.load(Ordering::Acquire) == OPEN
+        self.shared.state.load(Ordering::Acquire) == OPEN && !self.exhausted()
+    }
+
+    /// Streams it may still open before the origin's learned limit per
+    /// connection (`None` while no limit is known).
+    fn remaining(&self) -> Option<u64> {
+        let limit = self.shared.budget.limit()?;
+        Some(limit.saturating_sub(self.shared.opened.load(Ordering::Acquire)))
+    }
+
+    /// It will reach the origin's streams-per-connection limit within one
+    /// round of concurrent streams (or half the limit, if that is less):
+    /// time to open its successor, so that it is ready when this one stops.
+    pub(crate) fn near_limit(&self) -> bool {
+        let (Some(limit), Some(remaining)) = (self.shared.budget.limit(), self.remaining()) else {
+            return false;
+        };
+        let round = self.shared.max.load(Ordering::Acquire) as u64;
+        remaining <= round.min(limit / 2)
+    }
+
+    /// It opened as many streams as the origin lets one connection carry:
+    /// it gets no more, and the pool counts it as draining.
+    fn exhausted(&self) -> bool {
+        self.remaining() == Some(0)
     }
 
     /// Waits for the server's SETTINGS.
@@ -186,6 +216,7 @@ pub(crate) fn spawn<IO>(
     config: proto::Config,
     notify: Arc<Notify>,
     origin_max: Arc<AtomicUsize>,
+    budget: Arc<StreamBudget>,
     stats: Arc<Counters>,
 ) -> H2Handle
 where
@@ -200,6 +231,7 @@ where
         go_away: Mutex::new(None),
         ready: AtomicBool::new(false),
         closed_by: Mutex::new(None),
+        budget,
         notify,
         origin_max,
     });
@@ -507,6 +539,10 @@ impl Driver {
                         "GOAWAY received; connection draining"
                     );
                     self.stats.go_away(g.error_code.code());
+                    if g.error_code == Reason::NO_ERROR {
+                        let opened = self.shared.opened.load(Ordering::Acquire);
+                        self.shared.budget.observe(g.last_stream_id.value(), opened);
+                    }
                     if let Ok(mut slot) = self.shared.go_away.lock() {
                         *slot = Some(g);
                     }

@@ -3,6 +3,7 @@
 //! race (DESIGN.md §1).
 
 mod body_channel;
+pub(crate) mod budget;
 pub(crate) mod h1;
 pub(crate) mod h2;
 

@@ -1,0 +1,98 @@
+//! How many streams an origin lets one HTTP/2 connection carry, learned from
+//! its graceful GOAWAYs, so the pool can rotate connections before the
+//! server does (DESIGN.md §4, make-before-break).
+//!
+//! Servers that limit requests per connection (nginx `keepalive_requests`,
+//! 1000 by default; h2o, Envoy and others have the same knob) send
+//! GOAWAY(NO_ERROR) once the limit is reached, with last_stream_id the last
+//! stream they took. At high concurrency the client has usually opened more
+//! streams by then: every one above last_stream_id is refused and must be
+//! retried on a fresh connection, a round trip and a connection setup later
+//! (RFC 9113 §6.8). Once the limit is known, the pool stops giving a
+//! connection new streams at the limit and opens its successor while the
+//! last of them are in flight, so nothing is refused and nothing waits.
+//!
+//! The limit is learned only from a GOAWAY that cut a connection short (it
+//! had opened more streams than the server took), and only once two such
+//! GOAWAYs agree: a reload or a shutdown stops connections at arbitrary
+//! points, a count limit at the same one every time. A server whose limit
+//! later drops shows two new agreeing cut-offs and is learned again; one
+//! whose limit grows is not seen (its connections are rotated early, which
+//! costs a connection setup per rotation and nothing else).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// An origin's streams-per-connection limit, as far as it is known.
+#[derive(Debug, Default)]
+pub(crate) struct StreamBudget {
+    /// The last cut-off seen (streams the server took), 0 for none.
+    seen: AtomicUsize,
+    /// The limit, once two cut-offs agreed; 0 while unknown.
+    learned: AtomicUsize,
+}
+
+impl StreamBudget {
+    /// A graceful GOAWAY with `last_stream_id` arrived on a connection that
+    /// had opened `opened` streams.
+    pub(crate) fn observe(&self, last_stream_id: u32, opened: u64) {
+        // Client streams are 1, 3, 5, ...: last_stream_id N means (N + 1) / 2
+        // streams were taken (RFC 9113 §5.1.1).
+        let taken = (last_stream_id as usize).div_ceil(2);
+        if taken == 0 || opened <= taken as u64 {
+            return;
+        }
+        if self.seen.swap(taken, Ordering::AcqRel) == taken
+            && self.learned.swap(taken, Ordering::AcqRel) != taken
+        {
+            tracing::debug!(
+                streams_per_connection = taken,
+                "learned the server's limit of streams per connection"
+            );
+        }
+    }
+
+    /// The limit, when known.
+    pub(crate) fn limit(&self) -> Option<u64> {
+        let n = self.learned.load(Ordering::Acquire);
+        (n > 0).then_some(n as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_agreeing_cut_offs_teach_the_limit() {
+        let b = StreamBudget::default();
+        b.observe(199, 150);
+        assert_eq!(b.limit(), None, "one cut-off proves nothing");
+        b.observe(199, 160);
+        assert_eq!(b.limit(), Some(100));
+    }
+
+    #[test]
+    fn disagreeing_or_uncut_goaways_teach_nothing() {
+        let b = StreamBudget::default();
+        b.observe(199, 150);
+        b.observe(99, 80);
+        assert_eq!(b.limit(), None, "a reload cuts at arbitrary points");
+        b.observe(99, 50);
+        b.observe(99, 50);
+        assert_eq!(b.limit(), None, "nothing was refused: not a cut-off");
+        b.observe(0, 10);
+        b.observe(0, 10);
+        assert_eq!(b.limit(), None, "GOAWAY(0) before any stream is not a limit");
+    }
+
+    #[test]
+    fn a_lower_limit_is_learned_again() {
+        let b = StreamBudget::default();
+        b.observe(199, 150);
+        b.observe(199, 150);
+        b.observe(19, 40);
+        assert_eq!(b.limit(), Some(100));
+        b.observe(19, 40);
+        assert_eq!(b.limit(), Some(10));
+    }
+}
