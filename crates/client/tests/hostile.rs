@@ -14,20 +14,22 @@
 //!   open, connection.
 //!
 //! Cases that can only end by a timeout (zero window, trickle) run with
-//! tokio's paused clock; see [`Awake`] for how they keep it deterministic.
+//! tokio's paused clock; see `tests/common/mod.rs` for how they keep it deterministic.
 //!
 //! `cargo test -p baton --test hostile -- --nocapture` prints one `HOSTILE`
 //! line per case: the error, the time to error, the peak memory.
 
+mod common;
+
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use baton::{Client, Processing, RetryPolicy};
 use baton_lab::script::{Frame, Reason, ScriptConn, ScriptServer, Settings, frames};
 use baton_lab::{Lab, LabOptions, Scenario};
 use bytes::Bytes;
+use common::stay_awake;
 use peak_alloc::PeakAlloc;
 
 #[global_allocator]
@@ -582,36 +584,6 @@ fn ping_flood_interleaved_with_data_and_never_read() {
 }
 
 // ----- cases that end by a timeout, on tokio's paused clock ------------------
-
-/// Keeps a paused-clock runtime busy while it lives, so the clock cannot
-/// auto-advance.
-///
-/// With `start_paused`, tokio moves the clock to the next timer whenever
-/// the runtime has nothing to run, even while bytes are in flight on a
-/// socket: a connect, a handshake or a response still crossing the loopback
-/// could then see a timer fire that real time would never have reached.
-/// While an `Awake` lives, a task yields in a loop, so the runtime is never
-/// idle and the clock stands still; the test drops it once the only thing
-/// left to happen is the timeout under test, and the clock jumps straight
-/// to it.
-struct Awake(Arc<AtomicBool>);
-
-fn stay_awake() -> Awake {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    tokio::spawn(async move {
-        while !flag.load(Ordering::Acquire) {
-            tokio::task::yield_now().await;
-        }
-    });
-    Awake(stop)
-}
-
-impl Drop for Awake {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
 
 /// A server that never opens its window (SETTINGS_INITIAL_WINDOW_SIZE 0,
 /// no WINDOW_UPDATE) for an upload. With a total timeout the request ends

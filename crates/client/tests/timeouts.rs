@@ -18,14 +18,15 @@
 //!   end: a task sleeping 1 ms in a loop, so each idle moment moves the clock
 //!   by 1 ms at most (a slow-motion real clock).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+mod common;
+
 use std::time::Duration;
 
 use baton::{Client, Processing, RetryPolicy};
 use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings};
 use baton_lab::{Lab, LabOptions, Scenario};
 use bytes::Bytes;
+use common::{stay_awake, tick_slowly};
 use tokio::time::Instant;
 
 /// Long enough that no server-side timeout of the script DSL fires before
@@ -38,43 +39,6 @@ fn builder() -> baton::ClientBuilder {
 
 async fn script_server() -> ScriptServer {
     ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE)
-}
-
-/// Keeps the runtime busy (and the paused clock still) while it lives.
-struct Awake(Arc<AtomicBool>);
-
-fn stay_awake() -> Awake {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    tokio::spawn(async move {
-        while !flag.load(Ordering::Acquire) {
-            tokio::task::yield_now().await;
-        }
-    });
-    Awake(stop)
-}
-
-impl Drop for Awake {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-/// Lets the paused clock advance 1 ms per idle moment, no more.
-struct Ticker(tokio::task::JoinHandle<()>);
-
-fn tick_slowly() -> Ticker {
-    Ticker(tokio::spawn(async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }))
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// Reads the client's frames until the HEADERS of `stream` (skipping, e.g.,
