@@ -98,6 +98,7 @@ impl fmt::Display for RetryReason {
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Attempt {
     /// Which connection (unique within the client).
     pub connection_id: u64,
