@@ -15,7 +15,7 @@ use crate::conn::h1;
 use crate::conn::{AttemptFailure, AttemptRequest, FailureCause, Outcome};
 use crate::connect::{Connector, Origin, Trust};
 use crate::error::{ConnectionGoingAway, Error, Kind};
-use crate::journal::{Attempt, RetryReason};
+use crate::journal::{Attempt, Log, RetryReason};
 use crate::pool::{Lease, Pool};
 use crate::request::RequestBuilder;
 use crate::response::Response;
@@ -560,16 +560,16 @@ impl Client {
         body.set_replay_limit(self.inner.policy.replay_limit());
         self.inner.stats.request();
         self.inner.budget.deposit();
-        let journal = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let journal = Arc::new(std::sync::Mutex::new(Log::default()));
         let run = self.run(origin, parts.method, parts.uri, parts.headers, body, idempotent, journal.clone());
         let started = tokio::time::Instant::now();
         let result = match options.timeout.or(self.inner.total_timeout) {
             Some(limit) => match tokio::time::timeout(limit, run).await {
                 Ok(r) => r.map(|resp| resp.with_deadline(started + limit, limit)),
                 Err(_) => {
-                    let attempts = journal.lock().map(|j| j.clone()).unwrap_or_default();
-                    Err(Error::new(Kind::Timeout, format!("request timed out after {limit:?}"))
-                        .with_attempts(attempts))
+                    let why = format!("request timed out after {limit:?}");
+                    let (attempts, verdict) = lock(&journal).cut_off(&why);
+                    Err(Error::new(Kind::Timeout, why).with_processing(verdict).with_attempts(attempts))
                 }
             },
             None => run.await,
@@ -590,10 +590,10 @@ impl Client {
         headers: HeaderMap,
         body: Body,
         idempotent: bool,
-        journal: Arc<std::sync::Mutex<Vec<Attempt>>>,
+        journal: Arc<std::sync::Mutex<Log>>,
     ) -> Result<Response, Error> {
         let inner = &self.inner;
-        let attempts_so_far = || journal.lock().map(|j| j.clone()).unwrap_or_default();
+        let attempts_so_far = || lock(&journal).attempts();
         let mut attempts = 0;
         let mut idempotent_retries = 0;
         loop {
@@ -609,12 +609,14 @@ impl Client {
                         Lease::H2 { handle, reused } => (handle.id, *reused, http::Version::HTTP_2),
                         Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11),
                     };
+                    let attempt = Attempt::new(id, reused, version);
+                    lock(&journal).start(attempt.clone());
                     let request = AttemptRequest {
                         method: method.clone(),
                         uri: uri.clone(),
                         headers: headers.clone(),
                         body: body.reader(),
-                        attempt: Attempt::new(id, reused, version),
+                        attempt,
                         respond: tx,
                     };
                     // Kept until the outcome arrives: dropped before (a
@@ -631,11 +633,11 @@ impl Client {
                         Some(limit) => match tokio::time::timeout(limit, rx).await {
                             Ok(o) => o,
                             Err(_) => {
-                                return Err(Error::new(
-                                    Kind::Timeout,
-                                    format!("no response head within {limit:?}"),
-                                )
-                                .with_attempts(attempts_so_far()));
+                                let why = format!("no response head within {limit:?}");
+                                let (attempts, verdict) = lock(&journal).cut_off(&why);
+                                return Err(Error::new(Kind::Timeout, why)
+                                    .with_processing(verdict)
+                                    .with_attempts(attempts));
                             }
                         },
                         None => rx.await,
@@ -645,6 +647,7 @@ impl Client {
                     }
                     match outcome {
                         Ok(Outcome::Response(parts)) => {
+                            lock(&journal).answered();
                             let attempt = parts.attempt.clone();
                             let mut all = attempts_so_far();
                             all.push(attempt);
@@ -695,9 +698,7 @@ impl Client {
                     );
                     attempt.retried = Some(reason);
                     attempt.backoff = backoff;
-                    if let Ok(mut j) = journal.lock() {
-                        j.push(attempt);
-                    }
+                    lock(&journal).push(attempt);
                     inner.stats.retry(reason);
                     if reason == RetryReason::Idempotent {
                         idempotent_retries += 1;
@@ -719,9 +720,7 @@ impl Client {
                         ?refusal,
                         "request failed"
                     );
-                    if let Ok(mut j) = journal.lock() {
-                        j.push(attempt);
-                    }
+                    lock(&journal).push(attempt);
                     return Err(match connect_error {
                         Some(e) => e.with_attempts(attempts_so_far()),
                         None => failure_error(&failure, refusal, attempts_so_far()),
@@ -730,6 +729,11 @@ impl Client {
             }
         }
     }
+}
+
+fn lock(log: &std::sync::Mutex<Log>) -> std::sync::MutexGuard<'_, Log> {
+    // Nothing panics while holding it; a poisoned log is still whole.
+    log.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// RFC 9110 §9.2.2 idempotent methods, or an `Idempotency-Key` header.

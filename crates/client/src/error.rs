@@ -326,8 +326,10 @@ impl Error {
     }
 
     /// How far the request got: the verdict of the last attempt, for failures
-    /// on a connection (DESIGN.md §2). `None` when no verdict was recorded:
-    /// builder and connect errors, and timeouts before the response head.
+    /// on a connection (DESIGN.md §2). A timeout gives the strongest verdict
+    /// of the attempts it cut off: `MaybeProcessed` if one was with a
+    /// connection and unanswered, `NotSent` if none ever was. `None` when no
+    /// verdict applies: builder and connect errors.
     ///
     /// baton has already retried what its [`RetryPolicy`](crate::RetryPolicy)
     /// allows, so this is for the application's own decision.

@@ -168,3 +168,93 @@ impl fmt::Display for Attempt {
         Ok(())
     }
 }
+
+/// One request's attempts so far, shared by its retry loop and its deadline,
+/// so that a request cut off by a timeout still gives its full account.
+#[derive(Debug, Default)]
+pub(crate) struct Log {
+    done: Vec<Attempt>,
+    /// Handed to a connection, outcome not yet known.
+    in_flight: Option<Attempt>,
+}
+
+impl Log {
+    /// An attempt that ended (failed, retried or answered).
+    pub(crate) fn push(&mut self, attempt: Attempt) {
+        self.in_flight = None;
+        self.done.push(attempt);
+    }
+
+    /// An attempt was handed to a connection.
+    pub(crate) fn start(&mut self, attempt: Attempt) {
+        self.in_flight = Some(attempt);
+    }
+
+    /// The attempt in flight got its outcome.
+    pub(crate) fn answered(&mut self) {
+        self.in_flight = None;
+    }
+
+    /// The attempts that ended.
+    pub(crate) fn attempts(&self) -> Vec<Attempt> {
+        self.done.clone()
+    }
+
+    /// The account of a request cut off by a timeout (`why`): the attempts
+    /// that ended, then the one in flight, whose outcome is unknown
+    /// (`MaybeProcessed`: the server may have it, and nothing says it did
+    /// not); and the request's verdict, the strongest of theirs. With nothing
+    /// ever handed to a connection, it is `NotSent`.
+    pub(crate) fn cut_off(&self, why: &str) -> (Vec<Attempt>, Processing) {
+        let mut attempts = self.done.clone();
+        if let Some(mut a) = self.in_flight.clone() {
+            a.error = Some(why.to_owned());
+            a.processing = Some(Processing::MaybeProcessed);
+            attempts.push(a);
+        }
+        let rank = |p: Processing| match p {
+            Processing::NotSent => 0,
+            Processing::NotProcessed => 1,
+            Processing::MaybeProcessed => 2,
+            Processing::ResponseStarted => 3,
+        };
+        let verdict = attempts
+            .iter()
+            .filter_map(|a| a.processing)
+            .max_by_key(|p| rank(*p))
+            .unwrap_or(Processing::NotSent);
+        (attempts, verdict)
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    fn attempt(processing: Option<Processing>) -> Attempt {
+        Attempt { processing, ..Attempt::new(1, false, Version::HTTP_2) }
+    }
+
+    #[test]
+    fn a_request_cut_off_in_flight_may_have_been_processed() {
+        let mut log = Log::default();
+        log.push(attempt(Some(Processing::NotProcessed)));
+        log.start(attempt(None));
+        let (attempts, verdict) = log.cut_off("timed out");
+        assert_eq!(attempts.len(), 2);
+        assert_eq!(attempts[1].error.as_deref(), Some("timed out"));
+        assert_eq!(verdict, Processing::MaybeProcessed);
+    }
+
+    #[test]
+    fn a_request_cut_off_between_attempts_keeps_the_strongest_verdict() {
+        let mut log = Log::default();
+        assert_eq!(log.cut_off("t").1, Processing::NotSent, "nothing was ever sent");
+        log.start(attempt(None));
+        log.push(attempt(Some(Processing::NotProcessed)));
+        assert_eq!(log.cut_off("t"), (log.attempts(), Processing::NotProcessed));
+        log.push(attempt(Some(Processing::MaybeProcessed)));
+        log.push(attempt(Some(Processing::NotSent)));
+        assert_eq!(log.cut_off("t").1, Processing::MaybeProcessed);
+    }
+}
