@@ -60,7 +60,7 @@ impl Nginx {
     pub fn start(options: NginxOptions, certs: &Certs) -> io::Result<Self> {
         let binary =
             Self::find().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "nginx not installed"))?;
-        let version = version(&binary)?;
+        let version = baton_lab::nginx::binary_version(&binary)?;
         let prefix = process::scratch_dir("nginx")?;
         std::fs::create_dir_all(prefix.join("logs"))?;
         content::write_static_files(&prefix.join("html"))?;
@@ -137,16 +137,6 @@ impl Drop for Nginx {
         }
         let _ = std::fs::remove_dir_all(&self.prefix);
     }
-}
-
-fn version(binary: &Path) -> io::Result<(u32, u32, u32)> {
-    let out = Command::new(binary).arg("-v").output()?;
-    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    let parsed = text.split("nginx/").nth(1).and_then(|v| v.split_whitespace().next()).and_then(|v| {
-        let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
-        Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
-    });
-    parsed.ok_or_else(|| io::Error::other(format!("cannot read nginx's version from {text:?}")))
 }
 
 fn config(

@@ -60,7 +60,7 @@ impl Nginx {
     pub fn start(options: &NginxOptions) -> io::Result<Self> {
         let binary =
             Self::find().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "nginx not installed"))?;
-        let version = version(&binary)?;
+        let version = binary_version(&binary)?;
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let prefix = std::env::temp_dir().join(format!("baton-nginx-{}-{port}", std::process::id()));
@@ -165,7 +165,11 @@ impl Drop for Nginx {
     }
 }
 
-fn version(binary: &Path) -> io::Result<(u32, u32, u32)> {
+/// The version an nginx binary reports with `-v`, as (major, minor, patch).
+///
+/// # Errors
+/// When the binary cannot run or its output names no version.
+pub fn binary_version(binary: &Path) -> io::Result<(u32, u32, u32)> {
     let out = Command::new(binary).arg("-v").output()?;
     let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     let parsed = text.split("nginx/").nth(1).and_then(|v| v.split_whitespace().next()).and_then(|v| {
