@@ -18,7 +18,9 @@
 //! points, a count limit at the same one every time. A server whose limit
 //! later drops shows two new agreeing cut-offs and is learned again; one
 //! whose limit grows is not seen (its connections are rotated early, which
-//! costs a connection setup per rotation and nothing else).
+//! costs a connection setup per rotation and nothing else). A connection
+//! that carries the learned number of streams to their end without the
+//! server's GOAWAY disproves the limit, which is then forgotten.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -48,6 +50,17 @@ impl StreamBudget {
                 streams_per_connection = taken,
                 "learned the server's limit of streams per connection"
             );
+        }
+    }
+
+    /// A connection carried the learned limit of streams, finished them all,
+    /// and the server never said GOAWAY: the limit was not the server's (two
+    /// reloads that happened to cut at the same count, say). Forget it, so
+    /// that a wrong limit cannot keep costing a connection per rotation.
+    pub(crate) fn disproved(&self) {
+        self.seen.store(0, Ordering::Release);
+        if self.learned.swap(0, Ordering::AcqRel) != 0 {
+            tracing::debug!("a connection outlived the learned streams-per-connection limit; forgotten");
         }
     }
 
@@ -83,6 +96,18 @@ mod tests {
         b.observe(0, 10);
         b.observe(0, 10);
         assert_eq!(b.limit(), None, "GOAWAY(0) before any stream is not a limit");
+    }
+
+    #[test]
+    fn a_disproved_limit_is_forgotten() {
+        let b = StreamBudget::default();
+        b.observe(9, 20);
+        b.observe(9, 20);
+        assert_eq!(b.limit(), Some(5));
+        b.disproved();
+        assert_eq!(b.limit(), None);
+        b.observe(9, 20);
+        assert_eq!(b.limit(), None, "learning starts over: one cut-off is not enough");
     }
 
     #[test]

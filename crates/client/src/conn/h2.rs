@@ -511,6 +511,7 @@ impl Driver {
                             tx.send(BodyEvent::End);
                         }
                         self.shared.unreserve();
+                        self.check_limit();
                     }
                 }
                 Event::StreamFailed(f) => {
@@ -559,6 +560,20 @@ impl Driver {
             }
         }
         answered
+    }
+
+    /// Every stream this connection may carry under the origin's learned
+    /// limit is done, and the server sent no GOAWAY: the limit is wrong.
+    fn check_limit(&self) {
+        let budget = &self.shared.budget;
+        if self.streams.is_empty()
+            && self.conn.last_go_away().is_none()
+            && budget.limit().is_some_and(|l| self.shared.opened.load(Ordering::Acquire) >= l)
+        {
+            budget.disproved();
+            // This connection can take streams again.
+            self.shared.notify.notify_waiters();
+        }
     }
 
     fn on_response(&mut self, id: StreamId, head: proto::ResponseHead) {
