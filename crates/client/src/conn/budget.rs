@@ -18,9 +18,9 @@
 //! points, a count limit at the same one every time. A server whose limit
 //! later drops shows two new agreeing cut-offs and is learned again; one
 //! whose limit grows is not seen (its connections are rotated early, which
-//! costs a connection setup per rotation and nothing else). A connection
-//! that carries the learned number of streams to their end without the
-//! server's GOAWAY disproves the limit, which is then forgotten.
+//! costs a connection setup per rotation and nothing else). Two connections
+//! in a row that carry the learned number of streams to their end without
+//! the server's GOAWAY disprove the limit, which is then forgotten.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -31,7 +31,15 @@ pub(crate) struct StreamBudget {
     seen: AtomicUsize,
     /// The limit, once two cut-offs agreed; 0 while unknown.
     learned: AtomicUsize,
+    /// Connections in a row that carried the limit to the end without the
+    /// server's GOAWAY (see [`StreamBudget::outlived`]).
+    misses: AtomicUsize,
 }
+
+/// Connections in a row that must outlive a learned limit to disprove it.
+/// One is not enough: a server may send its GOAWAY just after the response
+/// of the last stream it takes, nginx among them now and then.
+const MISSES_TO_FORGET: usize = 2;
 
 impl StreamBudget {
     /// A graceful GOAWAY with `last_stream_id` arrived on a connection that
@@ -53,14 +61,23 @@ impl StreamBudget {
         }
     }
 
-    /// A connection carried the learned limit of streams, finished them all,
-    /// and the server never said GOAWAY: the limit was not the server's (two
-    /// reloads that happened to cut at the same count, say). Forget it, so
-    /// that a wrong limit cannot keep costing a connection per rotation.
-    pub(crate) fn disproved(&self) {
-        self.seen.store(0, Ordering::Release);
-        if self.learned.swap(0, Ordering::AcqRel) != 0 {
-            tracing::debug!("a connection outlived the learned streams-per-connection limit; forgotten");
+    /// A connection carried the learned limit of streams to their end, and
+    /// the server said GOAWAY on it (`true`) or did not (`false`) by then.
+    /// Connections that keep outliving the limit without a GOAWAY show it
+    /// was not the server's (two reloads that happened to cut at the same
+    /// count, say): it is forgotten, so a wrong limit cannot keep costing a
+    /// connection per rotation.
+    pub(crate) fn carried(&self, go_away: bool) {
+        if go_away {
+            self.misses.store(0, Ordering::Release);
+            return;
+        }
+        if self.misses.fetch_add(1, Ordering::AcqRel) + 1 >= MISSES_TO_FORGET {
+            self.misses.store(0, Ordering::Release);
+            self.seen.store(0, Ordering::Release);
+            if self.learned.swap(0, Ordering::AcqRel) != 0 {
+                tracing::debug!("connections outlived the learned streams-per-connection limit; forgotten");
+            }
         }
     }
 
@@ -99,12 +116,16 @@ mod tests {
     }
 
     #[test]
-    fn a_disproved_limit_is_forgotten() {
+    fn a_limit_outlived_twice_in_a_row_is_forgotten() {
         let b = StreamBudget::default();
         b.observe(9, 20);
         b.observe(9, 20);
         assert_eq!(b.limit(), Some(5));
-        b.disproved();
+        b.carried(false);
+        b.carried(true);
+        b.carried(false);
+        assert_eq!(b.limit(), Some(5), "a late GOAWAY now and then disproves nothing");
+        b.carried(false);
         assert_eq!(b.limit(), None);
         b.observe(9, 20);
         assert_eq!(b.limit(), None, "learning starts over: one cut-off is not enough");

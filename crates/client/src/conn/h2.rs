@@ -563,15 +563,21 @@ impl Driver {
     }
 
     /// Every stream this connection may carry under the origin's learned
-    /// limit is done, and the server sent no GOAWAY: the limit is wrong.
-    fn check_limit(&self) {
+    /// limit is done: tell the budget whether the server's GOAWAY came, and
+    /// close the connection, which takes no more streams (unless that
+    /// disproved the limit).
+    fn check_limit(&mut self) {
         let budget = &self.shared.budget;
-        if self.streams.is_empty()
-            && self.conn.last_go_away().is_none()
-            && budget.limit().is_some_and(|l| self.shared.opened.load(Ordering::Acquire) >= l)
-        {
-            budget.disproved();
-            // This connection can take streams again.
+        let carried = budget.limit().is_some_and(|l| self.shared.opened.load(Ordering::Acquire) >= l);
+        // `active` counts requests reserved but still on their way here too.
+        if self.shared.active.load(Ordering::Acquire) > 0 || !carried {
+            return;
+        }
+        budget.carried(self.conn.last_go_away().is_some());
+        if budget.limit().is_some() {
+            self.conn.go_away(Reason::NO_ERROR, now());
+        } else {
+            // Forgotten: this connection can take streams again.
             self.shared.notify.notify_waiters();
         }
     }
