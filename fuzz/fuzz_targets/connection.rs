@@ -6,14 +6,16 @@
 //! follows and no stream remains.
 #![no_main]
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
 
 use baton_proto::h2::frame::{Frame, Settings, StreamId};
-use baton_proto::h2::{Config, Connection, ConnectionState, Event};
+use baton_proto::h2::{Config, Connection, Event};
+
+mod invariants;
+use invariants::Terminal;
 
 fuzz_target!(|data: &[u8]| {
     let start = Instant::now();
@@ -27,8 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let uri: http::Uri = "https://example.com/p".parse().unwrap();
     let headers = http::HeaderMap::new();
     let mut open: Vec<StreamId> = Vec::new();
-    let mut finished: HashSet<StreamId> = HashSet::new();
-    let mut closed = false;
+    let mut events = Terminal::default();
 
     // Each chunk: 1 control byte, then up to 63 server bytes.
     for chunk in data.chunks(64) {
@@ -52,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
             3 => {
                 if let Some(id) = open.first() {
                     conn.reset(*id, baton_proto::h2::frame::Reason::CANCEL, now);
-                    finished.insert(*id);
+                    events.reset_locally(*id);
                 }
             }
             _ => {}
@@ -67,29 +68,12 @@ fuzz_target!(|data: &[u8]| {
             conn.handle_written(n);
         }
         conn.handle_read(bytes, now);
-        while let Some(event) = conn.poll_event() {
-            assert!(!closed, "event after Closed: {event:?}");
-            match event {
-                Event::DataReceived { stream_id, data } => conn.release_capacity(stream_id, data.len()),
-                Event::StreamEnded { stream_id } => {
-                    assert!(finished.insert(stream_id), "two terminal events for {stream_id}");
-                }
-                Event::StreamFailed(f) => {
-                    assert!(finished.insert(f.stream_id), "two terminal events for {}", f.stream_id);
-                }
-                Event::Closed(_) => closed = true,
-                _ => {}
-            }
-        }
-        if closed {
-            assert_eq!(conn.state(), ConnectionState::Closed);
-            assert_eq!(conn.active_streams(), 0);
-        }
+        events.drain(&mut conn, true);
     }
     conn.handle_eof(now);
     while let Some(event) = conn.poll_event() {
         if let Event::StreamFailed(f) = event {
-            assert!(finished.insert(f.stream_id), "two terminal events for {}", f.stream_id);
+            events.ended(f.stream_id);
         }
     }
     assert_eq!(conn.active_streams(), 0);

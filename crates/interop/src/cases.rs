@@ -113,10 +113,33 @@ pub async fn run(client: &baton::Client, base: &str, proto: Proto, case: Case, l
     }
 }
 
-async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) -> Result<String, String> {
-    fn e(what: &'static str) -> impl Fn(baton::Error) -> String {
-        move |err| format!("{what}: {err}")
+fn e(what: &'static str) -> impl Fn(baton::Error) -> String {
+    move |err| format!("{what}: {err}")
+}
+
+/// POSTs `sent` to the echo route (with `Expect: 100-continue` when asked)
+/// and checks that the response echoes it exactly.
+async fn post_echo(
+    client: &baton::Client,
+    base: &str,
+    proto: Proto,
+    sent: Vec<u8>,
+    expect_continue: bool,
+) -> Result<Bytes, String> {
+    let mut req = client
+        .post(&format!("{base}{}", content::PATH_ECHO))
+        .header("content-type", "application/octet-stream");
+    if expect_continue {
+        req = req.header("expect", "100-continue");
     }
+    let resp = req.body(sent.clone()).send().await.map_err(e("POST"))?;
+    check_head(&resp, proto)?;
+    let body = resp.bytes().await.map_err(e("body"))?;
+    check_body(&body, &sent)?;
+    Ok(body)
+}
+
+async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) -> Result<String, String> {
     match case {
         Case::GetSmall | Case::GetLarge => {
             let (path, len) = if case == Case::GetSmall {
@@ -132,17 +155,7 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
         }
         Case::PostSmall | Case::PostLarge => {
             let len = if case == Case::PostSmall { SMALL } else { LARGE };
-            let sent = content::upload(len);
-            let resp = client
-                .post(&format!("{base}{}", content::PATH_ECHO))
-                .header("content-type", "application/octet-stream")
-                .body(sent.clone())
-                .send()
-                .await
-                .map_err(e("POST"))?;
-            check_head(&resp, proto)?;
-            let body = resp.bytes().await.map_err(e("body"))?;
-            check_body(&body, &sent)?;
+            let body = post_echo(client, base, proto, content::upload(len), false).await?;
             Ok(format!("{} B echoed", body.len()))
         }
         Case::StreamedUpload => {
@@ -213,18 +226,7 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
             Ok(format!("{} fields, {total} B", content::BIG_HEADERS))
         }
         Case::Expect100Continue => {
-            let sent = content::upload(EXPECT_BODY);
-            let resp = client
-                .post(&format!("{base}{}", content::PATH_ECHO))
-                .header("content-type", "application/octet-stream")
-                .header("expect", "100-continue")
-                .body(sent.clone())
-                .send()
-                .await
-                .map_err(e("POST"))?;
-            check_head(&resp, proto)?;
-            let body = resp.bytes().await.map_err(e("body"))?;
-            check_body(&body, &sent)?;
+            let body = post_echo(client, base, proto, content::upload(EXPECT_BODY), true).await?;
             Ok(format!("{} KiB echoed", body.len() >> 10))
         }
     }

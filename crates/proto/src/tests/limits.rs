@@ -429,16 +429,23 @@ fn pings_with_data(rounds: usize) -> Vec<Frame> {
     frames
 }
 
-/// RFC 9113 §10.5: a server that sends PINGs (interleaved with DATA) and
-/// never reads the ACKs must not grow our write buffer without bound.
-#[test]
-fn unread_ping_acks_are_enhance_your_calm() {
+/// A connection with a 1,000-byte write backlog limit and a response head
+/// in, its body still to come (so DATA keeps resetting the no-progress count).
+fn response_in_progress_with_small_backlog() -> Pair {
     let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
     let head = pair.peer.response(1, "200", false);
     pair.deliver(&[head]);
+    pair
+}
+
+/// RFC 9113 §10.5: a server that sends PINGs (interleaved with DATA) and
+/// never reads the ACKs must not grow our write buffer without bound.
+#[test]
+fn unread_ping_acks_are_enhance_your_calm() {
+    let mut pair = response_in_progress_with_small_backlog();
     // 100 rounds owe 500 ACKs (8,500 bytes) and nothing is flushed.
     let frames = pings_with_data(100);
     pair.deliver(&frames);
@@ -448,12 +455,7 @@ fn unread_ping_acks_are_enhance_your_calm() {
 /// The same PINGs from a server that reads its ACKs are fine.
 #[test]
 fn read_ping_acks_are_fine() {
-    let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
-    let mut pair = Pair::with(config, Settings::default());
-    pair.get("/");
-    pair.flush();
-    let head = pair.peer.response(1, "200", false);
-    pair.deliver(&[head]);
+    let mut pair = response_in_progress_with_small_backlog();
     for _ in 0..100 {
         let frames = pings_with_data(1);
         pair.deliver(&frames);
@@ -465,12 +467,7 @@ fn read_ping_acks_are_fine() {
 /// SETTINGS demand an ACK too (§6.5.3); unread, they are bounded the same way.
 #[test]
 fn unread_settings_acks_are_enhance_your_calm() {
-    let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
-    let mut pair = Pair::with(config, Settings::default());
-    pair.get("/");
-    pair.flush();
-    let head = pair.peer.response(1, "200", false);
-    pair.deliver(&[head]);
+    let mut pair = response_in_progress_with_small_backlog();
     let mut frames = Vec::new();
     for _ in 0..200 {
         frames.extend((0..5).map(|_| Frame::Settings(Settings::default())));
