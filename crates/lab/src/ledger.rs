@@ -1,7 +1,7 @@
 //! What the lab did, counted: the only honest way for a test to prove that
 //! no request was processed twice is to ask the server.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,6 +13,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Debug, Default)]
 pub struct Ledger {
     by_id: Mutex<HashMap<String, u32>>,
+    refused_ids: Mutex<HashSet<String>>,
     processed: AtomicU64,
     refused: AtomicU64,
     ignored: AtomicU64,
@@ -49,6 +50,13 @@ impl Ledger {
     /// A request was refused with REFUSED_STREAM.
     pub fn refused(&self) {
         self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records that the request `id` is about to be refused by a scenario's
+    /// rule, and says whether this is its first such refusal.
+    pub fn first_refusal(&self, id: &str) -> bool {
+        let mut set = self.refused_ids.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(id.to_owned())
     }
 
     /// A request was ignored (above last_stream_id, or cut off).

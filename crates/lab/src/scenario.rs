@@ -141,6 +141,8 @@ pub enum Scenario {
     /// RST_STREAM(REFUSED_STREAM) (RFC 9113 §8.7: "the stream was not
     /// processed") on every `every`-th stream, and on any stream that would
     /// take the number of streams in progress above `above` (0: no limit).
+    /// A request with an `x-request-id` is refused by the `every` rule once
+    /// at most, so that its retries cannot, by chance, all be refused.
     RefusedStream {
         /// Refuse every N-th stream (0: never).
         every: u32,

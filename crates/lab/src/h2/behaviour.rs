@@ -151,8 +151,13 @@ impl ServerConn {
     }
 
     /// Decides whether a new stream is served. `false` means it was refused
-    /// or ignored here.
-    pub(super) fn behaviour_admit(&mut self, id: StreamId, end_stream: bool) -> bool {
+    /// or ignored here. `request_id` is the request's `x-request-id`.
+    pub(super) fn behaviour_admit(
+        &mut self,
+        id: StreamId,
+        end_stream: bool,
+        request_id: Option<&str>,
+    ) -> bool {
         self.behaviour.idle_at = None;
         // §6.8: streams above the last_stream_id we sent are ignored.
         if self.behaviour.go_away_last.is_some_and(|last| id > last) || self.lingering.is_some() {
@@ -177,7 +182,13 @@ impl ServerConn {
                 return false;
             }
             Scenario::RefusedStream { every, above } => {
-                let nth = every > 0 && n % every == 0;
+                // A request that carries an id is refused by the every-N-th
+                // rule once at most: otherwise its retries could land on
+                // N-th streams again and, by chance, use up its attempts.
+                // (S14 is the scenario for the attempt cap.)
+                let nth = every > 0
+                    && n % every == 0
+                    && request_id.is_none_or(|r| self.shared.ledger.first_refusal(r));
                 let over = above > 0 && self.streams.len() as u32 >= above;
                 if nth || over {
                     self.refuse(id);

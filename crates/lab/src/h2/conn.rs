@@ -423,7 +423,7 @@ impl ServerConn {
         if head.method.is_empty() || head.path.is_empty() && head.method != "CONNECT" {
             return self.reset(id, Reason::PROTOCOL_ERROR);
         }
-        if !self.behaviour_admit(id, end_stream) {
+        if !self.behaviour_admit(id, end_stream, head.request_id.as_deref()) {
             return;
         }
         self.streams.insert(
