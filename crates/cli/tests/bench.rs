@@ -41,27 +41,31 @@ async fn lab(scenario: Scenario) -> Lab {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_every_request_once() {
-    let lab = lab(Scenario::Normal).await;
-    let url = lab.url("/bytes/100");
-    let (j, _) = bench_json(&["--http2-prior-knowledge", "-n", "2000", "-c", "32", &url], 0).await;
-    assert_eq!(j["url"].str(), url);
-    assert_eq!((j["requests"].u(), j["succeeded"].u(), j["failed"].u()), (2000, 2000, 0), "{j:?}");
-    assert_eq!((j["aborted"].u(), j["late"].u()), (0, 0));
-    assert_eq!(j["bytes"].u(), 200_000);
-    assert_eq!(j["status"]["2xx"].u(), 2000);
-    assert_eq!(j["protocols"]["HTTP/2"].u(), 2000);
-    assert_eq!((j["goaways"].u(), j["retries"].u(), j["connections"].u()), (0, 0, 1));
-    assert!(j["req_per_s"].f() > 0.0 && j["bytes_per_s"].f() > 0.0);
-    let l = &j["latency_us"];
-    let order = ["min", "p50", "p90", "p99", "p99_9", "max"].map(|k| l[k].u());
-    assert!(order.windows(2).all(|w| w[0] <= w[1]) && order[0] > 0, "{l:?}");
-    let buckets = j["histogram"].array();
-    assert_eq!(buckets.len(), 10);
-    assert_eq!(buckets.iter().map(|b| b["count"].u()).sum::<u64>(), 2000);
-    assert_eq!(buckets[9]["upto_us"].u(), l["max"].u());
-    assert!(j["failures"].array().is_empty());
-    assert_eq!(lab.ledger().stats().processed, 2000);
-    lab.stop().await;
+    // On the runtime's default threads, and on one (--threads 1).
+    for threads in [&[][..], &["--threads", "1"]] {
+        let lab = lab(Scenario::Normal).await;
+        let url = lab.url("/bytes/100");
+        let args = [threads, &["--http2-prior-knowledge", "-n", "2000", "-c", "32", &url]].concat();
+        let (j, _) = bench_json(&args, 0).await;
+        assert_eq!(j["url"].str(), url);
+        assert_eq!((j["requests"].u(), j["succeeded"].u(), j["failed"].u()), (2000, 2000, 0), "{j:?}");
+        assert_eq!((j["aborted"].u(), j["late"].u()), (0, 0));
+        assert_eq!(j["bytes"].u(), 200_000);
+        assert_eq!(j["status"]["2xx"].u(), 2000);
+        assert_eq!(j["protocols"]["HTTP/2"].u(), 2000);
+        assert_eq!((j["goaways"].u(), j["retries"].u(), j["connections"].u()), (0, 0, 1));
+        assert!(j["req_per_s"].f() > 0.0 && j["bytes_per_s"].f() > 0.0);
+        let l = &j["latency_us"];
+        let order = ["min", "p50", "p90", "p99", "p99_9", "max"].map(|k| l[k].u());
+        assert!(order.windows(2).all(|w| w[0] <= w[1]) && order[0] > 0, "{l:?}");
+        let buckets = j["histogram"].array();
+        assert_eq!(buckets.len(), 10);
+        assert_eq!(buckets.iter().map(|b| b["count"].u()).sum::<u64>(), 2000);
+        assert_eq!(buckets[9]["upto_us"].u(), l["max"].u());
+        assert!(j["failures"].array().is_empty());
+        assert_eq!(lab.ledger().stats().processed, 2000);
+        lab.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,7 +201,7 @@ async fn the_text_report_has_every_section() {
 async fn bad_input_exits_2_before_any_request() {
     let lab = lab(Scenario::Normal).await;
     let url = lab.url("/");
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["not a url"], "invalid URL"),
         (&["ftp://127.0.0.1/"], "ftp"),
         (&["-H", "no colon", &url], "not \"Name: value\""),
@@ -205,6 +209,7 @@ async fn bad_input_exits_2_before_any_request() {
         (&["-m", "GET POST", &url], "invalid method"),
         (&["--data", "@/nonexistent/body", &url], "cannot read /nonexistent/body"),
         (&["-c", "0", &url], "0"),
+        (&["--threads", "0", &url], "--threads"),
     ];
     for (args, message) in cases {
         let (out, _) = bench(args).await;

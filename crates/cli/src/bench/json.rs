@@ -141,12 +141,12 @@ fn counts<K: AsRef<str>>(items: &[(K, u64)]) -> String {
 mod tests {
     use std::time::Duration;
 
-    use super::super::tally::{FailureGroup, Tally};
+    use super::super::tally::{FailureGroup, Latencies, Tally};
     use super::*;
 
     #[test]
     fn strings_are_escaped_and_numbers_finite() {
-        let mut tally = Tally::<u64>::new();
+        let mut tally = Tally::new(Latencies::new());
         tally.failures.push(FailureGroup {
             processing: Some(baton::Processing::MaybeProcessed),
             kind: "timeout",

@@ -80,6 +80,11 @@ pub(crate) struct Args {
     /// No live progress line on stderr.
     #[arg(long)]
     no_progress: bool,
+    /// Runtime worker threads (h2load's -t); by default one per CPU.
+    /// With one connection, one thread spares the cost of waking a second
+    /// thread for every batch of responses.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
 }
 
 fn positive_number(s: &str) -> Result<f64, String> {
@@ -116,11 +121,11 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     let workers: Vec<_> = (0..args.concurrency).map(|_| tokio::spawn(worker::run(plan.clone()))).collect();
     let ticker = progress.then(|| tokio::spawn(progress::show(plan.clone())));
 
-    let mut total = Tally::<u64>::new();
+    let mut total = Tally::new(plan.latencies.clone());
     let mut lost = 0;
     for w in workers {
         match w.await {
-            Ok(t) => total.merge(&t),
+            Ok(t) => total.merge(t),
             Err(e) => {
                 eprintln!("baton bench: a worker failed: {e}");
                 lost += 1;

@@ -1,6 +1,7 @@
 //! The run every worker shares: the client, the request to repeat, and the
 //! schedule that hands out request numbers until the run is over.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::Args;
+use super::tally::Latencies;
 
 /// A request start handed to a worker.
 pub(super) struct Start {
@@ -45,6 +47,8 @@ pub(super) struct Plan {
     pub(super) progress: bool,
     pub(super) done: AtomicU64,
     pub(super) failed: AtomicU64,
+    /// Every worker's latencies.
+    pub(super) latencies: Arc<Latencies>,
 }
 
 impl Plan {
@@ -92,6 +96,7 @@ impl Plan {
             progress,
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            latencies: Latencies::new(),
         })
     }
 
@@ -152,7 +157,7 @@ impl Plan {
 
 /// The first Ctrl-C ends the run after the requests in flight (the report
 /// is still printed); a second one exits at once.
-pub(super) async fn interrupt_on_ctrl_c(plan: std::sync::Arc<Plan>) {
+pub(super) async fn interrupt_on_ctrl_c(plan: Arc<Plan>) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }

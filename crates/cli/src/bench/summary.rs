@@ -78,7 +78,7 @@ const VERSIONS: [&str; 3] = ["HTTP/1.1", "HTTP/2", "other"];
 impl Summary {
     pub(super) fn new(
         url: &str,
-        t: &Tally<u64>,
+        t: &Tally,
         elapsed: Duration,
         stats: &baton::Stats,
         interrupted: bool,
@@ -100,6 +100,7 @@ impl Summary {
         let nonzero = |names: &[&'static str], counts: &[u64]| -> Vec<(&'static str, u64)> {
             names.iter().zip(counts).filter(|(_, n)| **n > 0).map(|(s, n)| (*s, *n)).collect()
         };
+        let h = t.latencies.lock();
         Self {
             url: url.to_owned(),
             seconds,
@@ -111,8 +112,8 @@ impl Summary {
             req_per_s: requests as f64 / seconds,
             bytes: t.bytes,
             bytes_per_s: t.bytes as f64 / seconds,
-            latency: latency(&t.latency),
-            histogram: histogram(&t.latency),
+            latency: latency(&h),
+            histogram: histogram(&h),
             statuses: nonzero(&STATUS_CLASSES, &[&t.statuses[1..], &t.statuses[..1]].concat()),
             versions: nonzero(&VERSIONS, &t.versions),
             failures,

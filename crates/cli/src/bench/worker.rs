@@ -15,7 +15,7 @@ use super::tally::Tally;
 /// loop runs under one timer, so the deadline costs nothing per request and
 /// aborts the request in flight.
 pub(super) async fn run(plan: Arc<Plan>) -> Tally {
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(plan.latencies.clone());
     match plan.deadline {
         Some(deadline) => {
             let finished = tokio::time::timeout_at(deadline, work(&plan, &mut tally)).await.is_ok();
@@ -26,6 +26,7 @@ pub(super) async fn run(plan: Arc<Plan>) -> Tally {
         }
         None => work(&plan, &mut tally).await,
     }
+    tally.flush();
     tally
 }
 
