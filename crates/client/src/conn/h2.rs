@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
 use bytes::{Buf, Bytes};
 use http::Version;
@@ -368,7 +369,11 @@ impl Driver {
                 // Responses were handed to their callers. Let the tasks just
                 // woken on this worker run first: their next requests (and
                 // their window releases) then go out in one write with
-                // whatever else is queued, not in one write each.
+                // whatever else is queued, not in one write each. Muted, so
+                // that the first of those commands does not wake this task
+                // straight away (the runtime would run it next, and it would
+                // write that one request alone).
+                self.mute_commands();
                 tokio::task::yield_now().await;
                 self.drain_commands();
                 self.dispatch_events();
@@ -379,6 +384,21 @@ impl Driver {
         // this only covers commands that raced the close.
         while let Ok(cmd) = self.rx.try_recv() {
             self.command(cmd);
+        }
+    }
+
+    /// Takes the commands already queued and leaves a no-op waker on the
+    /// queue in place of this task's: commands sent from now on wait, without
+    /// waking the driver, for the next [`Self::drain_commands`] or `select!`
+    /// (which registers the real waker again).
+    fn mute_commands(&mut self) {
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..1024 {
+            match self.rx.poll_recv(&mut cx) {
+                Poll::Ready(Some(cmd)) => self.command(cmd),
+                // `None` (no handles left) is seen by the next `select!`.
+                Poll::Ready(None) | Poll::Pending => return,
+            }
         }
     }
 
