@@ -4,6 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::error::DecodeError;
 use super::header::Header;
+use super::recent::{self, RecentValues};
 use super::table::{DynamicTable, entry_size};
 use super::{DEFAULT_TABLE_SIZE, huffman, integer, static_table};
 
@@ -45,6 +46,8 @@ pub struct Decoder {
     scratch: BytesMut,
     /// Where new table entries are copied (see [`Decoder::own_entry`]).
     arena: BytesMut,
+    /// Values of literals without indexing, to skip decoding repeats.
+    recent: RecentValues,
 }
 
 impl Default for Decoder {
@@ -73,6 +76,7 @@ impl Decoder {
             max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
             scratch: BytesMut::new(),
             arena: BytesMut::new(),
+            recent: RecentValues::default(),
         };
         decoder.set_max_table_size(max_table_size);
         decoder
@@ -214,14 +218,20 @@ impl Decoder {
     /// ```
     fn literal_indexed(&mut self, block: &Bytes, pos: &mut usize) -> Result<Header, DecodeError> {
         let index = integer::decode(block, pos, 6)?;
-        let (name, name_is_owned) =
-            if index == 0 { (self.string(block, pos)?, false) } else { (self.name(index)?, true) };
-        let value = self.string(block, pos)?;
+        let (name, value, owned) = if index == 0 {
+            (self.string(block, pos)?, self.string(block, pos)?, Owned::Neither)
+        } else {
+            let name = self.name(index)?;
+            match self.recent_string(index, block, pos)? {
+                (value, true) => (name, value, Owned::Both),
+                (value, false) => (name, value, Owned::Name),
+            }
+        };
         let (name, value) = if entry_size(&name, &value) > self.table.capacity() {
             // §4.4: the table just empties; nothing is kept, nothing to copy.
             (name, value)
         } else {
-            self.own_entry(name, name_is_owned, value)
+            self.own_entry(name, value, owned)
         };
         self.table.insert(name.clone(), value.clone());
         Ok(Header { name, value, sensitive: false })
@@ -248,8 +258,41 @@ impl Decoder {
         let sensitive = block.get(*pos).is_some_and(|b| b & 0x10 != 0);
         let index = integer::decode(block, pos, 4)?;
         let name = if index == 0 { self.string(block, pos)? } else { self.name(index)? };
-        let value = self.string(block, pos)?;
+        let value = if sensitive || index == 0 {
+            self.string(block, pos)?
+        } else {
+            self.recent_string(index, block, pos)?.0
+        };
         Ok(Header { name, value, sensitive })
+    }
+
+    /// [`Self::string`] for the value of a literal whose name is at `index`,
+    /// through [`RecentValues`]: a repeated Huffman coding is not decoded
+    /// again. `true` when the value came through them, and so has an
+    /// allocation of its own.
+    fn recent_string(
+        &mut self,
+        index: usize,
+        block: &Bytes,
+        pos: &mut usize,
+    ) -> Result<(Bytes, bool), DecodeError> {
+        let buf: &[u8] = block;
+        let huffman_coded = buf.get(*pos).is_some_and(|b| b & 0x80 != 0);
+        let mut at = *pos;
+        let len = integer::decode(buf, &mut at, 7)?;
+        let coded = match at.checked_add(len).and_then(|end| buf.get(at..end)) {
+            Some(coded) if huffman_coded && len <= recent::MAX_CODED => coded,
+            _ => return Ok((self.string(block, pos)?, false)),
+        };
+        if let Some(value) = self.recent.get(index, coded) {
+            *pos = at + len;
+            return Ok((value, true));
+        }
+        let value = self.string(block, pos)?;
+        Ok(match self.recent.put(index, coded, &value) {
+            Some(kept) => (kept, true),
+            None => (value, false),
+        })
     }
 
     /// The entry at an index of the combined index space (RFC 7541 §2.3.3):
@@ -320,12 +363,16 @@ impl Decoder {
     /// incremental indexing in every response, so this runs per response.
     /// A chunk is freed once every entry (and every header handed out) in it
     /// is gone; with a 4 KiB table that is a few chunks at most.
-    fn own_entry(&mut self, name: Bytes, name_is_owned: bool, value: Bytes) -> (Bytes, Bytes) {
-        let need = if name_is_owned { value.len() } else { name.len() + value.len() };
+    fn own_entry(&mut self, name: Bytes, value: Bytes, owned: Owned) -> (Bytes, Bytes) {
+        let need = match owned {
+            Owned::Both => return (name, value),
+            Owned::Name => value.len(),
+            Owned::Neither => name.len() + value.len(),
+        };
         if self.arena.capacity() - self.arena.len() < need {
             self.arena = BytesMut::with_capacity(ARENA_CHUNK.max(need));
         }
-        let name = if name_is_owned {
+        let name = if owned == Owned::Name {
             name
         } else {
             self.arena.extend_from_slice(&name);
@@ -334,6 +381,16 @@ impl Decoder {
         self.arena.extend_from_slice(&value);
         (name, self.arena.split().freeze())
     }
+}
+
+/// Which parts of a new table entry already have memory of their own (a
+/// static name, an earlier entry's name, a [`RecentValues`] value), rather
+/// than pointing into a header block or the scratch buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owned {
+    Neither,
+    Name,
+    Both,
 }
 
 #[cfg(test)]
@@ -347,6 +404,86 @@ mod tests {
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect::<Vec<u8>>()
             .into()
+    }
+
+    /// A literal without indexing (N = `never`) of static name `index`
+    /// (< 15 + 128) with a Huffman-coded value.
+    fn not_indexed(index: u8, value: &str, never: bool) -> Vec<u8> {
+        let mut coded = BytesMut::new();
+        huffman::encode(value.as_bytes(), &mut coded);
+        let first = if never { 0x10 } else { 0x00 };
+        let mut out = if index < 15 { vec![first | index] } else { vec![first | 0x0f, index - 15] };
+        out.push(0x80 | u8::try_from(coded.len()).unwrap());
+        out.extend_from_slice(&coded);
+        out
+    }
+
+    #[test]
+    fn nginx_blocks_decode_the_same_every_time_and_fill_the_table() {
+        // nginx 1.22.1's response block for a static file (see
+        // benches/hpack.rs): literals with incremental indexing that it
+        // never refers to.
+        let block = hex("88 76 89 aa 63 55 e5 80 ae 21 2e 1f 61 96 df 69 7e 94 13 4a 69 3f 75 04 01 38
+             a0 59 b8 17 ee 34 05 31 68 df 5f 87 49 7c a5 8a e8 19 aa 5c 03 31 30 30 6c 96 df 69 7e 94
+             13 4a 69 3f 75 04 01 38 a0 1f b8 10 5c 13 ca 62 d1 bf 00 83 2a 47 37 8b fe 5c 8c 0d b6 d3
+             cd 2c e3 5f cf 00 89 19 08 5a d2 b5 83 aa 62 a3 84 8f d2 4a 8f");
+        let mut d = Decoder::default();
+        let first = decode(&mut d, &block).unwrap();
+        let names: Vec<&str> = first.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                ":status",
+                "server",
+                "date",
+                "content-type",
+                "content-length",
+                "last-modified",
+                "etag",
+                "accept-ranges"
+            ]
+        );
+        assert_eq!(first[1].1, "nginx/1.22.1");
+        assert_eq!(first[4].1, "100");
+        for _ in 0..3 {
+            assert_eq!(decode(&mut d, &block).unwrap(), first);
+        }
+        // The table holds the values the latest block added, newest first
+        // (RFC 7541 §2.3.3): last-modified at 62 ... server at 66.
+        let indexed = decode(&mut d, &hex("be c2")).unwrap();
+        assert_eq!(indexed, [first[5].clone(), first[1].clone()]);
+    }
+
+    #[test]
+    fn repeated_literals_decode_the_same_through_the_recent_values() {
+        let mut d = Decoder::default();
+        let block = |server: &str, cookie: &str| {
+            let mut b = not_indexed(54, server, false);
+            b.extend(not_indexed(55, cookie, true));
+            b.extend(not_indexed(33, "Tue, 24 Nov 2026 13:17:02 GMT", false));
+            Bytes::from(b)
+        };
+        let one = block("nginx/1.22.1", "a=1");
+        let expect = |server: &str, cookie: &str| {
+            vec![
+                ("server".to_owned(), server.to_owned(), false),
+                ("set-cookie".to_owned(), cookie.to_owned(), true),
+                ("date".to_owned(), "Tue, 24 Nov 2026 13:17:02 GMT".to_owned(), false),
+            ]
+        };
+        assert_eq!(decode(&mut d, &one).unwrap(), expect("nginx/1.22.1", "a=1"));
+        assert_eq!(decode(&mut d, &one).unwrap(), expect("nginx/1.22.1", "a=1"));
+        // A value of the same length that differs is decoded afresh.
+        assert_eq!(decode(&mut d, &block("nginx/1.22.2", "a=2")).unwrap(), expect("nginx/1.22.2", "a=2"));
+        assert_eq!(decode(&mut d, &one).unwrap(), expect("nginx/1.22.1", "a=1"));
+        // Never-indexed values are not kept.
+        assert_eq!(d.recent.get(55, &not_indexed(55, "a=1", true)[3..]), None);
+        // Neither is an invalid coding (here, EOS: 30 one bits), which
+        // stays an error each time.
+        let bad = Bytes::from_static(&[0x0f, 54 - 15, 0x84, 0xff, 0xff, 0xff, 0xff]);
+        for _ in 0..2 {
+            assert_eq!(decode(&mut d, &bad), Err(DecodeError::InvalidHuffman));
+        }
     }
 
     fn decode(d: &mut Decoder, block: &Bytes) -> Result<Vec<(String, String, bool)>, DecodeError> {

@@ -18,6 +18,7 @@ mod header;
 mod huffman;
 mod huffman_code;
 mod integer;
+mod recent;
 #[cfg(test)]
 mod rfc_examples;
 mod static_table;
