@@ -3,11 +3,12 @@
 //! timers, and routes its events to the requests (STYLE.md §2, "Driver").
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -291,6 +292,24 @@ impl Release for H2Release {
     }
 }
 
+/// Reads and commands the driver takes in a row, while bytes wait to be
+/// written, before the write is tried first: a server streaming faster than
+/// we read must not hold back our WINDOW_UPDATEs, nor a flood of commands
+/// the requests already queued.
+const MAX_BEFORE_WRITE: u32 = 4;
+
+/// `a` then `b`, in one buffer (the unwritten rest of a write, which is
+/// rare, and what was queued since).
+fn concat(a: &Bytes, b: &Bytes) -> Bytes {
+    if b.is_empty() {
+        return a.clone();
+    }
+    let mut out = BytesMut::with_capacity(a.len() + b.len());
+    out.extend_from_slice(a);
+    out.extend_from_slice(b);
+    out.freeze()
+}
+
 /// How long a closed connection may take to write its last frames.
 const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -308,9 +327,13 @@ impl Driver {
         // be written; a server that stops reading must not keep this task
         // and its socket alive, so that flush has a time limit.
         let mut flush_until: Option<tokio::time::Instant> = None;
+        // Reads and commands go before writes (see the `select!`), but not
+        // more than this many times in a row while bytes wait to be written.
+        let mut before_write = 0;
         loop {
-            if pending.is_empty() && !write_failed {
-                pending = self.conn.take_transmit(now());
+            if !write_failed {
+                let more = self.conn.take_transmit(now());
+                pending = if pending.is_empty() { more } else { concat(&pending, &more) };
             }
             let closed = self.conn.state() == ConnectionState::Closed;
             if closed && pending.is_empty() {
@@ -335,22 +358,35 @@ impl Driver {
                 buf.reserve(64 << 10);
             }
             let writing = !pending.is_empty();
+            if !writing {
+                before_write = 0;
+            } else if before_write >= MAX_BEFORE_WRITE {
+                // The write's turn: try it first, without waiting. If the
+                // socket is full, go on reading below as always (a server
+                // may not read before we do).
+                let tried = std::future::poll_fn(|cx| {
+                    Poll::Ready(match Pin::new(&mut wr).poll_write(cx, &pending) {
+                        Poll::Ready(written) => Some(written),
+                        Poll::Pending => None,
+                    })
+                });
+                if let Some(written) = tried.await {
+                    before_write = 0;
+                    write_failed = self.wrote(written, &mut pending);
+                    continue;
+                }
+            }
+            before_write += 1;
+            // Biased, in this order: everything the server sent and every
+            // command already queued is taken in before a write, so the
+            // write carries all it can (one `sendto` for many requests and
+            // window updates, where a fair choice wrote one request each).
             tokio::select! {
+                biased;
                 read = rd.read_buf(self.conn.recv_buf()), if !closed => match read {
                     Ok(0) => self.conn.handle_eof(now()),
                     Ok(_) => self.conn.handle_received(now()),
                     Err(e) => self.conn.handle_transport_error(e.to_string(), now()),
-                },
-                written = wr.write(&pending), if writing => match written {
-                    Ok(n) => {
-                        pending.advance(n);
-                        self.conn.handle_written(n);
-                    }
-                    Err(e) => {
-                        tracing::debug!(connection = self.id, error = %e, "write failed; reading what is left");
-                        pending.clear();
-                        write_failed = true;
-                    }
                 },
                 cmd = self.rx.recv(), if !handles_gone => match cmd {
                     Some(cmd) => {
@@ -364,6 +400,10 @@ impl Driver {
                     }
                 },
                 () = sleep_until(deadline), if deadline.is_some() => self.conn.handle_timeout(now()),
+                written = wr.write(&pending), if writing => {
+                    before_write = 0;
+                    write_failed = self.wrote(written, &mut pending);
+                }
             }
             if self.dispatch_events() && !handles_gone {
                 // Responses were handed to their callers. Let the tasks just
@@ -384,6 +424,23 @@ impl Driver {
         // this only covers commands that raced the close.
         while let Ok(cmd) = self.rx.try_recv() {
             self.command(cmd);
+        }
+    }
+
+    /// Accounts for a write; `true` if it failed, after which the
+    /// connection only reads what is left.
+    fn wrote(&mut self, written: std::io::Result<usize>, pending: &mut Bytes) -> bool {
+        match written {
+            Ok(n) => {
+                pending.advance(n);
+                self.conn.handle_written(n);
+                false
+            }
+            Err(e) => {
+                tracing::debug!(connection = self.id, error = %e, "write failed; reading what is left");
+                pending.clear();
+                true
+            }
         }
     }
 

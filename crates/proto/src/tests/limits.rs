@@ -452,6 +452,30 @@ fn unread_ping_acks_are_enhance_your_calm() {
     closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
 }
 
+/// A driver that takes the bytes to write (`take_transmit`) but cannot get
+/// them written holds the backlog itself; it counts all the same.
+#[test]
+fn unread_ping_acks_taken_by_the_driver_count_too() {
+    let mut pair = response_in_progress_with_small_backlog();
+    let mut wire = Vec::new();
+    for _ in 0..100 {
+        pair.deliver(&pings_with_data(1));
+        wire.extend_from_slice(&pair.conn.take_transmit(pair.now));
+        assert!(pair.conn.poll_transmit(pair.now).is_empty(), "the driver holds everything");
+        if pair.conn.state() == ConnectionState::Closed {
+            break;
+        }
+    }
+    assert_eq!(pair.conn.state(), ConnectionState::Closed);
+    // Over the limit, not much more: what was owed, then the GOAWAY.
+    assert!((1_000..2_000).contains(&wire.len()), "{}", wire.len());
+    let frames = pair.peer.receive(&wire);
+    assert!(
+        matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == Reason::ENHANCE_YOUR_CALM),
+        "{frames:?}"
+    );
+}
+
 /// The same PINGs from a server that reads its ACKs are fine.
 #[test]
 fn read_ping_acks_are_fine() {

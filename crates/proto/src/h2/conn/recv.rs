@@ -146,7 +146,8 @@ impl Connection {
     /// without bound. §7: ENHANCE_YOUR_CALM, "the peer is exhibiting a
     /// behavior that might be generating excessive load".
     fn may_queue_answer(&mut self) -> bool {
-        if self.write_buf.len() <= self.config.max_write_backlog {
+        // Taken by the driver or still buffered: all of it is unwritten.
+        if self.sent.unconfirmed(self.write_buf.len()) <= self.config.max_write_backlog {
             return true;
         }
         self.connection_error(ConnError::new(
