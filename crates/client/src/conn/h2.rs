@@ -298,8 +298,11 @@ impl Release for H2Release {
 /// the requests already queued.
 const MAX_BEFORE_WRITE: u32 = 4;
 
-/// `a` then `b`, in one buffer (the unwritten rest of a write, which is
-/// rare, and what was queued since).
+/// The most unwritten and newly queued bytes copied together into one
+/// write.
+const MERGE_LIMIT: usize = 64 << 10;
+
+/// `a` then `b`, in one buffer.
 fn concat(a: &Bytes, b: &Bytes) -> Bytes {
     if b.is_empty() {
         return a.clone();
@@ -332,8 +335,17 @@ impl Driver {
         let mut before_write = 0;
         loop {
             if !write_failed {
-                let more = self.conn.take_transmit(now());
-                pending = if pending.is_empty() { more } else { concat(&pending, &more) };
+                if pending.is_empty() {
+                    pending = self.conn.take_transmit(now());
+                } else {
+                    // What was queued since joins the unwritten bytes, when
+                    // both are small: a copy, but one write instead of two.
+                    // Large ones (an upload) wait in the engine, uncopied.
+                    let queued = self.conn.poll_transmit(now()).len();
+                    if queued > 0 && pending.len() + queued <= MERGE_LIMIT {
+                        pending = concat(&pending, &self.conn.take_transmit(now()));
+                    }
+                }
             }
             let closed = self.conn.state() == ConnectionState::Closed;
             if closed && pending.is_empty() {
