@@ -46,7 +46,8 @@ pub struct Decoder {
     scratch: BytesMut,
     /// Where new table entries are copied (see [`Decoder::own_entry`]).
     arena: BytesMut,
-    /// Values of literals without indexing, to skip decoding repeats.
+    /// The last Huffman-coded value per static name, to skip decoding
+    /// repeats (literals with or without indexing).
     recent: RecentValues,
 }
 
