@@ -1,10 +1,12 @@
 //! The header block decoder (RFC 7541 §3, §6).
 
+use std::ops::Range;
+
 use bytes::{Bytes, BytesMut};
 
 use super::error::DecodeError;
 use super::header::Header;
-use super::recent::{self, RecentValues};
+use super::recent::RecentValues;
 use super::table::{DynamicTable, entry_size};
 use super::{DEFAULT_TABLE_SIZE, huffman, integer, static_table};
 
@@ -277,19 +279,15 @@ impl Decoder {
         block: &Bytes,
         pos: &mut usize,
     ) -> Result<(Bytes, bool), DecodeError> {
-        let buf: &[u8] = block;
-        let huffman_coded = buf.get(*pos).is_some_and(|b| b & 0x80 != 0);
-        let mut at = *pos;
-        let len = integer::decode(buf, &mut at, 7)?;
-        let coded = match at.checked_add(len).and_then(|end| buf.get(at..end)) {
-            Some(coded) if huffman_coded && len <= recent::MAX_CODED => coded,
-            _ => return Ok((self.string(block, pos)?, false)),
-        };
+        let (huffman_coded, octets) = string_literal(block, pos)?;
+        if !huffman_coded {
+            return Ok((block.slice(octets), false));
+        }
+        let coded = &block[octets.clone()];
         if let Some(value) = self.recent.get(index, coded) {
-            *pos = at + len;
             return Ok((value, true));
         }
-        let value = self.string(block, pos)?;
+        let value = self.string_value(block, true, octets)?;
         Ok(match self.recent.put(index, coded, &value) {
             Some(kept) => (kept, true),
             None => (value, false),
@@ -335,20 +333,26 @@ impl Decoder {
     /// H = 0: the octets themselves, returned as a slice of `block`.
     /// H = 1: Huffman coded, decoded into the scratch buffer.
     fn string(&mut self, block: &Bytes, pos: &mut usize) -> Result<Bytes, DecodeError> {
-        let buf: &[u8] = block;
-        let huffman_coded = buf.get(*pos).is_some_and(|b| b & 0x80 != 0);
-        let len = integer::decode(buf, pos, 7)?;
-        let start = *pos;
-        let end = start.checked_add(len).filter(|&end| end <= buf.len()).ok_or(DecodeError::Truncated)?;
-        *pos = end;
+        let (huffman_coded, octets) = string_literal(block, pos)?;
+        self.string_value(block, huffman_coded, octets)
+    }
+
+    /// The value of a string literal whose `octets` in `block` were found by
+    /// [`string_literal`] (see [`Self::string`]).
+    fn string_value(
+        &mut self,
+        block: &Bytes,
+        huffman_coded: bool,
+        octets: Range<usize>,
+    ) -> Result<Bytes, DecodeError> {
         if !huffman_coded {
-            return Ok(block.slice(start..end));
+            return Ok(block.slice(octets));
         }
-        let room = huffman::max_decoded_len(len);
+        let room = huffman::max_decoded_len(octets.len());
         if self.scratch.capacity() < room {
             self.scratch.reserve(room.max(SCRATCH_CHUNK));
         }
-        huffman::decode_into(&buf[start..end], &mut self.scratch)?;
+        huffman::decode_into(&block[octets], &mut self.scratch)?;
         Ok(self.scratch.split().freeze())
     }
 }
@@ -382,6 +386,17 @@ impl Decoder {
         self.arena.extend_from_slice(&value);
         (name, self.arena.split().freeze())
     }
+}
+
+/// The header of a string literal (RFC 7541 §5.2) at `pos`: whether it is
+/// Huffman coded (H), and where its octets are. `pos` moves past them.
+fn string_literal(buf: &[u8], pos: &mut usize) -> Result<(bool, Range<usize>), DecodeError> {
+    let huffman_coded = buf.get(*pos).is_some_and(|b| b & 0x80 != 0);
+    let len = integer::decode(buf, pos, 7)?;
+    let start = *pos;
+    let end = start.checked_add(len).filter(|&end| end <= buf.len()).ok_or(DecodeError::Truncated)?;
+    *pos = end;
+    Ok((huffman_coded, start..end))
 }
 
 /// Which parts of a new table entry already have memory of their own (a

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use super::static_table;
 
 /// Longer codings are decoded every time.
-pub(super) const MAX_CODED: usize = 48;
+const MAX_CODED: usize = 48;
 
 #[derive(Debug, Default)]
 pub(super) struct RecentValues {
