@@ -101,7 +101,7 @@ impl Tally {
     }
 
     /// Moves the pending latencies into the shared histogram.
-    pub(super) fn flush(&mut self) {
+    fn flush(&mut self) {
         self.latencies.record(&self.pending);
         self.pending.clear();
     }

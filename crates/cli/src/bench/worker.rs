@@ -26,7 +26,6 @@ pub(super) async fn run(plan: Arc<Plan>) -> Tally {
         }
         None => work(&plan, &mut tally).await,
     }
-    tally.flush();
     tally
 }
 
