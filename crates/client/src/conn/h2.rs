@@ -341,9 +341,10 @@ impl Driver {
                     // What was queued since joins the unwritten bytes, when
                     // both are small: a copy, but one write instead of two.
                     // Large ones (an upload) wait in the engine, uncopied.
-                    let queued = self.conn.poll_transmit(now()).len();
+                    let at = now();
+                    let queued = self.conn.poll_transmit(at).len();
                     if queued > 0 && pending.len() + queued <= MERGE_LIMIT {
-                        pending = concat(&pending, &self.conn.take_transmit(now()));
+                        pending = concat(&pending, &self.conn.take_transmit(at));
                     }
                 }
             }
