@@ -15,8 +15,8 @@ use tokio::sync::{Notify, oneshot};
 use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
 
 use super::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, Release, ResponseParts,
-    body_channel,
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, ReadRoom, Release,
+    ResponseParts, body_channel,
 };
 use crate::body::BodyReader;
 use crate::connect::BoxIo;
@@ -103,9 +103,7 @@ impl Release for H1Release {
     }
 }
 
-/// How much room to make in the read buffer before a read: a little for
-/// small responses, more after a read that filled all the room it had.
-const READ_ROOM_MIN: usize = 8 << 10;
+/// The most room an exchange makes for one read.
 const READ_ROOM_MAX: usize = 256 << 10;
 
 /// Runs one exchange on `conn` in its own task.
@@ -150,7 +148,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
     let mut body_tx: Option<BodySender> = None;
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut pending = Bytes::new();
-    let mut room = READ_ROOM_MIN;
+    let mut room = ReadRoom::up_to(READ_ROOM_MAX);
     let mut finished = false;
     let mut write_failed = false;
     loop {
@@ -172,20 +170,13 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         }
         // Responses are read straight into the engine's buffer (no copy),
         // which stays with the connection from one exchange to the next.
-        let buf = engine.recv_buf();
-        let spare = buf.capacity() - buf.len();
-        if spare < room / 2 {
-            buf.reserve(room);
-        }
-        let spare = buf.capacity() - buf.len();
+        let spare = room.prepare(engine.recv_buf());
         tokio::select! {
             read = rd.read_buf(engine.recv_buf()), if can_read => {
                 match read {
                     Ok(0) => engine.handle_eof(now()),
                     Ok(n) => {
-                        if n == spare {
-                            room = (room * 2).min(READ_ROOM_MAX);
-                        }
+                        room.read(n, spare);
                         engine.handle_received(now());
                     }
                     Err(e) => engine.handle_transport_error(e.to_string(), now()),

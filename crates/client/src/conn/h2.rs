@@ -18,8 +18,8 @@ use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamF
 
 use super::budget::StreamBudget;
 use super::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, Release, ResponseParts,
-    body_channel,
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, ReadRoom, Release,
+    ResponseParts, body_channel,
 };
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
@@ -298,6 +298,12 @@ impl Release for H2Release {
 /// the requests already queued.
 const MAX_BEFORE_WRITE: u32 = 4;
 
+/// The most room the driver makes for one read: four 16 KiB DATA frames
+/// (RFC 9113 §4.2's default SETTINGS_MAX_FRAME_SIZE). A chunk stays
+/// allocated while a response body holds any of its bytes, so larger reads
+/// would keep more memory for a few syscalls fewer.
+const READ_ROOM_MAX: usize = 64 << 10;
+
 /// The most unwritten and newly queued bytes copied together into one
 /// write.
 const MERGE_LIMIT: usize = 64 << 10;
@@ -320,6 +326,7 @@ impl Driver {
     async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO) {
         let (mut rd, mut wr) = tokio::io::split(io);
         let mut pending = Bytes::new();
+        let mut room = ReadRoom::up_to(READ_ROOM_MAX);
         let mut handles_gone = false;
         // After a failed write the connection is dead, but the server's last
         // frames (a GOAWAY, say) may still wait in the receive buffer: keep
@@ -366,10 +373,7 @@ impl Driver {
                 }
                 deadline = Some(deadline.map_or(until, |d| d.min(until)));
             }
-            let buf = self.conn.recv_buf();
-            if buf.capacity() - buf.len() < 16 << 10 {
-                buf.reserve(64 << 10);
-            }
+            let spare = room.prepare(self.conn.recv_buf());
             let writing = !pending.is_empty();
             if !writing {
                 before_write = 0;
@@ -398,7 +402,10 @@ impl Driver {
                 biased;
                 read = rd.read_buf(self.conn.recv_buf()), if !closed => match read {
                     Ok(0) => self.conn.handle_eof(now()),
-                    Ok(_) => self.conn.handle_received(now()),
+                    Ok(n) => {
+                        room.read(n, spare);
+                        self.conn.handle_received(now());
+                    }
                     Err(e) => self.conn.handle_transport_error(e.to_string(), now()),
                 },
                 cmd = self.rx.recv(), if !handles_gone => match cmd {

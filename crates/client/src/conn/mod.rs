@@ -6,8 +6,10 @@ mod body_channel;
 pub(crate) mod budget;
 pub(crate) mod h1;
 pub(crate) mod h2;
+mod read_room;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
+use read_room::ReadRoom;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri, Version};

@@ -205,8 +205,11 @@ impl Connection {
             frame_decoder,
             hpack_decoder,
             hpack_encoder: hpack::Encoder::new(),
-            read_buf: BytesMut::with_capacity(64 << 10),
-            write_buf: BytesMut::with_capacity(64 << 10),
+            // Both start small: `bytes` sizes every later allocation of a
+            // shared buffer to at least its first capacity, and a reader
+            // or writer that needs more reserves more.
+            read_buf: BytesMut::with_capacity(8 << 10),
+            write_buf: BytesMut::with_capacity(8 << 10),
             block_buf: BytesMut::with_capacity(1024),
             sent: Transmitted::default(),
             markers: VecDeque::new(),
