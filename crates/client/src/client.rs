@@ -13,7 +13,7 @@ use baton_proto::h2 as proto;
 use crate::body::Body;
 use crate::conn::h1;
 use crate::conn::{AttemptFailure, AttemptRequest, FailureCause, Outcome};
-use crate::connect::{Connector, Origin, Trust};
+use crate::connect::{Connector, Origin};
 use crate::error::{ConnectionGoingAway, Error, Kind};
 use crate::journal::{Attempt, Log, RetryReason};
 use crate::pool::{Lease, Pool};
@@ -21,6 +21,7 @@ use crate::request::RequestBuilder;
 use crate::response::Response;
 use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};
 use crate::stats::{Counters, Stats};
+use crate::tls::Trust;
 
 /// An HTTP client with a connection pool. Cheap to clone; clones share the
 /// pool, the retry budget and the stats.
@@ -396,6 +397,15 @@ impl Default for Client {
     }
 }
 
+/// A request taken apart, as its attempts use it.
+struct Exchange {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+    idempotent: bool,
+}
+
 /// What `execute` needs besides the request itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RequestOptions {
@@ -528,6 +538,9 @@ impl Client {
     /// [`RequestBuilder`] do not exist here (an `Idempotency-Key` header
     /// still marks the request idempotent).
     ///
+    /// The future owns a clone of the client, so it can be spawned. Nothing
+    /// happens until it is first polled.
+    ///
     /// # Errors
     /// An [`Error::is_builder`] error when the URI is not an absolute
     /// `http`/`https` one; otherwise see [`Error`]: every failure carries its
@@ -545,55 +558,77 @@ impl Client {
     /// println!("{}", resp.status());
     /// # Ok(()) }
     /// ```
-    pub async fn execute(&self, request: http::Request<Body>) -> Result<Response, Error> {
-        self.execute_with(request, RequestOptions::default()).await
-    }
-
-    pub(crate) async fn execute_with(
+    pub fn execute(
         &self,
         request: http::Request<Body>,
-        options: RequestOptions,
-    ) -> Result<Response, Error> {
-        let (parts, body) = request.into_parts();
-        let origin = Origin::of(&parts.uri)?;
-        let idempotent = options.idempotent.unwrap_or_else(|| is_idempotent(&parts.method, &parts.headers));
-        body.set_replay_limit(self.inner.policy.replay_limit());
-        self.inner.stats.request();
-        self.inner.budget.deposit();
-        let journal = Arc::new(std::sync::Mutex::new(Log::default()));
-        let run = self.run(origin, parts.method, parts.uri, parts.headers, body, idempotent, journal.clone());
-        let started = tokio::time::Instant::now();
-        let result = match options.timeout.or(self.inner.total_timeout) {
-            Some(limit) => match tokio::time::timeout(limit, run).await {
-                Ok(r) => r.map(|resp| resp.with_deadline(started + limit, limit)),
-                Err(_) => {
-                    let why = format!("request timed out after {limit:?}");
-                    let (attempts, verdict) = lock(&journal).cut_off(&why);
-                    Err(Error::new(Kind::Timeout, why).with_processing(verdict).with_attempts(attempts))
-                }
-            },
-            None => run.await,
-        };
-        match &result {
-            Ok(_) => self.inner.stats.response(),
-            Err(e) => self.inner.stats.failure(e.processing()),
-        }
-        result
+    ) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
+        self.execute_with(Ok(request), RequestOptions::default())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Takes the request apart at once (no I/O, nothing counted: that waits
+    /// for the first poll) and returns the future that runs it; a builder
+    /// error comes out of that future. Not an `async fn`: those keep their
+    /// arguments and the locals moved out of them side by side for the
+    /// future's whole life, and this future is in every request in flight.
+    pub(crate) fn execute_with(
+        &self,
+        request: Result<http::Request<Body>, Error>,
+        options: RequestOptions,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
+        let client = self.clone();
+        let limit = options.timeout.or(self.inner.total_timeout);
+        let (request, invalid) = match request {
+            Ok(request) => (request, None),
+            Err(e) => (http::Request::new(Body::empty()), Some(e)),
+        };
+        let (parts, body) = request.into_parts();
+        let idempotent = options.idempotent.unwrap_or_else(|| is_idempotent(&parts.method, &parts.headers));
+        body.set_replay_limit(self.inner.policy.replay_limit());
+        let exchange =
+            Exchange { method: parts.method, uri: parts.uri, headers: parts.headers, body, idempotent };
+        async move {
+            if let Some(e) = invalid {
+                return Err(e);
+            }
+            let origin = Origin::of(&exchange.uri)?;
+            let inner = &client.inner;
+            inner.stats.request();
+            inner.budget.deposit();
+            let journal = std::sync::Mutex::new(Log::default());
+            let started = tokio::time::Instant::now();
+            let result = match limit {
+                Some(limit) => match tokio::time::timeout(limit, client.run(&origin, &exchange, &journal))
+                    .await
+                {
+                    Ok(r) => r.map(|resp| resp.with_deadline(started + limit, limit)),
+                    Err(_) => {
+                        let why = format!("request timed out after {limit:?}");
+                        let (attempts, verdict) = lock(&journal).cut_off(&why);
+                        Err(Error::new(Kind::Timeout, why).with_processing(verdict).with_attempts(attempts))
+                    }
+                },
+                None => client.run(&origin, &exchange, &journal).await,
+            };
+            match &result {
+                Ok(_) => inner.stats.response(),
+                Err(e) => inner.stats.failure(e.processing()),
+            }
+            result
+        }
+    }
+
+    /// The attempts of one request, until a response or a failure that is
+    /// not retried (DESIGN.md §3).
     async fn run(
         &self,
-        origin: Origin,
-        method: Method,
-        uri: Uri,
-        headers: HeaderMap,
-        body: Body,
-        idempotent: bool,
-        journal: Arc<std::sync::Mutex<Log>>,
+        origin: &Origin,
+        exchange: &Exchange,
+        journal: &std::sync::Mutex<Log>,
     ) -> Result<Response, Error> {
+        let Exchange { method, uri, headers, body, idempotent } = exchange;
+        let idempotent = *idempotent;
         let inner = &self.inner;
-        let attempts_so_far = || lock(&journal).attempts();
+        let attempts_so_far = || lock(journal).attempts();
         let mut attempts = 0;
         let mut idempotent_retries = 0;
         loop {
@@ -602,7 +637,7 @@ impl Client {
             // same decision as any failed attempt (S14: bounded by the attempt
             // cap and the budget, backing off), but fails with its own error.
             let mut connect_error = None;
-            let failure = match inner.pool.lease(&origin, attempts > 1).await {
+            let failure = match inner.pool.lease(origin, attempts > 1).await {
                 Ok(lease) => {
                     let (tx, rx) = oneshot::channel();
                     let (id, reused, version) = match &lease {
@@ -610,7 +645,7 @@ impl Client {
                         Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11),
                     };
                     let attempt = Attempt::new(id, reused, version);
-                    lock(&journal).start(attempt.clone());
+                    lock(journal).start(attempt.clone());
                     let request = AttemptRequest {
                         method: method.clone(),
                         uri: uri.clone(),
@@ -634,7 +669,7 @@ impl Client {
                             Ok(o) => o,
                             Err(_) => {
                                 let why = format!("no response head within {limit:?}");
-                                let (attempts, verdict) = lock(&journal).cut_off(&why);
+                                let (attempts, verdict) = lock(journal).cut_off(&why);
                                 return Err(Error::new(Kind::Timeout, why)
                                     .with_processing(verdict)
                                     .with_attempts(attempts));
@@ -647,7 +682,7 @@ impl Client {
                     }
                     match outcome {
                         Ok(Outcome::Response(parts)) => {
-                            lock(&journal).answered();
+                            lock(journal).answered();
                             let attempt = parts.attempt.clone();
                             let mut all = attempts_so_far();
                             all.push(attempt);
@@ -698,13 +733,13 @@ impl Client {
                     );
                     attempt.retried = Some(reason);
                     attempt.backoff = backoff;
-                    lock(&journal).push(attempt);
+                    lock(journal).push(attempt);
                     inner.stats.retry(reason);
                     if reason == RetryReason::Idempotent {
                         idempotent_retries += 1;
                     }
                     if http1 {
-                        inner.pool.require_http1(&origin);
+                        inner.pool.require_http1(origin);
                     }
                     if !backoff.is_zero() {
                         tokio::time::sleep(backoff).await;
@@ -720,7 +755,7 @@ impl Client {
                         ?refusal,
                         "request failed"
                     );
-                    lock(&journal).push(attempt);
+                    lock(journal).push(attempt);
                     return Err(match connect_error {
                         Some(e) => e.with_attempts(attempts_so_far()),
                         None => failure_error(&failure, refusal, attempts_so_far()),

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::Uri;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use crate::error::{Error, Kind};
+use crate::tls::{Tls, Trust};
 
 /// A transport the drivers can run on.
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -60,24 +61,10 @@ impl fmt::Display for Origin {
     }
 }
 
-/// Which certificates a TLS connection trusts.
-#[derive(Clone)]
-pub(crate) enum Trust {
-    /// Mozilla's roots (webpki-roots) plus any added certificates.
-    Roots(Vec<CertificateDer<'static>>),
-    /// The operating system's store plus any added certificates.
-    Native(Vec<CertificateDer<'static>>),
-    /// Only these certificates.
-    Only(Vec<CertificateDer<'static>>),
-    /// Anything: for tests against self-signed servers only.
-    DangerAcceptAny,
-}
-
 /// Opens transports.
 #[derive(Clone)]
 pub(crate) struct Connector {
-    tls_h2: Arc<rustls::ClientConfig>,
-    tls_h1: Arc<rustls::ClientConfig>,
+    tls: Arc<Tls>,
     pub(crate) connect_timeout: Duration,
     pub(crate) h2_prior_knowledge: bool,
     pub(crate) http1_only: bool,
@@ -100,9 +87,8 @@ impl Connector {
         h2_prior_knowledge: bool,
         http1_only: bool,
     ) -> Result<Self, Error> {
-        let h2 = tls_config(&trust, if http1_only { &[b"http/1.1"] } else { &[b"h2", b"http/1.1"] })?;
-        let h1 = tls_config(&trust, &[b"http/1.1"])?;
-        Ok(Self { tls_h2: h2, tls_h1: h1, connect_timeout, h2_prior_knowledge, http1_only })
+        let tls = Arc::new(Tls::new(trust, http1_only)?);
+        Ok(Self { tls, connect_timeout, h2_prior_knowledge, http1_only })
     }
 
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
@@ -122,7 +108,7 @@ impl Connector {
             };
             return Ok((Box::new(tcp), protocol));
         }
-        let config = if force_h1 || self.http1_only { self.tls_h1.clone() } else { self.tls_h2.clone() };
+        let config = self.tls.config(force_h1);
         let name = ServerName::try_from(origin.host.clone()).map_err(|e| {
             Error::builder(format!("invalid TLS server name {:?}", origin.host)).with_source(e)
         })?;
@@ -169,107 +155,6 @@ async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
         Some(e) => error.with_source(e),
         None => error,
     })
-}
-
-fn tls_config(trust: &Trust, alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::builder("TLS setup failed").with_source(e))?;
-    let mut config = match trust {
-        Trust::Roots(extra) | Trust::Only(extra) | Trust::Native(extra) => {
-            let mut roots = rustls::RootCertStore::empty();
-            match trust {
-                Trust::Roots(_) => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-                Trust::Native(_) => {
-                    let native = rustls_native_certs::load_native_certs();
-                    if native.certs.is_empty() {
-                        let why = native
-                            .errors
-                            .first()
-                            .map_or_else(|| "none found".to_owned(), ToString::to_string);
-                        return Err(Error::builder(format!("no usable native root certificates: {why}")));
-                    }
-                    // Certificates the store holds but rustls cannot parse
-                    // are skipped, as browsers do.
-                    let _ = roots.add_parsable_certificates(native.certs);
-                }
-                Trust::Only(_) | Trust::DangerAcceptAny => {}
-            }
-            for cert in extra {
-                roots
-                    .add(cert.clone())
-                    .map_err(|e| Error::builder("invalid root certificate").with_source(e))?;
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        Trust::DangerAcceptAny => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(danger::AcceptAny(provider)))
-            .with_no_client_auth(),
-    };
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Ok(Arc::new(config))
-}
-
-mod danger {
-    //! A verifier that accepts any certificate. Only reachable through
-    //! `ClientBuilder::danger_accept_invalid_certs(true)`.
-
-    use std::sync::Arc;
-
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::crypto::CryptoProvider;
-    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-    use rustls::{DigitallySignedStruct, SignatureScheme};
-
-    #[derive(Debug)]
-    pub(super) struct AcceptAny(pub(super) Arc<CryptoProvider>);
-
-    impl ServerCertVerifier for AcceptAny {
-        fn verify_server_cert(
-            &self,
-            _end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &ServerName<'_>,
-            _ocsp: &[u8],
-            _now: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.signature_verification_algorithms.supported_schemes()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -57,6 +57,7 @@ mod response;
 mod retry;
 mod service;
 mod stats;
+mod tls;
 
 pub use body::{Body, DEFAULT_REPLAY_BUFFER};
 pub use client::{Client, ClientBuilder};

@@ -171,19 +171,21 @@ impl RequestBuilder {
     /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn build(self) -> Result<http::Request<Body>, Error> {
-        self.split().map(|(_, request, _)| request)
+        self.split().1
     }
 
-    fn split(self) -> Result<(Client, http::Request<Body>, RequestOptions), Error> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let uri = self.uri?;
-        let mut request = http::Request::new(self.body);
-        *request.method_mut() = self.method;
-        *request.uri_mut() = uri;
-        *request.headers_mut() = self.headers;
-        Ok((self.client, request, self.options))
+    fn split(self) -> (Client, Result<http::Request<Body>, Error>, RequestOptions) {
+        let request = match (self.error, self.uri) {
+            (Some(e), _) | (None, Err(e)) => Err(e),
+            (None, Ok(uri)) => {
+                let mut request = http::Request::new(self.body);
+                *request.method_mut() = self.method;
+                *request.uri_mut() = uri;
+                *request.headers_mut() = self.headers;
+                Ok(request)
+            }
+        };
+        (self.client, request, self.options)
     }
 
     /// Sends the request, retrying as the client's
@@ -208,9 +210,9 @@ impl RequestBuilder {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn send(self) -> Result<Response, Error> {
-        let (client, request, options) = self.split()?;
-        client.execute_with(request, options).await
+    pub fn send(self) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
+        let (client, request, options) = self.split();
+        client.execute_with(request, options)
     }
 }
 

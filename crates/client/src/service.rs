@@ -79,9 +79,8 @@ where
     /// # Ok(()) }
     /// ```
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let client = self.clone();
         let (parts, body) = request.into_parts();
         let request = http::Request::from_parts(parts, Body::wrap(body));
-        Box::pin(async move { client.execute(request).await })
+        Box::pin(self.execute(request))
     }
 }
