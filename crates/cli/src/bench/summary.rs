@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use baton_proto::h2::frame::Reason;
-use hdrhistogram::Histogram;
 
-use super::tally::Tally;
+use super::tally::{LatencyHistogram, Tally};
 
 /// Latency of successful requests, in microseconds.
 pub(super) struct Latency {
@@ -131,7 +130,7 @@ impl Summary {
     }
 }
 
-fn latency(h: &Histogram<u64>) -> Option<Latency> {
+fn latency(h: &LatencyHistogram) -> Option<Latency> {
     (!h.is_empty()).then(|| Latency {
         min: h.min(),
         mean: h.mean().round() as u64,
@@ -145,7 +144,7 @@ fn latency(h: &Histogram<u64>) -> Option<Latency> {
 
 /// Ten equal buckets from the fastest request to the p99.9; the last one
 /// also holds the slowest 0.1 % and ends at the maximum.
-fn histogram(h: &Histogram<u64>) -> Vec<Bucket> {
+fn histogram(h: &LatencyHistogram) -> Vec<Bucket> {
     const BUCKETS: u64 = 10;
     if h.is_empty() {
         return Vec::new();
@@ -164,7 +163,7 @@ fn histogram(h: &Histogram<u64>) -> Vec<Bucket> {
         // The first bucket whose bound is at least the value; past the
         // last-but-one bound is the last bucket.
         let i = uppers.partition_point(|&u| u < v.value_iterated_to()).min(buckets.len() - 1);
-        buckets[i].count += v.count_at_value();
+        buckets[i].count += u64::from(v.count_at_value());
     }
     buckets
 }
@@ -175,7 +174,7 @@ mod tests {
 
     #[test]
     fn buckets_hold_every_request_once() {
-        let mut h = Histogram::<u64>::new(3).unwrap();
+        let mut h = LatencyHistogram::new(3).unwrap();
         for v in 1..=1000 {
             h.record(v * 10).unwrap();
         }
@@ -190,7 +189,7 @@ mod tests {
     #[test]
     fn the_last_bound_is_the_maximum_when_the_range_does_not_divide_by_ten() {
         // Equal steps of ceil(11/10) = 2 would end the last bucket at 120.
-        let mut h = Histogram::<u64>::new(3).unwrap();
+        let mut h = LatencyHistogram::new(3).unwrap();
         for v in 100..=111 {
             h.record(v).unwrap();
         }
@@ -203,7 +202,7 @@ mod tests {
 
     #[test]
     fn one_value_makes_one_bar() {
-        let mut h = Histogram::<u64>::new(3).unwrap();
+        let mut h = LatencyHistogram::new(3).unwrap();
         h.record_n(500, 7).unwrap();
         let buckets = histogram(&h);
         assert_eq!(buckets[0].count, 7);

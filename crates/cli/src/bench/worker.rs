@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use baton::{Body, Client, Error};
-use http::{StatusCode, Version};
+use baton::{Error, Response};
 
 use super::plan::Plan;
 use super::tally::Tally;
@@ -32,10 +31,17 @@ pub(super) async fn run(plan: Arc<Plan>) -> Tally {
 async fn work(plan: &Plan, tally: &mut Tally) {
     while let Some(start) = plan.next().await {
         tally.late += u64::from(start.late);
-        let request = plan.request();
         tally.in_flight = true;
         let started = Instant::now();
-        let result = fetch(&plan.client, request).await;
+        // The request goes straight into the client's future (no local of
+        // its own kept beside that future while it runs).
+        let result = match plan.client.execute(plan.request()).await {
+            Ok(mut response) => {
+                let bytes = read_body(&mut response).await;
+                bytes.map(|bytes| (response.status(), response.version(), bytes))
+            }
+            Err(e) => Err(e),
+        };
         let micros = started.elapsed().as_micros();
         tally.in_flight = false;
         match result {
@@ -55,13 +61,11 @@ async fn work(plan: &Plan, tally: &mut Tally) {
     }
 }
 
-/// Sends the request and reads its whole body, counting the bytes without
-/// keeping them.
-async fn fetch(client: &Client, request: http::Request<Body>) -> Result<(StatusCode, Version, u64), Error> {
-    let mut response = client.execute(request).await?;
+/// Reads the whole body, counting the bytes without keeping them.
+async fn read_body(response: &mut Response) -> Result<u64, Error> {
     let mut bytes = 0;
     while let Some(chunk) = response.chunk().await? {
         bytes += chunk.len() as u64;
     }
-    Ok((response.status(), response.version(), bytes))
+    Ok(bytes)
 }
