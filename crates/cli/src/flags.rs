@@ -17,6 +17,11 @@ pub(crate) struct Connect {
 }
 
 impl Connect {
+    /// HTTP/2 from the first byte on `http://` URLs.
+    pub(crate) fn http2_prior_knowledge(&self) -> bool {
+        self.http2_prior_knowledge && !self.http1
+    }
+
     /// Applies the flags to a client builder.
     pub(crate) fn apply(&self, mut builder: ClientBuilder) -> ClientBuilder {
         if self.http2_prior_knowledge {

@@ -42,8 +42,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Command::Bench(bench::Args { threads: Some(n), .. }) = &cli.command {
-        builder.worker_threads(usize::from(*n));
+    if let Some(n) = match &cli.command {
+        Command::Bench(args) => args.worker_threads(),
+        _ => None,
+    } {
+        builder.worker_threads(usize::from(n));
     }
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,

@@ -80,11 +80,20 @@ pub(crate) struct Args {
     /// No live progress line on stderr.
     #[arg(long)]
     no_progress: bool,
-    /// Runtime worker threads (h2load's -t); by default one per CPU.
-    /// With one connection, one thread spares the cost of waking a second
-    /// thread for every batch of responses.
+    /// Runtime worker threads (h2load's -t). By default one when every
+    /// request shares one HTTP/2 connection (--http2-prior-knowledge
+    /// --connections 1), where a second thread only costs the hand-offs of
+    /// every batch of responses; otherwise one per CPU.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub(crate) threads: Option<u16>,
+    threads: Option<u16>,
+}
+
+impl Args {
+    /// The runtime's worker threads; `None` for one per CPU.
+    pub(crate) fn worker_threads(&self) -> Option<u16> {
+        let one_connection = self.connect.http2_prior_knowledge() && self.connections == 1;
+        self.threads.or(one_connection.then_some(1))
+    }
 }
 
 fn positive_number(s: &str) -> Result<f64, String> {
@@ -152,5 +161,31 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         ExitCode::from(130)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: super::Args,
+    }
+
+    fn threads(args: &[&str]) -> Option<u16> {
+        let cli = Cli::try_parse_from([&["baton"], args, &["http://127.0.0.1:1/"]].concat()).unwrap();
+        cli.bench.worker_threads()
+    }
+
+    #[test]
+    fn one_thread_by_default_only_for_one_http2_connection() {
+        assert_eq!(threads(&["--http2-prior-knowledge"]), Some(1));
+        assert_eq!(threads(&["--http2-prior-knowledge", "--connections", "2"]), None);
+        assert_eq!(threads(&[]), None, "ALPN may choose HTTP/1.1, a connection per request");
+        assert_eq!(threads(&["--http2-prior-knowledge", "--http1.1"]), None);
+        assert_eq!(threads(&["--http2-prior-knowledge", "--threads", "3"]), Some(3));
+        assert_eq!(threads(&["--threads", "2"]), Some(2));
     }
 }
