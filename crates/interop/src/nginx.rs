@@ -113,16 +113,7 @@ impl Nginx {
     }
 
     fn signal(&self, what: &str) -> io::Result<()> {
-        let status = Command::new(&self.binary)
-            .arg("-p")
-            .arg(&self.prefix)
-            .arg("-c")
-            .arg(&self.conf)
-            .args(["-s", what])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        if status.success() { Ok(()) } else { Err(io::Error::other(format!("nginx -s {what}: {status}"))) }
+        baton_lab::nginx::signal(&self.binary, &self.prefix, &self.conf, what)
     }
 }
 
@@ -190,21 +181,9 @@ fn config(
         tname = content::TRAILER_NAME,
         tvalue = content::TRAILER_VALUE,
     );
-    let user = if process::is_root() { "user root;\n" } else { "" };
     format!(
-        "{user}worker_processes {workers};\n\
-         daemon off;\n\
-         pid {p}/nginx.pid;\n\
-         error_log {p}/logs/error.log warn;\n\
-         events {{ worker_connections 4096; }}\n\
-         http {{\n\
-         \x20   access_log off;\n\
+        "{head}\
          \x20   default_type application/octet-stream;\n\
-         \x20   client_body_temp_path {p}/client_body;\n\
-         \x20   proxy_temp_path {p}/proxy;\n\
-         \x20   fastcgi_temp_path {p}/fastcgi;\n\
-         \x20   uwsgi_temp_path {p}/uwsgi;\n\
-         \x20   scgi_temp_path {p}/scgi;\n\
          \x20   client_max_body_size 16m;\n\
          \x20   client_body_buffer_size 2m;\n\
          \x20   client_body_in_single_buffer on;\n\
@@ -230,7 +209,7 @@ fn config(
          \x20       location = /template {{ }}\n\
          \x20   }}\n\
          }}\n",
-        workers = options.workers.max(1),
+        head = baton_lab::nginx::config_head(prefix, options.workers),
         requests = options.keepalive_requests.max(1),
         cert = cert.display(),
         key = key.display(),

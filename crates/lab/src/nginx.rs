@@ -108,16 +108,7 @@ impl Nginx {
     /// # Errors
     /// When the signal cannot be sent.
     pub fn reload(&self) -> io::Result<()> {
-        let status = Command::new(&self.binary)
-            .arg("-p")
-            .arg(&self.prefix)
-            .arg("-c")
-            .arg(&self.conf)
-            .args(["-s", "reload"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        if status.success() { Ok(()) } else { Err(io::Error::other(format!("nginx -s reload: {status}"))) }
+        signal(&self.binary, &self.prefix, &self.conf, "reload")
     }
 
     /// The error log so far.
@@ -146,15 +137,7 @@ impl Drop for Nginx {
     fn drop(&mut self) {
         // `-s stop` signals the master, which takes its workers down with
         // it; killing the master alone would orphan the workers.
-        let _ = Command::new(&self.binary)
-            .arg("-p")
-            .arg(&self.prefix)
-            .arg("-c")
-            .arg(&self.conf)
-            .args(["-s", "stop"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let _ = signal(&self.binary, &self.prefix, &self.conf, "stop");
         let deadline = Instant::now() + Duration::from_secs(5);
         while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
@@ -187,6 +170,28 @@ fn config(prefix: &Path, addr: SocketAddr, options: &NginxOptions, version: (u32
         (true, true) => format!("listen {addr};\n        http2 on;"),
         (true, false) => format!("listen {addr} http2;"),
     };
+    format!(
+        "{head}\
+         \x20   keepalive_requests {requests};\n\
+         \x20   keepalive_timeout 60s;\n\
+         \x20   server {{\n\
+         \x20       {listen}\n\
+         \x20       location /bytes/ {{ root {p}/html; }}\n\
+         \x20       location / {{ return 200 \"ok\\n\"; }}\n\
+         \x20   }}\n\
+         }}\n",
+        head = config_head(prefix, options.workers),
+        requests = options.keepalive_requests.max(1),
+    )
+}
+
+/// The start of a private `nginx.conf` for `prefix`: the main context
+/// (`workers` worker processes, no daemon, pid file and error log inside
+/// the prefix, `user root` when run as root) and the opening of the `http`
+/// block (no access log, every temp path inside the prefix). The caller
+/// adds its own `http` directives and servers, then closes the block.
+pub fn config_head(prefix: &Path, workers: u32) -> String {
+    let p = prefix.display();
     let user = if is_root() { "user root;\n" } else { "" };
     format!(
         "{user}worker_processes {workers};\n\
@@ -200,18 +205,27 @@ fn config(prefix: &Path, addr: SocketAddr, options: &NginxOptions, version: (u32
          \x20   proxy_temp_path {p}/proxy;\n\
          \x20   fastcgi_temp_path {p}/fastcgi;\n\
          \x20   uwsgi_temp_path {p}/uwsgi;\n\
-         \x20   scgi_temp_path {p}/scgi;\n\
-         \x20   keepalive_requests {requests};\n\
-         \x20   keepalive_timeout 60s;\n\
-         \x20   server {{\n\
-         \x20       {listen}\n\
-         \x20       location /bytes/ {{ root {p}/html; }}\n\
-         \x20       location / {{ return 200 \"ok\\n\"; }}\n\
-         \x20   }}\n\
-         }}\n",
-        workers = options.workers.max(1),
-        requests = options.keepalive_requests.max(1),
+         \x20   scgi_temp_path {p}/scgi;\n",
+        workers = workers.max(1),
     )
+}
+
+/// `nginx -p PREFIX -c CONF -s WHAT` (reload, quit, stop): the signal goes
+/// to the master named in the prefix's pid file.
+///
+/// # Errors
+/// When nginx cannot run or reports a failure.
+pub fn signal(binary: &Path, prefix: &Path, conf: &Path, what: &str) -> io::Result<()> {
+    let status = Command::new(binary)
+        .arg("-p")
+        .arg(prefix)
+        .arg("-c")
+        .arg(conf)
+        .args(["-s", what])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    if status.success() { Ok(()) } else { Err(io::Error::other(format!("nginx -s {what}: {status}"))) }
 }
 
 fn is_root() -> bool {
