@@ -226,8 +226,17 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
             Ok(format!("{} fields, {total} B", content::BIG_HEADERS))
         }
         Case::Expect100Continue => {
+            // baton holds the body for up to a second (RFC 9110 §10.1.1):
+            // a second or more means the server never said 100 (Continue).
+            let started = std::time::Instant::now();
             let body = post_echo(client, base, proto, content::upload(EXPECT_BODY), true).await?;
-            Ok(format!("{} KiB echoed", body.len() >> 10))
+            let took = started.elapsed();
+            let answer = if took >= Duration::from_secs(1) {
+                "no 100, body after the 1 s wait"
+            } else {
+                "body after 100 Continue"
+            };
+            Ok(format!("{} KiB echoed, {answer} ({} ms)", body.len() >> 10, took.as_millis()))
         }
     }
 }

@@ -15,8 +15,8 @@ use tokio::sync::{Notify, oneshot};
 use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
 
 use super::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, ReadRoom, Release,
-    ResponseParts, body_channel,
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
+    Release, ResponseParts, body_channel, expects_continue, sleep_until,
 };
 use crate::body::BodyReader;
 use crate::connect::BoxIo;
@@ -133,15 +133,24 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         }
         return;
     }
+    // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
+    // in `held`, a streamed one by not being read, until the gate opens.
+    let expect = expects_continue(&req.headers);
+    let mut held = None;
     let mut body = match full {
+        Some(bytes) if bytes.is_empty() => None,
+        Some(bytes) if expect => {
+            held = Some(bytes);
+            None
+        }
         Some(bytes) => {
-            if !bytes.is_empty() {
-                let _ = engine.send_data(bytes, true);
-            }
+            let _ = engine.send_data(bytes, true);
             None
         }
         None => Some(req.body),
     };
+    let mut gate =
+        (expect && (held.is_some() || body.is_some())).then(|| tokio::time::Instant::now() + CONTINUE_WAIT);
     let reader = Arc::new(Reader::default());
     let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
     let mut respond = Some(req.respond);
@@ -158,13 +167,14 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         // After an early 2xx the response can end while the request body
         // is still going out (the engine stays busy until it has): the
         // exchange goes on until then.
-        let body_going_out = body.is_some() && engine.state() == h1::ConnectionState::Busy;
+        let body_going_out =
+            (body.is_some() || held.is_some()) && engine.state() == h1::ConnectionState::Busy;
         if finished && pending.is_empty() && !body_going_out {
             break;
         }
         let closed = engine.state() == h1::ConnectionState::Closed;
         let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
-        let want_body = body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
+        let want_body = gate.is_none() && body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
         if closed && pending.is_empty() && !want_body && finished {
             break;
         }
@@ -210,6 +220,10 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
                     engine.abort(format!("request body failed: {e}"), now());
                 }
             },
+            () = sleep_until(gate), if gate.is_some() => {
+                tracing::debug!(connection = id, "no answer to Expect: 100-continue; sending the body");
+                open_gate(&mut gate, &mut held, &mut engine);
+            }
             () = wake.notified(), if !can_read && !closed => {}
             () = caller_gone(&mut respond), if respond.is_some() => {
                 engine.abort("the caller stopped waiting".into(), now());
@@ -222,6 +236,9 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         while let Some(event) = engine.poll_event() {
             match event {
                 Event::ResponseReceived { head, .. } => {
+                    // A final status answers the expectation too: the
+                    // engine sends the body on or stops it (RFC 9112 §9.5).
+                    open_gate(&mut gate, &mut held, &mut engine);
                     let (tx, rx) = body_channel();
                     body_tx = Some(tx);
                     let mut a = attempt.clone();
@@ -273,7 +290,11 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
                     finished = true;
                 }
                 Event::Closed(_) => finished = true,
-                Event::InformationalReceived { .. } => {}
+                Event::InformationalReceived { head } => {
+                    if head.status == http::StatusCode::CONTINUE {
+                        open_gate(&mut gate, &mut held, &mut engine);
+                    }
+                }
             }
         }
     }
@@ -281,6 +302,16 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         home(H1Conn { id, io: rd.unsplit(wr), engine });
     } else {
         let _ = wr.shutdown().await;
+    }
+}
+
+/// Lets a body held for `Expect: 100-continue` go: the in-memory one is
+/// queued (refused by the engine if the server already refused the body),
+/// a streamed one is read from now on.
+fn open_gate(gate: &mut Option<tokio::time::Instant>, held: &mut Option<Bytes>, engine: &mut h1::Connection) {
+    *gate = None;
+    if let Some(bytes) = held.take() {
+        let _ = engine.send_data(bytes, true);
     }
 }
 

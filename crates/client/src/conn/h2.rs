@@ -2,7 +2,7 @@
 //! and its transport, feeds it reads, writes what it transmits, runs its
 //! timers, and routes its events to the requests (STYLE.md §2, "Driver").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,8 +18,8 @@ use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamF
 
 use super::budget::StreamBudget;
 use super::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, FailureCause, Outcome, ReadRoom, Release,
-    ResponseParts, body_channel,
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
+    Release, ResponseParts, body_channel, expects_continue, sleep_until,
 };
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
@@ -245,6 +245,9 @@ where
         tx: tx.downgrade(),
         shared: shared.clone(),
         streams: HashMap::new(),
+        holds: VecDeque::new(),
+        uploads: HashMap::new(),
+        continue_ignored: false,
         stats,
     };
     tokio::spawn(driver.run(io));
@@ -262,6 +265,17 @@ struct Ctx {
     attempt: Attempt,
     writable: Option<Arc<Notify>>,
     first_on_connection: bool,
+    /// The body, while `Expect: 100-continue` holds it (expect.rs).
+    held: Option<Held>,
+    /// A final status refused the held body: it is never sent, and the
+    /// stream is reset once the response is complete.
+    refused: bool,
+}
+
+/// A request body held for the server's `100 (Continue)`.
+enum Held {
+    Full(Bytes),
+    Stream(BodyReader),
 }
 
 struct Driver {
@@ -273,6 +287,18 @@ struct Driver {
     tx: mpsc::WeakUnboundedSender<Cmd>,
     shared: Arc<H2Shared>,
     streams: HashMap<StreamId, Ctx>,
+    /// When each held body goes without an answer, in order (every wait is
+    /// [`CONTINUE_WAIT`] long); released streams are skipped.
+    holds: VecDeque<(tokio::time::Instant, StreamId)>,
+    /// Streamed uploads still going after their response was complete
+    /// (RFC 9113 §8.1: the server did not ask to stop them), so the
+    /// engine's `Writable` still reaches their pump.
+    uploads: HashMap<StreamId, Arc<Notify>>,
+    /// A held body on this connection waited the whole [`CONTINUE_WAIT`]
+    /// unanswered: the server ignores the expectation (nginx, h2o and
+    /// hyper do over HTTP/2), so later bodies go at once (RFC 9110
+    /// §10.1.1 lets a client send without waiting).
+    continue_ignored: bool,
     stats: Arc<Counters>,
 }
 
@@ -361,6 +387,9 @@ impl Driver {
                 break;
             }
             let mut deadline = self.conn.poll_timeout().map(tokio::time::Instant::from_std);
+            if let Some(&(until, _)) = self.holds.front() {
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
             if closed {
                 let until = *flush_until.get_or_insert_with(|| tokio::time::Instant::now() + FINAL_FLUSH);
                 if tokio::time::Instant::now() >= until {
@@ -419,7 +448,10 @@ impl Driver {
                         self.conn.go_away(Reason::NO_ERROR, now());
                     }
                 },
-                () = sleep_until(deadline), if deadline.is_some() => self.conn.handle_timeout(now()),
+                () = sleep_until(deadline), if deadline.is_some() => {
+                    self.conn.handle_timeout(now());
+                    self.release_due();
+                }
                 written = wr.write(&pending), if writing => {
                     before_write = 0;
                     write_failed = self.wrote(written, &mut pending);
@@ -494,9 +526,13 @@ impl Driver {
         match cmd {
             Cmd::Request(req) => self.start(*req),
             Cmd::Data(id, data, end) => {
+                if end {
+                    self.uploads.remove(&id);
+                }
                 let _ = self.conn.send_data(id, data, end);
             }
             Cmd::BodyFailed(id, why) => {
+                self.uploads.remove(&id);
                 self.conn.reset(id, Reason::CANCEL, now());
                 if let Some(ctx) = self.streams.remove(&id) {
                     let phase = self.conn.stream_phase(id).unwrap_or(ctx.attempt.phase);
@@ -550,25 +586,80 @@ impl Driver {
         attempt.stream_id = Some(id.value());
         attempt.phase = Phase::HeadersQueued;
         let first_on_connection = id.value() == 1;
-        let writable = match full {
-            Some(bytes) if !bytes.is_empty() => {
+        let expect = !self.continue_ignored && expects_continue(&headers);
+        let (writable, held) = match full {
+            Some(bytes) if bytes.is_empty() => (None, None),
+            Some(bytes) if expect => (None, Some(Held::Full(bytes))),
+            Some(bytes) => {
                 let _ = self.conn.send_data(id, bytes, true);
-                None
+                (None, None)
             }
-            Some(_) => None,
+            None if expect => (Some(Arc::new(Notify::new())), Some(Held::Stream(req.body))),
             None => {
                 let notify = Arc::new(Notify::new());
-                // `req.respond` is alive, so a strong sender still exists.
-                if let Some(tx) = self.tx.upgrade() {
-                    tokio::spawn(pump(req.body, id, notify.clone(), tx));
-                }
-                Some(notify)
+                self.spawn_pump(req.body, id, &notify);
+                (Some(notify), None)
             }
         };
+        if held.is_some() {
+            self.holds.push_back((tokio::time::Instant::now() + CONTINUE_WAIT, id));
+        }
         self.streams.insert(
             id,
-            Ctx { respond: Some(req.respond), body_tx: None, attempt, writable, first_on_connection },
+            Ctx {
+                respond: Some(req.respond),
+                body_tx: None,
+                attempt,
+                writable,
+                first_on_connection,
+                held,
+                refused: false,
+            },
         );
+    }
+
+    fn spawn_pump(&self, body: BodyReader, id: StreamId, writable: &Arc<Notify>) {
+        // A caller waits on this stream, so a strong sender still exists.
+        if let Some(tx) = self.tx.upgrade() {
+            tokio::spawn(pump(body, id, writable.clone(), tx));
+        }
+    }
+
+    /// Sends a body held for `Expect: 100-continue`: the server said
+    /// `100 (Continue)` or a 2xx, or did not answer in time.
+    fn release(&mut self, id: StreamId) {
+        let Some(ctx) = self.streams.get_mut(&id) else { return };
+        match ctx.held.take() {
+            Some(Held::Full(bytes)) => {
+                let _ = self.conn.send_data(id, bytes, true);
+            }
+            Some(Held::Stream(body)) => {
+                if let Some(writable) = ctx.writable.clone() {
+                    self.spawn_pump(body, id, &writable);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Releases the held bodies whose wait is over.
+    fn release_due(&mut self) {
+        let now = tokio::time::Instant::now();
+        while let Some(&(until, id)) = self.holds.front() {
+            if until > now {
+                return;
+            }
+            self.holds.pop_front();
+            if self.streams.get(&id).is_some_and(|c| c.held.is_some()) {
+                tracing::debug!(
+                    connection = self.id,
+                    stream_id = id.value(),
+                    "no answer to Expect: 100-continue; sending the body"
+                );
+                self.continue_ignored = true;
+                self.release(id);
+            }
+        }
     }
 
     /// Hands the engine's events to their streams and the pool. Returns
@@ -580,6 +671,7 @@ impl Driver {
             match event {
                 Event::ResponseReceived { stream_id, head } => {
                     answered = true;
+                    self.answer_held(stream_id, head.status);
                     self.on_response(stream_id, head);
                 }
                 Event::DataReceived { stream_id, data } => {
@@ -607,6 +699,7 @@ impl Driver {
                         if let Some(tx) = ctx.body_tx {
                             tx.send(BodyEvent::End);
                         }
+                        self.request_side_after_response(stream_id, ctx.refused, ctx.writable);
                         self.shared.unreserve();
                         self.check_limit();
                     }
@@ -616,7 +709,11 @@ impl Driver {
                     self.on_failed(f);
                 }
                 Event::Writable { stream_id } => {
-                    if let Some(w) = self.streams.get(&stream_id).and_then(|c| c.writable.as_ref()) {
+                    let writable = match self.streams.get(&stream_id) {
+                        Some(c) => c.writable.as_ref(),
+                        None => self.uploads.get(&stream_id),
+                    };
+                    if let Some(w) = writable {
                         w.notify_one();
                     }
                 }
@@ -653,7 +750,12 @@ impl Driver {
                     }
                     self.shared.set_state(CLOSED);
                 }
-                Event::InformationalReceived { .. } | Event::PingAck { .. } => {}
+                Event::InformationalReceived { stream_id, head } => {
+                    if head.status == http::StatusCode::CONTINUE {
+                        self.release(stream_id);
+                    }
+                }
+                Event::PingAck { .. } => {}
             }
         }
         answered
@@ -676,6 +778,40 @@ impl Driver {
         } else {
             // Forgotten: this connection can take streams again.
             self.shared.notify.notify_waiters();
+        }
+    }
+
+    /// A final status answers `Expect: 100-continue` too (RFC 9110
+    /// §10.1.1): a 2xx lets the held body go (the server may read it on,
+    /// RFC 9113 §8.1); any other status means the body is not wanted, and it
+    /// is never sent.
+    fn answer_held(&mut self, id: StreamId, status: http::StatusCode) {
+        let Some(ctx) = self.streams.get_mut(&id) else { return };
+        if ctx.held.is_none() {
+            return;
+        }
+        if status.is_success() {
+            self.release(id);
+        } else {
+            ctx.held = None;
+            ctx.refused = true;
+        }
+    }
+
+    /// The response to `id` is complete; its request side may not be. A
+    /// body refused while held is never sent: the stream is reset (CANCEL),
+    /// which ends our side without cutting the response, already whole. A
+    /// streamed body still going on is left to finish (RFC 9113 §8.1).
+    fn request_side_after_response(&mut self, id: StreamId, refused: bool, writable: Option<Arc<Notify>>) {
+        if refused {
+            self.conn.reset(id, Reason::CANCEL, now());
+            return;
+        }
+        // The engine keeps a stream whose response is complete only while
+        // its request side is still open.
+        let sending = self.conn.stream_phase(id).is_some();
+        if let Some(w) = writable.filter(|_| sending) {
+            self.uploads.insert(id, w);
         }
     }
 
@@ -779,7 +915,12 @@ impl Driver {
 /// the stream can take more.
 async fn pump(mut body: BodyReader, id: StreamId, writable: Arc<Notify>, tx: mpsc::UnboundedSender<Cmd>) {
     loop {
-        writable.notified().await;
+        // A driver that ended (or dropped this stream) never says writable
+        // again: stop with it instead of waiting forever.
+        tokio::select! {
+            () = writable.notified() => {}
+            () = tx.closed() => return,
+        }
         let cmd = match body.next().await {
             Some(Ok(chunk)) => Cmd::Data(id, chunk, false),
             None => Cmd::Data(id, Bytes::new(), true),
@@ -789,13 +930,6 @@ async fn pump(mut body: BodyReader, id: StreamId, writable: Arc<Notify>, tx: mps
         if tx.send(cmd).is_err() || last {
             return;
         }
-    }
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -4,11 +4,13 @@
 
 mod body_channel;
 pub(crate) mod budget;
+mod expect;
 pub(crate) mod h1;
 pub(crate) mod h2;
 mod read_room;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
+use expect::{CONTINUE_WAIT, expects_continue};
 use read_room::ReadRoom;
 
 use bytes::Bytes;
@@ -96,4 +98,13 @@ pub(crate) struct ResponseParts {
 pub(crate) enum Outcome {
     Response(ResponseParts),
     Failed(AttemptFailure),
+}
+
+/// Sleeps until `deadline`; never wakes for `None` (a `select!` branch
+/// with nothing to wait for).
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }

@@ -1,0 +1,369 @@
+//! Request bodies and the server's answers to them: `Expect: 100-continue`
+//! (RFC 9110 §10.1.1) over HTTP/2 and HTTP/1.1 — the body waits for
+//! `100 (Continue)`, goes after one second without an answer, and is never
+//! sent after a refusing final status — and a streamed HTTP/2 upload that
+//! goes on after the server's complete early response (RFC 9113 §8.1).
+//!
+//! The timing tests run on tokio's paused clock with [`tick_slowly`], so the
+//! clock moves 1 ms per idle moment and the times asserted are exact to a
+//! few milliseconds (see `common`).
+
+mod common;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use baton::{Body, Client, RetryPolicy};
+use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings, frames};
+use bytes::Bytes;
+use common::tick_slowly;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+const BODY: usize = 100_000;
+const SERVER_PATIENCE: Duration = Duration::from_secs(3600);
+
+fn h2_client() -> Client {
+    Client::builder().http2_prior_knowledge().retry(RetryPolicy::never()).build().unwrap()
+}
+
+fn h1_client() -> Client {
+    Client::builder().http1_only().retry(RetryPolicy::never()).build().unwrap()
+}
+
+fn payload() -> Vec<u8> {
+    (0..BODY).map(|i| (i % 251) as u8).collect()
+}
+
+/// A server connection with windows large enough for [`BODY`] at once.
+async fn h2_accept(server: &ScriptServer) -> ScriptConn {
+    let mut conn = server.accept().await.unwrap();
+    let roomy = Settings { initial_window_size: Some(1 << 20), ..Settings::default() };
+    conn.handshake(roomy).await.unwrap();
+    conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
+    conn
+}
+
+/// Reads stream 1's DATA until END_STREAM; returns the bytes and when the
+/// first of them came.
+async fn h2_body(conn: &mut ScriptConn) -> (Vec<u8>, Option<Instant>) {
+    let (mut body, mut first) = (Vec::new(), None);
+    loop {
+        match conn.recv_frame().await.unwrap().expect("client closed") {
+            Frame::Data(d) if d.stream_id.value() == 1 => {
+                if !d.data.is_empty() {
+                    first.get_or_insert_with(Instant::now);
+                }
+                body.extend_from_slice(&d.data);
+                if d.end_stream {
+                    return (body, first);
+                }
+            }
+            Frame::RstStream(r) => panic!("stream {} reset ({:?}) during the upload", r.stream_id, r.reason),
+            _ => {}
+        }
+    }
+}
+
+/// HTTP/2: the server answers `100 (Continue)` after 300 ms; the body
+/// follows it, not before.
+#[tokio::test(start_paused = true)]
+async fn h2_body_waits_for_100_continue() {
+    let _tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        let head = conn.recv_request_head().await.unwrap();
+        assert!(head.body.is_empty(), "body sent with the head");
+        let asked = Instant::now();
+        // 300 ms in which no DATA may come.
+        while let Ok(frame) =
+            tokio::time::timeout_at(asked + Duration::from_millis(300), conn.recv_frame()).await
+        {
+            assert!(!matches!(frame.unwrap(), Some(Frame::Data(_))), "body sent before 100 (Continue)");
+        }
+        conn.send_headers(1, &[(":status", "100")], false).await.unwrap();
+        let (body, first) = h2_body(&mut conn).await;
+        conn.respond(1, 201, b"").await.unwrap();
+        (body, first.unwrap() - asked)
+    });
+    let resp = h2_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let (body, waited) = script.await.unwrap();
+    assert_eq!(body, payload());
+    assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(320), "{waited:?}");
+}
+
+/// HTTP/2: no answer at all; the body goes after one second.
+#[tokio::test(start_paused = true)]
+async fn h2_body_goes_after_a_second_without_an_answer() {
+    let _tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        conn.recv_request_head().await.unwrap();
+        let asked = Instant::now();
+        let (body, first) = h2_body(&mut conn).await;
+        conn.respond(1, 201, b"").await.unwrap();
+        (body, first.unwrap() - asked)
+    });
+    let resp = h2_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let (body, waited) = script.await.unwrap();
+    assert_eq!(body.len(), BODY);
+    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_millis(1020), "{waited:?}");
+}
+
+/// HTTP/2: once a held body waited the whole second on a connection, the
+/// server is taken to ignore the expectation: the next request's body on
+/// that connection goes with its head.
+#[tokio::test(start_paused = true)]
+async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
+    let _tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        let mut waits = Vec::new();
+        for stream in [1, 3] {
+            let head = loop {
+                match conn.recv_frame().await.unwrap().expect("client closed") {
+                    Frame::Headers(h) if h.stream_id.value() == stream => break Instant::now(),
+                    _ => {}
+                }
+            };
+            let first = loop {
+                match conn.recv_frame().await.unwrap().expect("client closed") {
+                    Frame::Data(d) if d.stream_id.value() == stream => break Instant::now(),
+                    _ => {}
+                }
+            };
+            waits.push(first - head);
+            // The rest of the body is read by the time the next HEADERS come.
+            conn.respond(stream, 201, b"").await.unwrap();
+        }
+        waits
+    });
+    let client = h2_client();
+    for _ in 0..2 {
+        let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let waits = script.await.unwrap();
+    assert!(waits[0] >= Duration::from_secs(1), "{waits:?}");
+    assert!(waits[1] < Duration::from_millis(20), "waited again: {waits:?}");
+}
+
+/// HTTP/2: a final 401 instead of `100 (Continue)`: the caller gets the
+/// 401 whole, the body is never sent, and the stream is reset (CANCEL) to
+/// end our side, also after the one-second wait has passed.
+#[tokio::test(start_paused = true)]
+async fn h2_refusing_status_means_the_body_is_never_sent() {
+    let _tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        conn.recv_request_head().await.unwrap();
+        conn.respond(1, 401, b"who are you").await.unwrap();
+        let mut data = 0;
+        let reset = loop {
+            match conn.recv_frame().await.unwrap().expect("client closed") {
+                Frame::Data(d) => data += d.data.len(),
+                Frame::RstStream(r) if r.stream_id.value() == 1 => break r.reason,
+                _ => {}
+            }
+        };
+        // Past the one-second wait: nothing more comes for stream 1.
+        conn.respond(3, 200, b"next").await.ok();
+        (data, reset)
+    });
+    let client = h2_client();
+    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.text().await.unwrap(), "who are you");
+    let (data, reset) = script.await.unwrap();
+    assert_eq!(data, 0, "no body byte was sent");
+    assert_eq!(reset, baton_lab::script::Reason::CANCEL);
+}
+
+/// A one-shot streamed body of `count` chunks of 16 KiB.
+fn streamed(count: usize) -> Body {
+    struct Chunks(usize);
+    impl http_body::Body for Chunks {
+        type Data = Bytes;
+        type Error = Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+            if self.0 == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.0 -= 1;
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(vec![9u8; 16 << 10])))))
+        }
+    }
+    Body::wrap(Chunks(count))
+}
+
+/// HTTP/2: the server sends its whole response as soon as the request head
+/// arrives, then reads the streamed upload: the upload goes on to its end
+/// (RFC 9113 §8.1: only the server's RST_STREAM(NO_ERROR) would stop it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_streamed_upload_goes_on_after_a_complete_early_response() {
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        // Default windows (64 KiB): the upload cannot be over before the
+        // response is complete and the windows open.
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(Settings::default()).await.unwrap();
+        conn.recv_request_head().await.unwrap();
+        conn.respond(1, 200, b"early").await.unwrap();
+        conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
+        conn.send(frames::window_update(1, 1 << 20)).await.unwrap();
+        h2_body(&mut conn).await.0.len()
+    });
+    let client = h2_client();
+    let resp = client.post(&url).body(streamed(40)).send().await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "early");
+    let received =
+        tokio::time::timeout(Duration::from_secs(10), script).await.expect("upload stalled").unwrap();
+    assert_eq!(received, 40 * (16 << 10));
+}
+
+/// HTTP/2, `Expect` with a streamed body and a 2xx final answer: the body
+/// follows the 2xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_streamed_body_follows_a_final_2xx() {
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        conn.recv_request_head().await.unwrap();
+        conn.send_headers(1, &[(":status", "200")], false).await.unwrap();
+        let len = h2_body(&mut conn).await.0.len();
+        conn.send(frames::data(1, b"done", true)).await.unwrap();
+        len
+    });
+    let resp =
+        h2_client().post(&url).header("expect", "100-continue").body(streamed(8)).send().await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "done");
+    assert_eq!(script.await.unwrap(), 8 * (16 << 10));
+}
+
+/// Reads an HTTP/1.1 request head (through the blank line); returns what
+/// came after it.
+async fn h1_head(sock: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = sock.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "client closed before its head was complete");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
+            assert!(head.contains("expect: 100-continue"), "{head}");
+            return buf[at + 4..].to_vec();
+        }
+    }
+}
+
+/// Reads `len` body bytes after `already`; returns when the first came.
+async fn h1_body(sock: &mut TcpStream, mut already: Vec<u8>, len: usize) -> (Vec<u8>, Instant) {
+    let mut first = (!already.is_empty()).then(Instant::now);
+    let mut chunk = [0u8; 65536];
+    while already.len() < len {
+        let n = sock.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "client closed inside the body");
+        first.get_or_insert_with(Instant::now);
+        already.extend_from_slice(&chunk[..n]);
+    }
+    (already, first.unwrap_or_else(Instant::now))
+}
+
+async fn h1_server() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/upload", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+/// HTTP/1.1: `100 Continue` after 300 ms; the body follows it.
+#[tokio::test(start_paused = true)]
+async fn h1_body_waits_for_100_continue() {
+    let _tick = tick_slowly();
+    let (listener, url) = h1_server().await;
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let early = h1_head(&mut sock).await;
+        assert!(early.is_empty(), "body sent with the head");
+        let asked = Instant::now();
+        // 300 ms in which no byte may come.
+        let mut probe = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_millis(300), sock.read(&mut probe)).await;
+        assert!(read.is_err(), "body sent before 100 Continue: {read:?}");
+        sock.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.unwrap();
+        let (body, first) = h1_body(&mut sock, early, BODY).await;
+        sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        (body, first - asked)
+    });
+    let resp = h1_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let (body, waited) = server.await.unwrap();
+    assert_eq!(body, payload());
+    assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(320), "{waited:?}");
+}
+
+/// HTTP/1.1: no answer; the body goes after one second.
+#[tokio::test(start_paused = true)]
+async fn h1_body_goes_after_a_second_without_an_answer() {
+    let _tick = tick_slowly();
+    let (listener, url) = h1_server().await;
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let early = h1_head(&mut sock).await;
+        let asked = Instant::now();
+        let (body, first) = h1_body(&mut sock, early, BODY).await;
+        sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        (body.len(), first - asked)
+    });
+    let resp = h1_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let (len, waited) = server.await.unwrap();
+    assert_eq!(len, BODY);
+    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_millis(1020), "{waited:?}");
+}
+
+/// HTTP/1.1: a final 401 instead: the caller gets it, no body byte is
+/// sent, and the connection is closed, not reused (the server cannot tell
+/// where a next request would start).
+#[tokio::test(start_paused = true)]
+async fn h1_refusing_status_means_the_body_is_never_sent() {
+    let _tick = tick_slowly();
+    let (listener, url) = h1_server().await;
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut rest = h1_head(&mut sock).await;
+        sock.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 11\r\n\r\nwho are you").await.unwrap();
+        // Everything the client sends until it closes: past the one-second
+        // wait, so a late release would show here.
+        let mut chunk = [0u8; 4096];
+        loop {
+            match sock.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => rest.extend_from_slice(&chunk[..n]),
+            }
+        }
+        rest.len()
+    });
+    let client = h1_client();
+    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.text().await.unwrap(), "who are you");
+    drop(client);
+    assert_eq!(server.await.unwrap(), 0, "no body byte was sent");
+}
