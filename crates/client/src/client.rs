@@ -12,7 +12,7 @@ use baton_proto::h2 as proto;
 
 use crate::body::Body;
 use crate::conn::h1;
-use crate::conn::{AttemptFailure, AttemptRequest, FailureCause, Outcome};
+use crate::conn::{AttemptFailure, AttemptRequest, FailureCause, Outcome, expects_continue};
 use crate::connect::{Connector, Origin};
 use crate::error::{ConnectionGoingAway, Error, Kind};
 use crate::journal::{Attempt, Log, RetryReason};
@@ -627,6 +627,8 @@ impl Client {
     ) -> Result<Response, Error> {
         let Exchange { method, uri, headers, body, idempotent } = exchange;
         let idempotent = *idempotent;
+        // Without `Expect` after a 417 (below).
+        let mut headers = std::borrow::Cow::Borrowed(headers);
         let inner = &self.inner;
         let attempts_so_far = || lock(journal).attempts();
         let mut attempts = 0;
@@ -649,7 +651,7 @@ impl Client {
                     let request = AttemptRequest {
                         method: method.clone(),
                         uri: uri.clone(),
-                        headers: headers.clone(),
+                        headers: headers.as_ref().clone(),
                         body: body.reader(),
                         attempt,
                         respond: tx,
@@ -681,6 +683,25 @@ impl Client {
                         w.answered();
                     }
                     match outcome {
+                        Ok(Outcome::Response(parts))
+                            if parts.status == http::StatusCode::EXPECTATION_FAILED
+                                && expects_continue(&headers)
+                                && attempts < inner.policy.attempt_limit()
+                                && body.replayable().await.is_ok() =>
+                        {
+                            // RFC 9110 §10.1.1: a 417 only says that something
+                            // on the way does not support expectations; the
+                            // client SHOULD repeat the request without one.
+                            // The held body was not sent. Dropping the 417
+                            // resets its stream (HTTP/2) or closes its
+                            // connection (HTTP/1.1).
+                            let mut attempt = parts.attempt.clone();
+                            attempt.retried = Some(RetryReason::ExpectationFailed);
+                            lock(journal).push(attempt);
+                            inner.stats.retry(RetryReason::ExpectationFailed);
+                            headers.to_mut().remove(http::header::EXPECT);
+                            continue;
+                        }
                         Ok(Outcome::Response(parts)) => {
                             lock(journal).answered();
                             let attempt = parts.attempt.clone();

@@ -67,6 +67,10 @@ pub enum RetryReason {
     Idempotent,
     /// The server asked for HTTP/1.1 (HTTP_1_1_REQUIRED, rule 5).
     Http11Required,
+    /// A 417 (Expectation Failed) answered `Expect: 100-continue`: the
+    /// request is repeated without the expectation (RFC 9110 §10.1.1). The
+    /// body had not been sent.
+    ExpectationFailed,
 }
 
 impl fmt::Display for RetryReason {
@@ -77,6 +81,7 @@ impl fmt::Display for RetryReason {
             Self::Refused => "REFUSED_STREAM",
             Self::Idempotent => "idempotent, outcome unknown",
             Self::Http11Required => "HTTP_1_1_REQUIRED",
+            Self::ExpectationFailed => "417 Expectation Failed",
         })
     }
 }

@@ -43,7 +43,9 @@
 //! A request with an `Expect: 100-continue` header sends its head and holds
 //! its body until the server says `100 (Continue)` or answers with a final
 //! status, for at most one second (RFC 9110 §10.1.1). A 2xx lets the body
-//! go; any other final status means it is never sent. Over HTTP/2, a
+//! go; any other final status means it is never sent, and a 417
+//! (Expectation Failed) has the request repeated without the expectation
+//! (within the retry policy's attempt limit). Over HTTP/2, a
 //! connection whose server let one such wait run out (nginx, h2o and hyper
 //! do not answer the expectation there) sends later bodies at once.
 //!

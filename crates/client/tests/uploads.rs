@@ -367,3 +367,76 @@ async fn h1_refusing_status_means_the_body_is_never_sent() {
     drop(client);
     assert_eq!(server.await.unwrap(), 0, "no body byte was sent");
 }
+
+/// HTTP/1.1: a 417 (Expectation Failed) to `Expect: 100-continue`: the
+/// request is repeated without the expectation, body and all (RFC 9110
+/// §10.1.1), and the journal says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h1_417_repeats_the_request_without_the_expectation() {
+    let (listener, url) = h1_server().await;
+    let server = tokio::spawn(async move {
+        let (mut first, _) = listener.accept().await.unwrap();
+        h1_head(&mut first).await;
+        first.write_all(b"HTTP/1.1 417 Expectation Failed\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        let (mut second, _) = listener.accept().await.unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 65536];
+        let at = loop {
+            let n = second.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "client closed before its head was complete");
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
+        let (body, _) = h1_body(&mut second, buf[at + 4..].to_vec(), BODY).await;
+        second.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        (head, body)
+    });
+    // The default retry policy: a repeat is an attempt like any other.
+    let client = Client::builder().http1_only().build().unwrap();
+    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let attempts = resp.attempts().to_vec();
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    assert_eq!(attempts[0].retried, Some(baton::RetryReason::ExpectationFailed));
+    let (head, body) = server.await.unwrap();
+    assert!(!head.contains("expect"), "repeated with the expectation: {head}");
+    assert_eq!(body, payload());
+}
+
+/// HTTP/2: the same on one connection; the 417's stream is reset and the
+/// repeat goes out on the next stream without `expect`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_417_repeats_the_request_without_the_expectation() {
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        conn.recv_request_head().await.unwrap();
+        conn.respond(1, 417, b"").await.unwrap();
+        loop {
+            match conn.recv_frame().await.unwrap().expect("client closed") {
+                Frame::RstStream(r) if r.stream_id.value() == 1 => break,
+                Frame::Headers(h) => panic!("stream {} opened before stream 1 was reset", h.stream_id),
+                _ => {}
+            }
+        }
+        let second = loop {
+            let request = conn.recv_request().await.unwrap();
+            if request.stream_id.value() == 3 {
+                break request;
+            }
+        };
+        conn.respond(3, 201, b"").await.unwrap();
+        second
+    });
+    let client = Client::builder().http2_prior_knowledge().build().unwrap();
+    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.attempts()[0].retried, Some(baton::RetryReason::ExpectationFailed));
+    let second = script.await.unwrap();
+    assert!(second.field("expect").is_none(), "{:?}", second.fields);
+    assert_eq!(second.body, Bytes::from(payload()));
+}

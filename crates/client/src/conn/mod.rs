@@ -10,7 +10,8 @@ pub(crate) mod h2;
 mod read_room;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
-use expect::{CONTINUE_WAIT, expects_continue};
+use expect::CONTINUE_WAIT;
+pub(crate) use expect::expects_continue;
 use read_room::ReadRoom;
 
 use bytes::Bytes;
