@@ -77,6 +77,7 @@ struct Inner {
 pub struct ClientBuilder {
     h2_prior_knowledge: bool,
     max_per_origin: usize,
+    max_http1_per_origin: usize,
     policy: RetryPolicy,
     connect_timeout: Duration,
     response_timeout: Option<Duration>,
@@ -96,6 +97,7 @@ impl Default for ClientBuilder {
         Self {
             h2_prior_knowledge: false,
             max_per_origin: 8,
+            max_http1_per_origin: usize::MAX,
             policy: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             response_timeout: None,
@@ -134,8 +136,8 @@ impl ClientBuilder {
     /// A new one is opened only when every open one is at the server's
     /// SETTINGS_MAX_CONCURRENT_STREAMS; past the limit, requests wait for a
     /// free stream. Draining connections (after a GOAWAY) do not count, so a
-    /// replacement opens at once. HTTP/1.1 connections are not limited: each
-    /// request in flight has its own.
+    /// replacement opens at once. HTTP/1.1 connections have their own limit,
+    /// [`max_http1_connections_per_origin`](Self::max_http1_connections_per_origin).
     ///
     /// ```
     /// // One connection per origin: every request is multiplexed on it.
@@ -145,6 +147,25 @@ impl ClientBuilder {
     /// ```
     pub fn max_connections_per_origin(mut self, n: usize) -> Self {
         self.max_per_origin = n.max(1);
+        self
+    }
+
+    /// At most `n` HTTP/1.1 connections per origin (at least 1), busy,
+    /// idle or being opened; by default no limit. HTTP/1.1 carries one
+    /// request at a time per connection, so this is also the origin's
+    /// concurrency: a request that finds every connection busy waits for
+    /// one to come back. A retry, which never reuses an idle connection
+    /// (the one the server may be closing), closes the oldest idle one to
+    /// make room when the limit is reached.
+    ///
+    /// ```
+    /// // As browsers do: six connections per origin.
+    /// let client = baton::Client::builder().max_http1_connections_per_origin(6).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn max_http1_connections_per_origin(mut self, n: usize) -> Self {
+        self.max_http1_per_origin = n.max(1);
         self
     }
 
@@ -376,7 +397,14 @@ impl ClientBuilder {
         // An HTTP/2 connection with no stream for the pool's idle timeout
         // says GOAWAY and closes (DESIGN.md §4: idle connections expire).
         h2.idle_timeout = h2.idle_timeout.or(Some(self.idle_timeout));
-        let pool = Pool::new(connector, h2, self.max_per_origin, self.idle_timeout, stats.clone());
+        let pool = Pool::new(
+            connector,
+            h2,
+            self.max_per_origin,
+            self.max_http1_per_origin,
+            self.idle_timeout,
+            stats.clone(),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use baton_proto::h2 as proto;
 
 use crate::conn::budget::StreamBudget;
-use crate::conn::h1::{H1Conn, Home};
+use crate::conn::h1::{H1Conn, Home, Slot};
 use crate::conn::h2::{self, H2Handle};
 use crate::connect::{Connector, Origin, Protocol};
 use crate::error::{Error, Kind};
@@ -44,6 +44,9 @@ struct OriginState {
     h2: Vec<H2Handle>,
     connecting: usize,
     h1_idle: Vec<H1Conn>,
+    /// HTTP/1.1 connections open or being opened: busy, idle or connecting
+    /// (each holds a [`Slot`] that gives its place back when dropped).
+    h1_slots: usize,
     /// The server said HTTP_1_1_REQUIRED (DESIGN.md §3 rule 5).
     http1_required: bool,
 }
@@ -81,6 +84,8 @@ pub(crate) struct Pool {
     connector: Connector,
     h2_config: proto::Config,
     max_per_origin: usize,
+    /// HTTP/1.1 connections per origin, at most.
+    max_h1: usize,
     idle_timeout: Duration,
     next_id: AtomicU64,
     stats: Arc<Counters>,
@@ -95,6 +100,8 @@ enum Next {
     Connect {
         force_h1: bool,
     },
+    /// An HTTP/1.1 connection, in a place of the origin's count taken for it.
+    ConnectH1,
     Wait,
 }
 
@@ -103,6 +110,7 @@ impl Pool {
         connector: Connector,
         h2_config: proto::Config,
         max_per_origin: usize,
+        max_h1: usize,
         idle_timeout: Duration,
         stats: Arc<Counters>,
     ) -> Self {
@@ -111,6 +119,7 @@ impl Pool {
             connector,
             h2_config,
             max_per_origin: max_per_origin.max(1),
+            max_h1: max_h1.max(1),
             idle_timeout,
             next_id: AtomicU64::new(1),
             stats,
@@ -158,6 +167,20 @@ impl Pool {
                     }
                     tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
                 }
+                Next::ConnectH1 => {
+                    // Taken in `next`, under the lock; from here on the
+                    // slot gives the place back however this ends.
+                    let slot = Self::slot(&op);
+                    let guard = ConnectingGuard(&op);
+                    let result = Box::pin(self.connect(origin, &op, true)).await;
+                    drop(guard);
+                    if let Some(mut lease) = result? {
+                        if let Lease::H1 { conn, .. } = &mut lease {
+                            conn.hold(slot);
+                        }
+                        return Ok(lease);
+                    }
+                }
                 Next::Connect { force_h1 } => {
                     // Decrements `connecting` even if this future is dropped
                     // mid-connect (a request timeout): otherwise the origin
@@ -189,8 +212,20 @@ impl Pool {
                     return Next::CheckIdle(Box::new(conn));
                 }
             }
+            if st.h1_slots >= self.max_h1 {
+                if st.h1_idle.is_empty() {
+                    return Next::Wait;
+                }
+                // A retry (`fresh`) may not reuse an idle connection, and
+                // the idle ones hold every place: close the oldest.
+                let oldest = st.h1_idle.remove(0);
+                drop(st);
+                drop(oldest);
+                return self.next(origin, op, fresh);
+            }
+            st.h1_slots += 1;
             st.connecting += 1;
-            return Next::Connect { force_h1: true };
+            return Next::ConnectH1;
         }
         st.h2.retain(|h| !h.is_closed());
         let open = st.h2.iter().filter(|h| h.is_open()).count();
@@ -225,10 +260,16 @@ impl Pool {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let dial = Dial { connector: &self.connector, h2_config: &self.h2_config, stats: &self.stats };
         match dial.open(origin, op, force_h1, id).await? {
-            Opened::H1(conn) => {
+            Opened::H1(mut conn) => {
                 if !force_h1 {
-                    // ALPN chose http/1.1: remember it for this origin.
-                    op.lock().speaks = Speaks::H1;
+                    // ALPN chose http/1.1: remember it for this origin, and
+                    // count the connection (possibly past the limit: it was
+                    // asked for as an HTTP/2 one).
+                    let mut st = op.lock();
+                    st.speaks = Speaks::H1;
+                    st.h1_slots += 1;
+                    drop(st);
+                    conn.hold(Self::slot(op));
                 }
                 Ok(Some(Lease::H1 { conn, reused: false, home: self.home(op) }))
             }
@@ -262,9 +303,28 @@ impl Pool {
         Box::new(move |conn| {
             if let Some(op) = op.upgrade() {
                 let mut st = op.lock();
-                if st.h1_idle.len() < MAX_IDLE_H1 {
+                let dropped = if st.h1_idle.len() < MAX_IDLE_H1 {
                     st.h1_idle.push(conn);
-                }
+                    None
+                } else {
+                    Some(conn)
+                };
+                drop(st);
+                // Outside the lock: dropping a connection gives its place
+                // back, which takes the lock.
+                drop(dropped);
+                op.notify.notify_waiters();
+            }
+        })
+    }
+
+    /// The release of one of `op`'s HTTP/1.1 places (taken by the caller).
+    fn slot(op: &Arc<OriginPool>) -> Slot {
+        let op = Arc::downgrade(op);
+        Slot::new(move || {
+            if let Some(op) = op.upgrade() {
+                op.lock().h1_slots -= 1;
+                op.notify.notify_waiters();
             }
         })
     }

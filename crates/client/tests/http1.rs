@@ -140,3 +140,21 @@ async fn tls_http1_only() {
     assert_eq!(resp.bytes().await.unwrap().len(), 7);
     lab.stop().await;
 }
+
+/// `max_http1_connections_per_origin(3)` with 40 requests in flight: every
+/// request is served over at most three connections (without the limit
+/// each request in flight opens its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http1_connections_per_origin_are_capped() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let client = Client::builder().max_http1_connections_per_origin(3).build().unwrap();
+    let out = mix(&client, &lab, "cap", 200, 40).await;
+    assert!(out.iter().all(|o| o.2.is_ok()), "{out:?}");
+    let opened = client.stats().connections_opened;
+    assert!(opened <= 3, "{opened} connections for a limit of 3");
+
+    let unlimited = Client::new();
+    let out = mix(&unlimited, &lab, "free", 200, 40).await;
+    assert!(out.iter().all(|o| o.2.is_ok()), "{out:?}");
+    assert!(unlimited.stats().connections_opened > 3, "the comparison is void: {:?}", unlimited.stats());
+}

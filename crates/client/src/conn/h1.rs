@@ -35,6 +35,30 @@ pub(crate) struct H1Conn {
     pub(crate) id: u64,
     io: BoxIo,
     engine: h1::Connection,
+    /// The connection's place in its origin's count, given back when the
+    /// connection is dropped (closed), wherever that happens.
+    slot: Slot,
+}
+
+/// Runs its action once, when dropped.
+pub(crate) struct Slot(Option<Box<dyn FnOnce() + Send>>);
+
+impl Slot {
+    pub(crate) fn new(release: impl FnOnce() + Send + 'static) -> Self {
+        Self(Some(Box::new(release)))
+    }
+
+    fn none() -> Self {
+        Self(None)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            release();
+        }
+    }
 }
 
 /// Where a reusable connection goes after its exchange.
@@ -46,7 +70,12 @@ fn now() -> Instant {
 
 impl H1Conn {
     pub(crate) fn new(id: u64, io: BoxIo) -> Self {
-        Self { id, io, engine: h1::Connection::new(h1::Config::default()) }
+        Self { id, io, engine: h1::Connection::new(h1::Config::default()), slot: Slot::none() }
+    }
+
+    /// Ties the connection to a place in its origin's count.
+    pub(crate) fn hold(&mut self, slot: Slot) {
+        self.slot = slot;
     }
 
     /// True when the connection carried a request before.
@@ -112,7 +141,7 @@ pub(crate) fn spawn_exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
 }
 
 async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
-    let H1Conn { id, io, mut engine } = conn;
+    let H1Conn { id, io, mut engine, slot } = conn;
     let mut attempt = req.attempt;
     attempt.version = Version::HTTP_11;
     attempt.connection_id = id;
@@ -129,7 +158,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         };
         let _ = req.respond.send(Outcome::Failed(failure));
         if engine.is_reusable() {
-            home(H1Conn { id, io, engine });
+            home(H1Conn { id, io, engine, slot });
         }
         return;
     }
@@ -299,7 +328,7 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
         }
     }
     if engine.state() == h1::ConnectionState::Idle && engine.is_reusable() {
-        home(H1Conn { id, io: rd.unsplit(wr), engine });
+        home(H1Conn { id, io: rd.unsplit(wr), engine, slot });
     } else {
         let _ = wr.shutdown().await;
     }
