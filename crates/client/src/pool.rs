@@ -97,11 +97,11 @@ enum Next {
     /// successor is opened in the background (make-before-break).
     LeaseAndOpenSuccessor(Lease),
     CheckIdle(Box<H1Conn>),
+    /// A new connection; `force_h1` asks for an HTTP/1.1 one, for which a
+    /// place in the origin's count was taken.
     Connect {
         force_h1: bool,
     },
-    /// An HTTP/1.1 connection, in a place of the origin's count taken for it.
-    ConnectH1,
     Wait,
 }
 
@@ -167,21 +167,10 @@ impl Pool {
                     }
                     tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
                 }
-                Next::ConnectH1 => {
-                    // Taken in `next`, under the lock; from here on the
-                    // slot gives the place back however this ends.
-                    let slot = Self::slot(&op);
-                    let guard = ConnectingGuard(&op);
-                    let result = Box::pin(self.connect(origin, &op, true)).await;
-                    drop(guard);
-                    if let Some(mut lease) = result? {
-                        if let Lease::H1 { conn, .. } = &mut lease {
-                            conn.hold(slot);
-                        }
-                        return Ok(lease);
-                    }
-                }
                 Next::Connect { force_h1 } => {
+                    // The HTTP/1.1 place taken in `next`, under the lock:
+                    // from here on it is given back however this ends.
+                    let slot = force_h1.then(|| Self::slot(&op));
                     // Decrements `connecting` even if this future is dropped
                     // mid-connect (a request timeout): otherwise the origin
                     // would wait forever for a connection nobody makes.
@@ -192,7 +181,10 @@ impl Pool {
                     // request: inline, every request's future was 3.8 KB.
                     let result = Box::pin(self.connect(origin, &op, force_h1)).await;
                     drop(guard);
-                    if let Some(lease) = result? {
+                    if let Some(mut lease) = result? {
+                        if let (Lease::H1 { conn, .. }, Some(slot)) = (&mut lease, slot) {
+                            conn.hold(slot);
+                        }
                         return Ok(lease);
                     }
                 }
@@ -225,7 +217,7 @@ impl Pool {
             }
             st.h1_slots += 1;
             st.connecting += 1;
-            return Next::ConnectH1;
+            return Next::Connect { force_h1: true };
         }
         st.h2.retain(|h| !h.is_closed());
         let open = st.h2.iter().filter(|h| h.is_open()).count();

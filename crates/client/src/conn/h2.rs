@@ -915,8 +915,9 @@ impl Driver {
 /// the stream can take more.
 async fn pump(mut body: BodyReader, id: StreamId, writable: Arc<Notify>, tx: mpsc::UnboundedSender<Cmd>) {
     loop {
-        // A driver that ended (or dropped this stream) never says writable
-        // again: stop with it instead of waiting forever.
+        // A driver that ended never says writable again: stop with it
+        // instead of waiting forever. (One that dropped the stream, a
+        // reset, leaves this to wait until the connection ends.)
         tokio::select! {
             () = writable.notified() => {}
             () = tx.closed() => return,
