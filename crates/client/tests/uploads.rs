@@ -36,6 +36,20 @@ fn payload() -> Vec<u8> {
     (0..BODY).map(|i| (i % 251) as u8).collect()
 }
 
+/// POSTs [`payload`] with `Expect: 100-continue`; the answer must have
+/// `status`.
+async fn post_expecting(client: &Client, url: &str, status: u16) -> baton::Response {
+    let resp = client.post(url).header("expect", "100-continue").body(payload()).send().await.unwrap();
+    assert_eq!(resp.status(), status);
+    resp
+}
+
+/// The body's first byte came `waited` after the head: at least `from`,
+/// and within 20 ms of it (the paused clock moves 1 ms per idle moment).
+fn assert_waited(waited: Duration, from: Duration) {
+    assert!(waited >= from && waited < from + Duration::from_millis(20), "{waited:?}, not {from:?}");
+}
+
 /// A server connection with windows large enough for [`BODY`] at once.
 async fn h2_accept(server: &ScriptServer) -> ScriptConn {
     let mut conn = server.accept().await.unwrap();
@@ -89,11 +103,10 @@ async fn h2_body_waits_for_100_continue() {
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
     });
-    let resp = h2_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 201);
+    post_expecting(&h2_client(), &url, 201).await;
     let (body, waited) = script.await.unwrap();
     assert_eq!(body, payload());
-    assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(320), "{waited:?}");
+    assert_waited(waited, Duration::from_millis(300));
 }
 
 /// HTTP/2: no answer at all; the body goes after one second.
@@ -110,11 +123,10 @@ async fn h2_body_goes_after_a_second_without_an_answer() {
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
     });
-    let resp = h2_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 201);
+    post_expecting(&h2_client(), &url, 201).await;
     let (body, waited) = script.await.unwrap();
-    assert_eq!(body.len(), BODY);
-    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_millis(1020), "{waited:?}");
+    assert_eq!(body, payload());
+    assert_waited(waited, Duration::from_secs(1));
 }
 
 /// HTTP/2: once a held body waited the whole second on a connection, the
@@ -149,8 +161,7 @@ async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
     });
     let client = h2_client();
     for _ in 0..2 {
-        let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-        assert_eq!(resp.status(), 201);
+        post_expecting(&client, &url, 201).await;
     }
     let waits = script.await.unwrap();
     assert!(waits[0] >= Duration::from_secs(1), "{waits:?}");
@@ -182,8 +193,7 @@ async fn h2_refusing_status_means_the_body_is_never_sent() {
         (data, reset)
     });
     let client = h2_client();
-    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 401);
+    let resp = post_expecting(&client, &url, 401).await;
     assert_eq!(resp.text().await.unwrap(), "who are you");
     let (data, reset) = script.await.unwrap();
     assert_eq!(data, 0, "no body byte was sent");
@@ -311,11 +321,10 @@ async fn h1_body_waits_for_100_continue() {
         sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
         (body, first - asked)
     });
-    let resp = h1_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 201);
+    post_expecting(&h1_client(), &url, 201).await;
     let (body, waited) = server.await.unwrap();
     assert_eq!(body, payload());
-    assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(320), "{waited:?}");
+    assert_waited(waited, Duration::from_millis(300));
 }
 
 /// HTTP/1.1: no answer; the body goes after one second.
@@ -329,13 +338,12 @@ async fn h1_body_goes_after_a_second_without_an_answer() {
         let asked = Instant::now();
         let (body, first) = h1_body(&mut sock, early, BODY).await;
         sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
-        (body.len(), first - asked)
+        (body, first - asked)
     });
-    let resp = h1_client().post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 201);
-    let (len, waited) = server.await.unwrap();
-    assert_eq!(len, BODY);
-    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_millis(1020), "{waited:?}");
+    post_expecting(&h1_client(), &url, 201).await;
+    let (body, waited) = server.await.unwrap();
+    assert_eq!(body, payload());
+    assert_waited(waited, Duration::from_secs(1));
 }
 
 /// HTTP/1.1: a final 401 instead: the caller gets it, no body byte is
@@ -361,8 +369,7 @@ async fn h1_refusing_status_means_the_body_is_never_sent() {
         rest.len()
     });
     let client = h1_client();
-    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 401);
+    let resp = post_expecting(&client, &url, 401).await;
     assert_eq!(resp.text().await.unwrap(), "who are you");
     drop(client);
     assert_eq!(server.await.unwrap(), 0, "no body byte was sent");
@@ -396,8 +403,7 @@ async fn h1_417_repeats_the_request_without_the_expectation() {
     });
     // The default retry policy: a repeat is an attempt like any other.
     let client = Client::builder().http1_only().build().unwrap();
-    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 201);
+    let resp = post_expecting(&client, &url, 201).await;
     let attempts = resp.attempts().to_vec();
     assert_eq!(attempts.len(), 2, "{attempts:#?}");
     assert_eq!(attempts[0].retried, Some(baton::RetryReason::ExpectationFailed));
@@ -433,8 +439,7 @@ async fn h2_417_repeats_the_request_without_the_expectation() {
         second
     });
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
-    let resp = client.post(&url).header("expect", "100-continue").body(payload()).send().await.unwrap();
-    assert_eq!(resp.status(), 201);
+    let resp = post_expecting(&client, &url, 201).await;
     assert_eq!(resp.attempts()[0].retried, Some(baton::RetryReason::ExpectationFailed));
     let second = script.await.unwrap();
     assert!(second.field("expect").is_none(), "{:?}", second.fields);
