@@ -3,14 +3,15 @@
 //! replayable POST body re-sent whole), S4 (a one-shot body beyond the
 //! replay buffer is not retried, and says so).
 
-use std::convert::Infallible;
+mod common;
+
 use std::time::Duration;
 
-use baton::{Body, Client, Processing, RetryReason};
+use baton::{Client, Processing, RetryReason};
 use baton_lab::script::{Script, ScriptServer, Settings};
 use baton_proto::h2::frame::Reason;
 use bytes::Bytes;
-use http_body::Frame;
+use common::one_shot;
 
 fn client() -> Client {
     Client::builder().http2_prior_knowledge().timeout(Duration::from_secs(10)).build().unwrap()
@@ -66,35 +67,6 @@ async fn s3_replayable_body_is_resent_whole() {
     assert_eq!(resp.attempts()[0].retried, Some(RetryReason::GoAway));
     let transcripts = scripts.await.unwrap().unwrap();
     assert_eq!(transcripts[1].requests[0].body, Bytes::from(body), "re-sent whole");
-}
-
-/// A one-shot body: chunks of `chunk` bytes, `count` of them.
-fn one_shot(chunk: usize, count: usize) -> Body {
-    let stream = futures_lite_stream(chunk, count);
-    Body::wrap(stream)
-}
-
-/// An `http_body::Body` yielding `count` chunks (no extra crates needed).
-fn futures_lite_stream(chunk: usize, count: usize) -> impl http_body::Body<Data = Bytes, Error = Infallible> {
-    struct Chunks {
-        chunk: Bytes,
-        left: usize,
-    }
-    impl http_body::Body for Chunks {
-        type Data = Bytes;
-        type Error = Infallible;
-        fn poll_frame(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-            if self.left == 0 {
-                return std::task::Poll::Ready(None);
-            }
-            self.left -= 1;
-            std::task::Poll::Ready(Some(Ok(Frame::data(self.chunk.clone()))))
-        }
-    }
-    Chunks { chunk: Bytes::from(vec![7u8; chunk]), left: count }
 }
 
 /// S4: as S3, but the body is a one-shot stream that went past the replay

@@ -10,13 +10,12 @@
 
 mod common;
 
-use std::convert::Infallible;
 use std::time::Duration;
 
-use baton::{Body, Client, RetryPolicy};
+use baton::{Client, RetryPolicy};
 use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings, frames};
 use bytes::Bytes;
-use common::tick_slowly;
+use common::{one_shot, tick_slowly};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -200,26 +199,6 @@ async fn h2_refusing_status_means_the_body_is_never_sent() {
     assert_eq!(reset, baton_lab::script::Reason::CANCEL);
 }
 
-/// A one-shot streamed body of `count` chunks of 16 KiB.
-fn streamed(count: usize) -> Body {
-    struct Chunks(usize);
-    impl http_body::Body for Chunks {
-        type Data = Bytes;
-        type Error = Infallible;
-        fn poll_frame(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-            if self.0 == 0 {
-                return std::task::Poll::Ready(None);
-            }
-            self.0 -= 1;
-            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(vec![9u8; 16 << 10])))))
-        }
-    }
-    Body::wrap(Chunks(count))
-}
-
 /// HTTP/2: the server sends its whole response as soon as the request head
 /// arrives, then reads the streamed upload: the upload goes on to its end
 /// (RFC 9113 §8.1: only the server's RST_STREAM(NO_ERROR) would stop it).
@@ -239,7 +218,7 @@ async fn h2_streamed_upload_goes_on_after_a_complete_early_response() {
         h2_body(&mut conn).await.0.len()
     });
     let client = h2_client();
-    let resp = client.post(&url).body(streamed(40)).send().await.unwrap();
+    let resp = client.post(&url).body(one_shot(16 << 10, 40)).send().await.unwrap();
     assert_eq!(resp.text().await.unwrap(), "early");
     let received =
         tokio::time::timeout(Duration::from_secs(10), script).await.expect("upload stalled").unwrap();
@@ -260,8 +239,13 @@ async fn h2_streamed_body_follows_a_final_2xx() {
         conn.send(frames::data(1, b"done", true)).await.unwrap();
         len
     });
-    let resp =
-        h2_client().post(&url).header("expect", "100-continue").body(streamed(8)).send().await.unwrap();
+    let resp = h2_client()
+        .post(&url)
+        .header("expect", "100-continue")
+        .body(one_shot(16 << 10, 8))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.text().await.unwrap(), "done");
     assert_eq!(script.await.unwrap(), 8 * (16 << 10));
 }

@@ -52,3 +52,27 @@ impl Drop for Ticker {
         self.0.abort();
     }
 }
+
+/// A one-shot streamed body (not replayable once read past the replay
+/// buffer): `count` chunks of `chunk` bytes.
+pub(crate) fn one_shot(chunk: usize, count: usize) -> baton::Body {
+    struct Chunks {
+        chunk: bytes::Bytes,
+        left: usize,
+    }
+    impl http_body::Body for Chunks {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+            if self.left == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.left -= 1;
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(self.chunk.clone()))))
+        }
+    }
+    baton::Body::wrap(Chunks { chunk: bytes::Bytes::from(vec![7u8; chunk]), left: count })
+}
