@@ -194,6 +194,11 @@ impl Pool {
     }
 
     fn next(&self, origin: &Origin, op: &Arc<OriginPool>, fresh: bool) -> Next {
+        // HTTP/1.1 connections closed here give their place back, which
+        // takes the lock: declared before the guard, they are dropped after
+        // it, once it is released. (`lease` is already listening for the
+        // notification that follows.)
+        let mut closed: Vec<H1Conn> = Vec::new();
         let mut st = op.lock();
         let h1 = st.http1_required
             || st.speaks == Speaks::H1
@@ -203,17 +208,16 @@ impl Pool {
                 if !conn.expired(self.idle_timeout) {
                     return Next::CheckIdle(Box::new(conn));
                 }
+                closed.push(conn);
             }
             if st.h1_slots >= self.max_h1 {
-                if st.h1_idle.is_empty() {
-                    return Next::Wait;
-                }
                 // A retry (`fresh`) may not reuse an idle connection, and
-                // the idle ones hold every place: close the oldest.
-                let oldest = st.h1_idle.remove(0);
-                drop(st);
-                drop(oldest);
-                return self.next(origin, op, fresh);
+                // the idle ones may hold every place: close the oldest. Its
+                // place comes back as this returns, and ends the wait.
+                if !st.h1_idle.is_empty() {
+                    closed.push(st.h1_idle.remove(0));
+                }
+                return Next::Wait;
             }
             st.h1_slots += 1;
             st.connecting += 1;

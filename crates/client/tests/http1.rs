@@ -158,3 +158,47 @@ async fn http1_connections_per_origin_are_capped() {
     assert!(out.iter().all(|o| o.2.is_ok()), "{out:?}");
     assert!(unlimited.stats().connections_opened > 3, "the comparison is void: {:?}", unlimited.stats());
 }
+
+/// An idle connection past the server's `Keep-Alive: timeout=` is closed,
+/// not reused, and the next request opens a new one. (Closing it gives its
+/// place in the origin's count back, which must not happen while the pool
+/// holds its lock: that deadlocked.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_idle_connection_is_closed_and_replaced() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let mut accepted = 0;
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            accepted += 1;
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = sock.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    // `timeout=1`: the client keeps it for 1 s less, so not at all.
+                    let resp = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nkeep-alive: timeout=1\r\n\r\nok";
+                    if sock.write_all(resp).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            if accepted == 2 {
+                return;
+            }
+        }
+    });
+    let client = Client::new();
+    for _ in 0..2 {
+        let resp = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send())
+            .await
+            .expect("the second request hung")
+            .unwrap();
+        assert_eq!(resp.text().await.unwrap(), "ok");
+    }
+    assert_eq!(client.stats().connections_opened, 2, "the expired connection was reused");
+    server.await.unwrap();
+}
