@@ -23,10 +23,10 @@ mod common;
 use std::time::Duration;
 
 use baton::{Client, Processing, RetryPolicy};
-use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings};
+use baton_lab::script::{Frame, ScriptServer, Settings};
 use baton_lab::{Lab, LabOptions, Scenario};
 use bytes::Bytes;
-use common::{stay_awake, tick_slowly};
+use common::{recv_headers_of, stay_awake, tick_slowly};
 use tokio::time::Instant;
 
 /// Long enough that no server-side timeout of the script DSL fires before
@@ -39,17 +39,6 @@ fn builder() -> baton::ClientBuilder {
 
 async fn script_server() -> ScriptServer {
     ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE)
-}
-
-/// Reads the client's frames until the HEADERS of `stream` (skipping, e.g.,
-/// the RST_STREAM of an abandoned stream).
-async fn recv_headers_of(conn: &mut ScriptConn, stream: u32) {
-    loop {
-        match conn.recv_frame().await.unwrap().expect("client closed") {
-            Frame::Headers(h) if h.stream_id.value() == stream => return,
-            _ => {}
-        }
-    }
 }
 
 /// TCP connect: a listener with backlog 0 whose accept queue holds one

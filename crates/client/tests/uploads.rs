@@ -15,7 +15,7 @@ use std::time::Duration;
 use baton::{Client, RetryPolicy};
 use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings, frames};
 use bytes::Bytes;
-use common::{one_shot, tick_slowly};
+use common::{one_shot, recv_headers_of, tick_slowly};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -140,12 +140,8 @@ async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
         let mut conn = h2_accept(&server).await;
         let mut waits = Vec::new();
         for stream in [1, 3] {
-            let head = loop {
-                match conn.recv_frame().await.unwrap().expect("client closed") {
-                    Frame::Headers(h) if h.stream_id.value() == stream => break Instant::now(),
-                    _ => {}
-                }
-            };
+            recv_headers_of(&mut conn, stream).await;
+            let head = Instant::now();
             let first = loop {
                 match conn.recv_frame().await.unwrap().expect("client closed") {
                     Frame::Data(d) if d.stream_id.value() == stream => break Instant::now(),
@@ -250,9 +246,9 @@ async fn h2_streamed_body_follows_a_final_2xx() {
     assert_eq!(script.await.unwrap(), 8 * (16 << 10));
 }
 
-/// Reads an HTTP/1.1 request head (through the blank line); returns what
-/// came after it.
-async fn h1_head(sock: &mut TcpStream) -> Vec<u8> {
+/// Reads an HTTP/1.1 request head (through the blank line); returns it,
+/// lowercased, and what came after it.
+async fn h1_head(sock: &mut TcpStream) -> (String, Vec<u8>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -261,10 +257,17 @@ async fn h1_head(sock: &mut TcpStream) -> Vec<u8> {
         buf.extend_from_slice(&chunk[..n]);
         if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
-            assert!(head.contains("expect: 100-continue"), "{head}");
-            return buf[at + 4..].to_vec();
+            return (head, buf[at + 4..].to_vec());
         }
     }
+}
+
+/// [`h1_head`] of a request that must carry `Expect: 100-continue`;
+/// returns what came after the head.
+async fn h1_expecting_head(sock: &mut TcpStream) -> Vec<u8> {
+    let (head, rest) = h1_head(sock).await;
+    assert!(head.contains("expect: 100-continue"), "{head}");
+    rest
 }
 
 /// Reads `len` body bytes after `already`; returns when the first came.
@@ -293,7 +296,7 @@ async fn h1_body_waits_for_100_continue() {
     let (listener, url) = h1_server().await;
     let server = tokio::spawn(async move {
         let (mut sock, _) = listener.accept().await.unwrap();
-        let early = h1_head(&mut sock).await;
+        let early = h1_expecting_head(&mut sock).await;
         assert!(early.is_empty(), "body sent with the head");
         let asked = Instant::now();
         // 300 ms in which no byte may come.
@@ -318,7 +321,7 @@ async fn h1_body_goes_after_a_second_without_an_answer() {
     let (listener, url) = h1_server().await;
     let server = tokio::spawn(async move {
         let (mut sock, _) = listener.accept().await.unwrap();
-        let early = h1_head(&mut sock).await;
+        let early = h1_expecting_head(&mut sock).await;
         let asked = Instant::now();
         let (body, first) = h1_body(&mut sock, early, BODY).await;
         sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
@@ -339,7 +342,7 @@ async fn h1_refusing_status_means_the_body_is_never_sent() {
     let (listener, url) = h1_server().await;
     let server = tokio::spawn(async move {
         let (mut sock, _) = listener.accept().await.unwrap();
-        let mut rest = h1_head(&mut sock).await;
+        let mut rest = h1_expecting_head(&mut sock).await;
         sock.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 11\r\n\r\nwho are you").await.unwrap();
         // Everything the client sends until it closes: past the one-second
         // wait, so a late release would show here.
@@ -367,21 +370,11 @@ async fn h1_417_repeats_the_request_without_the_expectation() {
     let (listener, url) = h1_server().await;
     let server = tokio::spawn(async move {
         let (mut first, _) = listener.accept().await.unwrap();
-        h1_head(&mut first).await;
+        h1_expecting_head(&mut first).await;
         first.write_all(b"HTTP/1.1 417 Expectation Failed\r\ncontent-length: 0\r\n\r\n").await.unwrap();
         let (mut second, _) = listener.accept().await.unwrap();
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 65536];
-        let at = loop {
-            let n = second.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "client closed before its head was complete");
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at;
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
-        let (body, _) = h1_body(&mut second, buf[at + 4..].to_vec(), BODY).await;
+        let (head, rest) = h1_head(&mut second).await;
+        let (body, _) = h1_body(&mut second, rest, BODY).await;
         second.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
         (head, body)
     });

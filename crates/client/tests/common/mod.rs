@@ -76,3 +76,14 @@ pub(crate) fn one_shot(chunk: usize, count: usize) -> baton::Body {
     }
     baton::Body::wrap(Chunks { chunk: bytes::Bytes::from(vec![7u8; chunk]), left: count })
 }
+
+/// Reads the client's frames until the HEADERS of `stream` (skipping, e.g.,
+/// the RST_STREAM of an abandoned stream).
+pub(crate) async fn recv_headers_of(conn: &mut baton_lab::script::ScriptConn, stream: u32) {
+    loop {
+        match conn.recv_frame().await.unwrap().expect("client closed") {
+            baton_lab::script::Frame::Headers(h) if h.stream_id.value() == stream => return,
+            _ => {}
+        }
+    }
+}
