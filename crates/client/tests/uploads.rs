@@ -2,7 +2,8 @@
 //! (RFC 9110 §10.1.1) over HTTP/2 and HTTP/1.1 — the body waits for
 //! `100 (Continue)`, goes after one second without an answer, and is never
 //! sent after a refusing final status — and a streamed HTTP/2 upload that
-//! goes on after the server's complete early response (RFC 9113 §8.1).
+//! goes on after the server's complete early response (RFC 9113 §8.1),
+//! and stops, its body dropped, when the server resets its stream.
 //!
 //! The timing tests run on tokio's paused clock with [`tick_slowly`], so the
 //! clock moves 1 ms per idle moment and the times asserted are exact to a
@@ -219,6 +220,97 @@ async fn h2_streamed_upload_goes_on_after_a_complete_early_response() {
     let received =
         tokio::time::timeout(Duration::from_secs(10), script).await.expect("upload stalled").unwrap();
     assert_eq!(received, 40 * (16 << 10));
+}
+
+/// A body of 16 KiB chunks without end; the receiver hears when the
+/// client drops it (it stopped sending).
+fn endless() -> (baton::Body, tokio::sync::oneshot::Receiver<()>) {
+    struct Endless(Bytes, Option<tokio::sync::oneshot::Sender<()>>);
+    impl http_body::Body for Endless {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(self.0.clone()))))
+        }
+    }
+    impl Drop for Endless {
+        fn drop(&mut self) {
+            if let Some(tx) = self.1.take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    (baton::Body::wrap(Endless(Bytes::from(vec![7u8; 16 << 10]), Some(tx))), rx)
+}
+
+/// Waits (at most 10 s, a bound, not a measurement) for the client to
+/// drop an [`endless`] body.
+async fn dropped(rx: tokio::sync::oneshot::Receiver<()>) {
+    tokio::time::timeout(Duration::from_secs(10), rx)
+        .await
+        .expect("the client kept the body after its stream was reset")
+        .unwrap();
+}
+
+/// HTTP/2: the server answers in full, then resets the stream
+/// (RST_STREAM(NO_ERROR), RFC 9113 §8.1: "stop sending the request"). The
+/// upload, stalled on the stream's window, stops and the caller's body is
+/// dropped; the connection carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_upload_stops_when_the_server_resets_after_its_response() {
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        // Default windows (64 KiB): the endless upload stalls on them.
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(Settings::default()).await.unwrap();
+        conn.recv_request_head().await.unwrap();
+        conn.respond(1, 200, b"enough").await.unwrap();
+        // The PING's ACK shows the client read the whole response before
+        // the reset comes, in a later read.
+        conn.send(frames::ping(*b"response")).await.unwrap();
+        while !matches!(conn.recv_frame().await.unwrap(), Some(Frame::Ping(p)) if p.ack) {}
+        conn.send(frames::rst(1, baton_lab::script::Reason::NO_ERROR)).await.unwrap();
+        recv_headers_of(&mut conn, 3).await;
+        conn.respond(3, 200, b"next").await.unwrap();
+        conn
+    });
+    let client = h2_client();
+    let (body, gone) = endless();
+    let resp = client.post(&url).body(body).send().await.unwrap();
+    let first = resp.attempts()[0].connection_id;
+    assert_eq!(resp.text().await.unwrap(), "enough");
+    dropped(gone).await;
+    let next = client.get(&url).send().await.unwrap();
+    assert_eq!(next.attempts()[0].connection_id, first, "the connection was replaced");
+    assert_eq!(next.text().await.unwrap(), "next");
+    drop(script.await.unwrap());
+}
+
+/// HTTP/2: the server resets the stream (CANCEL) before answering, while
+/// the upload waits for window: the request fails, and the caller's body
+/// is dropped then, not when the connection ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_upload_stops_when_the_server_resets_before_its_response() {
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(Settings::default()).await.unwrap();
+        conn.recv_request_head().await.unwrap();
+        conn.send(frames::rst(1, baton_lab::script::Reason::CANCEL)).await.unwrap();
+        conn
+    });
+    let client = h2_client();
+    let (body, gone) = endless();
+    let err = client.post(&url).body(body).send().await.unwrap_err();
+    assert!(err.to_string().contains("CANCEL"), "{err}");
+    dropped(gone).await;
+    drop(script.await.unwrap());
 }
 
 /// HTTP/2, `Expect` with a streamed body and a 2xx final answer: the body

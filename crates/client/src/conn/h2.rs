@@ -16,6 +16,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use baton_proto::h2::frame::{Reason, StreamId};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
+use self::pump::Upload;
 use super::budget::StreamBudget;
 use super::{
     AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
@@ -263,7 +264,8 @@ struct Ctx {
     respond: Option<oneshot::Sender<Outcome>>,
     body_tx: Option<BodySender>,
     attempt: Attempt,
-    writable: Option<Arc<Notify>>,
+    /// A streamed body's pump (`pump.rs`); dropped, it stops.
+    writable: Option<Upload>,
     first_on_connection: bool,
     /// The body, while `Expect: 100-continue` holds it (expect.rs).
     held: Option<Held>,
@@ -293,7 +295,7 @@ struct Driver {
     /// Streamed uploads still going after their response was complete
     /// (RFC 9113 §8.1: the server did not ask to stop them), so the
     /// engine's `Writable` still reaches their pump.
-    uploads: HashMap<StreamId, Arc<Notify>>,
+    uploads: HashMap<StreamId, Upload>,
     /// A held body on this connection waited the whole [`CONTINUE_WAIT`]
     /// unanswered: the server ignores the expectation (nginx, h2o and
     /// hyper do over HTTP/2), so later bodies go at once (RFC 9110
@@ -594,11 +596,11 @@ impl Driver {
                 let _ = self.conn.send_data(id, bytes, true);
                 (None, None)
             }
-            None if expect => (Some(Arc::new(Notify::new())), Some(Held::Stream(req.body))),
+            None if expect => (Some(Upload::new()), Some(Held::Stream(req.body))),
             None => {
-                let notify = Arc::new(Notify::new());
-                self.spawn_pump(req.body, id, &notify);
-                (Some(notify), None)
+                let upload = Upload::new();
+                Self::spawn_pump(&self.tx, req.body, id, &upload);
+                (Some(upload), None)
             }
         };
         if held.is_some() {
@@ -618,10 +620,10 @@ impl Driver {
         );
     }
 
-    fn spawn_pump(&self, body: BodyReader, id: StreamId, writable: &Arc<Notify>) {
+    fn spawn_pump(tx: &mpsc::WeakUnboundedSender<Cmd>, body: BodyReader, id: StreamId, upload: &Upload) {
         // A caller waits on this stream, so a strong sender still exists.
-        if let Some(tx) = self.tx.upgrade() {
-            tokio::spawn(pump(body, id, writable.clone(), tx));
+        if let Some(tx) = tx.upgrade() {
+            upload.spawn(body, id, tx);
         }
     }
 
@@ -634,8 +636,8 @@ impl Driver {
                 let _ = self.conn.send_data(id, bytes, true);
             }
             Some(Held::Stream(body)) => {
-                if let Some(writable) = ctx.writable.clone() {
-                    self.spawn_pump(body, id, &writable);
+                if let Some(upload) = &ctx.writable {
+                    Self::spawn_pump(&self.tx, body, id, upload);
                 }
             }
             None => {}
@@ -714,7 +716,7 @@ impl Driver {
                         None => self.uploads.get(&stream_id),
                     };
                     if let Some(w) = writable {
-                        w.notify_one();
+                        w.writable();
                     }
                 }
                 Event::SettingsChanged { max_concurrent_streams } => {
@@ -757,6 +759,13 @@ impl Driver {
                 }
                 Event::PingAck { .. } => {}
             }
+        }
+        // A server's RST_STREAM after a complete response stops the
+        // request side without an event (RFC 9113 §8.1): the engine forgets
+        // the stream, and its pump is stopped.
+        if !self.uploads.is_empty() {
+            let conn = &self.conn;
+            self.uploads.retain(|id, _| conn.stream_phase(*id).is_some());
         }
         answered
     }
@@ -802,7 +811,7 @@ impl Driver {
     /// body refused while held is never sent: the stream is reset (CANCEL),
     /// which ends our side without cutting the response, already whole. A
     /// streamed body still going on is left to finish (RFC 9113 §8.1).
-    fn request_side_after_response(&mut self, id: StreamId, refused: bool, writable: Option<Arc<Notify>>) {
+    fn request_side_after_response(&mut self, id: StreamId, refused: bool, writable: Option<Upload>) {
         if refused {
             self.conn.reset(id, Reason::CANCEL, now());
             return;
@@ -911,28 +920,6 @@ impl Driver {
     }
 }
 
-/// Reads a streaming request body chunk by chunk, each time the engine says
-/// the stream can take more.
-async fn pump(mut body: BodyReader, id: StreamId, writable: Arc<Notify>, tx: mpsc::UnboundedSender<Cmd>) {
-    loop {
-        // A driver that ended never says writable again: stop with it
-        // instead of waiting forever. (One that dropped the stream, a
-        // reset, leaves this to wait until the connection ends.)
-        tokio::select! {
-            () = writable.notified() => {}
-            () = tx.closed() => return,
-        }
-        let cmd = match body.next().await {
-            Some(Ok(chunk)) => Cmd::Data(id, chunk, false),
-            None => Cmd::Data(id, Bytes::new(), true),
-            Some(Err(e)) => Cmd::BodyFailed(id, e.to_string()),
-        };
-        let last = !matches!(cmd, Cmd::Data(_, _, false));
-        if tx.send(cmd).is_err() || last {
-            return;
-        }
-    }
-}
-
+mod pump;
 #[cfg(test)]
 mod tests;
