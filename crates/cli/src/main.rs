@@ -41,11 +41,17 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = match &cli.command {
+    let threads = match &cli.command {
         Command::Bench(args) => args.worker_threads(),
         _ => None,
-    } {
+    };
+    // One thread: the runtime runs on this one (h2load -t 1 is one thread
+    // too), instead of a worker beside a main thread that only waits.
+    let mut builder = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    if let Some(n) = threads.filter(|&n| n > 1) {
         builder.worker_threads(usize::from(n));
     }
     let runtime = match builder.enable_all().build() {
