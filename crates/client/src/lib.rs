@@ -45,9 +45,10 @@
 //! status, for at most one second (RFC 9110 §10.1.1). A 2xx lets the body
 //! go; any other final status means it is never sent, and a 417
 //! (Expectation Failed) has the request repeated without the expectation
-//! (within the retry policy's attempt limit). Over HTTP/2, a
-//! connection whose server let one such wait run out (nginx, h2o and hyper
-//! do not answer the expectation there) sends later bodies at once.
+//! (within the retry policy's attempt limit). Over HTTP/2, once a server
+//! let one such wait run out (nginx, h2o and hyper do not answer the
+//! expectation there), later bodies to that origin go at once, on every
+//! connection, until a `100 (Continue)` from it shows it does answer.
 //!
 //! What this crate does not do: proxies, cookies, redirects, compression,
 //! HTTP/1.1 pipelining, HTTP/3.

@@ -5,17 +5,15 @@
 //! HTTP/1.1 keep-alive pool whose sockets are checked for EOF before reuse.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
 use baton_proto::h2 as proto;
 
-use crate::conn::budget::StreamBudget;
 use crate::conn::h1::{H1Conn, Home, Slot};
 use crate::conn::h2::{self, H2Handle};
+use crate::conn::origin::OriginShared;
 use crate::connect::{Connector, Origin, Protocol};
 use crate::error::{Error, Kind};
 use crate::stats::Counters;
@@ -52,14 +50,8 @@ struct OriginState {
 }
 
 struct OriginPool {
-    notify: Arc<Notify>,
-    /// The server's last SETTINGS_MAX_CONCURRENT_STREAMS (0: not known yet).
-    /// A new connection assumes it until its own SETTINGS arrive, instead of
-    /// a default that would have its first requests refused (RFC 9113
-    /// §5.1.2).
-    max_streams: Arc<AtomicUsize>,
-    /// Streams one connection may carry, once learned (`budget.rs`).
-    budget: Arc<StreamBudget>,
+    /// What the origin's connections share and learn (`conn/origin.rs`).
+    shared: Arc<OriginShared>,
     state: Mutex<OriginState>,
 }
 
@@ -75,7 +67,7 @@ struct ConnectingGuard<'a>(&'a OriginPool);
 impl Drop for ConnectingGuard<'_> {
     fn drop(&mut self) {
         self.0.lock().connecting -= 1;
-        self.0.notify.notify_waiters();
+        self.0.shared.notify.notify_waiters();
     }
 }
 
@@ -130,12 +122,7 @@ impl Pool {
         let mut map = self.origins.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(origin.clone())
             .or_insert_with(|| {
-                Arc::new(OriginPool {
-                    notify: Arc::new(Notify::new()),
-                    max_streams: Arc::new(AtomicUsize::new(0)),
-                    budget: Arc::new(StreamBudget::default()),
-                    state: Mutex::new(OriginState::default()),
-                })
+                Arc::new(OriginPool { shared: Arc::default(), state: Mutex::new(OriginState::default()) })
             })
             .clone()
     }
@@ -151,7 +138,7 @@ impl Pool {
     pub(crate) async fn lease(&self, origin: &Origin, fresh: bool) -> Result<Lease, Error> {
         let op = self.origin(origin);
         loop {
-            let notified = op.notify.notified();
+            let notified = op.shared.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let next = self.next(origin, &op, fresh);
@@ -309,7 +296,7 @@ impl Pool {
                 // Outside the lock: dropping a connection gives its place
                 // back, which takes the lock.
                 drop(dropped);
-                op.notify.notify_waiters();
+                op.shared.notify.notify_waiters();
             }
         })
     }
@@ -320,7 +307,7 @@ impl Pool {
         Slot::new(move || {
             if let Some(op) = op.upgrade() {
                 op.lock().h1_slots -= 1;
-                op.notify.notify_waiters();
+                op.shared.notify.notify_waiters();
             }
         })
     }
@@ -349,19 +336,11 @@ impl Dial<'_> {
             return Ok(Opened::H1(Box::new(H1Conn::new(id, io))));
         }
         let mut config = self.h2_config.clone();
-        let known = op.max_streams.load(Ordering::Acquire);
+        let known = op.shared.max_streams.load(Ordering::Acquire);
         if known > 0 {
             config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
         }
-        let handle = h2::spawn(
-            io,
-            id,
-            config,
-            op.notify.clone(),
-            op.max_streams.clone(),
-            op.budget.clone(),
-            self.stats.clone(),
-        );
+        let handle = h2::spawn(io, id, config, op.shared.clone(), self.stats.clone());
         // The connection counts once the server's preface arrived (see
         // `H2Shared::ready`); a connection that dies first is a connect
         // error, and nothing was sent on it.
@@ -386,7 +365,7 @@ impl Dial<'_> {
         st.speaks = Speaks::H2;
         st.h2.push(handle.clone());
         drop(st);
-        op.notify.notify_waiters();
+        op.shared.notify.notify_waiters();
         Ok(Opened::H2(handle))
     }
 }

@@ -61,11 +61,11 @@ async fn h2_accept(server: &ScriptServer) -> ScriptConn {
 
 /// Reads stream 1's DATA until END_STREAM; returns the bytes and when the
 /// first of them came.
-async fn h2_body(conn: &mut ScriptConn) -> (Vec<u8>, Option<Instant>) {
+async fn h2_body(conn: &mut ScriptConn, stream: u32) -> (Vec<u8>, Option<Instant>) {
     let (mut body, mut first) = (Vec::new(), None);
     loop {
         match conn.recv_frame().await.unwrap().expect("client closed") {
-            Frame::Data(d) if d.stream_id.value() == 1 => {
+            Frame::Data(d) if d.stream_id.value() == stream => {
                 if !d.data.is_empty() {
                     first.get_or_insert_with(Instant::now);
                 }
@@ -99,7 +99,7 @@ async fn h2_body_waits_for_100_continue() {
             assert!(!matches!(frame.unwrap(), Some(Frame::Data(_))), "body sent before 100 (Continue)");
         }
         conn.send_headers(1, &[(":status", "100")], false).await.unwrap();
-        let (body, first) = h2_body(&mut conn).await;
+        let (body, first) = h2_body(&mut conn, 1).await;
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
     });
@@ -119,7 +119,7 @@ async fn h2_body_goes_after_a_second_without_an_answer() {
         let mut conn = h2_accept(&server).await;
         conn.recv_request_head().await.unwrap();
         let asked = Instant::now();
-        let (body, first) = h2_body(&mut conn).await;
+        let (body, first) = h2_body(&mut conn, 1).await;
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
     });
@@ -162,6 +162,66 @@ async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
     let waits = script.await.unwrap();
     assert!(waits[0] >= Duration::from_secs(1), "{waits:?}");
     assert!(waits[1] < Duration::from_millis(20), "waited again: {waits:?}");
+}
+
+/// HTTP/2: what one connection learned (the server ignores the
+/// expectation) holds for the origin's next connection, whose first body
+/// goes with its head; a `100 (Continue)` seen there shows the server does
+/// answer, and the request after it waits again.
+#[tokio::test(start_paused = true)]
+async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_comes() {
+    let _tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    let script = tokio::spawn(async move {
+        // Connection 1: no answer; the body goes after a second. Then
+        // GOAWAY: the next request needs a new connection.
+        let mut first = h2_accept(&server).await;
+        first.recv_request_head().await.unwrap();
+        let asked = Instant::now();
+        let (_, data) = h2_body(&mut first, 1).await;
+        let waits = vec![data.unwrap() - asked];
+        first.respond(1, 201, b"").await.unwrap();
+        first.send(frames::go_away(1, baton_lab::script::Reason::NO_ERROR)).await.unwrap();
+        // Connection 2, stream 1: the body comes at once (no 100 is sent
+        // before it); then a late 100.
+        let mut second = h2_accept(&server).await;
+        second.recv_request_head().await.unwrap();
+        let asked = Instant::now();
+        let came = tokio::time::timeout(Duration::from_millis(500), async {
+            while !matches!(second.recv_frame().await.unwrap(), Some(Frame::Data(_))) {}
+            Instant::now()
+        })
+        .await;
+        let mut waits = waits;
+        waits.push(came.map_or(Duration::from_millis(500), |at| at - asked));
+        second.send_headers(1, &[(":status", "100")], false).await.unwrap();
+        h2_body(&mut second, 1).await;
+        second.respond(1, 201, b"").await.unwrap();
+        // Stream 3: the body waits for the 100, sent after 300 ms.
+        recv_headers_of(&mut second, 3).await;
+        let asked = Instant::now();
+        while let Ok(frame) =
+            tokio::time::timeout_at(asked + Duration::from_millis(300), second.recv_frame()).await
+        {
+            assert!(!matches!(frame.unwrap(), Some(Frame::Data(_))), "body sent before 100 (Continue)");
+        }
+        second.send_headers(3, &[(":status", "100")], false).await.unwrap();
+        let (_, data) = h2_body(&mut second, 3).await;
+        waits.push(data.unwrap() - asked);
+        second.respond(3, 201, b"").await.unwrap();
+        (waits, first, second)
+    });
+    let client = h2_client();
+    let mut connections = Vec::new();
+    for _ in 0..3 {
+        connections.push(post_expecting(&client, &url, 201).await.attempts()[0].connection_id);
+    }
+    let (waits, _first, _second) = script.await.unwrap();
+    assert!(connections[0] != connections[1] && connections[1] == connections[2], "{connections:?}");
+    assert_waited(waits[0], Duration::from_secs(1));
+    assert!(waits[1] < Duration::from_millis(20), "the new connection waited again: {waits:?}");
+    assert_waited(waits[2], Duration::from_millis(300));
 }
 
 /// HTTP/2: a final 401 instead of `100 (Continue)`: the caller gets the
@@ -212,7 +272,7 @@ async fn h2_streamed_upload_goes_on_after_a_complete_early_response() {
         conn.respond(1, 200, b"early").await.unwrap();
         conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
         conn.send(frames::window_update(1, 1 << 20)).await.unwrap();
-        h2_body(&mut conn).await.0.len()
+        h2_body(&mut conn, 1).await.0.len()
     });
     let client = h2_client();
     let resp = client.post(&url).body(one_shot(16 << 10, 40)).send().await.unwrap();
@@ -323,7 +383,7 @@ async fn h2_streamed_body_follows_a_final_2xx() {
         let mut conn = h2_accept(&server).await;
         conn.recv_request_head().await.unwrap();
         conn.send_headers(1, &[(":status", "200")], false).await.unwrap();
-        let len = h2_body(&mut conn).await.0.len();
+        let len = h2_body(&mut conn, 1).await.0.len();
         conn.send(frames::data(1, b"done", true)).await.unwrap();
         len
     });

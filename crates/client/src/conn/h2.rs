@@ -11,13 +11,13 @@ use std::task::{Context, Poll, Waker};
 use bytes::{Buf, Bytes, BytesMut};
 use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use baton_proto::h2::frame::{Reason, StreamId};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
 use self::pump::Upload;
-use super::budget::StreamBudget;
+use super::origin::OriginShared;
 use super::{
     AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
     Release, ResponseParts, body_channel, expects_continue, sleep_until,
@@ -49,13 +49,8 @@ pub(crate) struct H2Shared {
     ready: AtomicBool,
     /// How the connection ended, once it has.
     closed_by: Mutex<Option<String>>,
-    /// The origin's streams-per-connection limit (see `budget.rs`).
-    budget: Arc<StreamBudget>,
-    /// Wakes requests waiting for this origin's capacity.
-    notify: Arc<Notify>,
-    /// The origin's last known SETTINGS_MAX_CONCURRENT_STREAMS, shared by
-    /// its connections so a replacement starts from it.
-    origin_max: Arc<AtomicUsize>,
+    /// What the origin's connections share and learn (`origin.rs`).
+    origin: Arc<OriginShared>,
 }
 
 /// The pool's handle on a connection driver.
@@ -113,7 +108,7 @@ impl H2Handle {
     /// Streams it may still open before the origin's learned limit per
     /// connection (`None` while no limit is known).
     fn remaining(&self) -> Option<u64> {
-        let limit = self.shared.budget.limit()?;
+        let limit = self.shared.origin.budget.limit()?;
         Some(limit.saturating_sub(self.shared.opened.load(Ordering::Acquire)))
     }
 
@@ -121,7 +116,7 @@ impl H2Handle {
     /// round of concurrent streams (or half the limit, if that is less):
     /// time to open its successor, so that it is ready when this one stops.
     pub(crate) fn near_limit(&self) -> bool {
-        let (Some(limit), Some(remaining)) = (self.shared.budget.limit(), self.remaining()) else {
+        let (Some(limit), Some(remaining)) = (self.shared.origin.budget.limit(), self.remaining()) else {
             return false;
         };
         let round = self.shared.max.load(Ordering::Acquire) as u64;
@@ -140,7 +135,7 @@ impl H2Handle {
     /// How the connection ended, when it ends first.
     pub(crate) async fn ready(&self) -> Result<(), String> {
         loop {
-            let notified = self.shared.notify.notified();
+            let notified = self.shared.origin.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.is_closed() {
@@ -202,24 +197,22 @@ impl Drop for Waiting {
 impl H2Shared {
     fn unreserve(&self) {
         self.active.fetch_sub(1, Ordering::AcqRel);
-        self.notify.notify_one();
+        self.origin.notify.notify_one();
     }
 
     fn set_state(&self, state: u8) {
         self.state.store(state, Ordering::Release);
-        self.notify.notify_waiters();
+        self.origin.notify.notify_waiters();
     }
 }
 
-/// Starts a driver for an HTTP/2 transport. `notify` is the origin's
-/// capacity signal.
+/// Starts a driver for an HTTP/2 transport on one of `origin`'s
+/// connections.
 pub(crate) fn spawn<IO>(
     io: IO,
     id: u64,
     config: proto::Config,
-    notify: Arc<Notify>,
-    origin_max: Arc<AtomicUsize>,
-    budget: Arc<StreamBudget>,
+    origin: Arc<OriginShared>,
     stats: Arc<Counters>,
 ) -> H2Handle
 where
@@ -234,9 +227,7 @@ where
         go_away: Mutex::new(None),
         ready: AtomicBool::new(false),
         closed_by: Mutex::new(None),
-        budget,
-        notify,
-        origin_max,
+        origin,
     });
     let (tx, rx) = mpsc::unbounded_channel();
     let driver = Driver {
@@ -248,7 +239,6 @@ where
         streams: HashMap::new(),
         holds: VecDeque::new(),
         uploads: HashMap::new(),
-        continue_ignored: false,
         stats,
     };
     tokio::spawn(driver.run(io));
@@ -296,11 +286,6 @@ struct Driver {
     /// (RFC 9113 §8.1: the server did not ask to stop them), so the
     /// engine's `Writable` still reaches their pump.
     uploads: HashMap<StreamId, Upload>,
-    /// A held body on this connection waited the whole [`CONTINUE_WAIT`]
-    /// unanswered: the server ignores the expectation (nginx, h2o and
-    /// hyper do over HTTP/2), so later bodies go at once (RFC 9110
-    /// §10.1.1 lets a client send without waiting).
-    continue_ignored: bool,
     stats: Arc<Counters>,
 }
 
@@ -588,7 +573,7 @@ impl Driver {
         attempt.stream_id = Some(id.value());
         attempt.phase = Phase::HeadersQueued;
         let first_on_connection = id.value() == 1;
-        let expect = !self.continue_ignored && expects_continue(&headers);
+        let expect = !self.shared.origin.continue_ignored() && expects_continue(&headers);
         let (writable, held) = match full {
             Some(bytes) if bytes.is_empty() => (None, None),
             Some(bytes) if expect => (None, Some(Held::Full(bytes))),
@@ -658,7 +643,7 @@ impl Driver {
                     stream_id = id.value(),
                     "no answer to Expect: 100-continue; sending the body"
                 );
-                self.continue_ignored = true;
+                self.shared.origin.set_continue_ignored(true);
                 self.release(id);
             }
         }
@@ -722,9 +707,9 @@ impl Driver {
                 Event::SettingsChanged { max_concurrent_streams } => {
                     tracing::debug!(connection = self.id, max_concurrent_streams, "server SETTINGS applied");
                     self.shared.max.store(max_concurrent_streams as usize, Ordering::Release);
-                    self.shared.origin_max.store(max_concurrent_streams as usize, Ordering::Release);
+                    self.shared.origin.max_streams.store(max_concurrent_streams as usize, Ordering::Release);
                     self.shared.ready.store(true, Ordering::Release);
-                    self.shared.notify.notify_waiters();
+                    self.shared.origin.notify.notify_waiters();
                 }
                 Event::GoAwayReceived(g) => {
                     tracing::info!(
@@ -738,7 +723,7 @@ impl Driver {
                     self.stats.go_away(g.error_code.code());
                     if g.error_code == Reason::NO_ERROR {
                         let opened = self.shared.opened.load(Ordering::Acquire);
-                        self.shared.budget.observe(g.last_stream_id.value(), opened);
+                        self.shared.origin.budget.observe(g.last_stream_id.value(), opened);
                     }
                     if let Ok(mut slot) = self.shared.go_away.lock() {
                         *slot = Some(g);
@@ -754,6 +739,7 @@ impl Driver {
                 }
                 Event::InformationalReceived { stream_id, head } => {
                     if head.status == http::StatusCode::CONTINUE {
+                        self.shared.origin.set_continue_ignored(false);
                         self.release(stream_id);
                     }
                 }
@@ -775,7 +761,7 @@ impl Driver {
     /// close the connection, which takes no more streams (unless that
     /// disproved the limit).
     fn check_limit(&mut self) {
-        let budget = &self.shared.budget;
+        let budget = &self.shared.origin.budget;
         let carried = budget.limit().is_some_and(|l| self.shared.opened.load(Ordering::Acquire) >= l);
         // `active` counts requests reserved but still on their way here too.
         if self.shared.active.load(Ordering::Acquire) > 0 || !carried {
@@ -786,7 +772,7 @@ impl Driver {
             self.conn.go_away(Reason::NO_ERROR, now());
         } else {
             // Forgotten: this connection can take streams again.
-            self.shared.notify.notify_waiters();
+            self.shared.origin.notify.notify_waiters();
         }
     }
 

@@ -7,6 +7,7 @@ pub(crate) mod budget;
 mod expect;
 pub(crate) mod h1;
 pub(crate) mod h2;
+pub(crate) mod origin;
 mod read_room;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
