@@ -2,7 +2,7 @@
 //! and its transport, feeds it reads, writes what it transmits, runs its
 //! timers, and routes its events to the requests (STYLE.md §2, "Driver").
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use http::Version;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
-use baton_proto::h2::frame::{Reason, StreamId};
+use baton_proto::h2::frame::{Reason, StreamId, StreamIdMap};
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamFailure};
 
 use self::pump::Upload;
@@ -236,9 +236,9 @@ where
         rx,
         tx: tx.downgrade(),
         shared: shared.clone(),
-        streams: HashMap::new(),
+        streams: StreamIdMap::default(),
         holds: VecDeque::new(),
-        uploads: HashMap::new(),
+        uploads: StreamIdMap::default(),
         stats,
     };
     tokio::spawn(driver.run(io));
@@ -278,14 +278,14 @@ struct Driver {
     /// of the connection; the driver then says GOAWAY and closes.
     tx: mpsc::WeakUnboundedSender<Cmd>,
     shared: Arc<H2Shared>,
-    streams: HashMap<StreamId, Ctx>,
+    streams: StreamIdMap<Ctx>,
     /// When each held body goes without an answer, in order (every wait is
     /// [`CONTINUE_WAIT`] long); released streams are skipped.
     holds: VecDeque<(tokio::time::Instant, StreamId)>,
     /// Streamed uploads still going after their response was complete
     /// (RFC 9113 §8.1: the server did not ask to stop them), so the
     /// engine's `Writable` still reaches their pump.
-    uploads: HashMap<StreamId, Upload>,
+    uploads: StreamIdMap<Upload>,
     stats: Arc<Counters>,
 }
 

@@ -26,8 +26,7 @@ mod recv;
 mod send;
 mod timers;
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -40,7 +39,7 @@ use super::fields::RequestFields;
 use super::flow::{RecvWindow, Window};
 use super::frame::{
     self, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, FrameDecoder, Ping, Reason, Settings,
-    StreamId, WindowUpdate,
+    StreamId, StreamIdMap, WindowUpdate,
 };
 use super::hpack;
 use super::stream::{Input, Stream};
@@ -108,28 +107,7 @@ struct Marker {
     kind: MarkerKind,
 }
 
-/// A hasher for stream ids: they are small distinct integers, so a
-/// multiplicative hash is enough and much cheaper than SipHash.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type StreamMap = HashMap<StreamId, Stream, BuildHasherDefault<IdHasher>>;
+type StreamMap = StreamIdMap<Stream>;
 
 /// An HTTP/2 client connection: frames, HPACK, flow control, streams and
 /// GOAWAY handling, with no I/O. See the module documentation for the call

@@ -38,7 +38,7 @@ pub use push_promise::PushPromise;
 pub use reason::Reason;
 pub use rst_stream::RstStream;
 pub use settings::{SettingId, Settings};
-pub use stream_id::StreamId;
+pub use stream_id::{StreamId, StreamIdHasher, StreamIdMap};
 pub use unknown::Unknown;
 pub use window_update::WindowUpdate;
 

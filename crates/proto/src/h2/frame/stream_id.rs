@@ -1,6 +1,8 @@
 //! Stream identifiers (RFC 9113 §5.1.1).
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// A 31-bit stream identifier. The reserved high bit is never set in a value
 /// of this type: decoding masks it off, as RFC 9113 §4.1 requires.
@@ -54,5 +56,31 @@ impl From<StreamId> for u32 {
 impl fmt::Display for StreamId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+/// A map keyed by stream id, with [`StreamIdHasher`].
+pub type StreamIdMap<V> = HashMap<StreamId, V, BuildHasherDefault<StreamIdHasher>>;
+
+/// A hasher for stream ids: they are small distinct integers, so a
+/// multiplicative hash is enough and much cheaper than SipHash. Not flood
+/// resistant, and it need not be: the maps hold only streams this client
+/// opened; a peer's ids are only looked up.
+#[derive(Default)]
+pub struct StreamIdHasher(u64);
+
+impl Hasher for StreamIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }

@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::error::DecodeError;
 use super::header::Header;
-use super::recent::RecentValues;
+use super::recent::{Key, RecentValues};
 use super::table::{DynamicTable, entry_size};
 use super::{DEFAULT_TABLE_SIZE, huffman, integer, static_table};
 
@@ -221,14 +221,19 @@ impl Decoder {
     /// ```
     fn literal_indexed(&mut self, block: &Bytes, pos: &mut usize) -> Result<Header, DecodeError> {
         let index = integer::decode(block, pos, 6)?;
-        let (name, value, owned) = if index == 0 {
-            (self.string(block, pos)?, self.string(block, pos)?, Owned::Neither)
+        let (name, key, name_owned) = if index == 0 {
+            self.literal_name(block, pos)?
         } else {
-            let name = self.name(index)?;
-            match self.recent_string(index, block, pos)? {
-                (value, true) => (name, value, Owned::Both),
-                (value, false) => (name, value, Owned::Name),
-            }
+            (self.name(index)?, Some(Key::Static(index)), true)
+        };
+        let (value, value_owned) = match key {
+            Some(key) => self.recent_string(key, block, pos)?,
+            None => (self.string(block, pos)?, false),
+        };
+        let owned = match (name_owned, value_owned) {
+            (true, true) => Owned::Both,
+            (true, false) => Owned::Name,
+            (false, _) => Owned::Neither,
         };
         let (name, value) = if entry_size(&name, &value) > self.table.capacity() {
             // §4.4: the table just empties; nothing is kept, nothing to copy.
@@ -260,22 +265,52 @@ impl Decoder {
     fn literal_not_indexed(&mut self, block: &Bytes, pos: &mut usize) -> Result<Header, DecodeError> {
         let sensitive = block.get(*pos).is_some_and(|b| b & 0x10 != 0);
         let index = integer::decode(block, pos, 4)?;
-        let name = if index == 0 { self.string(block, pos)? } else { self.name(index)? };
-        let value = if sensitive || index == 0 {
-            self.string(block, pos)?
-        } else {
-            self.recent_string(index, block, pos)?.0
+        let (name, key) = match index {
+            0 if sensitive => (self.string(block, pos)?, None),
+            0 => {
+                let (name, key, _) = self.literal_name(block, pos)?;
+                (name, key)
+            }
+            _ => (self.name(index)?, (!sensitive).then_some(Key::Static(index))),
+        };
+        let value = match key {
+            Some(key) => self.recent_string(key, block, pos)?.0,
+            None => self.string(block, pos)?,
         };
         Ok(Header { name, value, sensitive })
     }
 
-    /// [`Self::string`] for the value of a literal whose name is at `index`,
+    /// A literal name (index 0), through [`RecentValues`] when Huffman
+    /// coded: a repeated coding is not decoded again. With it, the key of
+    /// its value there, and `true` when the name has an allocation of its
+    /// own (it came through them).
+    fn literal_name(
+        &mut self,
+        block: &Bytes,
+        pos: &mut usize,
+    ) -> Result<(Bytes, Option<Key>, bool), DecodeError> {
+        let (huffman_coded, octets) = string_literal(block, pos)?;
+        if !huffman_coded {
+            return Ok((block.slice(octets), None, false));
+        }
+        let coded = &block[octets.clone()];
+        if let Some((key, name)) = self.recent.name(coded) {
+            return Ok((name, Some(key), true));
+        }
+        let name = self.string_value(block, true, octets.clone())?;
+        Ok(match self.recent.put_name(&block[octets], &name) {
+            Some((key, kept)) => (kept, Some(key), true),
+            None => (name, None, false),
+        })
+    }
+
+    /// [`Self::string`] for the value of a literal whose name is `key`,
     /// through [`RecentValues`]: a repeated Huffman coding is not decoded
     /// again. `true` when the value came through them, and so has an
     /// allocation of its own.
     fn recent_string(
         &mut self,
-        index: usize,
+        key: Key,
         block: &Bytes,
         pos: &mut usize,
     ) -> Result<(Bytes, bool), DecodeError> {
@@ -284,11 +319,11 @@ impl Decoder {
             return Ok((block.slice(octets), false));
         }
         let coded = &block[octets.clone()];
-        if let Some(value) = self.recent.get(index, coded) {
+        if let Some(value) = self.recent.get(key, coded) {
             return Ok((value, true));
         }
         let value = self.string_value(block, true, octets)?;
-        Ok(match self.recent.put(index, coded, &value) {
+        Ok(match self.recent.put(key, coded, &value) {
             Some(kept) => (kept, true),
             None => (value, false),
         })
@@ -434,6 +469,61 @@ mod tests {
         out
     }
 
+    /// A literal with a new name, both strings Huffman coded: `first` is
+    /// 0x40 (incremental indexing), 0x00 (without) or 0x10 (never indexed).
+    fn new_name(first: u8, name: &str, value: &str) -> Vec<u8> {
+        let mut out = vec![first];
+        for s in [name, value] {
+            let mut coded = BytesMut::new();
+            huffman::encode(s.as_bytes(), &mut coded);
+            out.push(0x80 | u8::try_from(coded.len()).unwrap());
+            out.extend_from_slice(&coded);
+        }
+        out
+    }
+
+    #[test]
+    fn repeated_literal_names_decode_the_same_through_the_recent_values() {
+        let mut d = Decoder::default();
+        let block = |etag: &str, token: &str| {
+            let mut b = new_name(0x00, "etag", etag);
+            b.extend(new_name(0x40, "x-cache", "HIT"));
+            b.extend(new_name(0x10, "x-token", token));
+            Bytes::from(b)
+        };
+        let expect = |etag: &str, token: &str| {
+            vec![
+                ("etag".to_owned(), etag.to_owned(), false),
+                ("x-cache".to_owned(), "HIT".to_owned(), false),
+                ("x-token".to_owned(), token.to_owned(), true),
+            ]
+        };
+        let one = block("\"5f1\"", "s3cret");
+        for _ in 0..2 {
+            assert_eq!(decode(&mut d, &one).unwrap(), expect("\"5f1\"", "s3cret"));
+        }
+        // A new value under a kept name is decoded afresh.
+        assert_eq!(decode(&mut d, &block("\"5f2\"", "other")).unwrap(), expect("\"5f2\"", "other"));
+        assert_eq!(decode(&mut d, &one).unwrap(), expect("\"5f1\"", "s3cret"));
+        // Never-indexed names and values are not kept.
+        let token = &new_name(0x10, "x-token", "s3cret")[1..];
+        assert_eq!(d.recent.name(&token[1..1 + usize::from(token[0] & 0x7f)]), None);
+        // The incrementally indexed field went into the table each time.
+        assert_eq!(decode(&mut d, &hex("be")).unwrap(), [("x-cache".to_owned(), "HIT".to_owned(), false)]);
+        // More names than are kept, in turn: each still decodes right.
+        let many: Vec<String> = (0..20).map(|i| format!("x-field-{i}")).collect();
+        for round in 0..3 {
+            let mut b = Vec::new();
+            for (i, name) in many.iter().enumerate() {
+                b.extend(new_name(0x00, name, &format!("{round}-{i}")));
+            }
+            let got = decode(&mut d, &Bytes::from(b)).unwrap();
+            let want: Vec<_> =
+                many.iter().enumerate().map(|(i, n)| (n.clone(), format!("{round}-{i}"), false)).collect();
+            assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn nginx_blocks_decode_the_same_every_time_and_fill_the_table() {
         // nginx 1.22.1's response block for a static file (see
@@ -493,7 +583,7 @@ mod tests {
         assert_eq!(decode(&mut d, &block("nginx/1.22.2", "a=2")).unwrap(), expect("nginx/1.22.2", "a=2"));
         assert_eq!(decode(&mut d, &one).unwrap(), expect("nginx/1.22.1", "a=1"));
         // Never-indexed values are not kept.
-        assert_eq!(d.recent.get(55, &not_indexed(55, "a=1", true)[3..]), None);
+        assert_eq!(d.recent.get(Key::Static(55), &not_indexed(55, "a=1", true)[3..]), None);
         // Neither is an invalid coding (here, EOS: 30 one bits), which
         // stays an error each time.
         let bad = Bytes::from_static(&[0x0f, 54 - 15, 0x84, 0xff, 0xff, 0xff, 0xff]);
