@@ -28,10 +28,13 @@ pub(crate) enum Protocol {
 }
 
 /// Where requests go: scheme, host and port (RFC 9110 §4.3.2's origin).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// It keeps the request URI's authority, shared, rather than a copy of its
+/// host: taking a request's origin allocates nothing.
+#[derive(Debug, Clone)]
 pub(crate) struct Origin {
     pub(crate) tls: bool,
-    pub(crate) host: String,
+    authority: http::uri::Authority,
     pub(crate) port: u16,
 }
 
@@ -44,20 +47,37 @@ impl Origin {
             Some(other) => return Err(Error::builder(format!("unsupported URL scheme {other:?} in {uri}"))),
             None => return Err(Error::builder(format!("URL {uri} has no scheme (http:// or https://)"))),
         };
-        let host = uri.host().filter(|h| !h.is_empty());
-        let Some(host) = host else {
+        let Some(authority) = uri.authority().filter(|a| !a.host().is_empty()) else {
             return Err(Error::builder(format!("URL {uri} has no host")));
         };
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
-        Ok(Self { tls, host, port })
+        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        Ok(Self { tls, authority: authority.clone(), port })
+    }
+
+    /// The host, without an IPv6 literal's brackets.
+    pub(crate) fn host(&self) -> &str {
+        self.authority.host().trim_start_matches('[').trim_end_matches(']')
+    }
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Self) -> bool {
+        (self.tls, self.host(), self.port) == (other.tls, other.host(), other.port)
+    }
+}
+
+impl Eq for Origin {}
+
+impl std::hash::Hash for Origin {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.tls, self.host(), self.port).hash(state);
     }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = if self.tls { "https" } else { "http" };
-        write!(f, "{scheme}://{}:{}", self.host, self.port)
+        write!(f, "{scheme}://{}:{}", self.host(), self.port)
     }
 }
 
@@ -109,8 +129,8 @@ impl Connector {
             return Ok((Box::new(tcp), protocol));
         }
         let config = self.tls.config(force_h1);
-        let name = ServerName::try_from(origin.host.clone()).map_err(|e| {
-            Error::builder(format!("invalid TLS server name {:?}", origin.host)).with_source(e)
+        let name = ServerName::try_from(origin.host().to_owned()).map_err(|e| {
+            Error::builder(format!("invalid TLS server name {:?}", origin.host())).with_source(e)
         })?;
         let handshake = TlsConnector::from(config).connect(name, tcp);
         let tls = tokio::time::timeout(self.connect_timeout, handshake)
@@ -130,11 +150,11 @@ impl Connector {
 }
 
 async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
-    let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port)).await.map_err(|e| {
-        Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host)).with_source(e)
+    let addrs = tokio::net::lookup_host((origin.host(), origin.port)).await.map_err(|e| {
+        Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
     })?;
     let addrs: Vec<_> = addrs.collect();
-    tracing::debug!(host = %origin.host, addresses = ?addrs, "resolved");
+    tracing::debug!(host = %origin.host(), addresses = ?addrs, "resolved");
     let mut last_error = None;
     for addr in addrs {
         match TcpStream::connect(addr).await {
@@ -148,7 +168,7 @@ async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
     }
     let message = match &last_error {
         Some(e) => format!("cannot connect to {origin}: {e}"),
-        None => format!("{} resolved to no address", origin.host),
+        None => format!("{} resolved to no address", origin.host()),
     };
     let error = Error::new(Kind::Connect, message).transient();
     Err(match last_error {
@@ -164,10 +184,25 @@ mod tests {
     #[test]
     fn origins_are_checked_before_any_io() {
         let o = Origin::of(&"https://example.com/x".parse().unwrap()).unwrap();
-        assert_eq!((o.tls, o.host.as_str(), o.port), (true, "example.com", 443));
+        assert_eq!((o.tls, o.host(), o.port), (true, "example.com", 443));
         let o = Origin::of(&"http://[::1]:8080/".parse().unwrap()).unwrap();
-        assert_eq!((o.tls, o.host.as_str(), o.port), (false, "::1", 8080));
+        assert_eq!((o.tls, o.host(), o.port), (false, "::1", 8080));
         assert!(Origin::of(&"ftp://example.com/".parse().unwrap()).unwrap_err().is_builder());
         assert!(Origin::of(&"/relative".parse().unwrap()).unwrap_err().is_builder());
+    }
+
+    #[test]
+    fn one_origin_however_its_authority_is_written() {
+        let of = |u: &str| Origin::of(&u.parse().unwrap()).unwrap();
+        let mut pools = std::collections::HashMap::new();
+        pools.insert(of("http://example.com/a"), 1);
+        for same in ["http://example.com:80/b", "http://user@example.com/c"] {
+            assert_eq!(of(same), of("http://example.com/a"), "{same}");
+            assert_eq!(pools.get(&of(same)), Some(&1), "{same}");
+        }
+        for other in ["https://example.com/", "http://example.com:8080/", "http://example.org/"] {
+            assert_ne!(of(other), of("http://example.com/a"), "{other}");
+            assert_eq!(pools.get(&of(other)), None, "{other}");
+        }
     }
 }

@@ -120,6 +120,9 @@ impl Pool {
 
     fn origin(&self, origin: &Origin) -> Arc<OriginPool> {
         let mut map = self.origins.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(op) = map.get(origin) {
+            return op.clone();
+        }
         map.entry(origin.clone())
             .or_insert_with(|| {
                 Arc::new(OriginPool { shared: Arc::default(), state: Mutex::new(OriginState::default()) })
@@ -137,11 +140,20 @@ impl Pool {
     /// next one the server is about to close (the S18 race, again).
     pub(crate) async fn lease(&self, origin: &Origin, fresh: bool) -> Result<Lease, Error> {
         let op = self.origin(origin);
+        // Most requests find room at once: they skip registering for the
+        // origin's notification (two locks of its waiter list).
+        let mut first = Some(self.next(origin, &op, fresh)).filter(|n| !matches!(n, Next::Wait));
         loop {
             let notified = op.shared.notify.notified();
             tokio::pin!(notified);
-            notified.as_mut().enable();
-            let next = self.next(origin, &op, fresh);
+            let next = match first.take() {
+                Some(next) => next,
+                None => {
+                    // Listening before looking, so no wake-up is missed.
+                    notified.as_mut().enable();
+                    self.next(origin, &op, fresh)
+                }
+            };
             match next {
                 Next::Lease(lease) => return Ok(lease),
                 Next::LeaseAndOpenSuccessor(lease) => {
@@ -183,8 +195,8 @@ impl Pool {
     fn next(&self, origin: &Origin, op: &Arc<OriginPool>, fresh: bool) -> Next {
         // HTTP/1.1 connections closed here give their place back, which
         // takes the lock: declared before the guard, they are dropped after
-        // it, once it is released. (`lease` is already listening for the
-        // notification that follows.)
+        // it, once it is released. (A `Wait` is only waited on after a
+        // look made while listening, so the notification is not missed.)
         let mut closed: Vec<H1Conn> = Vec::new();
         let mut st = op.lock();
         let h1 = st.http1_required
