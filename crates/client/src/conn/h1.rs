@@ -137,18 +137,30 @@ const READ_ROOM_MAX: usize = 256 << 10;
 
 /// Runs one exchange on `conn` in its own task.
 pub(crate) fn spawn_exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
-    tokio::spawn(exchange(conn, req, home));
+    if let Some(exchange) = exchange(conn, req, home) {
+        tokio::spawn(exchange);
+    }
 }
 
-async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
+/// Queues the request head (and a body already in memory) at once, and
+/// returns the rest of the exchange, to be spawned; `None` when the engine
+/// refused the request (its caller has the answer). A plain function, so
+/// that the future keeps only what the exchange needs from here on: an
+/// `async fn` would keep its arguments and what is moved out of them side
+/// by side (the task was 2.5 KB, copied in and out once per request).
+fn exchange(
+    conn: H1Conn,
+    req: AttemptRequest,
+    home: Home,
+) -> Option<impl Future<Output = ()> + Send + 'static> {
     let H1Conn { id, io, mut engine, slot } = conn;
-    let mut attempt = req.attempt;
+    let AttemptRequest { method, uri, headers, body: request_body, mut attempt, respond } = req;
     attempt.version = Version::HTTP_11;
     attempt.connection_id = id;
     let reused = engine.requests_started() > 0;
-    let full = req.body.full();
+    let full = request_body.full();
     let body_len = full.as_ref().map(|b| b.len() as u64);
-    if let Err(e) = engine.send_request(&req.method, &req.uri, &req.headers, body_len, now()) {
+    if let Err(e) = engine.send_request(&method, &uri, &headers, body_len, now()) {
         attempt.error = Some(e.to_string());
         let failure = AttemptFailure {
             attempt,
@@ -156,15 +168,15 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
             processing: Processing::NotSent,
             first_on_connection: !reused,
         };
-        let _ = req.respond.send(Outcome::Failed(failure));
+        let _ = respond.send(Outcome::Failed(failure));
         if engine.is_reusable() {
             home(H1Conn { id, io, engine, slot });
         }
-        return;
+        return None;
     }
     // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
     // in `held`, a streamed one by not being read, until the gate opens.
-    let expect = expects_continue(&req.headers);
+    let expect = expects_continue(&headers);
     let mut held = None;
     let mut body = match full {
         Some(bytes) if bytes.is_empty() => None,
@@ -176,162 +188,164 @@ async fn exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
             let _ = engine.send_data(bytes, true);
             None
         }
-        None => Some(req.body),
+        None => Some(request_body),
     };
     let mut gate =
         (expect && (held.is_some() || body.is_some())).then(|| tokio::time::Instant::now() + CONTINUE_WAIT);
-    let reader = Arc::new(Reader::default());
-    let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
-    let mut respond = Some(req.respond);
-    let mut body_tx: Option<BodySender> = None;
-    let (mut rd, mut wr) = tokio::io::split(io);
-    let mut pending = Bytes::new();
-    let mut room = ReadRoom::up_to(READ_ROOM_MAX);
-    let mut finished = false;
-    let mut write_failed = false;
-    loop {
-        if pending.is_empty() && engine.wants_write() && !write_failed {
-            pending = engine.take_transmit();
-        }
-        // After an early 2xx the response can end while the request body
-        // is still going out (the engine stays busy until it has): the
-        // exchange goes on until then.
-        let body_going_out =
-            (body.is_some() || held.is_some()) && engine.state() == h1::ConnectionState::Busy;
-        if finished && pending.is_empty() && !body_going_out {
-            break;
-        }
-        let closed = engine.state() == h1::ConnectionState::Closed;
-        let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
-        let want_body = gate.is_none() && body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
-        if closed && pending.is_empty() && !want_body && finished {
-            break;
-        }
-        // Responses are read straight into the engine's buffer (no copy),
-        // which stays with the connection from one exchange to the next.
-        let spare = room.prepare(engine.recv_buf());
-        tokio::select! {
-            read = rd.read_buf(engine.recv_buf()), if can_read => {
-                match read {
-                    Ok(0) => engine.handle_eof(now()),
-                    Ok(n) => {
-                        room.read(n, spare);
-                        engine.handle_received(now());
-                    }
-                    Err(e) => engine.handle_transport_error(e.to_string(), now()),
-                }
+    Some(async move {
+        let reader = Arc::new(Reader::default());
+        let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
+        let mut respond = Some(respond);
+        let mut body_tx: Option<BodySender> = None;
+        let (mut rd, mut wr) = tokio::io::split(io);
+        let mut pending = Bytes::new();
+        let mut room = ReadRoom::up_to(READ_ROOM_MAX);
+        let mut finished = false;
+        let mut write_failed = false;
+        loop {
+            if pending.is_empty() && engine.wants_write() && !write_failed {
+                pending = engine.take_transmit();
             }
-            written = wr.write(&pending), if !pending.is_empty() => match written {
-                Ok(n) => {
-                    pending.advance(n);
-                    engine.handle_written(n);
+            // After an early 2xx the response can end while the request body
+            // is still going out (the engine stays busy until it has): the
+            // exchange goes on until then.
+            let body_going_out =
+                (body.is_some() || held.is_some()) && engine.state() == h1::ConnectionState::Busy;
+            if finished && pending.is_empty() && !body_going_out {
+                break;
+            }
+            let closed = engine.state() == h1::ConnectionState::Closed;
+            let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
+            let want_body = gate.is_none() && body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
+            if closed && pending.is_empty() && !want_body && finished {
+                break;
+            }
+            // Responses are read straight into the engine's buffer (no copy),
+            // which stays with the connection from one exchange to the next.
+            let spare = room.prepare(engine.recv_buf());
+            tokio::select! {
+                read = rd.read_buf(engine.recv_buf()), if can_read => {
+                    match read {
+                        Ok(0) => engine.handle_eof(now()),
+                        Ok(n) => {
+                            room.read(n, spare);
+                            engine.handle_received(now());
+                        }
+                        Err(e) => engine.handle_transport_error(e.to_string(), now()),
+                    }
                 }
-                Err(e) => {
-                    // The server may have answered (or said why) before it
-                    // closed: read what is left before giving up.
-                    tracing::debug!(connection = id, error = %e, "write failed; reading what is left");
-                    pending.clear();
-                    write_failed = true;
-                }
-            },
-            chunk = next_chunk(&mut body), if want_body => match chunk {
-                Some(Ok(data)) => {
-                    if engine.send_data(data, false).is_err() {
+                written = wr.write(&pending), if !pending.is_empty() => match written {
+                    Ok(n) => {
+                        pending.advance(n);
+                        engine.handle_written(n);
+                    }
+                    Err(e) => {
+                        // The server may have answered (or said why) before it
+                        // closed: read what is left before giving up.
+                        tracing::debug!(connection = id, error = %e, "write failed; reading what is left");
+                        pending.clear();
+                        write_failed = true;
+                    }
+                },
+                chunk = next_chunk(&mut body), if want_body => match chunk {
+                    Some(Ok(data)) => {
+                        if engine.send_data(data, false).is_err() {
+                            body = None;
+                        }
+                    }
+                    None => {
+                        let _ = engine.send_data(Bytes::new(), true);
                         body = None;
                     }
-                }
-                None => {
-                    let _ = engine.send_data(Bytes::new(), true);
-                    body = None;
-                }
-                Some(Err(e)) => {
-                    body = None;
-                    engine.abort(format!("request body failed: {e}"), now());
-                }
-            },
-            () = sleep_until(gate), if gate.is_some() => {
-                tracing::debug!(connection = id, "no answer to Expect: 100-continue; sending the body");
-                open_gate(&mut gate, &mut held, &mut engine);
-            }
-            () = wake.notified(), if !can_read && !closed => {}
-            () = caller_gone(&mut respond), if respond.is_some() => {
-                engine.abort("the caller stopped waiting".into(), now());
-                respond = None;
-            }
-        }
-        if cancelled.load(Ordering::Acquire) && !finished {
-            engine.abort("the response was dropped before its end".into(), now());
-        }
-        while let Some(event) = engine.poll_event() {
-            match event {
-                Event::ResponseReceived { head, .. } => {
-                    // A final status answers the expectation too: the
-                    // engine sends the body on or stops it (RFC 9112 §9.5).
+                    Some(Err(e)) => {
+                        body = None;
+                        engine.abort(format!("request body failed: {e}"), now());
+                    }
+                },
+                () = sleep_until(gate), if gate.is_some() => {
+                    tracing::debug!(connection = id, "no answer to Expect: 100-continue; sending the body");
                     open_gate(&mut gate, &mut held, &mut engine);
-                    let (tx, rx) = body_channel();
-                    body_tx = Some(tx);
-                    let mut a = attempt.clone();
-                    a.phase = Phase::ResponseHead;
-                    a.body_sent = engine.request_bytes_written().unwrap_or(0);
-                    let parts = ResponseParts {
-                        status: head.status,
-                        headers: head.headers,
-                        version: head.version,
-                        body: rx,
-                        release: Box::new(H1Release(reader.clone())),
-                        attempt: a,
-                    };
-                    if let Some(r) = respond.take() {
-                        if r.send(Outcome::Response(parts)).is_err() {
-                            engine.abort("the caller stopped waiting".into(), now());
-                        }
-                    }
                 }
-                Event::DataReceived { data } => {
-                    unread.fetch_add(data.len(), Ordering::AcqRel);
-                    let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)));
-                    if !delivered {
-                        engine.abort("the response was dropped before its end".into(), now());
-                    }
+                () = wake.notified(), if !can_read && !closed => {}
+                () = caller_gone(&mut respond), if respond.is_some() => {
+                    engine.abort("the caller stopped waiting".into(), now());
+                    respond = None;
                 }
-                Event::TrailersReceived { trailers } => {
-                    if let Some(tx) = &body_tx {
-                        tx.send(BodyEvent::Trailers(trailers));
-                    }
-                }
-                Event::ResponseEnded => {
-                    if let Some(tx) = body_tx.take() {
-                        tx.send(BodyEvent::End);
-                    }
-                    finished = true;
-                }
-                Event::RequestFailed(f) => {
-                    let failure = failure(attempt.clone(), &f);
-                    match (respond.take(), body_tx.take()) {
-                        (Some(r), _) => {
-                            let _ = r.send(Outcome::Failed(failure));
-                        }
-                        (None, Some(tx)) => {
-                            tx.send(BodyEvent::Failed(Box::new(failure)));
-                        }
-                        (None, None) => {}
-                    }
-                    finished = true;
-                }
-                Event::Closed(_) => finished = true,
-                Event::InformationalReceived { head } => {
-                    if head.status == http::StatusCode::CONTINUE {
+            }
+            if cancelled.load(Ordering::Acquire) && !finished {
+                engine.abort("the response was dropped before its end".into(), now());
+            }
+            while let Some(event) = engine.poll_event() {
+                match event {
+                    Event::ResponseReceived { head, .. } => {
+                        // A final status answers the expectation too: the
+                        // engine sends the body on or stops it (RFC 9112 §9.5).
                         open_gate(&mut gate, &mut held, &mut engine);
+                        let (tx, rx) = body_channel();
+                        body_tx = Some(tx);
+                        let mut a = attempt.clone();
+                        a.phase = Phase::ResponseHead;
+                        a.body_sent = engine.request_bytes_written().unwrap_or(0);
+                        let parts = ResponseParts {
+                            status: head.status,
+                            headers: head.headers,
+                            version: head.version,
+                            body: rx,
+                            release: Box::new(H1Release(reader.clone())),
+                            attempt: a,
+                        };
+                        if let Some(r) = respond.take() {
+                            if r.send(Outcome::Response(parts)).is_err() {
+                                engine.abort("the caller stopped waiting".into(), now());
+                            }
+                        }
+                    }
+                    Event::DataReceived { data } => {
+                        unread.fetch_add(data.len(), Ordering::AcqRel);
+                        let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)));
+                        if !delivered {
+                            engine.abort("the response was dropped before its end".into(), now());
+                        }
+                    }
+                    Event::TrailersReceived { trailers } => {
+                        if let Some(tx) = &body_tx {
+                            tx.send(BodyEvent::Trailers(trailers));
+                        }
+                    }
+                    Event::ResponseEnded => {
+                        if let Some(tx) = body_tx.take() {
+                            tx.send(BodyEvent::End);
+                        }
+                        finished = true;
+                    }
+                    Event::RequestFailed(f) => {
+                        let failure = failure(attempt.clone(), &f);
+                        match (respond.take(), body_tx.take()) {
+                            (Some(r), _) => {
+                                let _ = r.send(Outcome::Failed(failure));
+                            }
+                            (None, Some(tx)) => {
+                                tx.send(BodyEvent::Failed(Box::new(failure)));
+                            }
+                            (None, None) => {}
+                        }
+                        finished = true;
+                    }
+                    Event::Closed(_) => finished = true,
+                    Event::InformationalReceived { head } => {
+                        if head.status == http::StatusCode::CONTINUE {
+                            open_gate(&mut gate, &mut held, &mut engine);
+                        }
                     }
                 }
             }
         }
-    }
-    if engine.state() == h1::ConnectionState::Idle && engine.is_reusable() {
-        home(H1Conn { id, io: rd.unsplit(wr), engine, slot });
-    } else {
-        let _ = wr.shutdown().await;
-    }
+        if engine.state() == h1::ConnectionState::Idle && engine.is_reusable() {
+            home(H1Conn { id, io: rd.unsplit(wr), engine, slot });
+        } else {
+            let _ = wr.shutdown().await;
+        }
+    })
 }
 
 /// Lets a body held for `Expect: 100-continue` go: the in-memory one is
