@@ -80,25 +80,36 @@ async fn h2_body(conn: &mut ScriptConn, stream: u32) -> (Vec<u8>, Option<Instant
     }
 }
 
+/// A script server for a test on tokio's paused clock, with the clock
+/// ticking (see [`tick_slowly`]), and the URL to post to.
+async fn paused_server() -> (common::Ticker, ScriptServer, String) {
+    let tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    (tick, server, url)
+}
+
+/// Lets `wait` pass with no DATA from the client (the body must wait for
+/// the answer), then answers `stream` with `100 (Continue)`.
+async fn continue_after(conn: &mut ScriptConn, stream: u32, wait: Duration) {
+    let asked = Instant::now();
+    while let Ok(frame) = tokio::time::timeout_at(asked + wait, conn.recv_frame()).await {
+        assert!(!matches!(frame.unwrap(), Some(Frame::Data(_))), "body sent before 100 (Continue)");
+    }
+    conn.send_headers(stream, &[(":status", "100")], false).await.unwrap();
+}
+
 /// HTTP/2: the server answers `100 (Continue)` after 300 ms; the body
 /// follows it, not before.
 #[tokio::test(start_paused = true)]
 async fn h2_body_waits_for_100_continue() {
-    let _tick = tick_slowly();
-    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
-    let url = format!("{}/upload", server.url());
+    let (_tick, server, url) = paused_server().await;
     let script = tokio::spawn(async move {
         let mut conn = h2_accept(&server).await;
         let head = conn.recv_request_head().await.unwrap();
         assert!(head.body.is_empty(), "body sent with the head");
         let asked = Instant::now();
-        // 300 ms in which no DATA may come.
-        while let Ok(frame) =
-            tokio::time::timeout_at(asked + Duration::from_millis(300), conn.recv_frame()).await
-        {
-            assert!(!matches!(frame.unwrap(), Some(Frame::Data(_))), "body sent before 100 (Continue)");
-        }
-        conn.send_headers(1, &[(":status", "100")], false).await.unwrap();
+        continue_after(&mut conn, 1, Duration::from_millis(300)).await;
         let (body, first) = h2_body(&mut conn, 1).await;
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
@@ -112,9 +123,7 @@ async fn h2_body_waits_for_100_continue() {
 /// HTTP/2: no answer at all; the body goes after one second.
 #[tokio::test(start_paused = true)]
 async fn h2_body_goes_after_a_second_without_an_answer() {
-    let _tick = tick_slowly();
-    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
-    let url = format!("{}/upload", server.url());
+    let (_tick, server, url) = paused_server().await;
     let script = tokio::spawn(async move {
         let mut conn = h2_accept(&server).await;
         conn.recv_request_head().await.unwrap();
@@ -134,9 +143,7 @@ async fn h2_body_goes_after_a_second_without_an_answer() {
 /// that connection goes with its head.
 #[tokio::test(start_paused = true)]
 async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
-    let _tick = tick_slowly();
-    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
-    let url = format!("{}/upload", server.url());
+    let (_tick, server, url) = paused_server().await;
     let script = tokio::spawn(async move {
         let mut conn = h2_accept(&server).await;
         let mut waits = Vec::new();
@@ -170,9 +177,7 @@ async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
 /// answer, and the request after it waits again.
 #[tokio::test(start_paused = true)]
 async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_comes() {
-    let _tick = tick_slowly();
-    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
-    let url = format!("{}/upload", server.url());
+    let (_tick, server, url) = paused_server().await;
     let script = tokio::spawn(async move {
         // Connection 1: no answer; the body goes after a second. Then
         // GOAWAY: the next request needs a new connection.
@@ -201,12 +206,7 @@ async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_come
         // Stream 3: the body waits for the 100, sent after 300 ms.
         recv_headers_of(&mut second, 3).await;
         let asked = Instant::now();
-        while let Ok(frame) =
-            tokio::time::timeout_at(asked + Duration::from_millis(300), second.recv_frame()).await
-        {
-            assert!(!matches!(frame.unwrap(), Some(Frame::Data(_))), "body sent before 100 (Continue)");
-        }
-        second.send_headers(3, &[(":status", "100")], false).await.unwrap();
+        continue_after(&mut second, 3, Duration::from_millis(300)).await;
         let (_, data) = h2_body(&mut second, 3).await;
         waits.push(data.unwrap() - asked);
         second.respond(3, 201, b"").await.unwrap();
@@ -229,9 +229,7 @@ async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_come
 /// end our side, also after the one-second wait has passed.
 #[tokio::test(start_paused = true)]
 async fn h2_refusing_status_means_the_body_is_never_sent() {
-    let _tick = tick_slowly();
-    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
-    let url = format!("{}/upload", server.url());
+    let (_tick, server, url) = paused_server().await;
     let script = tokio::spawn(async move {
         let mut conn = h2_accept(&server).await;
         conn.recv_request_head().await.unwrap();
