@@ -80,6 +80,20 @@ async fn h2_body(conn: &mut ScriptConn, stream: u32) -> (Vec<u8>, Option<Instant
     }
 }
 
+/// A script server and the URL to post to.
+async fn server() -> (ScriptServer, String) {
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    (server, url)
+}
+
+/// A server connection with the protocol's default windows (64 KiB).
+async fn h2_accept_default(server: &ScriptServer) -> ScriptConn {
+    let mut conn = server.accept().await.unwrap();
+    conn.handshake(Settings::default()).await.unwrap();
+    conn
+}
+
 /// A script server for a test on tokio's paused clock, with the clock
 /// ticking (see [`tick_slowly`]), and the URL to post to.
 async fn paused_server() -> (common::Ticker, ScriptServer, String) {
@@ -259,13 +273,11 @@ async fn h2_refusing_status_means_the_body_is_never_sent() {
 /// (RFC 9113 §8.1: only the server's RST_STREAM(NO_ERROR) would stop it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_streamed_upload_goes_on_after_a_complete_early_response() {
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/upload", server.url());
+    let (server, url) = server().await;
     let script = tokio::spawn(async move {
         // Default windows (64 KiB): the upload cannot be over before the
         // response is complete and the windows open.
-        let mut conn = server.accept().await.unwrap();
-        conn.handshake(Settings::default()).await.unwrap();
+        let mut conn = h2_accept_default(&server).await;
         conn.recv_request_head().await.unwrap();
         conn.respond(1, 200, b"early").await.unwrap();
         conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
@@ -320,12 +332,10 @@ async fn dropped(rx: tokio::sync::oneshot::Receiver<()>) {
 /// dropped; the connection carries on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_upload_stops_when_the_server_resets_after_its_response() {
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/upload", server.url());
+    let (server, url) = server().await;
     let script = tokio::spawn(async move {
         // Default windows (64 KiB): the endless upload stalls on them.
-        let mut conn = server.accept().await.unwrap();
-        conn.handshake(Settings::default()).await.unwrap();
+        let mut conn = h2_accept_default(&server).await;
         conn.recv_request_head().await.unwrap();
         conn.respond(1, 200, b"enough").await.unwrap();
         // The PING's ACK shows the client read the whole response before
@@ -354,11 +364,9 @@ async fn h2_upload_stops_when_the_server_resets_after_its_response() {
 /// is dropped then, not when the connection ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_upload_stops_when_the_server_resets_before_its_response() {
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/upload", server.url());
+    let (server, url) = server().await;
     let script = tokio::spawn(async move {
-        let mut conn = server.accept().await.unwrap();
-        conn.handshake(Settings::default()).await.unwrap();
+        let mut conn = h2_accept_default(&server).await;
         conn.recv_request_head().await.unwrap();
         conn.send(frames::rst(1, baton_lab::script::Reason::CANCEL)).await.unwrap();
         conn
@@ -375,8 +383,7 @@ async fn h2_upload_stops_when_the_server_resets_before_its_response() {
 /// follows the 2xx.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_streamed_body_follows_a_final_2xx() {
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/upload", server.url());
+    let (server, url) = server().await;
     let script = tokio::spawn(async move {
         let mut conn = h2_accept(&server).await;
         conn.recv_request_head().await.unwrap();
@@ -543,8 +550,7 @@ async fn h1_417_repeats_the_request_without_the_expectation() {
 /// repeat goes out on the next stream without `expect`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_417_repeats_the_request_without_the_expectation() {
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/upload", server.url());
+    let (server, url) = server().await;
     let script = tokio::spawn(async move {
         let mut conn = h2_accept(&server).await;
         conn.recv_request_head().await.unwrap();
