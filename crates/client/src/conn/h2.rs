@@ -584,7 +584,7 @@ impl Driver {
             None if expect => (Some(Upload::new()), Some(Held::Stream(req.body))),
             None => {
                 let upload = Upload::new();
-                Self::spawn_pump(&self.tx, req.body, id, &upload);
+                upload.spawn(req.body, id, &self.tx);
                 (Some(upload), None)
             }
         };
@@ -605,13 +605,6 @@ impl Driver {
         );
     }
 
-    fn spawn_pump(tx: &mpsc::WeakUnboundedSender<Cmd>, body: BodyReader, id: StreamId, upload: &Upload) {
-        // A caller waits on this stream, so a strong sender still exists.
-        if let Some(tx) = tx.upgrade() {
-            upload.spawn(body, id, tx);
-        }
-    }
-
     /// Sends a body held for `Expect: 100-continue`: the server said
     /// `100 (Continue)` or a 2xx, or did not answer in time.
     fn release(&mut self, id: StreamId) {
@@ -622,7 +615,7 @@ impl Driver {
             }
             Some(Held::Stream(body)) => {
                 if let Some(upload) = &ctx.writable {
-                    Self::spawn_pump(&self.tx, body, id, upload);
+                    upload.spawn(body, id, &self.tx);
                 }
             }
             None => {}

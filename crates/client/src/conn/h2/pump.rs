@@ -43,9 +43,13 @@ impl Upload {
         self.0.notify.notify_one();
     }
 
-    /// Starts the pump for `body` on stream `id`.
-    pub(super) fn spawn(&self, body: BodyReader, id: StreamId, tx: mpsc::UnboundedSender<Cmd>) {
-        tokio::spawn(pump(body, id, self.0.clone(), tx));
+    /// Starts the pump for `body` on stream `id`, feeding the driver's
+    /// queue `tx`.
+    pub(super) fn spawn(&self, body: BodyReader, id: StreamId, tx: &mpsc::WeakUnboundedSender<Cmd>) {
+        // A caller waits on this stream, so a strong sender still exists.
+        if let Some(tx) = tx.upgrade() {
+            tokio::spawn(pump(body, id, self.0.clone(), tx));
+        }
     }
 }
 

@@ -297,8 +297,8 @@ impl Decoder {
         if let Some((key, name)) = self.recent.name(coded) {
             return Ok((name, Some(key), true));
         }
-        let name = self.string_value(block, true, octets.clone())?;
-        Ok(match self.recent.put_name(&block[octets], &name) {
+        let name = self.string_value(block, true, octets)?;
+        Ok(match self.recent.put_name(coded, &name) {
             Some((key, kept)) => (kept, Some(key), true),
             None => (name, None, false),
         })
