@@ -11,7 +11,6 @@ use tokio::sync::oneshot;
 use baton_proto::h2 as proto;
 
 use crate::body::Body;
-use crate::conn::h1;
 use crate::conn::{AttemptFailure, AttemptRequest, FailureCause, Outcome, expects_continue};
 use crate::connect::{Connector, Origin};
 use crate::error::{ConnectionGoingAway, Error, Kind};
@@ -690,7 +689,7 @@ impl Client {
                     let waiting = match lease {
                         Lease::H2 { handle, .. } => Some(handle.send(request)),
                         Lease::H1 { conn, home, .. } => {
-                            h1::spawn_exchange(*conn, request, home);
+                            conn.send(request, home);
                             None
                         }
                     };

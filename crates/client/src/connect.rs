@@ -35,6 +35,10 @@ pub(crate) enum Protocol {
 pub(crate) struct Origin {
     pub(crate) tls: bool,
     authority: http::uri::Authority,
+    /// Where the host is in `authority` (without userinfo, port, or an
+    /// IPv6 literal's brackets): found once, as it is compared and hashed
+    /// on every request's way through the pool.
+    host: std::ops::Range<usize>,
     pub(crate) port: u16,
 }
 
@@ -47,16 +51,22 @@ impl Origin {
             Some(other) => return Err(Error::builder(format!("unsupported URL scheme {other:?} in {uri}"))),
             None => return Err(Error::builder(format!("URL {uri} has no scheme (http:// or https://)"))),
         };
-        let Some(authority) = uri.authority().filter(|a| !a.host().is_empty()) else {
+        let Some(authority) = uri.authority() else {
             return Err(Error::builder(format!("URL {uri} has no host")));
         };
+        let bare = authority.host().trim_start_matches('[').trim_end_matches(']');
+        if bare.is_empty() {
+            return Err(Error::builder(format!("URL {uri} has no host")));
+        }
         let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
-        Ok(Self { tls, authority: authority.clone(), port })
+        // `bare` is a slice of `authority`'s text: its place is its offset.
+        let start = bare.as_ptr() as usize - authority.as_str().as_ptr() as usize;
+        Ok(Self { tls, authority: authority.clone(), host: start..start + bare.len(), port })
     }
 
     /// The host, without an IPv6 literal's brackets.
     pub(crate) fn host(&self) -> &str {
-        self.authority.host().trim_start_matches('[').trim_end_matches(']')
+        self.authority.as_str().get(self.host.clone()).unwrap_or_default()
     }
 }
 

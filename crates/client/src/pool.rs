@@ -2,7 +2,7 @@
 //! multiplexed up to the server's SETTINGS_MAX_CONCURRENT_STREAMS, more
 //! connections when all are full, draining connections never given new
 //! streams, a replacement opened as soon as one starts draining; and an
-//! HTTP/1.1 keep-alive pool whose sockets are checked for EOF before reuse.
+//! HTTP/1.1 keep-alive pool whose sockets are watched for EOF while idle.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +24,7 @@ const MAX_IDLE_H1: usize = 128;
 /// A connection (or a stream slot on one) reserved for one attempt.
 pub(crate) enum Lease {
     H2 { handle: H2Handle, reused: bool },
-    H1 { conn: Box<H1Conn>, reused: bool, home: Home },
+    H1 { conn: H1Conn, reused: bool, home: Home },
 }
 
 /// What an origin is known to speak.
@@ -88,7 +88,6 @@ enum Next {
     /// A lease on a connection near its streams-per-connection limit: its
     /// successor is opened in the background (make-before-break).
     LeaseAndOpenSuccessor(Lease),
-    CheckIdle(Box<H1Conn>),
     /// A new connection; `force_h1` asks for an HTTP/1.1 one, for which a
     /// place in the origin's count was taken.
     Connect {
@@ -160,12 +159,6 @@ impl Pool {
                     self.open_in_background(origin, &op);
                     return Ok(lease);
                 }
-                Next::CheckIdle(mut conn) => {
-                    if conn.is_alive().await {
-                        return Ok(Lease::H1 { reused: conn.reused(), conn, home: self.home(&op) });
-                    }
-                    tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
-                }
                 Next::Connect { force_h1 } => {
                     // The HTTP/1.1 place taken in `next`, under the lock:
                     // from here on it is given back however this ends.
@@ -204,8 +197,14 @@ impl Pool {
             || (!origin.tls && !self.connector.h2_prior_knowledge);
         if h1 {
             while let Some(conn) = if fresh { None } else { st.h1_idle.pop() } {
-                if !conn.expired(self.idle_timeout) {
-                    return Next::CheckIdle(Box::new(conn));
+                // DESIGN.md §4: the connection's task watches the idle
+                // socket; one the server closed is not reused.
+                if conn.is_open() && !conn.expired(self.idle_timeout) {
+                    let lease = Lease::H1 { reused: conn.reused(), conn, home: self.home(op) };
+                    return Next::Lease(lease);
+                }
+                if !conn.is_open() {
+                    tracing::debug!(connection = conn.id, %origin, "pooled HTTP/1.1 connection was closed by the server");
                 }
                 closed.push(conn);
             }
@@ -334,7 +333,7 @@ struct Dial<'a> {
 
 /// A new connection.
 enum Opened {
-    H1(Box<H1Conn>),
+    H1(H1Conn),
     /// Running, with the server's SETTINGS in, and in the origin's pool.
     H2(H2Handle),
 }
@@ -345,7 +344,7 @@ impl Dial<'_> {
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
-            return Ok(Opened::H1(Box::new(H1Conn::new(id, io))));
+            return Ok(Opened::H1(H1Conn::spawn(id, io)));
         }
         let mut config = self.h2_config.clone();
         let known = op.shared.max_streams.load(Ordering::Acquire);

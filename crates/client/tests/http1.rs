@@ -202,3 +202,90 @@ async fn an_expired_idle_connection_is_closed_and_replaced() {
     assert_eq!(client.stats().connections_opened, 2, "the expired connection was reused");
     server.await.unwrap();
 }
+
+/// A keep-alive server that answers every request on a connection with
+/// `ok`, and reports each connection's end (the client's EOF) on `ended`.
+async fn keep_alive_server() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (ended, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let ended = ended.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = sock.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let resp = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    if sock.write_all(resp).await.is_err() {
+                        break;
+                    }
+                }
+                let _ = ended.send(());
+            });
+        }
+    });
+    (url, rx)
+}
+
+/// Idle connections belong to their connection tasks: dropping the client
+/// (and its pool) must close them, not leave the tasks holding sockets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_client_closes_its_idle_connections() {
+    let (url, mut ended) = keep_alive_server().await;
+    let client = Client::new();
+    // Three at once: three connections, all idle once answered.
+    let requests: Vec<_> = (0..3)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.clone());
+            tokio::spawn(async move { client.get(&url).send().await.unwrap().text().await.unwrap() })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), "ok");
+    }
+    let opened = client.stats().connections_opened;
+    assert!(opened >= 1);
+    drop(client);
+    for i in 0..opened {
+        tokio::time::timeout(Duration::from_secs(10), ended.recv()).await.unwrap_or_else(|_| {
+            panic!("idle connection {i} of {opened} still open after the client was dropped")
+        });
+    }
+}
+
+/// One connection allowed, and the server closes it while it is idle: the
+/// next request still goes out, on a new connection (the closed one gives
+/// its place back). GETs: a request can race the close (S18).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_closed_while_idle_gives_its_place_back() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (closed_tx, mut closed) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        // Every connection answers one request, then closes without saying
+        // so (no `Connection: close`): the client finds out while idle.
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            if sock.read(&mut buf).await.unwrap_or(0) > 0 {
+                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await;
+            }
+            drop(sock);
+            let _ = closed_tx.send(());
+        }
+    });
+    let client = Client::builder().max_http1_connections_per_origin(1).build().unwrap();
+    for i in 0..3 {
+        let resp = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send())
+            .await
+            .unwrap_or_else(|_| panic!("request {i} waited for a place the closed connection kept"))
+            .unwrap();
+        assert_eq!(resp.text().await.unwrap(), "ok");
+        closed.recv().await.unwrap();
+    }
+    assert_eq!(client.stats().connections_opened, 3);
+}

@@ -1,43 +1,47 @@
-//! HTTP/1.1 exchanges: a connection is leased for one request at a time; a
-//! task drives `baton_proto::h1::Connection` for that exchange and hands the
-//! connection back to the pool when it may be reused (RFC 9112 §9.3).
+//! HTTP/1.1 connections: one task per connection owns the socket and its
+//! `baton_proto::h1::Connection`, and runs the exchanges the pool hands it,
+//! one at a time (RFC 9112 §9.3: no pipelining). Between exchanges it
+//! watches the idle socket, so a connection the server closed is known
+//! before a request is given to it. The pool holds the handle, [`H1Conn`],
+//! while the connection is idle; the task holds it while an exchange runs,
+//! and sends it home after one that leaves the connection reusable.
+
+mod exchange;
+mod handoff;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes};
-use http::Version;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::sync::{Notify, oneshot};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
+use baton_proto::h1;
+use handoff::Handoff;
 
-use super::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
-    Release, ResponseParts, body_channel, expects_continue, sleep_until,
-};
-use crate::body::BodyReader;
+use super::{AttemptFailure, AttemptRequest, FailureCause, Outcome, ReadRoom};
 use crate::connect::BoxIo;
-use crate::journal::{Attempt, Phase, Processing};
+use crate::journal::Processing;
 
-/// Response bytes delivered but not yet read by the application, beyond
-/// which the exchange stops reading the socket (HTTP/1.1's back-pressure is
-/// TCP's window).
-const MAX_UNREAD: usize = 1 << 20;
-/// Request body bytes buffered in the engine before the body stream is
-/// polled again.
-const MAX_BUFFERED_BODY: usize = 64 << 10;
-
-/// An idle or leased HTTP/1.1 connection.
+/// An HTTP/1.1 connection, idle in the pool or leased for one request.
 pub(crate) struct H1Conn {
     pub(crate) id: u64,
-    io: BoxIo,
-    engine: h1::Connection,
+    /// Where the pool hands the task its requests; the task says there
+    /// when the connection has ended.
+    jobs: Arc<Handoff<Job>>,
+    /// What the engine said when the last exchange ended.
+    requests: u64,
+    idle_since: Option<Instant>,
+    keep_alive: Option<Duration>,
     /// The connection's place in its origin's count, given back when the
-    /// connection is dropped (closed), wherever that happens.
+    /// handle is dropped (the connection closed), wherever that happens.
     slot: Slot,
+}
+
+/// A request handed to a connection's task, with the connection's handle
+/// and where it goes when the exchange is done.
+struct Job {
+    request: AttemptRequest,
+    conn: H1Conn,
+    home: Home,
 }
 
 /// Runs its action once, when dropped.
@@ -69,8 +73,11 @@ fn now() -> Instant {
 }
 
 impl H1Conn {
-    pub(crate) fn new(id: u64, io: BoxIo) -> Self {
-        Self { id, io, engine: h1::Connection::new(h1::Config::default()), slot: Slot::none() }
+    /// Starts the connection's task on `io`.
+    pub(crate) fn spawn(id: u64, io: BoxIo) -> Self {
+        let jobs = Arc::new(Handoff::new());
+        tokio::spawn(serve(id, io, jobs.clone()));
+        Self { id, jobs, requests: 0, idle_since: None, keep_alive: None, slot: Slot::none() }
     }
 
     /// Ties the connection to a place in its origin's count.
@@ -80,308 +87,111 @@ impl H1Conn {
 
     /// True when the connection carried a request before.
     pub(crate) fn reused(&self) -> bool {
-        self.engine.requests_started() > 0
+        self.requests > 0
     }
 
     /// True when an idle connection has outlived `idle_timeout`, or the
     /// server's `Keep-Alive: timeout=` less a one-second margin.
     pub(crate) fn expired(&self, idle_timeout: Duration) -> bool {
-        let Some(since) = self.engine.idle_since() else { return false };
-        let server = self.engine.keep_alive_timeout().map(|t| t.saturating_sub(Duration::from_secs(1)));
+        let Some(since) = self.idle_since else { return false };
+        let server = self.keep_alive.map(|t| t.saturating_sub(Duration::from_secs(1)));
         let limit = server.map_or(idle_timeout, |s| s.min(idle_timeout));
         now().saturating_duration_since(since) >= limit
     }
 
-    /// DESIGN.md §4: check a pooled socket for EOF before reuse. A closed
-    /// socket (or one holding unsolicited bytes, e.g. a 408) is not reused.
-    pub(crate) async fn is_alive(&mut self) -> bool {
-        let io = &mut self.io;
-        std::future::poll_fn(|cx| {
-            let mut byte = [0u8; 1];
-            let mut buf = ReadBuf::new(&mut byte);
-            // Pending: nothing to read, the socket is open. Anything else
-            // (EOF, bytes, an error) means it must not be reused.
-            Poll::Ready(std::pin::Pin::new(&mut *io).poll_read(cx, &mut buf).is_pending())
-        })
-        .await
+    /// DESIGN.md §4: false once the task saw the idle socket closed (or
+    /// holding bytes nobody asked for, e.g. a 408): not to be reused.
+    pub(crate) fn is_open(&self) -> bool {
+        !self.jobs.ended()
+    }
+
+    /// Hands `request` to the connection's task; the outcome comes back on
+    /// the request's `respond`, and the connection goes `home` if it can
+    /// carry another.
+    pub(crate) fn send(self, request: AttemptRequest, home: Home) {
+        let jobs = self.jobs.clone();
+        if let Err(job) = jobs.give(Job { request, conn: self, home }) {
+            job.not_sent();
+        }
     }
 }
 
-/// What an exchange shares with its response's reader.
-#[derive(Default)]
-struct Reader {
-    /// Body bytes delivered and not yet read.
-    unread: AtomicUsize,
-    /// The response was dropped before its end.
-    cancelled: AtomicBool,
-    wake: Notify,
-}
-
-struct H1Release(Arc<Reader>);
-
-impl Release for H1Release {
-    fn release(&self, n: usize) {
-        let unread = &self.0.unread;
-        unread.fetch_sub(n.min(unread.load(Ordering::Acquire)), Ordering::AcqRel);
-        self.0.wake.notify_one();
-    }
-
-    fn cancel(&self) {
-        self.0.cancelled.store(true, Ordering::Release);
-        self.0.wake.notify_one();
+impl Drop for H1Conn {
+    /// The pool let the connection go (or its last exchange ended it): the
+    /// task closes the socket.
+    fn drop(&mut self) {
+        self.jobs.release();
     }
 }
 
-/// The most room an exchange makes for one read.
-const READ_ROOM_MAX: usize = 256 << 10;
-
-/// Runs one exchange on `conn` in its own task.
-pub(crate) fn spawn_exchange(conn: H1Conn, req: AttemptRequest, home: Home) {
-    if let Some(exchange) = exchange(conn, req, home) {
-        tokio::spawn(exchange);
-    }
-}
-
-/// Queues the request head (and a body already in memory) at once, and
-/// returns the rest of the exchange, to be spawned; `None` when the engine
-/// refused the request (its caller has the answer). A plain function, so
-/// that the future keeps only what the exchange needs from here on: an
-/// `async fn` would keep its arguments and what is moved out of them side
-/// by side (the task was 2.5 KB, copied in and out once per request).
-fn exchange(
-    conn: H1Conn,
-    req: AttemptRequest,
-    home: Home,
-) -> Option<impl Future<Output = ()> + Send + 'static> {
-    let H1Conn { id, io, mut engine, slot } = conn;
-    let AttemptRequest { method, uri, headers, body: request_body, mut attempt, respond } = req;
-    attempt.version = Version::HTTP_11;
-    attempt.connection_id = id;
-    let reused = engine.requests_started() > 0;
-    let full = request_body.full();
-    let body_len = full.as_ref().map(|b| b.len() as u64);
-    if let Err(e) = engine.send_request(&method, &uri, &headers, body_len, now()) {
-        attempt.error = Some(e.to_string());
+impl Job {
+    /// The connection ended before this job's request went out: nothing
+    /// was sent, so it is retried on a fresh connection whatever its method
+    /// (DESIGN.md §3).
+    fn not_sent(self) {
+        let Self { request: AttemptRequest { mut attempt, respond, .. }, conn, .. } = self;
+        let why = "the server closed the idle connection before the request went out";
+        attempt.version = http::Version::HTTP_11;
+        attempt.connection_id = conn.id;
+        attempt.error = Some(why.into());
+        attempt.processing = Some(Processing::NotSent);
         let failure = AttemptFailure {
             attempt,
-            cause: FailureCause::Rejected(e.to_string()),
+            cause: FailureCause::Closed(why.into()),
             processing: Processing::NotSent,
-            first_on_connection: !reused,
+            first_on_connection: !conn.reused(),
         };
         let _ = respond.send(Outcome::Failed(failure));
-        if engine.is_reusable() {
-            home(H1Conn { id, io, engine, slot });
-        }
-        return None;
     }
-    // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
-    // in `held`, a streamed one by not being read, until the gate opens.
-    let expect = expects_continue(&headers);
-    let mut held = None;
-    let mut body = match full {
-        Some(bytes) if bytes.is_empty() => None,
-        Some(bytes) if expect => {
-            held = Some(bytes);
-            None
-        }
-        Some(bytes) => {
-            let _ = engine.send_data(bytes, true);
-            None
-        }
-        None => Some(request_body),
-    };
-    let mut gate =
-        (expect && (held.is_some() || body.is_some())).then(|| tokio::time::Instant::now() + CONTINUE_WAIT);
-    Some(async move {
-        let reader = Arc::new(Reader::default());
-        let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
-        let mut respond = Some(respond);
-        let mut body_tx: Option<BodySender> = None;
-        let (mut rd, mut wr) = tokio::io::split(io);
-        let mut pending = Bytes::new();
-        let mut room = ReadRoom::up_to(READ_ROOM_MAX);
-        let mut finished = false;
-        let mut write_failed = false;
-        loop {
-            if pending.is_empty() && engine.wants_write() && !write_failed {
-                pending = engine.take_transmit();
-            }
-            // After an early 2xx the response can end while the request body
-            // is still going out (the engine stays busy until it has): the
-            // exchange goes on until then.
-            let body_going_out =
-                (body.is_some() || held.is_some()) && engine.state() == h1::ConnectionState::Busy;
-            if finished && pending.is_empty() && !body_going_out {
+}
+
+/// The most room a connection makes for one read.
+const READ_ROOM_MAX: usize = 256 << 10;
+
+/// The connection's task: idle, it watches the socket for the server's
+/// close; handed a job, it runs the exchange; after one that leaves the
+/// connection reusable (RFC 9112 §9.3), it sends the handle home.
+async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
+    let mut engine = h1::Connection::new(h1::Config::default());
+    let (mut rd, mut wr) = tokio::io::split(io);
+    let mut room = ReadRoom::up_to(READ_ROOM_MAX);
+    // The handle of the exchange that ended the connection: its place in
+    // the origin's count is given back once the socket is closed.
+    let mut last = None;
+    loop {
+        let mut probe = [0u8; 1];
+        let job = tokio::select! {
+            // The socket first: a close that has arrived fails no request
+            // (DESIGN.md §4, a pooled socket is checked for EOF before reuse).
+            biased;
+            read = rd.read(&mut probe) => {
+                // EOF, an error, or bytes nobody asked for (a 408 before a
+                // close): not reusable either way.
+                tracing::debug!(connection = id, ?read, "idle HTTP/1.1 connection closed by the server");
                 break;
             }
-            let closed = engine.state() == h1::ConnectionState::Closed;
-            let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
-            let want_body = gate.is_none() && body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
-            if closed && pending.is_empty() && !want_body && finished {
-                break;
-            }
-            // Responses are read straight into the engine's buffer (no copy),
-            // which stays with the connection from one exchange to the next.
-            let spare = room.prepare(engine.recv_buf());
-            tokio::select! {
-                read = rd.read_buf(engine.recv_buf()), if can_read => {
-                    match read {
-                        Ok(0) => engine.handle_eof(now()),
-                        Ok(n) => {
-                            room.read(n, spare);
-                            engine.handle_received(now());
-                        }
-                        Err(e) => engine.handle_transport_error(e.to_string(), now()),
-                    }
-                }
-                written = wr.write(&pending), if !pending.is_empty() => match written {
-                    Ok(n) => {
-                        pending.advance(n);
-                        engine.handle_written(n);
-                    }
-                    Err(e) => {
-                        // The server may have answered (or said why) before it
-                        // closed: read what is left before giving up.
-                        tracing::debug!(connection = id, error = %e, "write failed; reading what is left");
-                        pending.clear();
-                        write_failed = true;
-                    }
-                },
-                chunk = next_chunk(&mut body), if want_body => match chunk {
-                    Some(Ok(data)) => {
-                        if engine.send_data(data, false).is_err() {
-                            body = None;
-                        }
-                    }
-                    None => {
-                        let _ = engine.send_data(Bytes::new(), true);
-                        body = None;
-                    }
-                    Some(Err(e)) => {
-                        body = None;
-                        engine.abort(format!("request body failed: {e}"), now());
-                    }
-                },
-                () = sleep_until(gate), if gate.is_some() => {
-                    tracing::debug!(connection = id, "no answer to Expect: 100-continue; sending the body");
-                    open_gate(&mut gate, &mut held, &mut engine);
-                }
-                () = wake.notified(), if !can_read && !closed => {}
-                () = caller_gone(&mut respond), if respond.is_some() => {
-                    engine.abort("the caller stopped waiting".into(), now());
-                    respond = None;
-                }
-            }
-            if cancelled.load(Ordering::Acquire) && !finished {
-                engine.abort("the response was dropped before its end".into(), now());
-            }
-            while let Some(event) = engine.poll_event() {
-                match event {
-                    Event::ResponseReceived { head, .. } => {
-                        // A final status answers the expectation too: the
-                        // engine sends the body on or stops it (RFC 9112 §9.5).
-                        open_gate(&mut gate, &mut held, &mut engine);
-                        let (tx, rx) = body_channel();
-                        body_tx = Some(tx);
-                        let mut a = attempt.clone();
-                        a.phase = Phase::ResponseHead;
-                        a.body_sent = engine.request_bytes_written().unwrap_or(0);
-                        let parts = ResponseParts {
-                            status: head.status,
-                            headers: head.headers,
-                            version: head.version,
-                            body: rx,
-                            release: Box::new(H1Release(reader.clone())),
-                            attempt: a,
-                        };
-                        if let Some(r) = respond.take() {
-                            if r.send(Outcome::Response(parts)).is_err() {
-                                engine.abort("the caller stopped waiting".into(), now());
-                            }
-                        }
-                    }
-                    Event::DataReceived { data } => {
-                        unread.fetch_add(data.len(), Ordering::AcqRel);
-                        let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)));
-                        if !delivered {
-                            engine.abort("the response was dropped before its end".into(), now());
-                        }
-                    }
-                    Event::TrailersReceived { trailers } => {
-                        if let Some(tx) = &body_tx {
-                            tx.send(BodyEvent::Trailers(trailers));
-                        }
-                    }
-                    Event::ResponseEnded => {
-                        if let Some(tx) = body_tx.take() {
-                            tx.send(BodyEvent::End);
-                        }
-                        finished = true;
-                    }
-                    Event::RequestFailed(f) => {
-                        let failure = failure(attempt.clone(), &f);
-                        match (respond.take(), body_tx.take()) {
-                            (Some(r), _) => {
-                                let _ = r.send(Outcome::Failed(failure));
-                            }
-                            (None, Some(tx)) => {
-                                tx.send(BodyEvent::Failed(Box::new(failure)));
-                            }
-                            (None, None) => {}
-                        }
-                        finished = true;
-                    }
-                    Event::Closed(_) => finished = true,
-                    Event::InformationalReceived { head } => {
-                        if head.status == http::StatusCode::CONTINUE {
-                            open_gate(&mut gate, &mut held, &mut engine);
-                        }
-                    }
-                }
-            }
+            job = jobs.take() => match job {
+                Some(job) => job,
+                // The pool let the connection go.
+                None => break,
+            },
+        };
+        let Job { request, mut conn, home } = job;
+        let wire = exchange::Wire { id, engine: &mut engine, rd: &mut rd, wr: &mut wr, room: &mut room };
+        exchange::run(wire, request).await;
+        if !engine.is_reusable() {
+            last = Some(conn);
+            break;
         }
-        if engine.state() == h1::ConnectionState::Idle && engine.is_reusable() {
-            home(H1Conn { id, io: rd.unsplit(wr), engine, slot });
-        } else {
-            let _ = wr.shutdown().await;
-        }
-    })
-}
-
-/// Lets a body held for `Expect: 100-continue` go: the in-memory one is
-/// queued (refused by the engine if the server already refused the body),
-/// a streamed one is read from now on.
-fn open_gate(gate: &mut Option<tokio::time::Instant>, held: &mut Option<Bytes>, engine: &mut h1::Connection) {
-    *gate = None;
-    if let Some(bytes) = held.take() {
-        let _ = engine.send_data(bytes, true);
+        conn.requests = engine.requests_started();
+        conn.idle_since = engine.idle_since();
+        conn.keep_alive = engine.keep_alive_timeout();
+        home(conn);
     }
-}
-
-/// Resolves when the caller stopped waiting for the response head.
-async fn caller_gone(respond: &mut Option<oneshot::Sender<Outcome>>) {
-    match respond {
-        Some(r) => r.closed().await,
-        None => std::future::pending().await,
+    // A request handed over as the connection ended never went out.
+    if let Some(job) = jobs.end() {
+        job.not_sent();
     }
-}
-
-async fn next_chunk(body: &mut Option<BodyReader>) -> Option<Result<Bytes, crate::error::BoxError>> {
-    match body {
-        Some(b) => b.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-fn failure(mut attempt: Attempt, f: &RequestFailure) -> AttemptFailure {
-    attempt.phase = f.phase;
-    attempt.body_sent = f.body_sent;
-    attempt.error = Some(f.to_string());
-    attempt.processing = Some(f.processing);
-    let cause = match &f.cause {
-        CloseCause::InvalidResponse(e) => FailureCause::Protocol(e.to_string()),
-        CloseCause::Aborted(why) if why.starts_with("request body failed") => FailureCause::Body(why.clone()),
-        other => FailureCause::Closed(other.to_string()),
-    };
-    AttemptFailure { attempt, cause, processing: f.processing, first_on_connection: !f.reused }
+    let _ = wr.shutdown().await;
+    drop(last);
 }

@@ -68,15 +68,11 @@ pub(crate) fn encode_head(
             // URI, then a client MUST send a Host header field with an empty
             // field value."
             if let Some(authority) = uri.authority() {
-                let host = authority.host().as_bytes();
+                let host = crate::authority::host_port(authority).as_bytes();
                 if host.iter().any(|&b| !is_target_byte(b)) {
                     return Err(SendError::InvalidUri("invalid byte in the authority"));
                 }
                 buf.put_slice(host);
-                if let Some(port) = authority.port() {
-                    buf.put_u8(b':');
-                    buf.put_slice(port.as_str().as_bytes());
-                }
             }
             buf.put_slice(b"\r\n");
         }

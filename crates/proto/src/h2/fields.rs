@@ -35,7 +35,7 @@ impl<'a> RequestFields<'a> {
     ) -> Result<Self, &'static str> {
         let scheme = uri.scheme_str().unwrap_or("https");
         let authority = match uri.authority() {
-            Some(a) => a.as_str(),
+            Some(a) => crate::authority::host_port(a),
             None => match headers.get(http::header::HOST).map(|h| h.to_str()) {
                 Some(Ok(host)) => host,
                 Some(Err(_)) => return Err("Host header is not visible ASCII"),
@@ -318,5 +318,15 @@ mod tests {
         let names: Vec<_> = f.regular().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, vec!["x-a"]);
         assert_eq!(f.list_size(), 7 + 3 + 32 + 7 + 5 + 32 + 10 + 11 + 32 + 5 + 4 + 32 + 3 + 1 + 32);
+    }
+
+    #[test]
+    fn authority_leaves_userinfo_out() {
+        // RFC 9113 §8.3.1: ":authority MUST NOT include the deprecated
+        // userinfo subcomponent for "http" or "https" schemed URIs".
+        let uri: Uri = "https://user:secret@example.com:8443/p".parse().unwrap();
+        let headers = HeaderMap::new();
+        let f = RequestFields::new(&Method::GET, &uri, &headers).unwrap();
+        assert_eq!(f.authority, "example.com:8443");
     }
 }

@@ -1,0 +1,291 @@
+//! One HTTP/1.1 exchange on a connection's task: the request out (head,
+//! body, `Expect: 100-continue`), the response in, its body handed to the
+//! caller with back-pressure (RFC 9112 §9.3: one request at a time).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use bytes::{Buf, Bytes};
+use http::Version;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::{Notify, oneshot};
+
+use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
+
+use super::now;
+use crate::body::BodyReader;
+use crate::conn::{
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
+    Release, ResponseParts, body_channel, expects_continue, sleep_until,
+};
+use crate::connect::BoxIo;
+use crate::journal::{Attempt, Phase, Processing};
+
+/// Response bytes delivered but not yet read by the application, beyond
+/// which the exchange stops reading the socket (HTTP/1.1's back-pressure is
+/// TCP's window).
+const MAX_UNREAD: usize = 1 << 20;
+/// Request body bytes buffered in the engine before the body stream is
+/// polled again.
+const MAX_BUFFERED_BODY: usize = 64 << 10;
+
+/// What an exchange shares with its response's reader.
+#[derive(Default)]
+struct Reader {
+    /// Body bytes delivered and not yet read.
+    unread: AtomicUsize,
+    /// The response was dropped before its end.
+    cancelled: AtomicBool,
+    wake: Notify,
+}
+
+struct H1Release(Arc<Reader>);
+
+impl Release for H1Release {
+    fn release(&self, n: usize) {
+        let unread = &self.0.unread;
+        unread.fetch_sub(n.min(unread.load(Ordering::Acquire)), Ordering::AcqRel);
+        self.0.wake.notify_one();
+    }
+
+    fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::Release);
+        self.0.wake.notify_one();
+    }
+}
+
+/// The connection's side of an exchange: its socket's halves, its engine,
+/// and the room its reads make (all kept from one exchange to the next).
+pub(super) struct Wire<'a> {
+    pub(super) id: u64,
+    pub(super) engine: &'a mut h1::Connection,
+    pub(super) rd: &'a mut ReadHalf<BoxIo>,
+    pub(super) wr: &'a mut WriteHalf<BoxIo>,
+    pub(super) room: &'a mut ReadRoom,
+}
+
+/// Runs `req` to its end on `wire`: until the response is read (or failed)
+/// and the request has gone out. The caller decides from the engine's state
+/// whether the connection can carry another.
+pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
+    let Wire { id, engine, rd, wr, room } = wire;
+    let AttemptRequest { method, uri, headers, body: request_body, mut attempt, respond } = req;
+    attempt.version = Version::HTTP_11;
+    attempt.connection_id = id;
+    let reused = engine.requests_started() > 0;
+    let full = request_body.full();
+    let body_len = full.as_ref().map(|b| b.len() as u64);
+    if let Err(e) = engine.send_request(&method, &uri, &headers, body_len, now()) {
+        attempt.error = Some(e.to_string());
+        let failure = AttemptFailure {
+            attempt,
+            cause: FailureCause::Rejected(e.to_string()),
+            processing: Processing::NotSent,
+            first_on_connection: !reused,
+        };
+        let _ = respond.send(Outcome::Failed(failure));
+        return;
+    }
+    // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
+    // in `held`, a streamed one by not being read, until the gate opens.
+    let expect = expects_continue(&headers);
+    drop((method, uri, headers));
+    let mut held = None;
+    let mut body = match full {
+        Some(bytes) if bytes.is_empty() => None,
+        Some(bytes) if expect => {
+            held = Some(bytes);
+            None
+        }
+        Some(bytes) => {
+            let _ = engine.send_data(bytes, true);
+            None
+        }
+        None => Some(request_body),
+    };
+    let mut gate =
+        (expect && (held.is_some() || body.is_some())).then(|| tokio::time::Instant::now() + CONTINUE_WAIT);
+    let reader = Arc::new(Reader::default());
+    let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
+    let mut respond = Some(respond);
+    let mut body_tx: Option<BodySender> = None;
+    let mut pending = Bytes::new();
+    let mut finished = false;
+    let mut write_failed = false;
+    loop {
+        if pending.is_empty() && engine.wants_write() && !write_failed {
+            pending = engine.take_transmit();
+        }
+        // After an early 2xx the response can end while the request body is
+        // still going out (the engine stays busy until it has): the exchange
+        // goes on until then.
+        let body_going_out =
+            (body.is_some() || held.is_some()) && engine.state() == h1::ConnectionState::Busy;
+        if finished && pending.is_empty() && !body_going_out {
+            break;
+        }
+        let closed = engine.state() == h1::ConnectionState::Closed;
+        let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
+        let want_body = gate.is_none() && body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
+        if closed && pending.is_empty() && !want_body && finished {
+            break;
+        }
+        // Responses are read straight into the engine's buffer (no copy),
+        // which stays with the connection from one exchange to the next.
+        let spare = room.prepare(engine.recv_buf());
+        tokio::select! {
+            read = rd.read_buf(engine.recv_buf()), if can_read => {
+                match read {
+                    Ok(0) => engine.handle_eof(now()),
+                    Ok(n) => {
+                        room.read(n, spare);
+                        engine.handle_received(now());
+                    }
+                    Err(e) => engine.handle_transport_error(e.to_string(), now()),
+                }
+            }
+            written = wr.write(&pending), if !pending.is_empty() => match written {
+                Ok(n) => {
+                    pending.advance(n);
+                    engine.handle_written(n);
+                }
+                Err(e) => {
+                    // The server may have answered (or said why) before it
+                    // closed: read what is left before giving up.
+                    tracing::debug!(connection = id, error = %e, "write failed; reading what is left");
+                    pending.clear();
+                    write_failed = true;
+                }
+            },
+            chunk = next_chunk(&mut body), if want_body => match chunk {
+                Some(Ok(data)) => {
+                    if engine.send_data(data, false).is_err() {
+                        body = None;
+                    }
+                }
+                None => {
+                    let _ = engine.send_data(Bytes::new(), true);
+                    body = None;
+                }
+                Some(Err(e)) => {
+                    body = None;
+                    engine.abort(format!("request body failed: {e}"), now());
+                }
+            },
+            () = sleep_until(gate), if gate.is_some() => {
+                tracing::debug!(connection = id, "no answer to Expect: 100-continue; sending the body");
+                open_gate(&mut gate, &mut held, engine);
+            }
+            () = wake.notified(), if !can_read && !closed => {}
+            () = caller_gone(&mut respond), if respond.is_some() => {
+                engine.abort("the caller stopped waiting".into(), now());
+                respond = None;
+            }
+        }
+        if cancelled.load(Ordering::Acquire) && !finished {
+            engine.abort("the response was dropped before its end".into(), now());
+        }
+        while let Some(event) = engine.poll_event() {
+            match event {
+                Event::ResponseReceived { head, .. } => {
+                    // A final status answers the expectation too: the engine
+                    // sends the body on or stops it (RFC 9112 §9.5).
+                    open_gate(&mut gate, &mut held, engine);
+                    let (tx, rx) = body_channel();
+                    body_tx = Some(tx);
+                    let mut a = attempt.clone();
+                    a.phase = Phase::ResponseHead;
+                    a.body_sent = engine.request_bytes_written().unwrap_or(0);
+                    let parts = ResponseParts {
+                        status: head.status,
+                        headers: head.headers,
+                        version: head.version,
+                        body: rx,
+                        release: Box::new(H1Release(reader.clone())),
+                        attempt: a,
+                    };
+                    if let Some(r) = respond.take() {
+                        if r.send(Outcome::Response(parts)).is_err() {
+                            engine.abort("the caller stopped waiting".into(), now());
+                        }
+                    }
+                }
+                Event::DataReceived { data } => {
+                    unread.fetch_add(data.len(), Ordering::AcqRel);
+                    let delivered = body_tx.as_ref().is_some_and(|tx| tx.send(BodyEvent::Data(data)));
+                    if !delivered {
+                        engine.abort("the response was dropped before its end".into(), now());
+                    }
+                }
+                Event::TrailersReceived { trailers } => {
+                    if let Some(tx) = &body_tx {
+                        tx.send(BodyEvent::Trailers(trailers));
+                    }
+                }
+                Event::ResponseEnded => {
+                    if let Some(tx) = body_tx.take() {
+                        tx.send(BodyEvent::End);
+                    }
+                    finished = true;
+                }
+                Event::RequestFailed(f) => {
+                    let failure = failure(attempt.clone(), &f);
+                    match (respond.take(), body_tx.take()) {
+                        (Some(r), _) => {
+                            let _ = r.send(Outcome::Failed(failure));
+                        }
+                        (None, Some(tx)) => {
+                            tx.send(BodyEvent::Failed(Box::new(failure)));
+                        }
+                        (None, None) => {}
+                    }
+                    finished = true;
+                }
+                Event::Closed(_) => finished = true,
+                Event::InformationalReceived { head } => {
+                    if head.status == http::StatusCode::CONTINUE {
+                        open_gate(&mut gate, &mut held, engine);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Lets a body held for `Expect: 100-continue` go: the in-memory one is
+/// queued (refused by the engine if the server already refused the body),
+/// a streamed one is read from now on.
+fn open_gate(gate: &mut Option<tokio::time::Instant>, held: &mut Option<Bytes>, engine: &mut h1::Connection) {
+    *gate = None;
+    if let Some(bytes) = held.take() {
+        let _ = engine.send_data(bytes, true);
+    }
+}
+
+/// Resolves when the caller stopped waiting for the response head.
+async fn caller_gone(respond: &mut Option<oneshot::Sender<Outcome>>) {
+    match respond {
+        Some(r) => r.closed().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_chunk(body: &mut Option<BodyReader>) -> Option<Result<Bytes, crate::error::BoxError>> {
+    match body {
+        Some(b) => b.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn failure(mut attempt: Attempt, f: &RequestFailure) -> AttemptFailure {
+    attempt.phase = f.phase;
+    attempt.body_sent = f.body_sent;
+    attempt.error = Some(f.to_string());
+    attempt.processing = Some(f.processing);
+    let cause = match &f.cause {
+        CloseCause::InvalidResponse(e) => FailureCause::Protocol(e.to_string()),
+        CloseCause::Aborted(why) if why.starts_with("request body failed") => FailureCause::Body(why.clone()),
+        other => FailureCause::Closed(other.to_string()),
+    };
+    AttemptFailure { attempt, cause, processing: f.processing, first_on_connection: !f.reused }
+}
