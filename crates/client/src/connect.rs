@@ -51,17 +51,30 @@ impl Origin {
             Some(other) => return Err(Error::builder(format!("unsupported URL scheme {other:?} in {uri}"))),
             None => return Err(Error::builder(format!("URL {uri} has no scheme (http:// or https://)"))),
         };
-        let Some(authority) = uri.authority() else {
-            return Err(Error::builder(format!("URL {uri} has no host")));
-        };
+        let no_host = || Error::builder(format!("URL {uri} has no host"));
+        let authority = uri.authority().ok_or_else(no_host)?;
+        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let host = authority.host();
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            // RFC 9110 §4.2.3: the host is case-insensitive, so
+            // `Example.COM` is `example.com`'s origin. Rare: a lowercase
+            // copy of the host (a valid authority on its own) stands in.
+            let lower = http::uri::Authority::try_from(host.to_ascii_lowercase()).map_err(|_| no_host())?;
+            return Self::with(tls, lower, port).ok_or_else(no_host);
+        }
+        Self::with(tls, authority.clone(), port).ok_or_else(no_host)
+    }
+
+    /// `None` when `authority`'s host is empty.
+    fn with(tls: bool, authority: http::uri::Authority, port: u16) -> Option<Self> {
         let bare = authority.host().trim_start_matches('[').trim_end_matches(']');
         if bare.is_empty() {
-            return Err(Error::builder(format!("URL {uri} has no host")));
+            return None;
         }
-        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
         // `bare` is a slice of `authority`'s text: its place is its offset.
         let start = bare.as_ptr() as usize - authority.as_str().as_ptr() as usize;
-        Ok(Self { tls, authority: authority.clone(), host: start..start + bare.len(), port })
+        let host = start..start + bare.len();
+        Some(Self { tls, authority, host, port })
     }
 
     /// The host, without an IPv6 literal's brackets.
@@ -197,6 +210,10 @@ mod tests {
         assert_eq!((o.tls, o.host(), o.port), (true, "example.com", 443));
         let o = Origin::of(&"http://[::1]:8080/".parse().unwrap()).unwrap();
         assert_eq!((o.tls, o.host(), o.port), (false, "::1", 8080));
+        let o = Origin::of(&"https://u@WWW.Example.com:8443/".parse().unwrap()).unwrap();
+        assert_eq!((o.tls, o.host(), o.port), (true, "www.example.com", 8443));
+        let o = Origin::of(&"http://[FE80::1]/".parse().unwrap()).unwrap();
+        assert_eq!((o.host(), o.port), ("fe80::1", 80));
         assert!(Origin::of(&"ftp://example.com/".parse().unwrap()).unwrap_err().is_builder());
         assert!(Origin::of(&"/relative".parse().unwrap()).unwrap_err().is_builder());
     }
@@ -206,7 +223,7 @@ mod tests {
         let of = |u: &str| Origin::of(&u.parse().unwrap()).unwrap();
         let mut pools = std::collections::HashMap::new();
         pools.insert(of("http://example.com/a"), 1);
-        for same in ["http://example.com:80/b", "http://user@example.com/c"] {
+        for same in ["http://example.com:80/b", "http://user@example.com/c", "http://Example.COM/d"] {
             assert_eq!(of(same), of("http://example.com/a"), "{same}");
             assert_eq!(pools.get(&of(same)), Some(&1), "{same}");
         }
