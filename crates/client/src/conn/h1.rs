@@ -195,3 +195,6 @@ async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
     let _ = wr.shutdown().await;
     drop(last);
 }
+
+#[cfg(test)]
+mod tests;
