@@ -277,6 +277,13 @@ impl Response {
         if !self.done {
             self.done = true;
             self.release.cancel();
+            // Bytes that arrived and will never be read still count against
+            // the connection's window (RFC 9113 §6.9): given back, or every
+            // response dropped unread would shrink it for good.
+            let unread = self.body.discard();
+            if unread > 0 {
+                self.release.release(unread);
+            }
         }
     }
 }

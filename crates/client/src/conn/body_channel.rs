@@ -98,15 +98,24 @@ impl BodyReceiver {
     }
 }
 
-impl Drop for BodyReceiver {
-    fn drop(&mut self) {
+impl BodyReceiver {
+    /// Stops reading: what is queued is discarded, later sends fail.
+    /// Returns the body bytes discarded, which the connection delivered and
+    /// nobody will read (their flow-control credit is still owed).
+    pub(crate) fn discard(&mut self) -> usize {
         let events = {
             let mut state = lock(&self.0);
             state.receiver_gone = true;
             std::mem::take(&mut state.events)
         };
         // Dropped outside the lock: an event may own a large buffer.
-        drop(events);
+        events.iter().map(|e| if let BodyEvent::Data(d) = e { d.len() } else { 0 }).sum()
+    }
+}
+
+impl Drop for BodyReceiver {
+    fn drop(&mut self) {
+        self.discard();
     }
 }
 
