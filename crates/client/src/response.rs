@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode, Version};
 
-use crate::conn::{BodyEvent, BodyReceiver, Release, ResponseParts};
+use crate::conn::{BodyEvent, BodyReceiver, ResponseParts};
 use crate::error::{Error, Kind};
 use crate::journal::{Attempt, Processing};
 
@@ -39,7 +39,6 @@ pub struct Response {
     version: Version,
     attempts: Vec<Attempt>,
     body: BodyReceiver,
-    release: Box<dyn Release>,
     trailers: Option<HeaderMap>,
     done: bool,
     idle_timeout: Option<Duration>,
@@ -55,7 +54,6 @@ impl Response {
             version: parts.version,
             attempts,
             body: parts.body,
-            release: parts.release,
             trailers: None,
             done: false,
             idle_timeout,
@@ -201,7 +199,7 @@ impl Response {
             };
             match event {
                 Some(BodyEvent::Data(data)) => {
-                    self.release.release(data.len());
+                    self.body.consumed(data.len());
                     return Ok(Some(data));
                 }
                 Some(BodyEvent::Trailers(t)) => self.trailers = Some(t),
@@ -276,14 +274,7 @@ impl Response {
     fn finish(&mut self) {
         if !self.done {
             self.done = true;
-            self.release.cancel();
-            // Bytes that arrived and will never be read still count against
-            // the connection's window (RFC 9113 §6.9): given back, or every
-            // response dropped unread would shrink it for good.
-            let unread = self.body.discard();
-            if unread > 0 {
-                self.release.release(unread);
-            }
+            self.body.abandon();
         }
     }
 }

@@ -1,6 +1,10 @@
 //! The channel a response body travels on, from the connection that
 //! receives it to the [`Response`](crate::Response) that reads it.
 //!
+//! The reader's end also holds the connection's [`Release`]: it hands back
+//! the flow-control credit of what it reads, and of what it never reads
+//! when it is dropped before the end.
+//!
 //! One shared allocation per response: a queue, the reader's waker and two
 //! "gone" flags behind an uncontended mutex. `tokio::sync::mpsc` would do the
 //! same job with two allocations, the first a block of 32 slots, on every
@@ -14,7 +18,7 @@ use std::future::poll_fn;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use super::BodyEvent;
+use super::{BodyEvent, Release};
 
 #[derive(Default)]
 struct State {
@@ -32,10 +36,10 @@ fn lock(shared: &Shared) -> MutexGuard<'_, State> {
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A new, empty body channel.
-pub(crate) fn body_channel() -> (BodySender, BodyReceiver) {
+/// A new, empty body channel, whose reader gives its credit to `release`.
+pub(crate) fn body_channel(release: Box<dyn Release>) -> (BodySender, BodyReceiver) {
     let shared = Shared::default();
-    (BodySender(shared.clone()), BodyReceiver(shared))
+    (BodySender(shared.clone()), BodyReceiver { shared, release, ended: false })
 }
 
 /// The connection's end. Dropping it ends the body ([`BodyReceiver::recv`]
@@ -73,18 +77,50 @@ impl Drop for BodySender {
     }
 }
 
-/// The reader's end. Dropping it discards what is queued and makes later
-/// sends fail.
-pub(crate) struct BodyReceiver(Shared);
+/// The reader's end. Dropping it before the body's end abandons the body
+/// (see [`Self::abandon`]).
+pub(crate) struct BodyReceiver {
+    shared: Shared,
+    release: Box<dyn Release>,
+    /// The end, a failure, or the sender's departure was seen, or the body
+    /// was abandoned: nothing more is owed to the connection.
+    ended: bool,
+}
 
 impl BodyReceiver {
     /// The next event; `None` once the sender is gone and the queue empty.
     pub(crate) async fn recv(&mut self) -> Option<BodyEvent> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+        let event = poll_fn(|cx| self.poll_recv(cx)).await;
+        if matches!(event, None | Some(BodyEvent::End | BodyEvent::Failed(_))) {
+            self.ended = true;
+        }
+        event
+    }
+
+    /// The reader is done with `n` bytes it received: the connection may
+    /// let that much more in (HTTP/2's windows, RFC 9113 §5.2).
+    pub(crate) fn consumed(&self, n: usize) {
+        self.release.release(n);
+    }
+
+    /// Stops reading before the end: the connection stops the response
+    /// (HTTP/2 resets its stream; HTTP/1.1 closes), and the bytes that
+    /// arrived and will never be read are given back. They still count
+    /// against the connection's window (RFC 9113 §6.9): kept, every
+    /// response dropped unread would shrink it for good.
+    pub(crate) fn abandon(&mut self) {
+        if std::mem::replace(&mut self.ended, true) {
+            return;
+        }
+        self.release.cancel();
+        let unread = self.discard();
+        if unread > 0 {
+            self.release.release(unread);
+        }
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<BodyEvent>> {
-        let mut state = lock(&self.0);
+        let mut state = lock(&self.shared);
         if let Some(event) = state.events.pop_front() {
             return Poll::Ready(Some(event));
         }
@@ -99,12 +135,11 @@ impl BodyReceiver {
 }
 
 impl BodyReceiver {
-    /// Stops reading: what is queued is discarded, later sends fail.
-    /// Returns the body bytes discarded, which the connection delivered and
-    /// nobody will read (their flow-control credit is still owed).
-    pub(crate) fn discard(&mut self) -> usize {
+    /// Discards what is queued and makes later sends fail. Returns the body
+    /// bytes discarded.
+    fn discard(&mut self) -> usize {
         let events = {
-            let mut state = lock(&self.0);
+            let mut state = lock(&self.shared);
             state.receiver_gone = true;
             std::mem::take(&mut state.events)
         };
@@ -114,20 +149,49 @@ impl BodyReceiver {
 }
 
 impl Drop for BodyReceiver {
+    /// Wherever the reader's end goes (a [`Response`](crate::Response)
+    /// dropped, or a head that found its caller gone), the body is
+    /// abandoned and its credit given back.
     fn drop(&mut self) {
-        self.discard();
+        self.abandon();
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use bytes::Bytes;
 
+    /// What the reader told the connection: bytes released, cancels.
+    #[derive(Default)]
+    struct Told(Mutex<(usize, usize)>);
+
+    impl Release for Arc<Told> {
+        fn release(&self, n: usize) {
+            self.0.lock().unwrap().0 += n;
+        }
+
+        fn cancel(&self) {
+            self.0.lock().unwrap().1 += 1;
+        }
+    }
+
+    fn channel() -> (BodySender, BodyReceiver, Arc<Told>) {
+        let told = Arc::new(Told::default());
+        let (tx, rx) = body_channel(Box::new(told.clone()));
+        (tx, rx, told)
+    }
+
+    fn data(s: &'static str) -> BodyEvent {
+        BodyEvent::Data(Bytes::from_static(s.as_bytes()))
+    }
+
     #[tokio::test]
     async fn events_arrive_in_order_then_none_after_the_sender_is_gone() {
-        let (tx, mut rx) = body_channel();
-        assert!(tx.send(BodyEvent::Data(Bytes::from_static(b"a"))));
+        let (tx, mut rx, _) = channel();
+        assert!(tx.send(data("a")));
         assert!(tx.send(BodyEvent::End));
         drop(tx);
         assert!(matches!(rx.recv().await, Some(BodyEvent::Data(d)) if d == "a"));
@@ -137,7 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_reader_is_woken_by_a_send_from_another_task() {
-        let (tx, mut rx) = body_channel();
+        let (tx, mut rx, _) = channel();
         let reader = tokio::spawn(async move { rx.recv().await.is_some() });
         tokio::task::yield_now().await;
         assert!(tx.send(BodyEvent::End));
@@ -146,7 +210,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_reader_sees_the_end_when_the_sender_is_dropped() {
-        let (tx, mut rx) = body_channel();
+        let (tx, mut rx, _) = channel();
         let reader = tokio::spawn(async move { rx.recv().await.is_none() });
         tokio::task::yield_now().await;
         drop(tx);
@@ -155,8 +219,45 @@ mod tests {
 
     #[test]
     fn sending_to_a_dropped_reader_fails() {
-        let (tx, rx) = body_channel();
+        let (tx, rx, _) = channel();
         drop(rx);
         assert!(!tx.send(BodyEvent::End));
+    }
+
+    /// Dropped before the end, the reader stops the response and gives
+    /// back the bytes it never read (here "bc" and "def"), whether or not
+    /// the end was queued behind them.
+    #[tokio::test]
+    async fn a_reader_dropped_before_the_end_gives_back_what_it_never_read() {
+        for end_queued in [false, true] {
+            let (tx, mut rx, told) = channel();
+            for event in [data("a"), data("bc"), data("def")] {
+                assert!(tx.send(event));
+            }
+            if end_queued {
+                assert!(tx.send(BodyEvent::End));
+            }
+            let Some(BodyEvent::Data(first)) = rx.recv().await else { panic!("no data") };
+            rx.consumed(first.len());
+            drop(rx);
+            assert_eq!(*told.0.lock().unwrap(), (1 + 5, 1), "end queued: {end_queued}");
+        }
+    }
+
+    /// A reader that saw the end owes nothing and stops nothing.
+    #[tokio::test]
+    async fn a_reader_that_saw_the_end_owes_nothing() {
+        let (tx, mut rx, told) = channel();
+        assert!(tx.send(data("ab")));
+        assert!(tx.send(BodyEvent::End));
+        while let Some(event) = rx.recv().await {
+            match event {
+                BodyEvent::Data(d) => rx.consumed(d.len()),
+                BodyEvent::End => break,
+                _ => {}
+            }
+        }
+        drop(rx);
+        assert_eq!(*told.0.lock().unwrap(), (2, 0));
     }
 }

@@ -809,7 +809,7 @@ impl Driver {
         let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
         let Some(ctx) = self.streams.get_mut(&id) else { return };
         let Some(respond) = ctx.respond.take() else { return };
-        let (tx, rx) = body_channel();
+        let (tx, rx) = body_channel(Box::new(H2Release { tx: cmd_tx, id }));
         ctx.body_tx = Some(tx);
         let mut attempt = ctx.attempt.clone();
         attempt.phase = Phase::ResponseHead;
@@ -820,7 +820,6 @@ impl Driver {
             headers: head.headers,
             version: Version::HTTP_2,
             body: rx,
-            release: Box::new(H2Release { tx: cmd_tx, id }),
             attempt,
         };
         if respond.send(Outcome::Response(parts)).is_err() {

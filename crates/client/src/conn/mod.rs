@@ -91,8 +91,8 @@ pub(crate) struct ResponseParts {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) version: Version,
+    /// The body's channel, holding the connection's [`Release`].
     pub(crate) body: BodyReceiver,
-    pub(crate) release: Box<dyn Release>,
     pub(crate) attempt: Attempt,
 }
 

@@ -191,7 +191,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
                     // A final status answers the expectation too: the engine
                     // sends the body on or stops it (RFC 9112 §9.5).
                     open_gate(&mut gate, &mut held, engine);
-                    let (tx, rx) = body_channel();
+                    let (tx, rx) = body_channel(Box::new(H1Release(reader.clone())));
                     body_tx = Some(tx);
                     let mut a = attempt.clone();
                     a.phase = Phase::ResponseHead;
@@ -201,7 +201,6 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
                         headers: head.headers,
                         version: head.version,
                         body: rx,
-                        release: Box::new(H1Release(reader.clone())),
                         attempt: a,
                     };
                     if let Some(r) = respond.take() {
