@@ -62,9 +62,9 @@ impl OriginPool {
 }
 
 /// Holds one of an origin's `connecting` slots.
-struct ConnectingGuard<'a>(&'a OriginPool);
+struct ConnectingGuard(Arc<OriginPool>);
 
-impl Drop for ConnectingGuard<'_> {
+impl Drop for ConnectingGuard {
     fn drop(&mut self) {
         self.0.lock().connecting -= 1;
         self.0.shared.notify.notify_waiters();
@@ -166,7 +166,7 @@ impl Pool {
                     // Decrements `connecting` even if this future is dropped
                     // mid-connect (a request timeout): otherwise the origin
                     // would wait forever for a connection nobody makes.
-                    let guard = ConnectingGuard(&op);
+                    let guard = ConnectingGuard(op.clone());
                     // Boxed: connecting (DNS, TCP, TLS, the HTTP/2
                     // handshake) is by far the largest state of a request's
                     // future, and is needed once per connection, not per
@@ -279,8 +279,11 @@ impl Pool {
         let (connector, h2_config, stats) =
             (self.connector.clone(), self.h2_config.clone(), self.stats.clone());
         let (origin, op) = (origin.clone(), op.clone());
+        // Made before the spawn: a task dropped before its first poll (a
+        // runtime shutting down) still gives the slot back.
+        let slot = ConnectingGuard(op.clone());
         tokio::spawn(async move {
-            let _slot = ConnectingGuard(&op);
+            let _slot = slot;
             let dial = Dial { connector: &connector, h2_config: &h2_config, stats: &stats };
             match dial.open(&origin, &op, false, id).await {
                 Ok(Opened::H2(_)) => {}

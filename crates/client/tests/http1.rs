@@ -289,3 +289,54 @@ async fn a_connection_closed_while_idle_gives_its_place_back() {
     }
     assert_eq!(client.stats().connections_opened, 3);
 }
+
+/// A server that reads a request's head and then neither reads nor closes
+/// on its first connection; every later connection answers `ok`.
+async fn stalling_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut stalled = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            if stalled.is_empty() {
+                let _ = sock.read(&mut [0u8; 1024]).await;
+                stalled.push(sock);
+                continue;
+            }
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 << 10];
+                while let Ok(n) = sock.read(&mut buf).await {
+                    if n == 0
+                        || sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// One connection allowed; a POST whose body the server stops reading
+/// times out. Its connection must end and give its place back, though
+/// megabytes of the body were still waiting to be written (the exchange
+/// used to wait on that write for good, and the origin was wedged).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_times_out_mid_upload_gives_its_place_back() {
+    let url = stalling_server().await;
+    let client = Client::builder()
+        .max_http1_connections_per_origin(1)
+        .response_timeout(Duration::from_millis(300))
+        .retry(baton::RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = client.post(&url).body(vec![0u8; 32 << 20]).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    let next = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send())
+        .await
+        .expect("the next request waited for a place the stalled connection kept")
+        .unwrap();
+    assert_eq!(next.text().await.unwrap(), "ok");
+}

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use baton_proto::h1;
 use handoff::Handoff;
 
-use super::{AttemptFailure, AttemptRequest, FailureCause, Outcome, ReadRoom};
+use super::{AttemptFailure, AttemptRequest, FINAL_FLUSH, FailureCause, Outcome, ReadRoom};
 use crate::connect::BoxIo;
 use crate::journal::Processing;
 
@@ -152,6 +152,10 @@ const READ_ROOM_MAX: usize = 256 << 10;
 /// close; handed a job, it runs the exchange; after one that leaves the
 /// connection reusable (RFC 9112 §9.3), it sends the handle home.
 async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
+    // Ends the hand-over however the task ends, dropped with a runtime that
+    // shuts down included: the pool sees the connection closed, and a job
+    // handed over meanwhile fails as not sent instead of waiting forever.
+    let ending = Ending(jobs.clone());
     let mut engine = h1::Connection::new(h1::Config::default());
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut room = ReadRoom::up_to(READ_ROOM_MAX);
@@ -188,12 +192,21 @@ async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
         conn.keep_alive = engine.keep_alive_timeout();
         home(conn);
     }
-    // A request handed over as the connection ended never went out.
-    if let Some(job) = jobs.end() {
-        job.not_sent();
-    }
-    let _ = wr.shutdown().await;
+    drop(ending);
+    let _ = tokio::time::timeout(FINAL_FLUSH, wr.shutdown()).await;
     drop(last);
+}
+
+/// Ends a connection's hand-over when dropped.
+struct Ending(Arc<Handoff<Job>>);
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        // A request handed over as the connection ended never went out.
+        if let Some(job) = self.0.end() {
+            job.not_sent();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use baton_proto::h2::{self as proto, Connection, ConnectionState, Event, StreamF
 use self::pump::Upload;
 use super::origin::OriginShared;
 use super::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
-    Release, ResponseParts, body_channel, expects_continue, sleep_until,
+    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FINAL_FLUSH, FailureCause, Outcome,
+    ReadRoom, Release, ResponseParts, body_channel, expects_continue, sleep_until,
 };
 use crate::body::BodyReader;
 use crate::journal::{Attempt, GoAwayInfo, Phase, Processing};
@@ -194,6 +194,15 @@ impl Drop for Waiting {
     }
 }
 
+/// Marks its connection closed when dropped.
+struct ClosedOnDrop(Arc<H2Shared>);
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        self.0.set_state(CLOSED);
+    }
+}
+
 impl H2Shared {
     fn unreserve(&self) {
         self.active.fetch_sub(1, Ordering::AcqRel);
@@ -332,11 +341,12 @@ fn concat(a: &Bytes, b: &Bytes) -> Bytes {
     out.freeze()
 }
 
-/// How long a closed connection may take to write its last frames.
-const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
-
 impl Driver {
     async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO) {
+        // However the task ends, dropped with a runtime that shuts down
+        // included, the pool must see the connection closed: a handle left
+        // open would take requests that no driver reads.
+        let _closed = ClosedOnDrop(self.shared.clone());
         let (mut rd, mut wr) = tokio::io::split(io);
         let mut pending = Bytes::new();
         let mut room = ReadRoom::up_to(READ_ROOM_MAX);

@@ -102,6 +102,17 @@ pub(crate) enum Outcome {
     Failed(AttemptFailure),
 }
 
+/// How long a closed connection may take to write its last bytes (HTTP/2's
+/// last frames, HTTP/1.1's shutdown): a server that stops reading must not
+/// keep a task and its socket alive.
+const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long a request body may go without a byte written before the
+/// request fails: the server stopped reading it (DESIGN.md §6, a stall ends
+/// in an error, not a hang; HTTP/2's engine applies the same limit to a
+/// shut window).
+const SEND_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Sleeps until `deadline`; never wakes for `None` (a `select!` branch
 /// with nothing to wait for).
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

@@ -16,7 +16,7 @@ use super::now;
 use crate::body::BodyReader;
 use crate::conn::{
     AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
-    Release, ResponseParts, body_channel, expects_continue, sleep_until,
+    Release, ResponseParts, SEND_STALL, body_channel, expects_continue, sleep_until,
 };
 use crate::connect::BoxIo;
 use crate::journal::{Attempt, Phase, Processing};
@@ -103,8 +103,12 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
         }
         None => Some(request_body),
     };
+    let has_body = held.is_some() || body.is_some() || engine.send_buffered() > 0;
     let mut gate =
         (expect && (held.is_some() || body.is_some())).then(|| tokio::time::Instant::now() + CONTINUE_WAIT);
+    // When a request body's bytes wait to be written, the time their write
+    // gives up (`SEND_STALL` without progress).
+    let mut stall: Option<tokio::time::Instant> = None;
     let reader = Arc::new(Reader::default());
     let (unread, wake, cancelled) = (&reader.unread, &reader.wake, &reader.cancelled);
     let mut respond = Some(respond);
@@ -113,7 +117,16 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
     let mut finished = false;
     let mut write_failed = false;
     loop {
-        if pending.is_empty() && engine.wants_write() && !write_failed {
+        let closed = engine.state() == h1::ConnectionState::Closed;
+        if closed {
+            // Nothing more goes out on a closed connection: what waits to be
+            // written (a request cut short by an abort, a body the server no
+            // longer reads) is dropped, or the write would wait for a
+            // server that never reads again.
+            pending.clear();
+            body = None;
+            held = None;
+        } else if pending.is_empty() && engine.wants_write() && !write_failed {
             pending = engine.take_transmit();
         }
         // After an early 2xx the response can end while the request body is
@@ -124,7 +137,11 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
         if finished && pending.is_empty() && !body_going_out {
             break;
         }
-        let closed = engine.state() == h1::ConnectionState::Closed;
+        if pending.is_empty() || !has_body {
+            stall = None;
+        } else if stall.is_none() {
+            stall = Some(tokio::time::Instant::now() + SEND_STALL);
+        }
         let can_read = !closed && unread.load(Ordering::Acquire) < MAX_UNREAD;
         let want_body = gate.is_none() && body.is_some() && engine.send_buffered() < MAX_BUFFERED_BODY;
         if closed && pending.is_empty() && !want_body && finished {
@@ -148,6 +165,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
                 Ok(n) => {
                     pending.advance(n);
                     engine.handle_written(n);
+                    stall = None;
                 }
                 Err(e) => {
                     // The server may have answered (or said why) before it
@@ -175,6 +193,10 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
             () = sleep_until(gate), if gate.is_some() => {
                 tracing::debug!(connection = id, "no answer to Expect: 100-continue; sending the body");
                 open_gate(&mut gate, &mut held, engine);
+            }
+            () = sleep_until(stall), if stall.is_some() => {
+                let why = format!("the server read none of the request body for {SEND_STALL:?}");
+                engine.abort(why, now());
             }
             () = wake.notified(), if !can_read && !closed => {}
             () = caller_gone(&mut respond), if respond.is_some() => {

@@ -1,12 +1,16 @@
 //! The connection task over an in-memory transport: what it does while
 //! idle, and what a request handed to it after its end gets.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use http::{HeaderMap, Method, Version};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
 use super::*;
 use crate::body::Body;
+use crate::conn::{BodyEvent, SEND_STALL};
 use crate::journal::Attempt;
 
 /// Yields until the connection's task has ended (bounded: the transport
@@ -22,11 +26,15 @@ async fn until_ended(conn: &H1Conn) {
 }
 
 fn post(respond: oneshot::Sender<Outcome>) -> AttemptRequest {
+    post_body(respond, Body::from("once"))
+}
+
+fn post_body(respond: oneshot::Sender<Outcome>, body: Body) -> AttemptRequest {
     AttemptRequest {
         method: Method::POST,
         uri: "http://example.com/".parse().unwrap(),
         headers: HeaderMap::new(),
-        body: Body::from("once").reader(),
+        body: body.reader(),
         attempt: Attempt::new(7, true, Version::HTTP_11),
         respond,
     }
@@ -60,5 +68,33 @@ async fn unsolicited_bytes_end_an_idle_connection() {
     let conn = H1Conn::spawn(3, Box::new(client_io));
     server_io.write_all(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n").await.unwrap();
     until_ended(&conn).await;
+    drop(server_io);
+}
+
+/// The server answers early (a complete `200`) and stops reading the rest
+/// of the request body, without closing. The caller has its response; the
+/// upload gives up after [`SEND_STALL`](crate::conn::SEND_STALL) without
+/// progress, and the connection ends and gives its place back, where it
+/// used to wait on that write for good.
+#[tokio::test(start_paused = true)]
+async fn an_upload_the_server_stopped_reading_ends_after_the_stall_limit() {
+    let (client_io, mut server_io) = tokio::io::duplex(16 << 10);
+    let mut conn = H1Conn::spawn(5, Box::new(client_io));
+    let freed = Arc::new(AtomicBool::new(false));
+    let flag = freed.clone();
+    conn.hold(Slot::new(move || flag.store(true, Ordering::Release)));
+    let (respond, outcome) = oneshot::channel();
+    conn.send(post_body(respond, Body::from(vec![0u8; 1 << 20])), Box::new(|_| panic!("went home")));
+    let _ = server_io.read(&mut [0u8; 1024]).await.unwrap();
+    server_io.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
+    let Ok(Outcome::Response(mut parts)) = outcome.await else { panic!("expected the early response") };
+    assert!(matches!(parts.body.recv().await, Some(BodyEvent::Data(d)) if d == "ok"));
+    assert!(matches!(parts.body.recv().await, Some(BodyEvent::End)));
+    let answered = tokio::time::Instant::now();
+    while !freed.load(Ordering::Acquire) {
+        assert!(answered.elapsed() < SEND_STALL * 2, "the stalled upload still holds its connection");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered.elapsed() >= SEND_STALL - Duration::from_secs(1), "{:?}", answered.elapsed());
     drop(server_io);
 }
