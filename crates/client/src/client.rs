@@ -888,6 +888,7 @@ pub(crate) fn header_pair(name: &str, value: &str) -> Result<(HeaderName, Header
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pool::Origins;
 
     #[test]
     fn idempotency_follows_rfc_9110_and_the_key_header() {
@@ -906,5 +907,22 @@ mod tests {
         assert_eq!(human_bytes(1_258_291), "1.2 MiB");
         assert_eq!(human_bytes(2048), "2.0 KiB");
         assert_eq!(human_bytes(10), "10 B");
+    }
+
+    /// A client that talks to many origins once each (here 300 ports where
+    /// nothing listens, so every request fails at connect and leaves its
+    /// origin empty) keeps a bounded map of them, not one entry per origin
+    /// for good.
+    #[tokio::test]
+    async fn origins_left_empty_are_forgotten() {
+        let client = Client::builder().retry(RetryPolicy::never()).build().unwrap();
+        for _ in 0..300 {
+            // A port nothing listens on: bound, then let go.
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let err = client.get(&format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
+            assert!(err.is_connect(), "{err}");
+        }
+        let kept = client.inner.pool.origin_count();
+        assert!(kept <= 2 * Origins::FIRST_SWEEP, "{kept} origins kept");
     }
 }

@@ -61,6 +61,40 @@ impl OriginPool {
     }
 }
 
+/// Every origin the client has talked to, each with its connections and
+/// what they learned. An origin left with nothing (no connection open,
+/// idle or being opened, and no request on its way through) is forgotten
+/// when the map has grown: a client that visits many hosts once (a
+/// crawler) would otherwise keep an entry for each, for good.
+pub(crate) struct Origins {
+    map: HashMap<Origin, Arc<OriginPool>>,
+    /// The size at which the next new origin first sweeps the map.
+    sweep_at: usize,
+}
+
+impl Origins {
+    pub(crate) const FIRST_SWEEP: usize = 64;
+
+    /// Forgets empty origins once the map has reached `sweep_at`, then sets
+    /// the next sweep at twice what is left: the cost stays constant per
+    /// new origin.
+    fn sweep(&mut self) {
+        if self.map.len() < self.sweep_at {
+            return;
+        }
+        self.map.retain(|_, op| {
+            // Only the map holds it: no lease or connect is under way.
+            if Arc::strong_count(op) > 1 {
+                return true;
+            }
+            let mut st = op.lock();
+            st.h2.retain(|h| !h.is_closed());
+            !(st.h2.is_empty() && st.h1_idle.is_empty() && st.h1_slots == 0 && st.connecting == 0)
+        });
+        self.sweep_at = (self.map.len() * 2).max(Self::FIRST_SWEEP);
+    }
+}
+
 /// Holds one of an origin's `connecting` slots.
 struct ConnectingGuard(Arc<OriginPool>);
 
@@ -72,7 +106,7 @@ impl Drop for ConnectingGuard {
 }
 
 pub(crate) struct Pool {
-    origins: Mutex<HashMap<Origin, Arc<OriginPool>>>,
+    origins: Mutex<Origins>,
     connector: Connector,
     h2_config: proto::Config,
     max_per_origin: usize,
@@ -106,7 +140,7 @@ impl Pool {
         stats: Arc<Counters>,
     ) -> Self {
         Self {
-            origins: Mutex::new(HashMap::new()),
+            origins: Mutex::new(Origins { map: HashMap::new(), sweep_at: Origins::FIRST_SWEEP }),
             connector,
             h2_config,
             max_per_origin: max_per_origin.max(1),
@@ -118,15 +152,20 @@ impl Pool {
     }
 
     fn origin(&self, origin: &Origin) -> Arc<OriginPool> {
-        let mut map = self.origins.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(op) = map.get(origin) {
+        let mut origins = self.origins.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(op) = origins.map.get(origin) {
             return op.clone();
         }
-        map.entry(origin.clone())
-            .or_insert_with(|| {
-                Arc::new(OriginPool { shared: Arc::default(), state: Mutex::new(OriginState::default()) })
-            })
-            .clone()
+        origins.sweep();
+        let op = Arc::new(OriginPool { shared: Arc::default(), state: Mutex::new(OriginState::default()) });
+        origins.map.insert(origin.clone(), op.clone());
+        op
+    }
+
+    /// Origins with an entry in the pool.
+    #[cfg(test)]
+    pub(crate) fn origin_count(&self) -> usize {
+        self.origins.lock().unwrap_or_else(|e| e.into_inner()).map.len()
     }
 
     /// Remembers that `origin` wants HTTP/1.1.
