@@ -11,7 +11,13 @@ use http::Method;
 
 use crate::{flags, trace};
 
+const AFTER_HELP: &str = "\
+Exit status: 0 when a response came (whatever its status code, as curl; with
+-f, 22 for a status of 400 or more), 1 when the request failed, 2 for bad
+arguments.";
+
 #[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub(crate) struct Args {
     /// The URL (http:// or https://).
     url: String,
@@ -21,14 +27,17 @@ pub(crate) struct Args {
     /// A request header, "Name: value" (repeatable).
     #[arg(short = 'H', long = "header")]
     headers: Vec<String>,
-    /// Request body; "@FILE" reads a file.
+    /// Request body; "@FILE" reads a file, "@-" standard input.
     #[arg(short = 'd', long = "data")]
     data: Option<String>,
     #[command(flatten)]
     connect: flags::Connect,
-    /// Write the body to this file instead of stdout.
+    /// Write the body to this file instead of stdout ("-" is stdout).
     #[arg(short = 'o', long)]
     output: Option<std::path::PathBuf>,
+    /// Exit with status 22 when the response's status is 400 or more.
+    #[arg(short = 'f', long)]
+    fail: bool,
     /// Print the response status line and headers before the body.
     #[arg(short = 'i', long)]
     include: bool,
@@ -39,8 +48,8 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     /// Give up after this many seconds, retries included.
-    #[arg(long, default_value_t = 30)]
-    timeout: u64,
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = flags::positive_seconds)]
+    timeout: f64,
 }
 
 pub(crate) async fn run(args: Args) -> ExitCode {
@@ -57,13 +66,16 @@ pub(crate) async fn run(args: Args) -> ExitCode {
             eprintln!("baton get: {message}");
             ExitCode::FAILURE
         }
+        Err(Failure::Quiet) => ExitCode::FAILURE,
     }
 }
 
-/// Bad input (exit 2, nothing sent) or a failed request (exit 1).
+/// Bad input (exit 2, nothing sent), a failed request (exit 1), or an
+/// output whose reader went away (exit 1, nothing to say).
 enum Failure {
     Usage(String),
     Request(String),
+    Quiet,
 }
 
 impl From<String> for Failure {
@@ -77,7 +89,7 @@ fn failed(e: &Error) -> Failure {
 }
 
 async fn get(args: Args) -> Result<ExitCode, Failure> {
-    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs(args.timeout)));
+    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
     let client = builder.build().map_err(|e| failed(&e))?;
     let method = match (&args.method, &args.data) {
         (Some(m), _) => {
@@ -99,10 +111,12 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
     let version = response.version();
     let headers = response.headers().clone();
     let attempts = response.attempts().to_vec();
+    let done = if args.fail && status.as_u16() >= 400 { ExitCode::from(22) } else { ExitCode::SUCCESS };
     if args.json {
         let body = response.bytes().await.map_err(|e| failed(&e))?;
-        println!("{}", crate::journal_json::response(status.as_u16(), version, body.len(), &attempts));
-        return Ok(ExitCode::SUCCESS);
+        let json = crate::journal_json::response(status.as_u16(), version, body.len(), &attempts);
+        flags::print(&format!("{json}\n")).map_err(|e| written(&e))?;
+        return Ok(done);
     }
     if args.include || args.verbose {
         let mut head = format!("{version:?} {status}\n");
@@ -113,26 +127,34 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
         if args.verbose {
             eprint!("{head}");
         } else {
-            print!("{head}");
+            flags::print(&head).map_err(|e| written(&e))?;
         }
     }
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
+        Some(path) if path.as_os_str() != "-" => Box::new(
             std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?,
         ),
-        None => Box::new(std::io::stdout().lock()),
+        _ => Box::new(std::io::stdout().lock()),
     };
     let mut response = response;
     while let Some(chunk) = response.chunk().await.map_err(|e| failed(&e))? {
-        out.write_all(&chunk).map_err(|e| format!("write failed: {e}"))?;
+        out.write_all(&chunk).map_err(|e| written(&e))?;
     }
-    out.flush().map_err(|e| format!("write failed: {e}"))?;
+    out.flush().map_err(|e| written(&e))?;
     if args.verbose && attempts.len() > 1 {
         for (i, a) in attempts.iter().enumerate() {
             eprintln!("attempt {}: {a}", i + 1);
         }
     }
-    Ok(if status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(22) })
+    Ok(done)
+}
+
+/// A failed write of the output; a closed pipe says nothing.
+fn written(e: &std::io::Error) -> Failure {
+    match flags::write_failure(e) {
+        Some(message) => Failure::Request(message),
+        None => Failure::Quiet,
+    }
 }
 
 /// An error with its verdict and journal, as a person reads it.

@@ -201,7 +201,7 @@ async fn the_text_report_has_every_section() {
 async fn bad_input_exits_2_before_any_request() {
     let lab = lab(Scenario::Normal).await;
     let url = lab.url("/");
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["not a url"], "invalid URL"),
         (&["ftp://127.0.0.1/"], "ftp"),
         (&["-H", "no colon", &url], "not \"Name: value\""),
@@ -210,6 +210,8 @@ async fn bad_input_exits_2_before_any_request() {
         (&["--data", "@/nonexistent/body", &url], "cannot read /nonexistent/body"),
         (&["-c", "0", &url], "0"),
         (&["--threads", "0", &url], "--threads"),
+        (&["-c", "4294967295", &url], "4294967295"),
+        (&["http://127.0.0.1:99999/"], "invalid port"),
     ];
     for (args, message) in cases {
         let (out, _) = bench(args).await;
@@ -228,4 +230,15 @@ fn the_test_parser_rejects_what_json_rejects() {
     for bad in [r#"{"a":1,}"#, r#"{"a" 1}"#, "[1 2]", "01", "\"a\u{1}\"", "{\"a\":1}}", "NaN", "{'a':1}"] {
         assert!(std::panic::catch_unwind(|| Json::parse(bad)).is_err(), "{bad:?} was accepted");
     }
+}
+
+/// More concurrency than requests starts no more workers than requests:
+/// `-n 2 -c 100000` is two requests, not a hundred thousand tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_beyond_the_requests_starts_no_idle_workers() {
+    let lab = lab(Scenario::Normal).await;
+    let (report, took) = bench_json(&["-n", "2", "-c", "100000", &lab.url("/bytes/1")], 0).await;
+    assert_eq!((report["requests"].u(), report["succeeded"].u()), (2, 2), "{report:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    lab.stop().await;
 }

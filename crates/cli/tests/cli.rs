@@ -77,6 +77,73 @@ fn get_refuses_bad_input_before_any_io() {
     let out = baton(&["get", "no-scheme"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no scheme"));
+    // A port that is not one must not quietly become port 80.
+    for url in ["http://127.0.0.1:99999/", "http://127.0.0.1:abc/"] {
+        let out = baton(&["get", url]);
+        assert_eq!(out.status.code(), Some(2), "{url}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("invalid port"), "{url}: {out:?}");
+    }
+    // A time limit past what the clock can add is refused, not a panic.
+    let out = baton(&["get", "--timeout", "1e30", "http://127.0.0.1:9/"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = baton(&["get", "--http2-prior-knowledge", "--http1.1", "http://127.0.0.1:9/"]);
+    assert_eq!(out.status.code(), Some(2), "conflicting protocols: {out:?}");
+}
+
+/// curl's exit statuses: a response is a success whatever its status,
+/// unless `-f` asks for 22 on 400 and above; an output that cannot be
+/// written is a failure with a message, not a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_exit_status_and_output() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let missing = not_found_server().await;
+    let out = baton_async(vec!["get".into(), missing.clone()]).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = baton_async(vec!["get".into(), "-f".into(), missing.clone()]).await;
+    assert_eq!(out.status.code(), Some(22), "{out:?}");
+    let out = baton_async(vec!["get".into(), "-f".into(), "--json".into(), missing]).await;
+    assert_eq!(out.status.code(), Some(22), "{out:?}");
+    let out = baton_async(vec!["get".into(), "-o".into(), "-".into(), lab.url("/bytes/3")]).await;
+    assert_eq!(out.stdout, b"xxx", "-o - is standard output: {out:?}");
+    let url = lab.url("/bytes/3");
+    let full = tokio::task::spawn_blocking(move || {
+        let dev_full = std::fs::File::create("/dev/full").unwrap();
+        Command::new(env!("CARGO_BIN_EXE_baton")).args(["get", "-i", &url]).stdout(dev_full).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("write failed") && !stderr.contains("panicked"), "{stderr}");
+    lab.stop().await;
+}
+
+/// An HTTP/1.1 server that answers every request with 404.
+async fn not_found_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = sock.read(&mut buf).await {
+                    let answer = b"HTTP/1.1 404 Not Found\r\ncontent-length: 4\r\n\r\nnope";
+                    if n == 0 || sock.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn demo_only_with_no_match_says_so() {
+    let out = baton(&["demo", "--only", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no scenario matches"), "{out:?}");
 }
 
 #[test]

@@ -627,7 +627,12 @@ impl Client {
                 Some(limit) => match tokio::time::timeout(limit, client.run(&origin, &exchange, &journal))
                     .await
                 {
-                    Ok(r) => r.map(|resp| resp.with_deadline(started + limit, limit)),
+                    // A limit too far to add to the clock leaves the body
+                    // no deadline beyond its own (`Duration::MAX` is "none").
+                    Ok(r) => r.map(|resp| match started.checked_add(limit) {
+                        Some(at) => resp.with_deadline(at, limit),
+                        None => resp,
+                    }),
                     Err(_) => {
                         let why = format!("request timed out after {limit:?}");
                         let (attempts, verdict) = lock(&journal).cut_off(&why);
@@ -836,6 +841,7 @@ fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attem
         FailureCause::Protocol(detail) => format!("protocol error: {detail}"),
         FailureCause::Closed(how) => format!("connection closed: {how}"),
         FailureCause::Rejected(why) => format!("connection refused the stream: {why}"),
+        FailureCause::Invalid(why) => format!("invalid request: {why}"),
         FailureCause::Body(why) => format!("request body failed: {why}"),
         FailureCause::Connect(why) => why.clone(),
     };
@@ -845,6 +851,7 @@ fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attem
             (Kind::Request, format!("; not retried: {} streaming body is not replayable", human_bytes(sent)))
         }
         Refusal::Attempts => (Kind::RetriesExhausted, "; not retried: attempt limit reached".to_owned()),
+        Refusal::Invalid => (Kind::Builder, String::new()),
         Refusal::Budget => {
             (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned())
         }

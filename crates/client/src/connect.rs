@@ -53,8 +53,10 @@ impl Origin {
         };
         let no_host = || Error::builder(format!("URL {uri} has no host"));
         let authority = uri.authority().ok_or_else(no_host)?;
-        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
         let host = authority.host();
+        let port = port(authority, host, tls).ok_or_else(|| {
+            Error::builder(format!("URL {uri} has an invalid port (a number from 1 to 65535)"))
+        })?;
         if host.bytes().any(|b| b.is_ascii_uppercase()) {
             // RFC 9110 §4.2.3: the host is case-insensitive, so
             // `Example.COM` is `example.com`'s origin. Rare: a lowercase
@@ -80,6 +82,21 @@ impl Origin {
     /// The host, without an IPv6 literal's brackets.
     pub(crate) fn host(&self) -> &str {
         self.authority.as_str().get(self.host.clone()).unwrap_or_default()
+    }
+}
+
+/// The port `authority` names, or the scheme's default when it names none
+/// (RFC 3986 §3.2.3: an empty port, as in `host:`, is the default too);
+/// `None` for one that is not a port number. `Authority::port_u16` reads
+/// `:99999` and `:abc` as no port at all, which would send the request to
+/// port 80.
+fn port(authority: &http::uri::Authority, host: &str, tls: bool) -> Option<u16> {
+    let text = authority.as_str();
+    // After the host (the userinfo, if any, comes before it).
+    let after_host = text.rsplit_once('@').map_or(text, |(_, h)| h).get(host.len()..).unwrap_or_default();
+    match after_host.strip_prefix(':') {
+        None | Some("") => Some(if tls { 443 } else { 80 }),
+        Some(digits) => digits.parse::<u16>().ok().filter(|&p| p != 0),
     }
 }
 
@@ -215,6 +232,14 @@ mod tests {
         let o = Origin::of(&"http://[FE80::1]/".parse().unwrap()).unwrap();
         assert_eq!((o.host(), o.port), ("fe80::1", 80));
         assert!(Origin::of(&"ftp://example.com/".parse().unwrap()).unwrap_err().is_builder());
+        for bad in ["http://127.0.0.1:99999/", "http://h:65536/", "http://h:abc/", "https://u@h:0/"] {
+            let uri = bad.parse().unwrap();
+            assert!(Origin::of(&uri).unwrap_err().is_builder(), "{bad}");
+        }
+        let o = Origin::of(&"http://h:/".parse().unwrap()).unwrap();
+        assert_eq!(o.port, 80, "an empty port is the default");
+        let o = Origin::of(&"https://u:p@[::1]:8443/".parse().unwrap()).unwrap();
+        assert_eq!((o.host(), o.port), ("::1", 8443));
         assert!(Origin::of(&"/relative".parse().unwrap()).unwrap_err().is_builder());
     }
 

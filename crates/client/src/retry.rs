@@ -237,6 +237,8 @@ pub(crate) enum Refusal {
     Attempts,
     /// The client-wide budget.
     Budget,
+    /// The request cannot be sent anywhere as it is.
+    Invalid,
 }
 
 /// The decision for one failed attempt.
@@ -261,6 +263,9 @@ pub(crate) fn decide(
     failure: &AttemptFailure,
     facts: RequestFacts,
 ) -> Decision {
+    if matches!(failure.cause, FailureCause::Invalid(_)) {
+        return Decision::Fail(Refusal::Invalid);
+    }
     let code = error_code(failure);
     let refused = matches!(failure.cause, FailureCause::Reset(c) if c == Reason::REFUSED_STREAM.code());
     let reason = match failure.processing {
@@ -377,6 +382,8 @@ mod tests {
             decide_default(&f, facts(false)),
             Decision::Retry { reason: RetryReason::Refused, .. }
         ));
+        let invalid = failure(Processing::NotSent, FailureCause::Invalid("bad header".into()), None);
+        assert_eq!(decide_default(&invalid, facts(true)), Decision::Fail(Refusal::Invalid));
         let f = failure(Processing::NotSent, FailureCause::Rejected("x".into()), None);
         assert!(matches!(
             decide_default(&f, facts(false)),

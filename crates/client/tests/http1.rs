@@ -340,3 +340,18 @@ async fn a_request_that_times_out_mid_upload_gives_its_place_back() {
         .unwrap();
     assert_eq!(next.text().await.unwrap(), "ok");
 }
+
+/// A request the protocol cannot carry as it is (here a Content-Length its
+/// body contradicts) fails once, as the caller's error: no connection can
+/// take it, so it is not retried on new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_request_is_not_retried() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let client = Client::new();
+    let err =
+        client.post(&lab.url("/echo")).header("content-length", "5").body("abc").send().await.unwrap_err();
+    assert!(err.is_builder(), "{err}");
+    assert_eq!(err.attempts().len(), 1, "{err}");
+    assert!(client.stats().connections_opened <= 1, "{:?}", client.stats());
+    lab.stop().await;
+}

@@ -20,6 +20,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::flags::{positive_number, positive_seconds};
 use plan::Plan;
 use summary::Summary;
 use tally::Tally;
@@ -45,7 +46,7 @@ pub(crate) struct Args {
     #[arg(short = 'n', long = "requests", default_value_t = 1000, conflicts_with = "duration")]
     requests: u64,
     /// Requests in flight at once, over all connections.
-    #[arg(short = 'c', long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'c', long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY))]
     concurrency: u32,
     /// At most this many HTTP/2 connections per origin; the client opens
     /// another only when the open ones are at the server's stream limit.
@@ -96,24 +97,14 @@ impl Args {
     }
 }
 
-fn positive_number(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a positive number")),
-    }
-}
+/// The most requests in flight `-c` takes: each is a task with its own
+/// state, and far more than any server takes at once.
+const MAX_CONCURRENCY: i64 = 1_000_000;
 
 fn per_second(s: &str) -> Result<f64, String> {
     // Slower than one request in 1000 s, or faster than a nanosecond apart, is a typo.
     positive_number(s).and_then(|v| {
         if (1e-3..=1e9).contains(&v) { Ok(v) } else { Err(format!("{s} a second is out of range")) }
-    })
-}
-
-fn positive_seconds(s: &str) -> Result<f64, String> {
-    // Below a microsecond, or past a century, is a typo.
-    positive_number(s).and_then(|v| {
-        if (1e-6..=3.2e9).contains(&v) { Ok(v) } else { Err(format!("{s} seconds is out of range")) }
     })
 }
 
@@ -127,7 +118,12 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         }
     };
     let interrupt = tokio::spawn(plan::interrupt_on_ctrl_c(plan.clone()));
-    let workers: Vec<_> = (0..args.concurrency).map(|_| tokio::spawn(worker::run(plan.clone()))).collect();
+    // No more workers than requests: the rest would start only to stop.
+    let workers = match args.duration {
+        Some(_) => u64::from(args.concurrency),
+        None => u64::from(args.concurrency).min(args.requests),
+    };
+    let workers: Vec<_> = (0..workers).map(|_| tokio::spawn(worker::run(plan.clone()))).collect();
     let ticker = progress.then(|| tokio::spawn(progress::show(plan.clone())));
 
     let mut total = Tally::new(plan.latencies.clone());
@@ -150,15 +146,18 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     }
 
     let summary = Summary::new(&args.url, &total, elapsed, &plan.client.stats(), plan.interrupted());
-    if args.json {
-        println!("{}", json::render(&summary));
-    } else {
-        print!("{}", text::render(&summary));
+    let report = if args.json { format!("{}\n", json::render(&summary)) } else { text::render(&summary) };
+    let printed = crate::flags::print(&report);
+    if let Err(e) = &printed {
+        if let Some(message) = crate::flags::write_failure(e) {
+            eprintln!("baton bench: {message}");
+        }
     }
-    if summary.failed > 0 || lost > 0 {
-        ExitCode::FAILURE
-    } else if summary.interrupted {
+    // Ctrl-C first: what the run saw after it is not what was asked for.
+    if summary.interrupted {
         ExitCode::from(130)
+    } else if summary.failed > 0 || lost > 0 || printed.is_err() {
+        ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }

@@ -28,7 +28,8 @@ pub(crate) struct Args {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-    /// Run only the scenarios whose id or name contains this.
+    /// Run only this scenario (its id, S1 to S18), or those whose name
+    /// contains this (any case).
     #[arg(long)]
     only: Option<String>,
     /// Send at most this many requests per scenario (a quick run).
@@ -41,6 +42,11 @@ pub(crate) struct Args {
     peers: bool,
 }
 
+/// `--only`: the scenario with that id, or those whose name has it in.
+fn selects(case: &Case, only: &str) -> bool {
+    case.id.eq_ignore_ascii_case(only) || case.what.to_lowercase().contains(&only.to_lowercase())
+}
+
 pub(crate) async fn run(args: Args) -> ExitCode {
     if args.peers && !cfg!(feature = "peers") {
         eprintln!(
@@ -51,7 +57,7 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     }
     let selected: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| args.only.as_deref().is_none_or(|f| c.id.contains(f) || c.what.contains(f)))
+        .filter(|c| args.only.as_deref().is_none_or(|f| selects(c, f)))
         .map(|mut c| {
             if let Some(n) = args.requests {
                 c.requests = c.requests.min(usize::try_from(n).unwrap_or(usize::MAX));
@@ -59,6 +65,15 @@ pub(crate) async fn run(args: Args) -> ExitCode {
             c
         })
         .collect();
+    if selected.is_empty() {
+        let ids: Vec<&str> = cases().iter().map(|c| c.id).collect();
+        eprintln!(
+            "baton demo: no scenario matches {:?} (ids: {})",
+            args.only.as_deref().unwrap_or_default(),
+            ids.join(", ")
+        );
+        return ExitCode::from(2);
+    }
     let mut rows = Vec::new();
     #[cfg(feature = "peers")]
     let mut peer_rows = Vec::new();

@@ -570,9 +570,18 @@ impl Driver {
             Err(e) => {
                 attempt.error = Some(e.to_string());
                 attempt.go_away = self.conn.last_go_away().cloned();
+                // The request's own fault goes nowhere else; the
+                // connection's state (GOAWAY, closed, at its limit) lets
+                // another connection take it.
+                let cause = match e {
+                    proto::SendError::InvalidRequest(_) | proto::SendError::HeaderListTooLarge { .. } => {
+                        FailureCause::Invalid(e.to_string())
+                    }
+                    _ => FailureCause::Rejected(e.to_string()),
+                };
                 let failure = AttemptFailure {
                     attempt,
-                    cause: FailureCause::Rejected(e.to_string()),
+                    cause,
                     processing: Processing::NotSent,
                     first_on_connection: false,
                 };

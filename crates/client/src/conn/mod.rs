@@ -44,8 +44,13 @@ pub(crate) enum FailureCause {
     Protocol(String),
     /// The connection closed or failed under the stream.
     Closed(String),
-    /// The connection could not take the stream at all.
+    /// The connection could not take the stream at all (closed, going
+    /// away, at its limit): another connection may.
     Rejected(String),
+    /// The request itself cannot be sent (a header or target the protocol
+    /// forbids, a Content-Length its body contradicts): no connection can
+    /// take it, so it is never retried.
+    Invalid(String),
     /// The request body failed to produce bytes.
     Body(String),
     /// No connection could be set up; nothing was sent.

@@ -10,7 +10,7 @@ use http::Version;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{Notify, oneshot};
 
-use baton_proto::h1::{self, CloseCause, Event, RequestFailure};
+use baton_proto::h1::{self, CloseCause, Event, RequestFailure, SendError};
 
 use super::now;
 use crate::body::BodyReader;
@@ -79,7 +79,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
         attempt.error = Some(e.to_string());
         let failure = AttemptFailure {
             attempt,
-            cause: FailureCause::Rejected(e.to_string()),
+            cause: refusal(&e),
             processing: Processing::NotSent,
             first_on_connection: !reused,
         };
@@ -295,6 +295,15 @@ async fn next_chunk(body: &mut Option<BodyReader>) -> Option<Result<Bytes, crate
     match body {
         Some(b) => b.next().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Why the engine would not send a request: the connection's state (another
+/// connection may take it) or the request's own fault (none will).
+fn refusal(e: &SendError) -> FailureCause {
+    match e {
+        SendError::Busy | SendError::Closed => FailureCause::Rejected(e.to_string()),
+        _ => FailureCause::Invalid(e.to_string()),
     }
 }
 
