@@ -242,3 +242,55 @@ async fn concurrency_beyond_the_requests_starts_no_idle_workers() {
     assert!(took < Duration::from_secs(10), "{took:?}");
     lab.stop().await;
 }
+
+/// Ctrl-C against a server that never answers: the report comes at once,
+/// with the requests in flight counted as aborted, and the exit status is
+/// 130 (the first Ctrl-C used to wait for answers that never came).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_aborts_what_is_in_flight_and_reports() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (read_tx, mut read_rx) = tokio::sync::mpsc::unbounded_channel();
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            // Reads the request, answers nothing, keeps the socket open.
+            let _ = sock.read(&mut [0u8; 4096]).await;
+            let _ = read_tx.send(());
+            held.push(sock);
+        }
+    });
+    let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["bench", "--http1.1", "-n", "100", "-c", "3", "--json", &url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..3 {
+        tokio::time::timeout(Duration::from_secs(10), read_rx.recv())
+            .await
+            .expect("three requests in flight");
+    }
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("the report waited for answers that never come");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let j = Json::parse(&stdout);
+    assert_eq!((j["succeeded"].u(), j["aborted"].u()), (0, 3), "{stdout}");
+    server.abort();
+}

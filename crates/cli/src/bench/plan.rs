@@ -153,17 +153,44 @@ impl Plan {
     pub(super) fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::Relaxed)
     }
+
+    /// Resolves once Ctrl-C was pressed.
+    pub(super) async fn stopped(&self) {
+        loop {
+            let stopped = self.stop.notified();
+            tokio::pin!(stopped);
+            // Listening before looking, so no notification is missed.
+            stopped.as_mut().enable();
+            if self.interrupted() {
+                return;
+            }
+            stopped.await;
+        }
+    }
 }
 
-/// The first Ctrl-C ends the run after the requests in flight (the report
-/// is still printed); a second one exits at once.
-pub(super) async fn interrupt_on_ctrl_c(plan: Arc<Plan>) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
-    }
-    plan.interrupted.store(true, Ordering::Relaxed);
-    plan.stop.notify_waiters();
-    if tokio::signal::ctrl_c().await.is_ok() {
-        std::process::exit(130);
+/// The first Ctrl-C ends the run, aborting the requests in flight (the
+/// report is still printed); a second one exits at once. The handler is in
+/// place when this returns, before any request starts: a Ctrl-C from then
+/// on never meets the default action, which would kill the run unreported.
+pub(super) fn interrupt_on_ctrl_c(plan: Arc<Plan>) -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        let mut next = async || match &mut interrupts {
+            Some(signal) => signal.recv().await.is_some(),
+            None => false,
+        };
+        #[cfg(not(unix))]
+        let next = async || tokio::signal::ctrl_c().await.is_ok();
+        if !next().await {
+            return;
+        }
+        plan.interrupted.store(true, Ordering::Relaxed);
+        plan.stop.notify_waiters();
+        if next().await {
+            std::process::exit(130);
+        }
     }
 }

@@ -15,7 +15,8 @@ pub(super) fn render(s: &Summary) -> String {
     let _ = writeln!(w, "  Total time:   {:.3} s", s.seconds);
     let _ = write!(w, "  Requests:     {} done, {} succeeded, {} failed", s.requests, s.succeeded, s.failed);
     if s.aborted > 0 {
-        let _ = write!(w, ", {} aborted at the end of the run", s.aborted);
+        let when = if s.interrupted { "by Ctrl-C" } else { "at the end of the run" };
+        let _ = write!(w, ", {} aborted {when}", s.aborted);
     }
     let _ = writeln!(w);
     let _ = writeln!(w, "  Requests/s:   {:.1}", s.req_per_s);

@@ -10,20 +10,29 @@ use baton::{Error, Response};
 use super::plan::Plan;
 use super::tally::Tally;
 
-/// Runs until the plan says the run is over. With `--duration`, the whole
-/// loop runs under one timer, so the deadline costs nothing per request and
-/// aborts the request in flight.
+/// Runs until the plan says the run is over. The end of `--duration` and
+/// Ctrl-C stop the whole loop at once, aborting the request in flight (a
+/// server that never answers must not hold the report back); each is one
+/// timer or one registration for the whole run, nothing per request.
 pub(super) async fn run(plan: Arc<Plan>) -> Tally {
     let mut tally = Tally::new(plan.latencies.clone());
-    match plan.deadline {
-        Some(deadline) => {
-            let finished = tokio::time::timeout_at(deadline, work(&plan, &mut tally)).await.is_ok();
-            if !finished && tally.in_flight {
-                tally.in_flight = false;
-                tally.aborted += 1;
+    let finished = {
+        let until = async {
+            match plan.deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
             }
+        };
+        tokio::select! {
+            biased;
+            () = work(&plan, &mut tally) => true,
+            () = plan.stopped() => false,
+            () = until => false,
         }
-        None => work(&plan, &mut tally).await,
+    };
+    if !finished && tally.in_flight {
+        tally.in_flight = false;
+        tally.aborted += 1;
     }
     tally
 }
