@@ -210,3 +210,22 @@ fn taken_bytes_count_as_written_only_when_confirmed() {
     let frames = peer.receive(&[&head[..], &body[..]].concat());
     assert!(matches!(frames.as_slice(), [Frame::Headers(_), Frame::Data(d)] if d.end_stream));
 }
+
+/// h2c prior knowledge to a server that speaks only HTTP/1.1: its answer
+/// is said to be HTTP/1.x, not read as a frame of some megabytes (RFC 9113
+/// §3.4: the server's preface is SETTINGS). Delivered in pieces, as it
+/// may arrive.
+#[test]
+fn an_http1_answer_to_the_preface_is_named() {
+    let mut pair = Pair::start(Config::default());
+    pair.flush();
+    for piece in [&b"HTT"[..], b"P/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"] {
+        pair.deliver_bytes(piece);
+    }
+    let events = pair.events();
+    let Some(Event::Closed(crate::h2::CloseCause::Error { reason, detail, .. })) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(*reason, Reason::PROTOCOL_ERROR);
+    assert!(detail.contains("HTTP/1.x"), "{detail}");
+}

@@ -48,6 +48,15 @@ impl Connection {
         if self.keepalive_ping.is_none() {
             self.arm_keepalive();
         }
+        // RFC 9113 §3.4: the server's preface is a SETTINGS frame. A server
+        // that answers in HTTP/1.x (h2c prior knowledge to a server that
+        // does not speak it) would otherwise read as a frame of some
+        // megabytes ("HTT" as its length): say what happened instead.
+        if !self.got_peer_settings && self.read_buf.starts_with(b"HTTP/1.") {
+            return self.protocol_error(
+                "the server answered in HTTP/1.x: it does not speak HTTP/2 with prior knowledge",
+            );
+        }
         while self.state != ConnectionState::Closed {
             match self.frame_decoder.decode(&mut self.read_buf) {
                 Ok(Some(frame)) => self.recv_frame(frame),
