@@ -183,7 +183,8 @@ mod tests {
         assert_eq!(threads(&["--http2-prior-knowledge"]), Some(1));
         assert_eq!(threads(&["--http2-prior-knowledge", "--connections", "2"]), None);
         assert_eq!(threads(&[]), None, "ALPN may choose HTTP/1.1, a connection per request");
-        assert_eq!(threads(&["--http2-prior-knowledge", "--http1.1"]), None);
+        let both = ["baton", "--http2-prior-knowledge", "--http1.1", "http://127.0.0.1:1/"];
+        assert!(Cli::try_parse_from(both).is_err(), "the two protocols conflict");
         assert_eq!(threads(&["--http2-prior-knowledge", "--threads", "3"]), Some(3));
         assert_eq!(threads(&["--threads", "2"]), Some(2));
     }
