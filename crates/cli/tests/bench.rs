@@ -294,3 +294,20 @@ async fn ctrl_c_aborts_what_is_in_flight_and_reports() {
     assert_eq!((j["succeeded"].u(), j["aborted"].u()), (0, 3), "{stdout}");
     server.abort();
 }
+
+/// Open loop faster than the server: with `--rate`, latency counts from
+/// each request's scheduled start, so requests that waited for one of the
+/// two busy workers say so. 200 requests due at once, two at a time, 5 ms
+/// each: half of them waited 250 ms or more, where timing from the actual
+/// start would report about 5 ms for all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_latency_counts_from_the_scheduled_start() {
+    let lab = lab(Scenario::Normal).await;
+    let url = lab.url("/delay/5");
+    let (j, _) =
+        bench_json(&["--http2-prior-knowledge", "--rate", "1000000", "-n", "200", "-c", "2", &url], 0).await;
+    assert!(j["late"].u() > 100, "{j:?}");
+    let p50_ms = j["latency_us"]["p50"].f() / 1000.0;
+    assert!(p50_ms > 100.0, "p50 {p50_ms} ms: the wait for a worker is not counted");
+    lab.stop().await;
+}

@@ -28,7 +28,8 @@ use tally::Tally;
 const AFTER_HELP: &str = "\
 Closed loop by default: -c workers each send a request as soon as their last one is
 done. With --rate, requests start on a fixed schedule (open loop), still at most -c in
-flight.
+flight, and each latency counts from the request's scheduled start: when every worker is
+busy, the wait is part of what the server's slowness cost (as wrk2 counts it).
 
 For h2load users: concurrency is -c, the requests in flight in total (h2load's -c
 clients times -m streams); here -m is the method. `h2load -c 1 -m 64` is close to

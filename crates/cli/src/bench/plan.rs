@@ -19,6 +19,10 @@ pub(super) struct Start {
     /// The open-loop schedule slipped: this request starts more than
     /// [`LATE`] after its time because every worker was busy.
     pub(super) late: bool,
+    /// When the open-loop schedule wanted it to start: its latency counts
+    /// from there, so that the wait for a free worker is counted too (wrk2's
+    /// "coordinated omission" correction). `None` in a closed loop.
+    pub(super) due: Option<Instant>,
 }
 
 /// Slack before an open-loop start counts as late (the timer's resolution).
@@ -122,7 +126,7 @@ impl Plan {
         }
         let Some(interval) = self.interval else {
             // Closed loop: the deadline, if any, aborts the worker itself.
-            return Some(Start { late: false });
+            return Some(Start { late: false, due: None });
         };
         let due = self.start + Duration::from_secs_f64(i as f64 * interval);
         if self.deadline.is_some_and(|d| due >= d) {
@@ -141,7 +145,7 @@ impl Plan {
                 () = stopped => return None,
             }
         }
-        Some(Start { late: now > due + LATE })
+        Some(Start { late: now > due + LATE, due: Some(due) })
     }
 
     /// Time since the start; with `--duration`, no more than the duration.

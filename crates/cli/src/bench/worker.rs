@@ -41,7 +41,7 @@ async fn work(plan: &Plan, tally: &mut Tally) {
     while let Some(start) = plan.next().await {
         tally.late += u64::from(start.late);
         tally.in_flight = true;
-        let started = Instant::now();
+        let started = start.due.map_or_else(Instant::now, tokio::time::Instant::into_std);
         // The request goes straight into the client's future (no local of
         // its own kept beside that future while it runs).
         let result = match plan.client.execute(plan.request()).await {
