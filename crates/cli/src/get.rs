@@ -119,7 +119,7 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
         return Ok(done);
     }
     if args.include || args.verbose {
-        let mut head = format!("{version:?} {status}\n");
+        let mut head = status_line(version, status);
         for (name, value) in &headers {
             head.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())));
         }
@@ -147,6 +147,15 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     Ok(done)
+}
+
+/// The status line as curl prints it: `HTTP/1.1 200 OK`; HTTP/2 has no
+/// reason phrase (RFC 9113 §8.3.2), so `HTTP/2 200`.
+fn status_line(version: http::Version, status: http::StatusCode) -> String {
+    match version {
+        http::Version::HTTP_2 => format!("HTTP/2 {}\n", status.as_u16()),
+        other => format!("{other:?} {status}\n"),
+    }
 }
 
 /// A failed write of the output; a closed pipe says nothing.
