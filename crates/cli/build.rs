@@ -28,9 +28,12 @@ fn main() {
     {
         return;
     }
-    let Ok(dir) = env::var("CARGO_MANIFEST_DIR") else { return };
-    let order = std::path::Path::new(&dir).join("link-order.txt");
-    if order.exists() {
+    let (Ok(dir), Ok(out)) = (env::var("CARGO_MANIFEST_DIR"), env::var("OUT_DIR")) else { return };
+    // Linked from a copy in OUT_DIR: a target directory shared by two
+    // checkouts may reuse this script's output from the other one, whose
+    // own file may be gone by then; OUT_DIR is where that output lives.
+    let order = std::path::Path::new(&out).join("link-order.txt");
+    if std::fs::copy(std::path::Path::new(&dir).join("link-order.txt"), &order).is_ok() {
         println!("cargo::rustc-link-arg-bin=baton=-Wl,--symbol-ordering-file={}", order.display());
         println!("cargo::rustc-link-arg-bin=baton=-Wl,--no-warn-symbol-ordering");
     }
