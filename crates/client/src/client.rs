@@ -809,9 +809,22 @@ impl Client {
                         "request failed"
                     );
                     lock(journal).push(attempt);
+                    let attempts = attempts_so_far();
+                    // The request's verdict is its furthest attempt's, not
+                    // the last one's: a PUT that may have been processed
+                    // on its first attempt stays `MaybeProcessed` when the
+                    // retry is refused.
+                    let verdict = crate::journal::strongest(attempts.iter().filter_map(|a| a.processing));
                     return Err(match connect_error {
-                        Some(e) => e.with_attempts(attempts_so_far()),
-                        None => failure_error(&failure, refusal, attempts_so_far()),
+                        Some(e) => match verdict {
+                            Some(v) if v != crate::journal::Processing::NotSent => {
+                                e.with_processing(v).with_attempts(attempts)
+                            }
+                            _ => e.with_attempts(attempts),
+                        },
+                        None => {
+                            failure_error(&failure, refusal, verdict.unwrap_or(failure.processing), attempts)
+                        }
                     });
                 }
             }
@@ -832,7 +845,12 @@ fn is_idempotent(method: &Method, headers: &HeaderMap) -> bool {
     ) || headers.contains_key("idempotency-key")
 }
 
-fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attempt>) -> Error {
+fn failure_error(
+    failure: &AttemptFailure,
+    refusal: Refusal,
+    verdict: crate::journal::Processing,
+    attempts: Vec<Attempt>,
+) -> Error {
     let what = match &failure.cause {
         FailureCause::GoAway => "stream above the server's GOAWAY last_stream_id".to_owned(),
         FailureCause::Reset(code) => {
@@ -852,13 +870,14 @@ fn failure_error(failure: &AttemptFailure, refusal: Refusal, attempts: Vec<Attem
         }
         Refusal::Attempts => (Kind::RetriesExhausted, "; not retried: attempt limit reached".to_owned()),
         Refusal::Invalid => (Kind::Builder, String::new()),
+        Refusal::BodyFailed => (Kind::Body, String::new()),
         Refusal::Budget => {
             (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned())
         }
     };
     let kind = if matches!(failure.cause, FailureCause::Body(_)) { Kind::Body } else { kind };
     let mut error =
-        Error::new(kind, format!("{what}{note}")).with_processing(failure.processing).with_attempts(attempts);
+        Error::new(kind, format!("{what}{note}")).with_processing(verdict).with_attempts(attempts);
     if let Some(g) = failure.go_away() {
         error = error.with_going_away(ConnectionGoingAway {
             last_stream_id: g.last_stream_id.value(),

@@ -239,6 +239,8 @@ pub(crate) enum Refusal {
     Budget,
     /// The request cannot be sent anywhere as it is.
     Invalid,
+    /// The request body's own source failed.
+    BodyFailed,
 }
 
 /// The decision for one failed attempt.
@@ -265,6 +267,12 @@ pub(crate) fn decide(
 ) -> Decision {
     if matches!(failure.cause, FailureCause::Invalid(_)) {
         return Decision::Fail(Refusal::Invalid);
+    }
+    // The caller's body itself failed: sending it again would replay what
+    // was read and then poll the failed source on, which may end it there,
+    // and the server would take a cut-short body as whole.
+    if matches!(failure.cause, FailureCause::Body(_)) {
+        return Decision::Fail(Refusal::BodyFailed);
     }
     let code = error_code(failure);
     let refused = matches!(failure.cause, FailureCause::Reset(c) if c == Reason::REFUSED_STREAM.code());

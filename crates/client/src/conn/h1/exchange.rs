@@ -177,12 +177,15 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
             },
             chunk = next_chunk(&mut body), if want_body => match chunk {
                 Some(Ok(data)) => {
-                    if engine.send_data(data, false).is_err() {
+                    if let Err(e) = engine.send_data(data, false) {
                         body = None;
+                        body_refused(engine, &e);
                     }
                 }
                 None => {
-                    let _ = engine.send_data(Bytes::new(), true);
+                    if let Err(e) = engine.send_data(Bytes::new(), true) {
+                        body_refused(engine, &e);
+                    }
                     body = None;
                 }
                 Some(Err(e)) => {
@@ -295,6 +298,17 @@ async fn next_chunk(body: &mut Option<BodyReader>) -> Option<Result<Bytes, crate
     match body {
         Some(b) => b.next().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The engine would not take more of a streamed body. After the server's
+/// final response that is expected (RFC 9112 §9.5: the rest is not
+/// wanted); otherwise the body broke its own framing (more or fewer bytes
+/// than its Content-Length), and the request fails as the body's fault
+/// instead of leaving the server waiting for bytes that never come.
+fn body_refused(engine: &mut h1::Connection, e: &SendError) {
+    if !matches!(e, SendError::BodyNotWanted) {
+        engine.abort(format!("request body failed: {e}"), now());
     }
 }
 
