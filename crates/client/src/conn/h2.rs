@@ -249,7 +249,6 @@ where
         holds: VecDeque::new(),
         uploads: StreamIdMap::default(),
         stats,
-        drained: false,
     };
     tokio::spawn(driver.run(io));
     H2Handle { id, tx, shared }
@@ -297,9 +296,6 @@ struct Driver {
     /// engine's `Writable` still reaches their pump.
     uploads: StreamIdMap<Upload>,
     stats: Arc<Counters>,
-    /// The engine closed after draining (every stream complete): what is
-    /// left to write is the connection's graceful end.
-    drained: bool,
 }
 
 /// Strong: a response being read keeps its connection's driver listening.
@@ -367,25 +363,9 @@ impl Driver {
         // Reads and commands go before writes (see the `select!`), but not
         // more than this many times in a row while bytes wait to be written.
         let mut before_write = 0;
-        // `pending`'s first bytes are written: it starts mid-frame.
-        let mut pending_started = false;
-        let mut pending_dropped = false;
         loop {
-            if !pending_dropped && !self.drained && self.conn.state() == ConnectionState::Closed {
-                pending_dropped = true;
-                // Taken but not confirmed written, `pending` counts as not
-                // sent in the verdicts the engine just gave: it must not go
-                // out now (a stream failed as not sent may be retried
-                // elsewhere). Only the engine's GOAWAY follows, unless a
-                // frame was cut in the middle: then nothing can follow.
-                pending.clear();
-                if pending_started {
-                    let _ = self.conn.take_transmit(now());
-                }
-            }
             if !write_failed {
                 if pending.is_empty() {
-                    pending_started = false;
                     pending = self.conn.take_transmit(now());
                 } else {
                     // What was queued since joins the unwritten bytes, when
@@ -435,7 +415,7 @@ impl Driver {
                 });
                 if let Some(written) = tried.await {
                     before_write = 0;
-                    write_failed = self.wrote(written, &mut pending, &mut pending_started);
+                    write_failed = self.wrote(written, &mut pending);
                     continue;
                 }
             }
@@ -471,7 +451,7 @@ impl Driver {
                 }
                 written = wr.write(&pending), if writing => {
                     before_write = 0;
-                    write_failed = self.wrote(written, &mut pending, &mut pending_started);
+                    write_failed = self.wrote(written, &mut pending);
                 }
             }
             if self.dispatch_events() && !handles_gone {
@@ -498,11 +478,9 @@ impl Driver {
 
     /// Accounts for a write; `true` if it failed, after which the
     /// connection only reads what is left.
-    fn wrote(&mut self, written: std::io::Result<usize>, pending: &mut Bytes, started: &mut bool) -> bool {
+    fn wrote(&mut self, written: std::io::Result<usize>, pending: &mut Bytes) -> bool {
         match written {
             Ok(n) => {
-                // Less than all of it: what is left starts mid-frame.
-                *started |= n > 0 && n < pending.len();
                 pending.advance(n);
                 self.conn.handle_written(n);
                 false
@@ -766,7 +744,6 @@ impl Driver {
                 }
                 Event::Closed(cause) => {
                     tracing::debug!(connection = self.id, %cause, "connection closed");
-                    self.drained = matches!(cause, proto::CloseCause::Drained);
                     if let Ok(mut slot) = self.shared.closed_by.lock() {
                         *slot = Some(cause.to_string());
                     }

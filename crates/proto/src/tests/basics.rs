@@ -229,19 +229,3 @@ fn an_http1_answer_to_the_preface_is_named() {
     assert_eq!(*reason, Reason::PROTOCOL_ERROR);
     assert!(detail.contains("HTTP/1.x"), "{detail}");
 }
-
-/// A connection error fails a request whose HEADERS were queued and not
-/// yet taken as `NotSent`; those HEADERS must then never reach the wire,
-/// only the GOAWAY: the request may be retried elsewhere, and the server
-/// must not get it twice (found in review).
-#[test]
-fn frames_of_streams_failed_as_not_sent_are_dropped_at_close() {
-    let mut pair = Pair::new();
-    let id = pair.get("/");
-    // DATA on an idle stream: a connection error, before any flush.
-    pair.deliver_bytes(&[0, 0, 0, 0, 0, 0, 0, 0, 5]);
-    let events = pair.events();
-    assert_eq!(failure_of(&events, id).processing, Processing::NotSent);
-    let frames = pair.flush();
-    assert!(matches!(frames.as_slice(), [Frame::GoAway(_)]), "only the GOAWAY goes out: {frames:?}");
-}

@@ -133,10 +133,8 @@ impl Connection {
             return;
         }
         let err = ConnError::new(reason, detail);
-        let debug_data = err.debug_data();
-        // Closed first (which drops what was queued), then the GOAWAY.
+        self.send_go_away(reason, err.debug_data());
         self.close(CloseCause::Error { reason, initiator, detail: err.detail });
-        self.send_go_away(reason, debug_data);
     }
 
     /// Ends the connection: every open stream fails (in id order, so the
@@ -146,14 +144,6 @@ impl Connection {
             return;
         }
         self.state = ConnectionState::Closed;
-        // What was queued and not yet taken by the transport never goes
-        // out: the streams it belongs to are failed below by what was
-        // confirmed written, and one failed as not sent must not reach the
-        // server afterwards (it may be retried elsewhere: processed twice).
-        // A drained connection has no streams left, only its GOAWAY.
-        if !matches!(cause, CloseCause::Drained) {
-            self.write_buf.clear();
-        }
         let mut ids: Vec<StreamId> = self.streams.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
