@@ -33,8 +33,9 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
     h.windows(n.len()).position(|w| w == n)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_streaming_body_is_not_resent_truncated() {
+/// An HTTP/1.1 server that answers each complete chunked request with 200
+/// and records the raw bytes each connection received.
+async fn recording_server() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     // What each connection received, raw.
@@ -62,6 +63,12 @@ async fn a_failed_streaming_body_is_not_resent_truncated() {
             });
         }
     });
+    (port, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_streaming_body_is_not_resent_truncated() {
+    let (port, seen) = recording_server().await;
 
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
@@ -99,33 +106,7 @@ async fn a_failed_streaming_body_is_not_resent_truncated() {
 /// retry sends the POST with an empty body as if complete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_whose_body_failed_is_never_sent_empty() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    // What each connection received, raw.
-    let seen: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-    let seen2 = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let seen = seen2.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut tmp = [0u8; 4096];
-                loop {
-                    match s.read(&mut tmp).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => buf.extend_from_slice(&tmp[..n]),
-                    }
-                    // A complete chunked request: answer it.
-                    if find(&buf, b"\r\n0\r\n\r\n").is_some() {
-                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await;
-                        break;
-                    }
-                }
-                seen.lock().unwrap().push(buf);
-            });
-        }
-    });
+    let (port, seen) = recording_server().await;
 
     let client = baton::Client::builder().http1_only().build().unwrap();
     let mut succeeded = 0;
