@@ -1,15 +1,19 @@
 //! The event rules both connection targets check: a stream gets at most one
 //! terminal event (`StreamEnded` or `StreamFailed`), nothing follows
-//! `Closed`, and a closed connection has no stream left.
+//! `Closed`, and a closed connection has no stream left. It also collects
+//! the streams failed as never sent, for targets that see the wire.
 
 use std::collections::HashSet;
 
 use baton_proto::h2::frame::StreamId;
+use baton_proto::Processing;
 use baton_proto::h2::{Connection, ConnectionState, Event};
 
 #[derive(Default)]
 pub struct Terminal {
     finished: HashSet<StreamId>,
+    /// Streams failed as never sent: the server must never get their head.
+    pub not_sent: HashSet<StreamId>,
     closed: bool,
 }
 
@@ -39,7 +43,12 @@ impl Terminal {
                     conn.release_capacity(stream_id, data.len());
                 }
                 Event::StreamEnded { stream_id } => self.ended(stream_id),
-                Event::StreamFailed(f) => self.ended(f.stream_id),
+                Event::StreamFailed(f) => {
+                    self.ended(f.stream_id);
+                    if f.processing == Processing::NotSent {
+                        self.not_sent.insert(f.stream_id);
+                    }
+                }
                 Event::Closed(_) => self.closed = true,
                 _ => {}
             }

@@ -14,7 +14,11 @@
 //!   initial window plus the stream's updates;
 //! - no DATA or HEADERS on a stream after the client sent END_STREAM on it
 //!   (§5.1, half-closed (local)); RST_STREAM still may be;
-//! - every stream gets at most one terminal event, and nothing follows Closed.
+//! - every stream gets at most one terminal event, and nothing follows Closed;
+//! - no stream failed as `NotSent` ever has a whole header block on the wire
+//!   (it may be retried elsewhere), before its failure or after, however the
+//!   bytes were written: straight from the engine's buffer, or handed out by
+//!   `take_transmit` and written in pieces as the client's driver does.
 #![no_main]
 
 use std::collections::{HashMap, HashSet};
@@ -45,7 +49,7 @@ enum Op {
     Release { pick: u8, n: u16 },
     UserPing,
     UserGoAway,
-    Write { n: u16 },
+    Write { n: u16, take: bool },
     Advance { ms: u16 },
     // Peer frames.
     Response { pick: u8, status: u8, end_stream: bool, split: bool },
@@ -74,6 +78,8 @@ struct Peer {
     stream_updates: HashMap<StreamId, i64>,
     stream_sent: HashMap<StreamId, i64>,
     ended: HashSet<StreamId>,
+    /// Streams whose request header block arrived whole (END_HEADERS).
+    heads: HashSet<StreamId>,
 }
 
 impl Peer {
@@ -118,7 +124,13 @@ impl Peer {
                         self.ended.insert(id);
                     }
                 }
+                Frame::Continuation(c) if c.end_headers => {
+                    self.heads.insert(c.stream_id);
+                }
                 Frame::Headers(h) => {
+                    if h.end_headers {
+                        self.heads.insert(h.stream_id);
+                    }
                     assert!(
                         !self.ended.contains(&h.stream_id),
                         "HEADERS after END_STREAM on {}",
@@ -156,7 +168,11 @@ fuzz_target!(|ops: Vec<Op>| {
         stream_updates: HashMap::new(),
         stream_sent: HashMap::new(),
         ended: HashSet::new(),
+        heads: HashSet::new(),
     };
+    // Bytes handed out by `take_transmit`, not yet written (the driver's
+    // `pending`).
+    let mut held = Bytes::new();
     let mut wire = BytesMut::new();
     Frame::Settings(Settings::default()).encode(&mut wire);
     conn.handle_read(&wire, now);
@@ -198,11 +214,20 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Release { pick: p, n } => conn.release_capacity(pick(&ids, p), usize::from(n)),
             Op::UserPing => conn.ping(*b"fuzzping"),
             Op::UserGoAway => conn.go_away(Reason::NO_ERROR, now),
-            Op::Write { n } => {
-                let out = conn.poll_transmit(now);
-                let n = usize::from(n).min(out.len());
-                peer.receive(&out[..n]);
-                conn.handle_written(n);
+            Op::Write { n, take } => {
+                if held.is_empty() && take {
+                    held = conn.take_transmit(now);
+                }
+                if held.is_empty() {
+                    let out = conn.poll_transmit(now);
+                    let n = usize::from(n).min(out.len());
+                    peer.receive(&out[..n]);
+                    conn.handle_written(n);
+                } else {
+                    let part = held.split_to(usize::from(n).min(held.len()));
+                    peer.receive(&part);
+                    conn.handle_written(part.len());
+                }
             }
             Op::Advance { ms } => {
                 now += Duration::from_millis(u64::from(ms) * 16);
@@ -306,8 +331,17 @@ fuzz_target!(|ops: Vec<Op>| {
             conn.handle_read(&buf, now);
         }
         events.drain(&mut conn, false);
+        // What the engine withdrew at a close is dropped, as the driver does.
+        held.truncate(conn.taken_to_write());
+        assert!(
+            peer.heads.is_disjoint(&events.not_sent),
+            "a stream failed as not sent reached the server: {:?}",
+            peer.heads.intersection(&events.not_sent).collect::<Vec<_>>()
+        );
     }
     // Flush what is left so the write-side invariants see all of it.
+    peer.receive(&held);
+    conn.handle_written(held.len());
     loop {
         let out = conn.poll_transmit(now);
         if out.is_empty() {
@@ -318,4 +352,6 @@ fuzz_target!(|ops: Vec<Op>| {
         peer.receive(&copy);
         conn.handle_written(n);
     }
+    events.drain(&mut conn, false);
+    assert!(peer.heads.is_disjoint(&events.not_sent), "a stream failed as not sent reached the server");
 });

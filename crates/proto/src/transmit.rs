@@ -47,6 +47,26 @@ impl Transmitted {
         self.written + self.taken as u64
     }
 
+    /// Bytes handed out by `take` and not yet confirmed.
+    pub(crate) fn taken(&self) -> usize {
+        self.taken
+    }
+
+    /// Withdraws every unconfirmed byte from stream offset `at` on: those
+    /// still in `buf`, and those handed out (whose holder must then write
+    /// only the first [`Self::taken`] of them).
+    pub(crate) fn withdraw_from(&mut self, buf: &mut BytesMut, at: u64) {
+        let at = at.max(self.written);
+        let base = self.base();
+        if at <= base {
+            self.taken = (at - self.written) as usize;
+            buf.clear();
+        } else {
+            let keep = usize::try_from(at - base).unwrap_or(usize::MAX);
+            buf.truncate(keep);
+        }
+    }
+
     /// Bytes queued and not confirmed, given the buffer's length.
     pub(crate) fn unconfirmed(&self, buffered: usize) -> usize {
         self.taken + buffered
@@ -70,5 +90,21 @@ mod tests {
         assert_eq!(t.confirm(&mut buf, 3), 7);
         assert_eq!(&buf[..], b"h");
         assert_eq!(t.confirm(&mut buf, 100), 8, "never more than was queued");
+    }
+
+    #[test]
+    fn withdrawing_cuts_handed_out_and_buffered_bytes() {
+        let mut t = Transmitted::default();
+        let mut buf = BytesMut::from(&b"abcdef"[..]);
+        let _ = t.take(&mut buf);
+        buf.extend_from_slice(b"ghij");
+        t.confirm(&mut buf, 2);
+        t.withdraw_from(&mut buf, 8);
+        assert_eq!((t.taken(), &buf[..]), (4, &b"gh"[..]), "only the buffer is cut");
+        t.withdraw_from(&mut buf, 3);
+        assert_eq!((t.taken(), buf.len()), (1, 0), "into the handed-out bytes");
+        t.withdraw_from(&mut buf, 0);
+        assert_eq!(t.taken(), 0, "never before what was written");
+        assert_eq!(t.written(), 2);
     }
 }

@@ -364,6 +364,10 @@ impl Driver {
         // more than this many times in a row while bytes wait to be written.
         let mut before_write = 0;
         loop {
+            // Once closed, the engine withdraws the frames it handed out
+            // behind the one in progress: their streams were failed as not
+            // sent and may be retried elsewhere, so they must not go out.
+            pending.truncate(self.conn.taken_to_write());
             if !write_failed {
                 if pending.is_empty() {
                     pending = self.conn.take_transmit(now());

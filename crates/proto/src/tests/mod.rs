@@ -10,3 +10,4 @@ mod flow;
 mod goaway;
 mod limits;
 mod timers;
+mod withdraw;

@@ -26,7 +26,19 @@ impl Connection {
     }
 
     /// Builds the failure record for a stream leaving with `cause`.
-    fn failure(&self, stream: &Stream, cause: FailureCause, peer_refused: bool) -> StreamFailure {
+    ///
+    /// `live` when the connection goes on: a head still queued will then
+    /// reach the server after all, behind the frames queued before it. It
+    /// cannot be taken out of the middle of the queue, since the HEADERS
+    /// queued after it were compressed against the dynamic table it
+    /// changed (RFC 7541 §2.3.2). So it is judged as written: a refusal
+    /// makes it `NotProcessed`, anything else `MaybeProcessed`. On a closing
+    /// connection the queue is withdrawn instead, and it was not sent.
+    fn failure(&self, stream: &Stream, cause: FailureCause, peer_refused: bool, live: bool) -> StreamFailure {
+        let judged = match stream.phase {
+            Phase::HeadersQueued if live => Phase::HeadersWritten,
+            phase => phase,
+        };
         StreamFailure {
             stream_id: stream.id,
             cause,
@@ -34,7 +46,7 @@ impl Connection {
             body_sent: stream.body_written,
             body_received: stream.body_received,
             go_away: self.last_go_away.clone(),
-            processing: Processing::classify(stream.phase, peer_refused),
+            processing: Processing::classify(judged, peer_refused),
         }
     }
 
@@ -44,7 +56,7 @@ impl Connection {
             // A stream whose response is complete already had its one
             // terminal event (`StreamEnded`); only its request side is cut.
             if stream.phase != Phase::Complete {
-                let failure = self.failure(&stream, cause, peer_refused);
+                let failure = self.failure(&stream, cause, peer_refused, true);
                 self.events.push_back(Event::StreamFailed(failure));
             }
             self.after_stream_removed();
@@ -85,8 +97,9 @@ impl Connection {
     ///
     /// - The first GOAWAY moves the connection to `Draining`: no new streams.
     /// - Streams above `last_stream_id` were not processed and never will be:
-    ///   each fails now as `NotProcessed` (or `NotSent` if its head never
-    ///   left). Streams at or below it go on and may complete.
+    ///   each fails now as `NotProcessed` (a head still queued goes out
+    ///   after all, and the server ignores it). Streams at or below it go on
+    ///   and may complete.
     /// - A later GOAWAY may lower `last_stream_id` (the double GOAWAY of a
     ///   graceful shutdown: first 2^31-1, then the real value) and fails the
     ///   streams in (new, old]; raising it is a PROTOCOL_ERROR ("Endpoints
@@ -133,8 +146,11 @@ impl Connection {
             return;
         }
         let err = ConnError::new(reason, detail);
-        self.send_go_away(reason, err.debug_data());
+        let debug_data = err.debug_data();
+        // Closed first, which withdraws what was not yet written; the
+        // GOAWAY follows what is left.
         self.close(CloseCause::Error { reason, initiator, detail: err.detail });
+        self.send_go_away(reason, debug_data);
     }
 
     /// Ends the connection: every open stream fails (in id order, so the
@@ -144,12 +160,14 @@ impl Connection {
             return;
         }
         self.state = ConnectionState::Closed;
+        self.withdraw_unwritten();
         let mut ids: Vec<StreamId> = self.streams.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
             if let Some(stream) = self.streams.remove(&id).filter(|s| s.phase != Phase::Complete) {
                 let refused = self.last_go_away.as_ref().is_some_and(|g| id > g.last_stream_id);
-                let failure = self.failure(&stream, FailureCause::ConnectionClosed(cause.clone()), refused);
+                let failure =
+                    self.failure(&stream, FailureCause::ConnectionClosed(cause.clone()), refused, false);
                 self.events.push_back(Event::StreamFailed(failure));
             }
         }
@@ -168,5 +186,27 @@ impl Connection {
             self.timers.stop(t);
         }
         self.events.push_back(Event::Closed(cause));
+    }
+
+    /// Nothing queued after the frame in progress goes out once the
+    /// connection is closed with a request head not yet written: the streams are about to be failed by what was
+    /// written, and one failed as not sent may be retried on another
+    /// connection, so its HEADERS must never reach this server too. The
+    /// frame in progress is finished (its stream counts as written: the
+    /// server may see it whole), and a graceful GOAWAY of ours that was
+    /// withdrawn is queued again. See `frame_bounds`.
+    fn withdraw_unwritten(&mut self) {
+        // Only a head that did not leave needs it; otherwise what is queued
+        // (a SETTINGS ACK, say) goes out as usual.
+        if self.streams.values().all(|s| s.phase.head_sent()) {
+            return;
+        }
+        let cut = self.bounds.cut_point();
+        self.sent.withdraw_from(&mut self.write_buf, cut);
+        self.pass_markers(cut);
+        if self.go_away_at.is_some_and(|at| at >= cut) {
+            self.go_away_at = None;
+            self.send_go_away(Reason::NO_ERROR, bytes::Bytes::new());
+        }
     }
 }

@@ -22,6 +22,7 @@
 //! the [`Processing`](crate::Processing) verdict.
 
 mod close;
+mod frame_bounds;
 mod recv;
 mod send;
 mod timers;
@@ -46,6 +47,7 @@ use super::stream::{Input, Stream};
 use super::timer::{Timer, TimerTable};
 use crate::Phase;
 use crate::transmit::Transmitted;
+use frame_bounds::FrameBounds;
 
 /// RFC 9113 §3.4: the client connection preface.
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -136,6 +138,7 @@ pub struct Connection {
     block_buf: BytesMut,
     sent: Transmitted,
     markers: VecDeque<Marker>,
+    bounds: FrameBounds,
 
     peer: PeerSettings,
     got_peer_settings: bool,
@@ -149,7 +152,8 @@ pub struct Connection {
 
     last_go_away: Option<GoAwayInfo>,
     go_aways_received: u32,
-    go_away_sent: bool,
+    /// Where in the outgoing stream our (first NO_ERROR) GOAWAY starts.
+    go_away_at: Option<u64>,
     keepalive_ping: Option<[u8; 8]>,
     ping_counter: u64,
 
@@ -191,6 +195,7 @@ impl Connection {
             block_buf: BytesMut::with_capacity(1024),
             sent: Transmitted::default(),
             markers: VecDeque::new(),
+            bounds: FrameBounds::new(0),
             peer: PeerSettings {
                 max_concurrent_streams: config.initial_max_concurrent_streams,
                 initial_window_size: DEFAULT_INITIAL_WINDOW_SIZE,
@@ -206,7 +211,7 @@ impl Connection {
             control_frames_in_a_row: 0,
             last_go_away: None,
             go_aways_received: 0,
-            go_away_sent: false,
+            go_away_at: None,
             keepalive_ping: None,
             ping_counter: 0,
             timers: TimerTable::default(),
@@ -228,6 +233,7 @@ impl Connection {
         if let Some(inc) = conn.conn_recv_window.open_to_target() {
             WindowUpdate { stream_id: StreamId::ZERO, increment: inc }.encode(&mut conn.write_buf);
         }
+        conn.bounds = FrameBounds::new(conn.write_buf.len());
         conn.timers.set(Timer::SettingsAck, now + conn.config.settings_ack_timeout);
         conn.arm_idle();
         conn.arm_keepalive();
@@ -489,7 +495,18 @@ impl Connection {
     #[must_use]
     pub fn take_transmit(&mut self, now: Instant) -> Bytes {
         let _ = self.poll_transmit(now);
+        self.bounds.leave(self.sent.base(), &self.write_buf, self.write_buf.len(), true);
         self.sent.take(&mut self.write_buf)
+    }
+
+    /// How many of the bytes [`Self::take_transmit`] handed out, not yet
+    /// confirmed, are still to be written: all of them while the connection
+    /// lives. When it closes, the frames that follow the one in progress are
+    /// withdrawn (their streams were failed as not sent, and may be retried
+    /// elsewhere), and the driver must drop all but the first this many.
+    #[must_use]
+    pub fn taken_to_write(&self) -> usize {
+        self.sent.taken()
     }
 
     /// The transport accepted the next `n` bytes: first of what
@@ -497,9 +514,18 @@ impl Connection {
     /// [`Self::poll_transmit`] returned. This is what moves request journals
     /// to `HeadersWritten` / `BodyPartlyWritten` / `BodyWritten`.
     pub fn handle_written(&mut self, n: usize) {
+        let from_buf = n.saturating_sub(self.sent.taken()).min(self.write_buf.len());
+        self.bounds.leave(self.sent.base(), &self.write_buf, from_buf, false);
         let written = self.sent.confirm(&mut self.write_buf, n);
+        self.bounds.confirmed(written);
+        self.pass_markers(written);
+    }
+
+    /// Moves the journal of every stream whose frame ends at or before
+    /// stream offset `upto`.
+    fn pass_markers(&mut self, upto: u64) {
         while let Some(m) = self.markers.front().copied() {
-            if m.offset > written {
+            if m.offset > upto {
                 break;
             }
             self.markers.pop_front();
@@ -574,10 +600,12 @@ impl Connection {
     }
 
     fn send_go_away(&mut self, reason: Reason, debug_data: Bytes) {
-        if self.go_away_sent && reason == Reason::NO_ERROR {
-            return;
+        if reason == Reason::NO_ERROR {
+            if self.go_away_at.is_some() {
+                return;
+            }
+            self.go_away_at = Some(self.sent.base() + self.write_buf.len() as u64);
         }
-        self.go_away_sent = true;
         // RFC 9113 §6.8: last_stream_id is the last peer-initiated stream we
         // processed; a client that refuses pushes has processed none.
         frame::GoAway { last_stream_id: StreamId::ZERO, error_code: reason, debug_data }

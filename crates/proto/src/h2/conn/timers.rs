@@ -39,8 +39,8 @@ impl Connection {
         if self.timers.is_expired(Timer::Idle, now) {
             self.timers.stop(Timer::Idle);
             if self.streams.is_empty() && self.state == ConnectionState::Open {
-                self.send_go_away(Reason::NO_ERROR, bytes::Bytes::new());
-                return self.close(CloseCause::Timeout("idle connection"));
+                self.close(CloseCause::Timeout("idle connection"));
+                return self.send_go_away(Reason::NO_ERROR, bytes::Bytes::new());
             }
         }
         if self.timers.is_expired(Timer::GoAwayDrain, now) {
