@@ -875,7 +875,6 @@ fn failure_error(
             (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned())
         }
     };
-    let kind = if matches!(failure.cause, FailureCause::Body(_)) { Kind::Body } else { kind };
     let mut error =
         Error::new(kind, format!("{what}{note}")).with_processing(verdict).with_attempts(attempts);
     if let Some(g) = failure.go_away() {

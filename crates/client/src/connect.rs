@@ -62,21 +62,11 @@ impl Origin {
             // `Example.COM` is `example.com`'s origin. Rare: a lowercase
             // copy of the host (a valid authority on its own) stands in.
             let lower = http::uri::Authority::try_from(host.to_ascii_lowercase()).map_err(|_| no_host())?;
-            return Self::with(tls, lower, port).ok_or_else(no_host);
+            let host = bare_host(lower.as_str(), lower.as_str()).ok_or_else(no_host)?;
+            return Ok(Self { tls, authority: lower, host, port });
         }
-        Self::with(tls, authority.clone(), port).ok_or_else(no_host)
-    }
-
-    /// `None` when `authority`'s host is empty.
-    fn with(tls: bool, authority: http::uri::Authority, port: u16) -> Option<Self> {
-        let bare = authority.host().trim_start_matches('[').trim_end_matches(']');
-        if bare.is_empty() {
-            return None;
-        }
-        // `bare` is a slice of `authority`'s text: its place is its offset.
-        let start = bare.as_ptr() as usize - authority.as_str().as_ptr() as usize;
-        let host = start..start + bare.len();
-        Some(Self { tls, authority, host, port })
+        let host = bare_host(authority.as_str(), host).ok_or_else(no_host)?;
+        Ok(Self { tls, authority: authority.clone(), host, port })
     }
 
     /// The host, without an IPv6 literal's brackets.
@@ -85,17 +75,28 @@ impl Origin {
     }
 }
 
+/// Where `host`, a slice of `text`, is in it without an IPv6 literal's
+/// brackets; `None` when that leaves nothing.
+fn bare_host(text: &str, host: &str) -> Option<std::ops::Range<usize>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.is_empty() {
+        return None;
+    }
+    let start = (bare.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    Some(start..start + bare.len())
+}
+
 /// The port `authority` names, or the scheme's default when it names none
 /// (RFC 3986 §3.2.3: an empty port, as in `host:`, is the default too);
 /// `None` for one that is not a port number. `Authority::port_u16` reads
 /// `:99999` and `:abc` as no port at all, which would send the request to
 /// port 80.
 fn port(authority: &http::uri::Authority, host: &str, tls: bool) -> Option<u16> {
-    let text = authority.as_str();
-    // After the host (the userinfo, if any, comes before it).
-    let after_host = text.rsplit_once('@').map_or(text, |(_, h)| h).get(host.len()..).unwrap_or_default();
+    // After the host; `host_port` has dropped the userinfo and an empty
+    // port's `:`.
+    let after_host = baton_proto::authority::host_port(authority).get(host.len()..).unwrap_or_default();
     match after_host.strip_prefix(':') {
-        None | Some("") => Some(if tls { 443 } else { 80 }),
+        None => Some(if tls { 443 } else { 80 }),
         Some(digits) => digits.parse::<u16>().ok().filter(|&p| p != 0),
     }
 }

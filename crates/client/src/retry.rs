@@ -265,14 +265,13 @@ pub(crate) fn decide(
     failure: &AttemptFailure,
     facts: RequestFacts,
 ) -> Decision {
-    if matches!(failure.cause, FailureCause::Invalid(_)) {
-        return Decision::Fail(Refusal::Invalid);
-    }
-    // The caller's body itself failed: sending it again would replay what
-    // was read and then poll the failed source on, which may end it there,
-    // and the server would take a cut-short body as whole.
-    if matches!(failure.cause, FailureCause::Body(_)) {
-        return Decision::Fail(Refusal::BodyFailed);
+    match failure.cause {
+        FailureCause::Invalid(_) => return Decision::Fail(Refusal::Invalid),
+        // The caller's body itself failed: sending it again would replay
+        // what was read and then poll the failed source on, which may end
+        // it there, and the server would take a cut-short body as whole.
+        FailureCause::Body(_) => return Decision::Fail(Refusal::BodyFailed),
+        _ => {}
     }
     let code = error_code(failure);
     let refused = matches!(failure.cause, FailureCause::Reset(c) if c == Reason::REFUSED_STREAM.code());

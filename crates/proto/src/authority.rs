@@ -8,7 +8,7 @@ use http::uri::Authority;
 /// http and https URIs; RFC 9113 §8.3.1: `:authority` MUST NOT include it)
 /// and without the `:` of an empty port (RFC 3986 §6.2.3). One search from
 /// the end, where `Authority::host` and `port` together take several.
-pub(crate) fn host_port(authority: &Authority) -> &str {
+pub fn host_port(authority: &Authority) -> &str {
     let s = authority.as_str();
     let s = s.rsplit_once('@').map_or(s, |(_, host_port)| host_port);
     s.strip_suffix(':').unwrap_or(s)

@@ -16,7 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod authority;
+pub mod authority;
 pub mod h1;
 pub mod h2;
 mod journal;

@@ -132,9 +132,7 @@ impl BodyReceiver {
         }
         Poll::Pending
     }
-}
 
-impl BodyReceiver {
     /// Discards what is queued and makes later sends fail. Returns the body
     /// bytes discarded.
     fn discard(&mut self) -> usize {

@@ -703,8 +703,7 @@ impl Driver {
                             tx.send(BodyEvent::End);
                         }
                         self.request_side_after_response(stream_id, ctx.refused, ctx.writable);
-                        self.shared.unreserve();
-                        self.check_limit();
+                        self.stream_done();
                     }
                 }
                 Event::StreamFailed(f) => {
@@ -770,6 +769,15 @@ impl Driver {
             self.uploads.retain(|id, _| conn.stream_phase(*id).is_some());
         }
         answered
+    }
+
+    /// A stream opened on this connection is over, however it ended: its
+    /// slot is free, and the connection may have carried its last.
+    fn stream_done(&mut self) {
+        self.shared.unreserve();
+        if self.conn.state() != ConnectionState::Closed {
+            self.check_limit();
+        }
     }
 
     /// Every stream this connection may carry under the origin's learned
@@ -880,7 +888,7 @@ impl Driver {
             first_on_connection: ctx.first_on_connection,
         };
         Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
-        self.shared.unreserve();
+        self.stream_done();
     }
 
     fn deliver_failure(
@@ -903,7 +911,7 @@ impl Driver {
     fn abandon(&mut self, id: StreamId) {
         if self.streams.remove(&id).is_some() {
             self.conn.reset(id, Reason::CANCEL, now());
-            self.shared.unreserve();
+            self.stream_done();
         }
     }
 
