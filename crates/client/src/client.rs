@@ -764,7 +764,7 @@ impl Client {
                     connect_error = Some(e);
                     failure
                 }
-                Err(e) => return Err(e.with_attempts(attempts_so_far())),
+                Err(e) => return Err(connect_failure(e, attempts_so_far())),
             };
             // Nothing of the body was read for a connect failure.
             let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
@@ -810,25 +810,32 @@ impl Client {
                     );
                     lock(journal).push(attempt);
                     let attempts = attempts_so_far();
-                    // The request's verdict is its furthest attempt's, not
-                    // the last one's: a PUT that may have been processed
-                    // on its first attempt stays `MaybeProcessed` when the
-                    // retry is refused.
-                    let verdict = crate::journal::strongest(attempts.iter().filter_map(|a| a.processing));
                     return Err(match connect_error {
-                        Some(e) => match verdict {
-                            Some(v) if v != crate::journal::Processing::NotSent => {
-                                e.with_processing(v).with_attempts(attempts)
-                            }
-                            _ => e.with_attempts(attempts),
-                        },
+                        Some(e) => connect_failure(e, attempts),
                         None => {
+                            let verdict = strongest_verdict(&attempts);
                             failure_error(&failure, refusal, verdict.unwrap_or(failure.processing), attempts)
                         }
                     });
                 }
             }
         }
+    }
+}
+
+/// The request's verdict is its furthest attempt's, not the last one's: a
+/// PUT that may have been processed on its first attempt stays
+/// `MaybeProcessed` when the retry is refused.
+fn strongest_verdict(attempts: &[Attempt]) -> Option<crate::journal::Processing> {
+    crate::journal::strongest(attempts.iter().filter_map(|a| a.processing))
+}
+
+/// A connect error ends the request: it carries a verdict only when an
+/// earlier attempt got further than "not sent" (see [`Error::processing`]).
+fn connect_failure(e: Error, attempts: Vec<Attempt>) -> Error {
+    match strongest_verdict(&attempts) {
+        Some(v) if v != crate::journal::Processing::NotSent => e.with_processing(v).with_attempts(attempts),
+        _ => e.with_attempts(attempts),
     }
 }
 

@@ -401,11 +401,24 @@ impl Dial<'_> {
         match tokio::time::timeout(limit, handle.ready()).await {
             Ok(Ok(())) => {}
             Ok(Err(cause)) => {
-                return Err(Error::new(
+                let error = Error::new(
                     Kind::Connect,
-                    format!("{origin} closed the connection before its HTTP/2 preface: {cause}"),
-                )
-                .transient());
+                    match &cause {
+                        Some(cause) => {
+                            format!("{origin} closed the connection before its HTTP/2 preface: {cause}")
+                        }
+                        None => format!("{origin} closed the connection before its HTTP/2 preface"),
+                    },
+                );
+                // What the server sent broke HTTP/2 (it answered in
+                // HTTP/1.x, say): a new connection would get the same.
+                // Anything else (a close, a reset, the server's GOAWAY) may
+                // be a listener going away, and is worth another try.
+                let broken = matches!(
+                    cause,
+                    Some(proto::CloseCause::Error { initiator: proto::Initiator::Library, .. })
+                );
+                return Err(if broken { error } else { error.transient() });
             }
             Err(_) => {
                 return Err(Error::new(

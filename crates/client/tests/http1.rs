@@ -355,3 +355,38 @@ async fn an_invalid_request_is_not_retried() {
     assert!(client.stats().connections_opened <= 1, "{:?}", client.stats());
     lab.stop().await;
 }
+
+/// HTTP/2 with prior knowledge to a server that only speaks HTTP/1.1: it
+/// answers the preface with an HTTP/1.1 error. A new connection would get
+/// the same answer, so the request fails at once, as a connect error that
+/// says why, instead of being tried on four connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prior_knowledge_to_an_http1_server_fails_on_the_first_connection() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                if sock.read(&mut buf).await.is_ok() {
+                    let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+                }
+            });
+        }
+    });
+    let client = Client::builder().http2_prior_knowledge().build().unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send())
+        .await
+        .expect("the request hung")
+        .unwrap_err();
+    assert!(err.is_connect(), "{err}");
+    assert!(err.to_string().contains("HTTP/1.x"), "{err}");
+    assert_eq!(err.processing(), None, "a connect error: nothing was sent ({err})");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection, not one per attempt: {err}");
+    server.abort();
+}

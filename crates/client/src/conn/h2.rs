@@ -48,7 +48,7 @@ pub(crate) struct H2Shared {
     /// the server's real concurrency limit.
     ready: AtomicBool,
     /// How the connection ended, once it has.
-    closed_by: Mutex<Option<String>>,
+    closed_by: Mutex<Option<proto::CloseCause>>,
     /// What the origin's connections share and learn (`origin.rs`).
     origin: Arc<OriginShared>,
 }
@@ -132,15 +132,15 @@ impl H2Handle {
     /// Waits for the server's SETTINGS.
     ///
     /// # Errors
-    /// How the connection ended, when it ends first.
-    pub(crate) async fn ready(&self) -> Result<(), String> {
+    /// How the connection ended, when it ends first (`None` when the driver
+    /// stopped without saying).
+    pub(crate) async fn ready(&self) -> Result<(), Option<proto::CloseCause>> {
         loop {
             let notified = self.shared.origin.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.is_closed() {
-                let cause = self.shared.closed_by.lock().ok().and_then(|c| c.clone());
-                return Err(cause.unwrap_or_else(|| "closed".to_owned()));
+                return Err(self.shared.closed_by.lock().ok().and_then(|c| c.clone()));
             }
             if self.shared.ready.load(Ordering::Acquire) {
                 return Ok(());
@@ -748,7 +748,7 @@ impl Driver {
                 Event::Closed(cause) => {
                     tracing::debug!(connection = self.id, %cause, "connection closed");
                     if let Ok(mut slot) = self.shared.closed_by.lock() {
-                        *slot = Some(cause.to_string());
+                        *slot = Some(cause);
                     }
                     self.shared.set_state(CLOSED);
                 }
