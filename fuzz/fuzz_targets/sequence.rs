@@ -42,6 +42,8 @@ use invariants::Terminal;
 enum Op {
     // User commands.
     Get,
+    /// A head too large for one frame: HEADERS + CONTINUATION.
+    BigGet { len: u16 },
     Post { body: u16, end: bool },
     SendData { pick: u8, len: u16, end: bool },
     Trailers { pick: u8 },
@@ -80,6 +82,8 @@ struct Peer {
     ended: HashSet<StreamId>,
     /// Streams whose request header block arrived whole (END_HEADERS).
     heads: HashSet<StreamId>,
+    /// A header block begun and not yet ended (§6.10).
+    open_block: Option<StreamId>,
 }
 
 impl Peer {
@@ -108,6 +112,18 @@ impl Peer {
             self.preface_seen = true;
         }
         while let Some(frame) = self.decoder.decode(&mut self.inbox).expect("client wrote an invalid frame") {
+            // RFC 9113 §6.10: nothing comes between a block's frames.
+            if let Some(id) = self.open_block {
+                assert!(
+                    matches!(&frame, Frame::Continuation(c) if c.stream_id == id),
+                    "a header block on {id} was interrupted by {frame:?}"
+                );
+            }
+            match &frame {
+                Frame::Headers(h) if !h.end_headers => self.open_block = Some(h.stream_id),
+                Frame::Continuation(c) if c.end_headers => self.open_block = None,
+                _ => {}
+            }
             match frame {
                 Frame::Data(d) => {
                     let id = d.stream_id;
@@ -169,6 +185,7 @@ fuzz_target!(|ops: Vec<Op>| {
         stream_sent: HashMap::new(),
         ended: HashSet::new(),
         heads: HashSet::new(),
+        open_block: None,
     };
     // Bytes handed out by `take_transmit`, not yet written (the driver's
     // `pending`).
@@ -189,6 +206,16 @@ fuzz_target!(|ops: Vec<Op>| {
         match op {
             Op::Get => {
                 if let Ok(id) = conn.send_request(&http::Method::GET, &uri, &headers, true, now) {
+                    ids.push(id);
+                }
+            }
+            Op::BigGet { len } => {
+                let mut big = http::HeaderMap::new();
+                let value = "a".repeat(usize::from(len) + 20_000);
+                if let Ok(v) = http::HeaderValue::from_str(&value) {
+                    big.insert("x-big", v);
+                }
+                if let Ok(id) = conn.send_request(&http::Method::GET, &uri, &big, true, now) {
                     ids.push(id);
                 }
             }

@@ -138,3 +138,58 @@ fn a_stream_error_before_the_head_left_judges_it_as_sent() {
     assert!(headers_for(&frames, id), "{frames:?}");
     assert!(matches!(frames.last(), Some(Frame::RstStream(_))), "{frames:?}");
 }
+
+/// A head larger than one frame is HEADERS then CONTINUATION; a close while
+/// its HEADERS frame is being written finishes the whole block (§6.10:
+/// nothing may come between them), and its stream counts as written.
+#[test]
+fn a_field_block_cut_by_a_short_write_is_finished_whole() {
+    let mut pair = Pair::new();
+    let mut big = http::HeaderMap::new();
+    big.insert("x-big", http::HeaderValue::from_str(&"a".repeat(60_000)).unwrap());
+    let uri: http::Uri = "https://example.com/".parse().unwrap();
+    let id = pair.conn.send_request(&http::Method::GET, &uri, &big, true, pair.now).unwrap();
+    let second = pair.get("/second");
+    pair.write_budget = Some(5);
+    pair.flush();
+    pair.deliver_bytes(&DATA_ON_IDLE_STREAM);
+    let events = pair.events();
+    assert_eq!(failure_of(&events, id).processing, Processing::MaybeProcessed);
+    assert_eq!(failure_of(&events, second).processing, Processing::NotSent);
+    pair.write_budget = None;
+    let frames = pair.flush();
+    let continuations = frames.iter().filter(|f| matches!(f, Frame::Continuation(_))).count();
+    assert!(continuations >= 2, "{} frames", frames.len());
+    assert!(matches!(frames.get(frames.len() - 2), Some(Frame::Continuation(c)) if c.end_headers));
+    assert!(!headers_for(&frames, second));
+    assert_eq!(go_away_codes(&frames), vec![Reason::PROTOCOL_ERROR]);
+}
+
+/// After a cut into bytes already handed out, what is queued next (the
+/// GOAWAY) is walked from the cut: written a byte at a time, it neither
+/// panics nor loses a frame (found in review).
+#[test]
+fn bytes_queued_after_a_cut_into_handed_out_bytes_are_walked_from_the_cut() {
+    let mut pair = Pair::new();
+    let _a = pair.get("/a");
+    let b = pair.get(&format!("/{}", "b".repeat(17)));
+    let _c = pair.get(&format!("/{}", "c".repeat(9)));
+    let mut held = pair.conn.take_transmit(pair.now);
+    let mut wire = held.split_to(1).to_vec();
+    pair.conn.handle_written(1);
+    pair.deliver_bytes(&[0, 0, 0, 4, 0, 0, 0, 0, 1]); // SETTINGS on stream 1
+    held.truncate(pair.conn.taken_to_write());
+    loop {
+        if held.is_empty() {
+            held = pair.conn.take_transmit(pair.now);
+            if held.is_empty() {
+                break;
+            }
+        }
+        wire.extend_from_slice(&held.split_to(1));
+        pair.conn.handle_written(1);
+    }
+    let frames = pair.peer.receive(&wire);
+    assert!(!headers_for(&frames, b), "{frames:?}");
+    assert_eq!(go_away_codes(&frames), vec![Reason::PROTOCOL_ERROR]);
+}

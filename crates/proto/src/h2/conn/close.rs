@@ -203,6 +203,7 @@ impl Connection {
         }
         let cut = self.bounds.cut_point();
         self.sent.withdraw_from(&mut self.write_buf, cut);
+        self.bounds.withdrawn(cut);
         self.pass_markers(cut);
         if self.go_away_at.is_some_and(|at| at >= cut) {
             self.go_away_at = None;

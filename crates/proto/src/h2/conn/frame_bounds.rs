@@ -20,9 +20,13 @@
 
 use std::collections::VecDeque;
 
-/// RFC 9113 §4.1: a frame is a 9-octet header (24-bit length first) and a
-/// payload of that length.
+/// RFC 9113 §4.1: a frame is a 9-octet header (24-bit length, type, flags,
+/// stream id) and a payload of that length.
 const HEADER_LEN: u64 = 9;
+/// §6.2, §6.10: HEADERS and CONTINUATION, and the END_HEADERS flag.
+const HEADERS: u8 = 0x1;
+const CONTINUATION: u8 = 0x9;
+const END_HEADERS: u8 = 0x4;
 
 #[derive(Debug)]
 pub(super) struct FrameBounds {
@@ -46,14 +50,31 @@ impl FrameBounds {
     pub(super) fn leave(&mut self, base: u64, buf: &[u8], len: usize, handed_out: bool) {
         let end = base + len as u64;
         while self.next < end {
-            let at = (self.next - base) as usize;
-            // Every frame in the buffer is whole, so its header is there.
-            let Some(&[a, b, c]) = buf.get(at..at + 3) else { break };
             if handed_out {
                 self.handed_out.push_back(self.next);
             }
-            self.next += HEADER_LEN + u64::from(u32::from_be_bytes([0, a, b, c]));
+            // A field block is one unit: nothing may come between its
+            // HEADERS and CONTINUATION frames (§6.10), so a cut never goes
+            // inside it. It is queued whole, so it is all in `buf`.
+            loop {
+                let Some(at) = self.next.checked_sub(base).and_then(|at| usize::try_from(at).ok()) else {
+                    return;
+                };
+                // Every frame in the buffer is whole, so its header is there.
+                let Some(&[a, b, c, kind, flags]) = buf.get(at..at + 5) else { return };
+                self.next += HEADER_LEN + u64::from(u32::from_be_bytes([0, a, b, c]));
+                if !matches!(kind, HEADERS | CONTINUATION) || flags & END_HEADERS != 0 {
+                    break;
+                }
+            }
         }
+    }
+
+    /// The stream was cut at `cut` (a boundary from [`Self::cut_point`]):
+    /// what is queued from now on starts there.
+    pub(super) fn withdrawn(&mut self, cut: u64) {
+        self.next = cut;
+        self.handed_out.retain(|&s| s < cut);
     }
 
     /// Everything before stream offset `written` is on the wire.
@@ -77,9 +98,47 @@ mod tests {
 
     /// A frame header for a `len`-byte payload, then the payload.
     fn frame(len: u8) -> Vec<u8> {
-        let mut f = vec![0, 0, len, 0, 0, 0, 0, 0, 1];
+        typed(len, 0, 0)
+    }
+
+    fn typed(len: u8, kind: u8, flags: u8) -> Vec<u8> {
+        let mut f = vec![0, 0, len, kind, flags, 0, 0, 0, 1];
         f.extend(std::iter::repeat_n(7, usize::from(len)));
         f
+    }
+
+    #[test]
+    fn a_field_block_is_never_cut_between_its_frames() {
+        // HEADERS without END_HEADERS (0..13), CONTINUATION (13..24), then
+        // CONTINUATION with END_HEADERS (24..33), then a DATA frame.
+        let buf =
+            [typed(4, HEADERS, 0), typed(2, CONTINUATION, 0), typed(0, CONTINUATION, END_HEADERS), frame(1)]
+                .concat();
+        let mut bounds = FrameBounds::new(0);
+        bounds.leave(0, &buf, 5, false);
+        bounds.confirmed(5);
+        assert_eq!(bounds.cut_point(), 33, "the whole block is finished");
+        let mut bounds = FrameBounds::new(0);
+        bounds.leave(0, &buf, buf.len(), true);
+        bounds.confirmed(20);
+        assert_eq!(bounds.cut_point(), 33);
+    }
+
+    #[test]
+    fn after_a_cut_the_next_frame_starts_at_the_cut() {
+        let buf = [frame(4), frame(4), frame(4)].concat();
+        let mut bounds = FrameBounds::new(0);
+        bounds.leave(0, &buf, buf.len(), true);
+        bounds.confirmed(1);
+        let cut = bounds.cut_point();
+        assert_eq!(cut, 13);
+        bounds.withdrawn(cut);
+        // A GOAWAY-sized frame queued at the cut is walked from there.
+        let goaway = typed(8, 0x7, 0);
+        bounds.leave(cut, &goaway, goaway.len(), true);
+        assert_eq!(bounds.cut_point(), 13);
+        bounds.confirmed(30);
+        assert_eq!(bounds.cut_point(), 30);
     }
 
     #[test]

@@ -479,7 +479,10 @@ impl Connection {
 
     /// Frames queued body data as the windows allow, then returns every byte
     /// waiting to be written (empty when there is nothing). Report what the
-    /// transport accepted with [`Self::handle_written`].
+    /// transport accepted with [`Self::handle_written`]. Write from the slice
+    /// before any other call: a close may withdraw bytes not yet written
+    /// (see [`Self::taken_to_write`]), and a copy kept across calls would
+    /// still send them.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant) -> &[u8] {
         self.now = now;
