@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use baton_lab::{LabOptions, SCENARIOS, Scenario};
+use baton_lab::{LabOptions, Scenario};
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = scenario_help())]
+#[command(after_help = baton_lab::scenarios_and_routes())]
 pub(crate) struct Args {
     /// Address to listen on (loopback only makes sense).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -20,16 +20,8 @@ pub(crate) struct Args {
     /// SETTINGS_MAX_CONCURRENT_STREAMS to advertise and enforce.
     #[arg(long)]
     max_concurrent_streams: Option<u32>,
-    /// Scenario parameters, KEY=VALUE.
+    /// Scenario parameters, KEY=VALUE (see each scenario below).
     params: Vec<String>,
-}
-
-fn scenario_help() -> String {
-    let mut text = String::from("Scenarios:\n");
-    for (name, about) in SCENARIOS {
-        text.push_str(&format!("  {name:<20} {about}\n"));
-    }
-    text
 }
 
 pub(crate) async fn run(args: Args) -> ExitCode {

@@ -155,11 +155,76 @@ fn get_reports_a_refused_connection() {
 }
 
 #[test]
-fn lab_lists_its_scenarios_and_rejects_unknown_ones() {
+fn lab_lists_its_scenarios_and_routes_and_rejects_unknown_ones() {
     let out = baton(&["lab", "--help"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("nginx-rotate") && stdout.contains("keepalive-race"), "{stdout}");
+    for (path, response) in baton_lab::routes::ROUTES {
+        assert!(stdout.contains(&format!("{path:<38} {response}")), "{path} missing: {stdout}");
+    }
     let out = baton(&["lab", "--scenario", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scenario"));
+}
+
+/// `baton lab` says in words what it serves, and `nginx-reload after=0`
+/// (reload only on demand) reloads on SIGHUP, as nginx does: the idle
+/// HTTP/1.1 connection is closed, the lab keeps serving new ones.
+#[cfg(unix)]
+#[test]
+fn lab_banner_and_nginx_reload_on_sighup() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    fn signal(pid: u32, name: &str) {
+        let sent = Command::new("kill").args([name, &pid.to_string()]).status().expect("run kill");
+        assert!(sent.success());
+    }
+    fn get(addr: &str) -> TcpStream {
+        let mut conn = TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.write_all(b"GET /bytes/2 HTTP/1.1\r\nhost: lab\r\n\r\n").unwrap();
+        let mut response = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !response.ends_with(b"\r\n\r\nxx") {
+            let n = conn.read(&mut buf).unwrap();
+            assert!(n > 0, "closed before the response: {:?}", String::from_utf8_lossy(&response));
+            response.extend_from_slice(&buf[..n]);
+        }
+        assert!(response.starts_with(b"HTTP/1.1 200 "), "{:?}", String::from_utf8_lossy(&response));
+        conn
+    }
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["lab", "--listen", "127.0.0.1:0", "--scenario", "nginx-reload", "after=0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run baton lab");
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let banner = lines.next().unwrap_or_default();
+    let addr = banner
+        .strip_prefix("baton-lab: nginx-reload after=0 on http://")
+        .and_then(|rest| rest.strip_suffix("/ (plaintext: HTTP/2 prior knowledge or HTTP/1.1)"))
+        .unwrap_or_else(|| panic!("banner: {banner:?}"))
+        .to_owned();
+
+    // The handler is in place before the banner: without it SIGHUP ends the
+    // lab, and these lines never come.
+    let mut idle = get(&addr);
+    signal(pid, "-HUP");
+    assert_eq!(lines.next().as_deref(), Some(format!("reload: kill -HUP {pid}").as_str()));
+    assert_eq!(lines.next().as_deref(), Some("reloaded: open connections drain"), "SIGHUP ended the lab");
+    let mut rest = Vec::new();
+    assert_eq!(idle.read_to_end(&mut rest).unwrap(), 0, "the idle connection is closed, with nothing sent");
+    assert!(child.try_wait().unwrap().is_none(), "the lab outlives the reload");
+    drop(get(&addr));
+
+    signal(pid, "-INT");
+    assert!(child.wait().unwrap().success());
+    let summary = lines.next().unwrap_or_default();
+    assert!(summary.starts_with("processed 2 "), "{summary}");
 }

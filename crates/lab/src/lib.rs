@@ -19,6 +19,7 @@
 
 mod h1;
 mod h2;
+mod help;
 pub mod ledger;
 pub mod nginx;
 pub mod routes;
@@ -27,6 +28,7 @@ pub mod script;
 mod server;
 pub mod tls;
 
+pub use help::scenarios_and_routes;
 pub use ledger::{Ledger, LedgerStats, REQUEST_ID_HEADER};
 pub use scenario::{DisconnectPoint, SCENARIOS, Scenario};
 pub use server::{Lab, LabOptions, parse_params, serve_until_ctrl_c};

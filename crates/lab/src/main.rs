@@ -7,16 +7,12 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use baton_lab::{LabOptions, SCENARIOS, Scenario};
+use baton_lab::{LabOptions, Scenario};
 
 const USAGE: &str = "usage: baton-lab [--listen ADDR] [--scenario NAME] [--tls] [KEY=VALUE ...]";
 
 fn usage() -> String {
-    let mut text = format!("{USAGE}\n\nscenarios:\n");
-    for (name, about) in SCENARIOS {
-        text.push_str(&format!("  {name:<20} {about}\n"));
-    }
-    text
+    format!("{USAGE}\n\n{}", baton_lab::scenarios_and_routes())
 }
 
 fn parse(args: &[String]) -> Result<(LabOptions, bool), String> {

@@ -1,23 +1,27 @@
 //! The routes tests and benchmarks need, independent of the protocol: each
 //! request becomes a [`Plan`] that the HTTP/2 and HTTP/1.1 handlers write out.
-//!
-//! | path | response |
-//! |---|---|
-//! | `/bytes/{n}` | 200 with `n` bytes of body |
-//! | `/echo` | 200 echoing the request body; `x-received-bytes` counts it |
-//! | `/delay/{ms}` | 200 "ok" after `ms` milliseconds |
-//! | `/stream/{n}?chunk={c}&interval={ms}` | `n` bytes in `c`-byte chunks, one every `ms` |
-//! | `/trailers` | 200, a small body, then trailers `x-checksum` and `x-status` |
-//! | `/headers/{n}` | 200 with about `n` bytes of response headers |
-//! | anything else | 200 "ok" |
-//!
-//! Every route accepts `?delay={ms}` to wait before the response head.
+//! [`ROUTES`] lists them (`baton lab --help` prints it); every route accepts
+//! `?delay=<ms>` to wait before the response head ([`DELAY_NOTE`]).
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+
+/// Every route [`plan`] knows, as `(path, response)`, for `--help` and docs.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("/bytes/<n>", "200 with n bytes of body"),
+    ("/echo", "200 echoing the request body; x-received-bytes counts it"),
+    ("/delay/<ms>", "200 \"ok\" after ms milliseconds"),
+    ("/stream/<n>?chunk=<c>&interval=<ms>", "n bytes in c-byte chunks, one every ms"),
+    ("/trailers", "200, a small body, then trailers x-checksum and x-status"),
+    ("/headers/<n>", "200 with about n bytes of response headers"),
+    ("anything else", "200 \"ok\""),
+];
+
+/// What every route in [`ROUTES`] also takes.
+pub const DELAY_NOTE: &str = "Every route takes ?delay=<ms>: wait that long before the response head.";
 
 /// Largest body the fixed-body routes serve from the shared buffer.
 const FILL_SIZE: usize = 16 << 20;
@@ -149,6 +153,27 @@ mod tests {
         let size: usize = h.headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
         assert!(size >= 10_000, "{size}");
         assert_eq!(plan("/anything", &Bytes::new()).body, PlanBody::Full(Bytes::from_static(b"ok")));
+    }
+
+    /// The list `--help` prints is the list `plan` serves: each listed path
+    /// (with 5 for every `<...>`) gets something other than the fallback.
+    #[test]
+    fn every_listed_route_is_served() {
+        let fallback = plan("/", &Bytes::new());
+        for (path, _) in ROUTES.iter().filter(|(path, _)| path.starts_with('/')) {
+            let concrete: String = path
+                .split('<')
+                .enumerate()
+                .map(
+                    |(i, part)| {
+                        if i == 0 { part } else { part.split_once('>').map_or(part, |(_, rest)| rest) }
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("5");
+            assert_ne!(plan(&concrete, &Bytes::new()), fallback, "{path} ({concrete}) is not a route");
+        }
+        assert!(ROUTES.iter().any(|(path, _)| path.starts_with("/trailers")));
     }
 
     #[test]

@@ -209,7 +209,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "nginx-rotate",
         "keepalive_requests: GOAWAY(N) before the last responses, lingering close [requests=1000]",
     ),
-    ("nginx-reload", "reload: every connection drains with GOAWAY [after=0 (on demand)]"),
+    (
+        "nginx-reload",
+        "reload on SIGHUP, or after N requests server-wide: connections drain with GOAWAY [after=0 (SIGHUP only)]",
+    ),
     ("envoy-drain", "GOAWAY(2^31-1)+PING, then GOAWAY(last) on the ACK [after=100 ack_timeout_ms=1000]"),
     ("grpc-max-age", "MAX_CONNECTION_AGE double GOAWAY [max_age_ms=1000 grace_ms=1000]"),
     ("h2o-shutdown", "GOAWAY(2^31-1), a delay, GOAWAY(last) [after=100 delay_ms=1000]"),
@@ -357,12 +360,59 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// Every parameter as `(key, value)`, in the words [`Scenario::parse`]
+    /// takes, so that the name and these parameters build this scenario again.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let ms = |d: &Duration| d.as_millis().to_string();
+        match self {
+            Self::Normal | Self::Http11Required => vec![],
+            Self::NginxRotate { requests } | Self::KeepaliveRace { requests } => {
+                vec![("requests", requests.to_string())]
+            }
+            Self::NginxReload { after }
+            | Self::GoShutdown { after }
+            | Self::GoawayThenRst { after }
+            | Self::SilentGoaway { after }
+            | Self::SlowDrain { after } => vec![("after", after.to_string())],
+            Self::EnvoyDrain { after, ack_timeout } => {
+                vec![("after", after.to_string()), ("ack_timeout_ms", ms(ack_timeout))]
+            }
+            Self::GrpcMaxAge { max_age, grace } => vec![("max_age_ms", ms(max_age)), ("grace_ms", ms(grace))],
+            Self::H2oShutdown { after, delay } => vec![("after", after.to_string()), ("delay_ms", ms(delay))],
+            Self::NodeClose { connections } => vec![("connections", connections.to_string())],
+            Self::AlbIdle { after, idle } => vec![("after", after.to_string()), ("idle_ms", ms(idle))],
+            Self::Disconnect { at, after } => {
+                vec![("at", at.name().to_owned()), ("after", after.to_string())]
+            }
+            Self::RefusedStream { every, above } => {
+                vec![("every", every.to_string()), ("above", above.to_string())]
+            }
+            Self::GoawayError { after, code } => vec![
+                ("after", after.to_string()),
+                ("code", code.name().map_or_else(|| code.code().to_string(), str::to_owned)),
+            ],
+            Self::MaxStreamsShrink { initial, shrunk, after } => vec![
+                ("initial", initial.to_string()),
+                ("shrunk", shrunk.to_string()),
+                ("after", after.to_string()),
+            ],
+            Self::ConnectionClose { requests, header } => {
+                vec![("requests", requests.to_string()), ("header", header.to_string())]
+            }
+        }
+    }
+}
+
+/// The name and every parameter, as they are given on the command line:
+/// `envoy-drain after=100 ack_timeout_ms=1000`.
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Disconnect { at, after } => write!(f, "disconnect at={} after={after}", at.name()),
-            other => write!(f, "{other:?}"),
+        f.write_str(self.name())?;
+        for (key, value) in self.params() {
+            write!(f, " {key}={value}")?;
         }
+        Ok(())
     }
 }
 
@@ -380,6 +430,35 @@ mod tests {
             let s = Scenario::parse(name, &[]).unwrap();
             assert_eq!(s.name(), *name);
         }
+    }
+
+    /// What `baton lab` prints is what it takes: every scenario, with its
+    /// defaults and with other values, parses back from its display.
+    #[test]
+    fn display_names_every_parameter_and_parses_back() {
+        let mut scenarios: Vec<Scenario> =
+            SCENARIOS.iter().map(|(name, _)| Scenario::parse(name, &[]).unwrap()).collect();
+        scenarios.extend([
+            Scenario::NginxReload { after: 0 },
+            Scenario::EnvoyDrain { after: 3, ack_timeout: Duration::from_millis(25) },
+            Scenario::Disconnect { at: DisconnectPoint::MidRequestBody, after: 2 },
+            Scenario::GoawayError { after: 4, code: Reason::new(0xff) },
+            Scenario::ConnectionClose { requests: 5, header: false },
+        ]);
+        for s in scenarios {
+            let text = s.to_string();
+            let mut words = text.split(' ');
+            let name = words.next().unwrap();
+            let params = words
+                .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).unwrap())
+                .collect::<Vec<_>>();
+            assert_eq!(Scenario::parse(name, &params), Ok(s.clone()), "{text}");
+        }
+        assert_eq!(Scenario::NginxReload { after: 0 }.to_string(), "nginx-reload after=0");
+        assert_eq!(
+            Scenario::GoawayError { after: 4, code: Reason::ENHANCE_YOUR_CALM }.to_string(),
+            "goaway-error after=4 code=ENHANCE_YOUR_CALM"
+        );
     }
 
     #[test]

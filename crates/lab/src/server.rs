@@ -146,6 +146,22 @@ impl Lab {
         self.cert.as_ref()
     }
 
+    /// One line for a person: the scenario with its parameters, the URL,
+    /// and how to connect.
+    /// `baton-lab: nginx-reload after=0 on http://127.0.0.1:8080/ (plaintext: HTTP/2 prior knowledge or HTTP/1.1)`
+    pub fn banner(&self) -> String {
+        let transport = if self.cert.is_some() {
+            "TLS with ALPN h2 or http/1.1, self-signed"
+        } else {
+            "plaintext: HTTP/2 prior knowledge or HTTP/1.1"
+        };
+        let streams = match self.shared.max_concurrent_streams {
+            Some(n) => format!(", max_concurrent_streams {n}"),
+            None => String::new(),
+        };
+        format!("baton-lab: {} on {} ({transport}{streams})", self.shared.scenario, self.url("/"))
+    }
+
     /// Triggers an `nginx-reload` drain of every open connection now.
     pub fn reload(&self) {
         self.shared.reload.send_modify(|g| *g += 1);
@@ -239,16 +255,17 @@ async fn sniff_preface(tcp: &TcpStream) -> io::Result<bool> {
     }
 }
 
-/// Serves `options` until Ctrl-C: prints the address (and where the TLS
-/// certificate was written), then the ledger's counters at the end. This is
-/// what the `baton-lab` binary and `baton lab` run.
+/// Serves `options` until Ctrl-C: prints what it serves where (and where
+/// the TLS certificate was written), then the ledger's counters at the end.
+/// With `nginx-reload`, SIGHUP reloads, as it does nginx. This is what the
+/// `baton-lab` binary and `baton lab` run.
 ///
 /// # Errors
 /// When the lab cannot start.
 pub async fn serve_until_ctrl_c(options: LabOptions) -> io::Result<()> {
-    let scenario = options.scenario.clone();
     let lab = Lab::start(options).await?;
-    println!("baton-lab serving {scenario} on {}", lab.url("/"));
+    let reloads = reload_on_sighup(&lab);
+    println!("{}", lab.banner());
     if let Some(cert) = lab.certificate() {
         let path = std::env::temp_dir().join(format!("baton-lab-{}.pem", lab.addr().port()));
         match std::fs::write(&path, &cert.cert_pem) {
@@ -256,7 +273,13 @@ pub async fn serve_until_ctrl_c(options: LabOptions) -> io::Result<()> {
             Err(e) => eprintln!("baton-lab: cannot write the certificate: {e}"),
         }
     }
+    if reloads.is_some() {
+        println!("reload: kill -HUP {}", std::process::id());
+    }
     let _ = tokio::signal::ctrl_c().await;
+    if let Some(task) = reloads {
+        task.abort();
+    }
     let stats = lab.ledger().stats();
     println!(
         "processed {} refused {} ignored {} connections {} GOAWAYs {}",
@@ -264,6 +287,37 @@ pub async fn serve_until_ctrl_c(options: LabOptions) -> io::Result<()> {
     );
     lab.stop().await;
     Ok(())
+}
+
+/// Under `nginx-reload`, a task that reloads the lab on each SIGHUP, as
+/// nginx reloads on it (`nginx -s reload` sends it); without it `after=0`
+/// ("only on demand") could never fire outside a test. The handler is in
+/// place when this returns.
+fn reload_on_sighup(lab: &Lab) -> Option<JoinHandle<()>> {
+    if !matches!(lab.shared.scenario, Scenario::NginxReload { .. }) {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hangup) => {
+                let shared = lab.shared.clone();
+                Some(tokio::spawn(async move {
+                    while hangup.recv().await.is_some() {
+                        shared.reload.send_modify(|g| *g += 1);
+                        println!("reloaded: open connections drain");
+                    }
+                }))
+            }
+            Err(e) => {
+                eprintln!("baton-lab: no reload on SIGHUP: {e}");
+                None
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Splits `key=value` arguments into scenario parameters.
@@ -277,4 +331,33 @@ pub fn parse_params(args: &[String]) -> Result<Vec<(String, String)>, String> {
             None => Err(format!("expected KEY=VALUE, got {kv:?}")),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn banner_tells_scenario_parameters_address_and_transport() {
+        let lab = Lab::start(LabOptions::new(Scenario::NginxReload { after: 0 }).max_concurrent_streams(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            lab.banner(),
+            format!(
+                "baton-lab: nginx-reload after=0 on http://{}/ (plaintext: HTTP/2 prior knowledge or HTTP/1.1, max_concurrent_streams 10)",
+                lab.addr()
+            )
+        );
+        lab.stop().await;
+        let lab = Lab::start(LabOptions::new(Scenario::Normal).tls()).await.unwrap();
+        assert_eq!(
+            lab.banner(),
+            format!(
+                "baton-lab: normal on https://{}/ (TLS with ALPN h2 or http/1.1, self-signed)",
+                lab.addr()
+            )
+        );
+        lab.stop().await;
+    }
 }
