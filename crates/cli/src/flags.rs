@@ -37,14 +37,6 @@ impl Connect {
     }
 }
 
-/// A `-H "Name: value"` argument.
-pub(crate) fn header(h: &str) -> Result<(String, String), String> {
-    match h.split_once(':') {
-        Some((name, value)) => Ok((name.trim().to_owned(), value.trim().to_owned())),
-        None => Err(format!("header {h:?} is not \"Name: value\"")),
-    }
-}
-
 /// A `--data` argument: the text itself, `@FILE`'s contents, or with `@-`
 /// standard input (as curl reads them).
 pub(crate) fn data(data: &str) -> Result<Vec<u8>, String> {

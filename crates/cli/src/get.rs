@@ -9,9 +9,14 @@ use std::time::Duration;
 use baton::{Client, Error};
 use http::Method;
 
-use crate::{flags, trace};
+use crate::{flags, headers, trace};
 
 const AFTER_HELP: &str = "\
+Headers: as curl, baton get sends User-Agent: baton/VERSION and Accept: */*
+unless -H replaces them, or removes them with -H \"User-Agent:\". Host (the
+URL's authority; :authority in HTTP/2), Content-Length and Transfer-Encoding
+(from the body) cannot be removed: -H \"Host:\" is an error, not ignored.
+
 Exit status: 0 when a response came (whatever its status code, as curl; with
 -f, 22 for a status of 400 or more), 1 when the request failed, 2 for bad
 arguments.";
@@ -24,8 +29,9 @@ pub(crate) struct Args {
     /// Request method (default GET, or POST with --data).
     #[arg(short = 'X', long = "request")]
     method: Option<String>,
-    /// A request header, "Name: value" (repeatable).
-    #[arg(short = 'H', long = "header")]
+    /// A request header, "Name: value" (repeatable). "Name:" removes Name
+    /// (a default, see below, or an earlier -H); "Name;" sends it empty.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
     /// Request body; "@FILE" reads a file, "@-" standard input.
     #[arg(short = 'd', long = "data")]
@@ -99,9 +105,9 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
         (None, None) => Method::GET,
     };
     let mut request = client.request(method, &args.url);
-    for h in &args.headers {
-        let (name, value) = flags::header(h).map_err(Failure::Usage)?;
-        request = request.header(&name, &value);
+    let fields = headers::request_headers(headers::GET_DEFAULTS, &args.headers).map_err(Failure::Usage)?;
+    for (name, value) in &fields {
+        request = request.header(name, value);
     }
     if let Some(data) = &args.data {
         request = request.body(flags::data(data).map_err(Failure::Usage)?);

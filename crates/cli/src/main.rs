@@ -11,6 +11,7 @@ mod bench;
 mod demo;
 mod flags;
 mod get;
+mod headers;
 mod journal_json;
 mod lab;
 mod trace;

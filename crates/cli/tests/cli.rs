@@ -118,6 +118,68 @@ async fn get_exit_status_and_output() {
     lab.stop().await;
 }
 
+/// curl's -H forms: "Name:" removes a header baton would send (its
+/// User-Agent and Accept defaults), "Name;" sends one with an empty value,
+/// and Host cannot be removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_header_forms_follow_curl() {
+    let (url, head) = recording_server().await;
+    let out = baton_async(vec!["get".into(), url]).await;
+    assert!(out.status.success(), "{out:?}");
+    let head = head.await.unwrap().to_ascii_lowercase();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(head.contains(&format!("\r\nuser-agent: baton/{version}\r\n")), "{head}");
+    assert!(head.contains("\r\naccept: */*\r\n"), "{head}");
+
+    let (url, head) = recording_server().await;
+    let args = [
+        "get",
+        "-H",
+        "Accept:",
+        "-H",
+        "X-Empty;",
+        "-H",
+        "User-Agent: probe/1",
+        "-H",
+        "X-Gone: 1",
+        "-H",
+        "X-Gone:",
+    ];
+    let out = baton_async(args.iter().map(|a| a.to_string()).chain([url]).collect()).await;
+    assert!(out.status.success(), "{out:?}");
+    let head = head.await.unwrap().to_ascii_lowercase();
+    assert!(!head.contains("\r\naccept:") && !head.contains("x-gone"), "removed headers were sent: {head}");
+    assert!(head.contains("\r\nx-empty: \r\n"), "{head}");
+    assert!(head.contains("\r\nuser-agent: probe/1\r\n") && !head.contains("baton/"), "{head}");
+    assert!(head.contains("\r\nhost: 127.0.0.1:"), "{head}");
+
+    let out =
+        baton_async(vec!["get".into(), "-H".into(), "Host:".into(), "http://127.0.0.1:9/".into()]).await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot remove host: RFC 9112 §3.2"), "{out:?}");
+}
+
+/// An HTTP/1.1 server for one request: its URL, and the request head it
+/// received.
+async fn recording_server() -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let head = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.ends_with(b"\r\n\r\n") {
+            let n = sock.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed mid-head");
+            head.extend_from_slice(&buf[..n]);
+        }
+        sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await.unwrap();
+        String::from_utf8(head).unwrap()
+    });
+    (url, head)
+}
+
 /// An HTTP/1.1 server that answers every request with 404.
 async fn not_found_server() -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -71,7 +71,8 @@ pub(crate) struct Args {
     /// Request body; "@FILE" reads a file. Implies POST unless -m is given.
     #[arg(long)]
     data: Option<String>,
-    /// A request header, "Name: value" (repeatable).
+    /// A request header, "Name: value" (repeatable); "Name;" sends an
+    /// empty value, "Name:" drops an earlier -H of that name.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
     #[command(flatten)]

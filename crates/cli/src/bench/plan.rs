@@ -76,8 +76,8 @@ impl Plan {
         // The client's own builder checks the URL and headers, with its
         // messages; the checked parts are then reused by every request.
         let mut request = client.request(method.clone(), &args.url);
-        for h in &args.headers {
-            let (name, value) = crate::flags::header(h)?;
+        // No default headers: the load is what the command line says.
+        for (name, value) in crate::headers::request_headers(&[], &args.headers)? {
             request = request.header(&name, &value);
         }
         let (parts, _empty) = request.build().map_err(|e| e.to_string())?.into_parts();
