@@ -44,7 +44,8 @@ pub(crate) struct Args {
     /// Exit with status 22 when the response's status is 400 or more.
     #[arg(short = 'f', long)]
     fail: bool,
-    /// Print the response status line and headers before the body.
+    /// Print the response status line and headers before the body, and its
+    /// trailers, if any, after it.
     #[arg(short = 'i', long)]
     include: bool,
     /// Tell the connection's life as it happens, with timestamps.
@@ -124,35 +125,57 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
         flags::print(&format!("{json}\n")).map_err(|e| written(&e))?;
         return Ok(done);
     }
-    if args.include || args.verbose {
-        let mut head = status_line(version, status);
-        for (name, value) in &headers {
-            head.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())));
-        }
-        head.push('\n');
+    let show_head = |text: &str| {
         if args.verbose {
-            eprint!("{head}");
+            eprint!("{text}");
+            Ok(())
         } else {
-            flags::print(&head).map_err(|e| written(&e))?;
+            flags::print(text).map_err(|e| written(&e))
         }
+    };
+    if args.include || args.verbose {
+        show_head(&format!("{}{}\n", status_line(version, status), field_lines(&headers)))?;
     }
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) if path.as_os_str() != "-" => Box::new(
+    let file = args.output.as_deref().filter(|path| path.as_os_str() != "-");
+    let body_to_stdout = file.is_none();
+    let mut out: Box<dyn Write> = match file {
+        Some(path) => Box::new(
             std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?,
         ),
-        _ => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::stdout().lock()),
     };
     let mut response = response;
+    let mut ends_in_newline = true;
     while let Some(chunk) = response.chunk().await.map_err(|e| failed(&e))? {
         out.write_all(&chunk).map_err(|e| written(&e))?;
+        if let Some(&last) = chunk.last() {
+            ends_in_newline = last == b'\n';
+        }
     }
     out.flush().map_err(|e| written(&e))?;
+    drop(out);
+    // Trailers (RFC 9110 §6.5) come after the body, so that is where they
+    // are printed, as header lines, where the head went. A body on standard
+    // output that does not end its line gets one first, or on a terminal the
+    // first trailer would be glued to it.
+    if let Some(trailers) = response.trailers().filter(|_| args.include || args.verbose) {
+        let newline = if body_to_stdout && !ends_in_newline { "\n" } else { "" };
+        show_head(&format!("{newline}{}", field_lines(trailers)))?;
+    }
     if args.verbose && attempts.len() > 1 {
         for (i, a) in attempts.iter().enumerate() {
             eprintln!("attempt {}: {a}", i + 1);
         }
     }
     Ok(done)
+}
+
+/// Header (or trailer) fields, one `name: value` line each.
+fn field_lines(headers: &http::HeaderMap) -> String {
+    headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())))
+        .collect()
 }
 
 /// The status line as curl prints it: `HTTP/1.1 200 OK`; HTTP/2 has no

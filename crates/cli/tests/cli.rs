@@ -61,11 +61,29 @@ async fn get_prints_the_body_and_the_journal() {
         stdout.contains("\"version\":\"HTTP/1.1\""),
         "plain http:// without prior knowledge is HTTP/1.1: {stdout}"
     );
-    let out =
-        baton_async(vec!["get".into(), "-i".into(), "--http2-prior-knowledge".into(), lab.url("/trailers")])
-            .await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("HTTP/2 200\n"), "{stdout}");
+    lab.stop().await;
+}
+
+/// `-i` prints the trailers after the body, like the head's fields, over
+/// HTTP/2 and HTTP/1.1 (chunked), starting a line of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_include_prints_trailers_after_the_body() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    for (protocol, status) in
+        [("--http2-prior-knowledge", "HTTP/2 200\n"), ("--http1.1", "HTTP/1.1 200 OK\n")]
+    {
+        let out = baton_async(vec!["get".into(), "-i".into(), protocol.into(), lab.url("/trailers")]).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{out:?}");
+        assert!(stdout.starts_with(status), "{stdout}");
+        assert!(
+            stdout.ends_with("\n\nbody with trailers\nx-checksum: abc123\nx-status: done\n"),
+            "{protocol}: {stdout}"
+        );
+        // Without -i, the body alone.
+        let out = baton_async(vec!["get".into(), protocol.into(), lab.url("/trailers")]).await;
+        assert_eq!(out.stdout, b"body with trailers", "{protocol}");
+    }
     lab.stop().await;
 }
 
