@@ -17,9 +17,10 @@ pub(crate) struct Connect {
 }
 
 impl Connect {
-    /// HTTP/2 from the first byte on `http://` URLs.
+    /// HTTP/2 from the first byte on `http://` URLs (clap refuses it
+    /// together with `--http1.1`).
     pub(crate) fn http2_prior_knowledge(&self) -> bool {
-        self.http2_prior_knowledge && !self.http1
+        self.http2_prior_knowledge
     }
 
     /// Applies the flags to a client builder.
