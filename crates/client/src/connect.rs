@@ -13,6 +13,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::error::{Error, Kind};
 use crate::tls::{Tls, Trust};
+use crate::tls_io::{Counted, TlsIo};
 
 /// A transport the drivers can run on.
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -173,18 +174,18 @@ impl Connector {
         let name = ServerName::try_from(origin.host().to_owned()).map_err(|e| {
             Error::builder(format!("invalid TLS server name {:?}", origin.host())).with_source(e)
         })?;
-        let handshake = TlsConnector::from(config).connect(name, tcp);
+        let handshake = TlsConnector::from(config).connect(name, Counted::new(tcp));
         let tls = tokio::time::timeout(self.connect_timeout, handshake)
             .await
             .map_err(|_| Error::new(Kind::Timeout, format!("TLS handshake with {origin} timed out")))?
             .map_err(|e| {
                 Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {e}")).with_source(e)
             })?;
+        let tls = TlsIo::new(tls);
         // RFC 9113 §3.2: "h2" negotiated by ALPN means HTTP/2 over TLS.
-        let protocol =
-            if tls.get_ref().1.alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
-        let alpn = tls.get_ref().1.alpn_protocol().map(String::from_utf8_lossy);
-        let version = tls.get_ref().1.protocol_version();
+        let protocol = if tls.session().alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
+        let alpn = tls.session().alpn_protocol().map(String::from_utf8_lossy);
+        let version = tls.session().protocol_version();
         tracing::debug!(%origin, ?version, ?alpn, "TLS handshake done");
         Ok((Box::new(tls), protocol))
     }

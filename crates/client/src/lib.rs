@@ -68,6 +68,7 @@ mod retry;
 mod service;
 mod stats;
 mod tls;
+mod tls_io;
 
 pub use body::{Body, DEFAULT_REPLAY_BUFFER};
 pub use client::{Client, ClientBuilder};
