@@ -578,3 +578,62 @@ async fn h2_417_repeats_the_request_without_the_expectation() {
     assert!(second.field("expect").is_none(), "{:?}", second.fields);
     assert_eq!(second.body, Bytes::from(payload()));
 }
+
+/// A body fed chunk by chunk from a channel, as an application streams one.
+fn fed() -> (baton::Body, tokio::sync::mpsc::UnboundedSender<Bytes>) {
+    struct Fed(tokio::sync::mpsc::UnboundedReceiver<Bytes>);
+    impl http_body::Body for Fed {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            self.0.poll_recv(cx).map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(c))))
+        }
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    (baton::Body::wrap(Fed(rx)), tx)
+}
+
+/// HTTP/2: a stream refused while its upload waits on the application for
+/// the next chunk is retried at once. The wait for that chunk held the
+/// body's replay buffer, which the retry must read: it now stops with the
+/// failed stream. Here the application sends its next chunk only once the
+/// retry reached the server, so before that fix the two waited on each
+/// other for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_a_refused_upload_is_retried_while_its_body_waits_on_the_caller() {
+    let (server, url) = server().await;
+    let (body, feed) = fed();
+    feed.send(Bytes::from_static(b"first ")).unwrap();
+    let (retried_tx, retried) = tokio::sync::oneshot::channel();
+    let script = tokio::spawn(async move {
+        let mut conn = h2_accept(&server).await;
+        conn.recv_request_head().await.unwrap();
+        // The first chunk came: the client now waits for the second.
+        while !matches!(conn.recv_frame().await.unwrap(), Some(Frame::Data(d)) if !d.data.is_empty()) {}
+        conn.send(frames::rst(1, baton_lab::script::Reason::REFUSED_STREAM)).await.unwrap();
+        // The retry: on this connection, which is still open (RFC 9113
+        // §8.7 allows it).
+        let head = conn.recv_request_head().await.unwrap();
+        assert_eq!(head.stream_id.value(), 3);
+        retried_tx.send(()).unwrap();
+        let request = conn.recv_request().await.unwrap();
+        conn.respond(3, 200, &request.body).await.unwrap();
+        conn
+    });
+    let feeder = tokio::spawn(async move {
+        retried.await.unwrap();
+        feed.send(Bytes::from_static(b"second")).unwrap();
+    });
+    let client = Client::builder().http2_prior_knowledge().build().unwrap();
+    let resp = tokio::time::timeout(Duration::from_secs(10), client.post(&url).body(body).send())
+        .await
+        .expect("the retry waited on the body the failed attempt held")
+        .unwrap();
+    assert_eq!(resp.attempts().len(), 2);
+    assert_eq!(resp.text().await.unwrap(), "first second", "the body was sent again whole");
+    feeder.await.unwrap();
+    drop(script.await.unwrap());
+}

@@ -9,7 +9,9 @@
 //! body: a body fed from a channel sees its receiver gone instead of
 //! waiting on a window that will never open (RFC 9113 §6.9: a reset stream
 //! gets no more WINDOW_UPDATEs; §8.1: RST_STREAM after a complete response
-//! stops the request side).
+//! stops the request side). It stops even while it waits on the caller for
+//! the next chunk: that wait holds the body's replay buffer, which the
+//! retry of a failed attempt must read.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +29,8 @@ struct Signal {
     /// Room to write, or the stop below.
     notify: Notify,
     stopped: AtomicBool,
+    /// The stop alone, for a pump waiting on the caller's body.
+    stop: Notify,
 }
 
 /// The driver's end of a pump: wakes it when the stream can take more, and
@@ -59,6 +63,7 @@ impl Drop for Upload {
         // A permit is kept if the pump is not waiting yet: it still sees
         // the stop on its next wait.
         self.0.notify.notify_one();
+        self.0.stop.notify_one();
     }
 }
 
@@ -72,7 +77,13 @@ async fn pump(mut body: BodyReader, id: StreamId, signal: Arc<Signal>, tx: mpsc:
         if signal.stopped.load(Ordering::Acquire) {
             return;
         }
-        let cmd = match body.next().await {
+        // Reading a chunk can be given up at any await: nothing is taken
+        // from the caller's body until it is ready.
+        let next = tokio::select! {
+            next = body.next() => next,
+            () = signal.stop.notified() => return,
+        };
+        let cmd = match next {
             Some(Ok(chunk)) => Cmd::Data(id, chunk, false),
             None => Cmd::Data(id, Bytes::new(), true),
             Some(Err(e)) => Cmd::BodyFailed(id, e.to_string()),
