@@ -284,6 +284,17 @@ fn lab_banner_and_nginx_reload_on_sighup() {
         .spawn()
         .expect("run baton lab");
     let pid = child.id();
+    /// A failed assertion must not leave the lab running: it only ends on
+    /// SIGINT.
+    struct KillOnPanic(u32);
+    impl Drop for KillOnPanic {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                let _ = Command::new("kill").args(["-9", &self.0.to_string()]).status();
+            }
+        }
+    }
+    let _guard = KillOnPanic(pid);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
     let banner = lines.next().unwrap_or_default();
     let addr = banner

@@ -401,24 +401,28 @@ impl Dial<'_> {
         match tokio::time::timeout(limit, handle.ready()).await {
             Ok(Ok(())) => {}
             Ok(Err(cause)) => {
-                let error = Error::new(
-                    Kind::Connect,
-                    match &cause {
-                        Some(cause) => {
-                            format!("{origin} closed the connection before its HTTP/2 preface: {cause}")
-                        }
-                        None => format!("{origin} closed the connection before its HTTP/2 preface"),
-                    },
-                );
-                // What the server sent broke HTTP/2 (it answered in
-                // HTTP/1.x, say): a new connection would get the same.
-                // Anything else (a close, a reset, the server's GOAWAY) may
-                // be a listener going away, and is worth another try.
-                let broken = matches!(
-                    cause,
-                    Some(proto::CloseCause::Error { initiator: proto::Initiator::Library, .. })
-                );
-                return Err(if broken { error } else { error.transient() });
+                let said = |what: &str| match &cause {
+                    Some(cause) => format!("{origin} {what}: {cause}"),
+                    None => format!("{origin} {what}"),
+                };
+                let closed = "closed the connection before its HTTP/2 preface";
+                return Err(match &cause {
+                    // The engine's own SETTINGS timer (RFC 9113 §6.5.3) ran
+                    // out first: the server said nothing.
+                    Some(
+                        proto::CloseCause::Timeout(_)
+                        | proto::CloseCause::Error { reason: proto::frame::Reason::SETTINGS_TIMEOUT, .. },
+                    ) => Error::new(Kind::Timeout, said("sent no HTTP/2 SETTINGS in time")),
+                    // What the server sent broke HTTP/2 (it answered in
+                    // HTTP/1.x, or its first frame was not SETTINGS, §3.4):
+                    // a new connection would get the same.
+                    Some(proto::CloseCause::Error { initiator: proto::Initiator::Library, .. }) => {
+                        Error::new(Kind::Connect, said(closed))
+                    }
+                    // A close or a reset: maybe a listener going away, worth
+                    // another try.
+                    _ => Error::new(Kind::Connect, said(closed)).transient(),
+                });
             }
             Err(_) => {
                 return Err(Error::new(

@@ -130,3 +130,37 @@ async fn a_post_whose_body_failed_is_never_sent_empty() {
     );
     assert_eq!(succeeded, 0);
 }
+
+/// HTTP/2: a body that fails after its head and first chunk went out is
+/// reported as far as it got. The stream is reset first, so its journal
+/// must be read before: it had read as "queued", and `NotSent`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_a_body_that_failed_mid_way_keeps_its_verdict() {
+    use baton_lab::script::{Frame, ScriptServer, Settings};
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    let (tx, rx) = mpsc::channel(4);
+    tx.send(Ok(Bytes::from_static(b"first"))).await.unwrap();
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(Settings::default()).await.unwrap();
+        conn.recv_request_head().await.unwrap();
+        while !matches!(conn.recv_frame().await.unwrap(), Some(Frame::Data(d)) if !d.data.is_empty()) {}
+        tx.send(Err("disk read failed".into())).await.unwrap();
+        while !matches!(conn.recv_frame().await.unwrap(), Some(Frame::RstStream(_))) {}
+        conn
+    });
+    let client = baton::Client::builder().http2_prior_knowledge().build().unwrap();
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.post(&url).body(baton::Body::wrap(Chan(rx))).send(),
+    )
+    .await
+    .expect("the request hung")
+    .unwrap_err();
+    assert!(err.is_body(), "{err}");
+    assert_eq!(err.processing(), Some(baton::Processing::MaybeProcessed), "{err}");
+    let attempt = &err.attempts()[0];
+    assert_eq!(attempt.body_sent, 5, "{attempt}");
+    drop(script.await.unwrap());
+}

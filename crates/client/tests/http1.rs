@@ -390,3 +390,37 @@ async fn prior_knowledge_to_an_http1_server_fails_on_the_first_connection() {
     assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection, not one per attempt: {err}");
     server.abort();
 }
+
+/// HTTP/2 with prior knowledge to a server that takes the connection and
+/// says nothing: the engine's SETTINGS timer (RFC 9113 §6.5.3) ends it,
+/// and that is a timeout, not a connect error (found in review: it read
+/// as "closed the connection").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prior_knowledge_to_a_silent_server_is_a_timeout() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            open.push(sock);
+        }
+    });
+    let config =
+        baton_proto::h2::Config { settings_ack_timeout: Duration::from_millis(200), ..Default::default() };
+    let client = Client::builder()
+        .http2_prior_knowledge()
+        .http2_config(config)
+        .connect_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send())
+        .await
+        .expect("the request hung")
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("SETTINGS"), "{err}");
+    server.abort();
+}

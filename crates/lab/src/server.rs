@@ -306,7 +306,10 @@ fn reload_on_sighup(lab: &Lab) -> Option<JoinHandle<()>> {
                 Some(tokio::spawn(async move {
                     while hangup.recv().await.is_some() {
                         shared.reload.send_modify(|g| *g += 1);
-                        println!("reloaded: open connections drain");
+                        // Not `println!`: a closed stdout must not end
+                        // the reloads.
+                        let _ =
+                            io::Write::write_all(&mut io::stdout(), b"reloaded: open connections drain\n");
                     }
                 }))
             }

@@ -534,17 +534,21 @@ impl Driver {
             }
             Cmd::BodyFailed(id, why) => {
                 self.uploads.remove(&id);
+                // How far it got, read before the reset forgets the stream.
+                let phase = self.conn.stream_phase(id);
+                let body_sent = self.conn.stream_body_sent(id);
                 self.conn.reset(id, Reason::CANCEL, now());
                 if let Some(ctx) = self.streams.remove(&id) {
-                    let phase = self.conn.stream_phase(id).unwrap_or(ctx.attempt.phase);
+                    let phase = phase.unwrap_or(ctx.attempt.phase);
+                    let body_sent = body_sent.unwrap_or(ctx.attempt.body_sent);
                     let failure = AttemptFailure {
                         processing: Processing::classify(phase, false),
-                        attempt: Attempt { phase, ..ctx.attempt },
+                        attempt: Attempt { phase, body_sent, ..ctx.attempt },
                         cause: FailureCause::Body(why),
                         first_on_connection: ctx.first_on_connection,
                     };
                     Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
-                    self.shared.unreserve();
+                    self.stream_done(false);
                 }
             }
             Cmd::Release(id, n) => self.conn.release_capacity(id, n),
@@ -703,7 +707,7 @@ impl Driver {
                             tx.send(BodyEvent::End);
                         }
                         self.request_side_after_response(stream_id, ctx.refused, ctx.writable);
-                        self.stream_done();
+                        self.stream_done(true);
                     }
                 }
                 Event::StreamFailed(f) => {
@@ -771,27 +775,32 @@ impl Driver {
         answered
     }
 
-    /// A stream opened on this connection is over, however it ended: its
-    /// slot is free, and the connection may have carried its last.
-    fn stream_done(&mut self) {
+    /// A stream opened on this connection is over, however it ended
+    /// (`answered` when its response ended): its slot is free, and the
+    /// connection may have carried its last.
+    fn stream_done(&mut self, answered: bool) {
         self.shared.unreserve();
         if self.conn.state() != ConnectionState::Closed {
-            self.check_limit();
+            self.check_limit(answered);
         }
     }
 
     /// Every stream this connection may carry under the origin's learned
-    /// limit is done: tell the budget whether the server's GOAWAY came, and
-    /// close the connection, which takes no more streams (unless that
-    /// disproved the limit).
-    fn check_limit(&mut self) {
+    /// limit is done: close the connection, which takes no more streams.
+    /// When the last response ended, whether the server's GOAWAY came by
+    /// then is evidence for the budget (and may disprove the limit, which
+    /// keeps the connection open). A last stream that failed or was
+    /// abandoned says nothing: the server's GOAWAY may have been on its way.
+    fn check_limit(&mut self, answered: bool) {
         let budget = &self.shared.origin.budget;
         let carried = budget.limit().is_some_and(|l| self.shared.opened.load(Ordering::Acquire) >= l);
         // `active` counts requests reserved but still on their way here too.
         if self.shared.active.load(Ordering::Acquire) > 0 || !carried {
             return;
         }
-        budget.carried(self.conn.last_go_away().is_some());
+        if answered {
+            budget.carried(self.conn.last_go_away().is_some());
+        }
         if budget.limit().is_some() {
             self.conn.go_away(Reason::NO_ERROR, now());
         } else {
@@ -888,7 +897,7 @@ impl Driver {
             first_on_connection: ctx.first_on_connection,
         };
         Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
-        self.stream_done();
+        self.stream_done(false);
     }
 
     fn deliver_failure(
@@ -911,7 +920,7 @@ impl Driver {
     fn abandon(&mut self, id: StreamId) {
         if self.streams.remove(&id).is_some() {
             self.conn.reset(id, Reason::CANCEL, now());
-            self.stream_done();
+            self.stream_done(false);
         }
     }
 
