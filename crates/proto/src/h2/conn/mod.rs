@@ -12,6 +12,10 @@
 //! }
 //! ```
 //! Inputs never block and never read a clock; time comes in as `now`.
+//! A driver that writes while it reads takes the bytes with
+//! `take_transmit` instead, and before each write trims what it holds to
+//! [`Connection::taken_to_write`]: a close withdraws the frames queued
+//! behind the one in progress.
 //!
 //! # The journal
 //! Every stream keeps a [`Phase`](crate::Phase). `HeadersWritten` is set only
