@@ -87,8 +87,17 @@ impl Origins {
             if Arc::strong_count(op) > 1 {
                 return true;
             }
-            let mut st = op.lock();
-            st.h2.retain(|h| !h.is_closed());
+            let closed: Vec<H1Conn> = {
+                let mut st = op.lock();
+                st.h2.retain(|h| !h.is_closed());
+                let idle = std::mem::take(&mut st.h1_idle);
+                let (open, closed) = idle.into_iter().partition(H1Conn::is_open);
+                st.h1_idle = open;
+                closed
+            };
+            // Outside the lock: each gives its place back, which takes it.
+            drop(closed);
+            let st = op.lock();
             !(st.h2.is_empty() && st.h1_idle.is_empty() && st.h1_slots == 0 && st.connecting == 0)
         });
         self.sweep_at = (self.map.len() * 2).max(Self::FIRST_SWEEP);
@@ -291,7 +300,12 @@ impl Pool {
         force_h1: bool,
     ) -> Result<Option<Lease>, Error> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let dial = Dial { connector: &self.connector, h2_config: &self.h2_config, stats: &self.stats };
+        let dial = Dial {
+            connector: &self.connector,
+            idle_timeout: self.idle_timeout,
+            h2_config: &self.h2_config,
+            stats: &self.stats,
+        };
         match dial.open(origin, op, force_h1, id).await? {
             Opened::H1(mut conn) => {
                 if !force_h1 {
@@ -315,15 +329,15 @@ impl Pool {
     /// took a `connecting` slot for it.
     fn open_in_background(&self, origin: &Origin, op: &Arc<OriginPool>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (connector, h2_config, stats) =
-            (self.connector.clone(), self.h2_config.clone(), self.stats.clone());
+        let (connector, h2_config, stats, idle_timeout) =
+            (self.connector.clone(), self.h2_config.clone(), self.stats.clone(), self.idle_timeout);
         let (origin, op) = (origin.clone(), op.clone());
         // Made before the spawn: a task dropped before its first poll (a
         // runtime shutting down) still gives the slot back.
         let slot = ConnectingGuard(op.clone());
         tokio::spawn(async move {
             let _slot = slot;
-            let dial = Dial { connector: &connector, h2_config: &h2_config, stats: &stats };
+            let dial = Dial { connector: &connector, idle_timeout, h2_config: &h2_config, stats: &stats };
             match dial.open(&origin, &op, false, id).await {
                 Ok(Opened::H2(_)) => {}
                 // ALPN changed its mind: nothing to pool ahead of time.
@@ -369,6 +383,7 @@ impl Pool {
 /// What a new connection needs from the pool.
 struct Dial<'a> {
     connector: &'a Connector,
+    idle_timeout: Duration,
     h2_config: &'a proto::Config,
     stats: &'a Arc<Counters>,
 }
@@ -386,7 +401,7 @@ impl Dial<'_> {
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
-            return Ok(Opened::H1(H1Conn::spawn(id, io)));
+            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout)));
         }
         let mut config = self.h2_config.clone();
         let known = op.shared.max_streams.load(Ordering::Acquire);

@@ -424,3 +424,106 @@ async fn prior_knowledge_to_a_silent_server_is_a_timeout() {
     assert!(err.to_string().contains("SETTINGS"), "{err}");
     server.abort();
 }
+
+/// Reads one request head, byte by byte; empty at EOF.
+async fn read_head(s: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut b = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if s.read(&mut b).await.unwrap_or(0) == 0 {
+            break;
+        }
+        buf.push(b[0]);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// A response dropped mid-body while the server is silent (a long poll,
+/// SSE, a slow download) frees its connection at once: the exchange had
+/// noticed only when more bytes came, and with a per-origin limit the next
+/// request waited for good (found in review).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_response_frees_its_connection_while_the_server_is_silent() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (closed_tx, mut closed_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let head = read_head(&mut s).await;
+                    if head.is_empty() {
+                        let _ = closed_tx.send(());
+                        return;
+                    }
+                    if head.starts_with("GET /slow") {
+                        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+                            .await
+                            .unwrap();
+                    } else {
+                        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    let client = Client::builder().http1_only().max_http1_connections_per_origin(1).build().unwrap();
+    let mut resp = client.get(&format!("http://127.0.0.1:{port}/slow")).send().await.unwrap();
+    assert_eq!(&resp.chunk().await.unwrap().unwrap()[..], b"0123456789");
+    drop(resp);
+    let closed = tokio::time::timeout(Duration::from_secs(2), closed_rx.recv()).await;
+    let next =
+        client.get(&format!("http://127.0.0.1:{port}/fast")).timeout(Duration::from_secs(3)).send().await;
+    assert!(closed.is_ok(), "the abandoned connection was not closed within 2 s");
+    assert!(next.is_ok(), "the next request never got a connection: {next:?}");
+}
+
+/// A successful HTTP/1.1 attempt's `body_sent` counts body bytes only, as
+/// a failed one's does (found in review: it took the head's bytes too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_sent_counts_only_body_bytes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let _ = read_head(&mut s).await;
+        let mut body = [0u8; 5];
+        s.read_exact(&mut body).await.unwrap();
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        s.write_all(b"ok").await.unwrap();
+        let _ = read_head(&mut s).await;
+    });
+    let client = Client::builder().http1_only().build().unwrap();
+    let resp = client.post(&format!("http://127.0.0.1:{port}/")).body("hello").send().await.unwrap();
+    assert_eq!(resp.attempts()[0].body_sent, 5, "5 body bytes were sent");
+}
+
+/// DESIGN.md §4 "Idle connections expire", whether or not the pool looks
+/// again: a client that never returns to an origin (a crawler) must not
+/// keep its sockets (found in review: expiry was only checked on a lease).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_idle_connection_is_closed() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let _ = read_head(&mut s).await;
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await.unwrap();
+        let _ = read_head(&mut s).await; // returns on EOF
+        let _ = closed_tx.send(());
+    });
+    let client =
+        Client::builder().http1_only().pool_idle_timeout(Duration::from_millis(300)).build().unwrap();
+    let body = client.get(&format!("http://127.0.0.1:{port}/")).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(&body[..], b"ok");
+    let closed = tokio::time::timeout(Duration::from_secs(3), closed_rx).await;
+    assert!(closed.is_ok(), "idle for 10x pool_idle_timeout and still open");
+}

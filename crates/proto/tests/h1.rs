@@ -115,7 +115,7 @@ fn keep_alive_sequence_then_close_mid_request() {
     conn.handle_read(b"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2, max=99\r\nContent-Length: 2\r\n\r\nhi", t0);
     let events: Vec<_> = std::iter::from_fn(|| conn.poll_event()).collect();
     assert!(
-        matches!(&events[0], Event::ResponseReceived { head, body: BodyKind::Length(2) } if head.status == StatusCode::OK)
+        matches!(&events[0], Event::ResponseReceived { head, body: BodyKind::Length(2), .. } if head.status == StatusCode::OK)
     );
     assert_eq!(events[1], Event::DataReceived { data: Bytes::from_static(b"hi") });
     assert_eq!(events[2], Event::ResponseEnded);

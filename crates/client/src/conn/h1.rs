@@ -73,10 +73,11 @@ fn now() -> Instant {
 }
 
 impl H1Conn {
-    /// Starts the connection's task on `io`.
-    pub(crate) fn spawn(id: u64, io: BoxIo) -> Self {
+    /// Starts the connection's task on `io`; idle past `idle_timeout` (or
+    /// the server's keep-alive timeout, see [`Self::expired`]), it closes.
+    pub(crate) fn spawn(id: u64, io: BoxIo, idle_timeout: Duration) -> Self {
         let jobs = Arc::new(Handoff::new());
-        tokio::spawn(serve(id, io, jobs.clone()));
+        tokio::spawn(serve(id, io, jobs.clone(), idle_timeout));
         Self { id, jobs, requests: 0, idle_since: None, keep_alive: None, slot: Slot::none() }
     }
 
@@ -94,9 +95,7 @@ impl H1Conn {
     /// server's `Keep-Alive: timeout=` less a one-second margin.
     pub(crate) fn expired(&self, idle_timeout: Duration) -> bool {
         let Some(since) = self.idle_since else { return false };
-        let server = self.keep_alive.map(|t| t.saturating_sub(Duration::from_secs(1)));
-        let limit = server.map_or(idle_timeout, |s| s.min(idle_timeout));
-        now().saturating_duration_since(since) >= limit
+        now().saturating_duration_since(since) >= idle_limit(idle_timeout, self.keep_alive)
     }
 
     /// DESIGN.md §4: false once the task saw the idle socket closed (or
@@ -145,13 +144,23 @@ impl Job {
     }
 }
 
+/// How long a connection may stay idle: `idle_timeout`, or less when the
+/// server said `Keep-Alive: timeout=` (with a one-second margin, so the
+/// client lets go before the server does).
+fn idle_limit(idle_timeout: Duration, keep_alive: Option<Duration>) -> Duration {
+    let server = keep_alive.map(|t| t.saturating_sub(Duration::from_secs(1)));
+    server.map_or(idle_timeout, |s| s.min(idle_timeout))
+}
+
 /// The most room a connection makes for one read.
 const READ_ROOM_MAX: usize = 256 << 10;
 
 /// The connection's task: idle, it watches the socket for the server's
 /// close; handed a job, it runs the exchange; after one that leaves the
-/// connection reusable (RFC 9112 §9.3), it sends the handle home.
-async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
+/// connection reusable (RFC 9112 §9.3), it sends the handle home. Idle for
+/// too long (DESIGN.md §4: idle connections expire), it closes, whether or
+/// not the pool looks at it again.
+async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>, idle_timeout: Duration) {
     // Ends the hand-over however the task ends, dropped with a runtime that
     // shuts down included: the pool sees the connection closed, and a job
     // handed over meanwhile fails as not sent instead of waiting forever.
@@ -164,6 +173,9 @@ async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
     let mut last = None;
     loop {
         let mut probe = [0u8; 1];
+        let expiry = engine.idle_since().map(|since| {
+            tokio::time::Instant::from_std(since + idle_limit(idle_timeout, engine.keep_alive_timeout()))
+        });
         let job = tokio::select! {
             // The socket first: a close that has arrived fails no request
             // (DESIGN.md §4, a pooled socket is checked for EOF before reuse).
@@ -179,11 +191,15 @@ async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>) {
                 // The pool let the connection go.
                 None => break,
             },
+            () = super::sleep_until(expiry), if expiry.is_some() => {
+                tracing::debug!(connection = id, "idle HTTP/1.1 connection expired");
+                break;
+            }
         };
         let Job { request, mut conn, home } = job;
         let wire = exchange::Wire { id, engine: &mut engine, rd: &mut rd, wr: &mut wr, room: &mut room };
-        exchange::run(wire, request).await;
-        if !engine.is_reusable() {
+        let sound = exchange::run(wire, request).await;
+        if !sound || !engine.is_reusable() {
             last = Some(conn);
             break;
         }

@@ -36,6 +36,9 @@ pub enum Event {
         head: ResponseHead,
         /// The body framing (RFC 9112 §6.3); `Length(n)` is a size hint.
         body: BodyKind,
+        /// Request body bytes confirmed written when the head arrived (the
+        /// journal's `body_sent`; an early response may come before all).
+        body_sent: u64,
     },
     /// Response body bytes, a slice of the read buffer (chunk framing
     /// removed).

@@ -66,8 +66,11 @@ pub(super) struct Wire<'a> {
 
 /// Runs `req` to its end on `wire`: until the response is read (or failed)
 /// and the request has gone out. The caller decides from the engine's state
-/// whether the connection can carry another.
-pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
+/// whether the connection can carry another; `false` here says it cannot,
+/// whatever the engine says: a write failed. (The engine still counts the
+/// bytes of that write as handed out, and the next request's writes would
+/// pay them off first: its head could go out while its journal says not.)
+pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
     let Wire { id, engine, rd, wr, room } = wire;
     let AttemptRequest { method, uri, headers, body: request_body, mut attempt, respond } = req;
     attempt.version = Version::HTTP_11;
@@ -84,7 +87,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
             first_on_connection: !reused,
         };
         let _ = respond.send(Outcome::Failed(failure));
-        return;
+        return true;
     }
     // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
     // in `held`, a streamed one by not being read, until the gate opens.
@@ -201,7 +204,10 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
                 let why = format!("the server read none of the request body for {SEND_STALL:?}");
                 engine.abort(why, now());
             }
-            () = wake.notified(), if !can_read && !closed => {}
+            // Room to read again, or the response dropped: the latter must
+            // be seen while the server is silent too (a long poll), or the
+            // connection is held for good.
+            () = wake.notified(), if !closed => {}
             () = caller_gone(&mut respond), if respond.is_some() => {
                 engine.abort("the caller stopped waiting".into(), now());
                 respond = None;
@@ -212,7 +218,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
         }
         while let Some(event) = engine.poll_event() {
             match event {
-                Event::ResponseReceived { head, .. } => {
+                Event::ResponseReceived { head, body_sent, .. } => {
                     // A final status answers the expectation too: the engine
                     // sends the body on or stops it (RFC 9112 §9.5).
                     open_gate(&mut gate, &mut held, engine);
@@ -220,7 +226,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
                     body_tx = Some(tx);
                     let mut a = attempt.clone();
                     a.phase = Phase::ResponseHead;
-                    a.body_sent = engine.request_bytes_written().unwrap_or(0);
+                    a.body_sent = body_sent;
                     let parts = ResponseParts {
                         status: head.status,
                         headers: head.headers,
@@ -274,6 +280,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) {
             }
         }
     }
+    !write_failed
 }
 
 /// Lets a body held for `Expect: 100-continue` go: the in-memory one is

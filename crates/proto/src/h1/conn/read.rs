@@ -197,8 +197,9 @@ impl Connection {
             self.keep_alive = KeepAlive::Disabled;
             self.keep_alive_timeout = None;
         }
+        let body_sent = ex.body_written;
         self.reading = Reading::Body(BodyDecoder::new(framing.kind));
-        self.events.push_back(Event::ResponseReceived { head, body: framing.kind });
+        self.events.push_back(Event::ResponseReceived { head, body: framing.kind, body_sent });
     }
 
     /// The response is complete: the exchange ends, and the connection

@@ -76,7 +76,7 @@ fn head_of(events: &[Event]) -> (&super::super::ResponseHead, BodyKind) {
     events
         .iter()
         .find_map(|e| match e {
-            Event::ResponseReceived { head, body } => Some((head, *body)),
+            Event::ResponseReceived { head, body, .. } => Some((head, *body)),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no head in {events:?}"))
