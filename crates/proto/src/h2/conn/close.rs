@@ -189,12 +189,13 @@ impl Connection {
     }
 
     /// Nothing queued after the frame in progress goes out once the
-    /// connection is closed with a request head not yet written: the streams are about to be failed by what was
-    /// written, and one failed as not sent may be retried on another
-    /// connection, so its HEADERS must never reach this server too. The
-    /// frame in progress is finished (its stream counts as written: the
-    /// server may see it whole), and a graceful GOAWAY of ours that was
-    /// withdrawn is queued again. See `frame_bounds`.
+    /// connection is closed with a request head not yet written: the
+    /// streams are about to be failed by what was written, and one failed
+    /// as not sent may be retried on another connection, so its HEADERS
+    /// must never reach this server too. The frame in progress is finished
+    /// (its stream counts as written: the server may see it whole), and a
+    /// graceful GOAWAY of ours that was withdrawn is queued again. See
+    /// `frame_bounds`.
     fn withdraw_unwritten(&mut self) {
         // Only a head that did not leave needs it; otherwise what is queued
         // (a SETTINGS ACK, say) goes out as usual.
