@@ -743,11 +743,13 @@ impl Client {
                         }
                         Ok(Outcome::Failed(f)) => f,
                         Err(_) => {
-                            return Err(Error::new(
-                                Kind::Request,
-                                "connection driver stopped without an answer",
-                            )
-                            .with_attempts(attempts_so_far()));
+                            // The request went to the connection, and may
+                            // have left: say so, as a timeout would.
+                            let why = "connection driver stopped without an answer";
+                            let (attempts, verdict) = lock(journal).cut_off(why);
+                            return Err(Error::new(Kind::Request, why)
+                                .with_processing(verdict)
+                                .with_attempts(attempts));
                         }
                     }
                 }
