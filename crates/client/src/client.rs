@@ -815,7 +815,11 @@ impl Client {
                     return Err(match connect_error {
                         Some(e) => connect_failure(e, attempts),
                         None => {
-                            let verdict = strongest_verdict(&attempts);
+                            // The request's verdict is its furthest
+                            // attempt's, not the last one's: a PUT that may
+                            // have been processed on its first attempt stays
+                            // `MaybeProcessed` when the retry is refused.
+                            let verdict = crate::journal::strongest(&attempts);
                             failure_error(&failure, refusal, verdict.unwrap_or(failure.processing), attempts)
                         }
                     });
@@ -825,17 +829,10 @@ impl Client {
     }
 }
 
-/// The request's verdict is its furthest attempt's, not the last one's: a
-/// PUT that may have been processed on its first attempt stays
-/// `MaybeProcessed` when the retry is refused.
-fn strongest_verdict(attempts: &[Attempt]) -> Option<crate::journal::Processing> {
-    crate::journal::strongest(attempts.iter().filter_map(|a| a.processing))
-}
-
 /// A connect error ends the request: it carries a verdict only when an
 /// earlier attempt got further than "not sent" (see [`Error::processing`]).
 fn connect_failure(e: Error, attempts: Vec<Attempt>) -> Error {
-    match strongest_verdict(&attempts) {
+    match crate::journal::strongest(&attempts) {
         Some(v) if v != crate::journal::Processing::NotSent => e.with_processing(v).with_attempts(attempts),
         _ => e.with_attempts(attempts),
     }

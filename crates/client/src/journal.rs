@@ -217,22 +217,22 @@ impl Log {
             a.processing = Some(Processing::MaybeProcessed);
             attempts.push(a);
         }
-        let verdict = strongest(attempts.iter().filter_map(|a| a.processing)).unwrap_or(Processing::NotSent);
+        let verdict = strongest(&attempts).unwrap_or(Processing::NotSent);
         (attempts, verdict)
     }
 }
 
-/// The strongest of some verdicts: a request is as far along as its
+/// The strongest verdict of some attempts: a request is as far along as its
 /// furthest attempt got (an earlier attempt that may have been processed
 /// is not undone by a later one the server refused).
-pub(crate) fn strongest(verdicts: impl Iterator<Item = Processing>) -> Option<Processing> {
+pub(crate) fn strongest(attempts: &[Attempt]) -> Option<Processing> {
     let rank = |p: &Processing| match p {
         Processing::NotSent => 0,
         Processing::NotProcessed => 1,
         Processing::MaybeProcessed => 2,
         Processing::ResponseStarted => 3,
     };
-    verdicts.max_by_key(rank)
+    attempts.iter().filter_map(|a| a.processing).max_by_key(rank)
 }
 
 #[cfg(test)]

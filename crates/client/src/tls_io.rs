@@ -34,6 +34,14 @@ impl<S> Counted<S> {
     pub(crate) fn new(inner: S) -> Self {
         Self { inner, accepted: 0 }
     }
+
+    /// Adds what a write accepted to the count, and passes its result on.
+    fn count(&mut self, polled: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if let Poll::Ready(Ok(n)) = polled {
+            self.accepted += n as u64;
+        }
+        polled
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
@@ -49,10 +57,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
 impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled {
-            self.accepted += n as u64;
-        }
-        polled
+        self.count(polled)
     }
 
     fn poll_write_vectored(
@@ -61,10 +66,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = polled {
-            self.accepted += n as u64;
-        }
-        polled
+        self.count(polled)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -358,9 +358,7 @@ impl Scenario {
             Self::ConnectionClose { .. } => "connection-close",
         }
     }
-}
 
-impl Scenario {
     /// Every parameter as `(key, value)`, in the words [`Scenario::parse`]
     /// takes, so that the name and these parameters build this scenario again.
     pub fn params(&self) -> Vec<(&'static str, String)> {
