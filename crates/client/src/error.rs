@@ -114,6 +114,20 @@ impl Error {
         self
     }
 
+    /// The same error, its headline led by `earlier`: what an earlier
+    /// attempt showed of the server, more telling than this failure.
+    pub(crate) fn after(
+        mut self,
+        earlier: &str,
+        violation: Option<Violation>,
+        reason: Option<Reason>,
+    ) -> Self {
+        self.inner.message = format!("{earlier}; then {}", self.inner.message);
+        self.inner.violation = self.inner.violation.or(violation);
+        self.inner.reason = self.inner.reason.or(reason);
+        self
+    }
+
     pub(crate) fn transient(mut self) -> Self {
         self.inner.transient = true;
         self

@@ -114,6 +114,10 @@ async fn run(
     let mut headers = Cow::Borrowed(headers);
     let mut attempts = 0;
     let mut idempotent_retries = 0;
+    // The failure that told most about the server (a broken rule, an error
+    // code) and its attempt: the headline names it even when later attempts
+    // failed otherwise (could not connect, say).
+    let mut telling: Option<(u32, AttemptFailure)> = None;
     loop {
         attempts += 1;
         // A transient connect failure sent nothing: it goes through the
@@ -214,8 +218,14 @@ async fn run(
                 connect_error = Some(error);
                 AttemptFailure::new(attempt, Cause::Connect, Processing::NotSent, true)
             }
-            Err(LeaseError { error, .. }) => return Err(connect_failure(error, lock(journal).attempts())),
+            Err(LeaseError { error, .. }) => {
+                let error = connect_failure(error, lock(journal).attempts());
+                return Err(led_by(error, 0, telling.as_ref()));
+            }
         };
+        if failure.weight() > telling.as_ref().map_or(0, |(_, f)| f.weight()) {
+            telling = Some((attempts, failure.clone()));
+        }
         // Nothing of the body was read for a connect failure.
         let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
         let facts = RequestFacts { idempotent: *idempotent, replayable, attempts, idempotent_retries };
@@ -259,11 +269,14 @@ async fn run(
                     "request failed"
                 );
                 lock(journal).push(attempt);
-                let attempts = lock(journal).attempts();
-                return Err(match connect_error {
-                    Some(e) => connect_failure(e, attempts),
-                    None => refused(failure, refusal, attempts),
-                });
+                let all = lock(journal).attempts();
+                let weight = if connect_error.is_some() { 0 } else { failure.weight() };
+                let error = match connect_error {
+                    Some(e) => connect_failure(e, all),
+                    None => refused(failure, refusal, all),
+                };
+                let earlier = telling.as_ref().filter(|(n, _)| *n != attempts);
+                return Err(led_by(error, weight, earlier));
             }
         }
     }
@@ -297,6 +310,18 @@ fn refused(failure: AttemptFailure, refusal: Refusal, attempts: Vec<Attempt>) ->
     };
     let verdict = journal::strongest(&attempts).unwrap_or_else(|| failure.processing());
     failure.into_error(kind, &note, verdict, attempts)
+}
+
+/// `error`, a failure of weight `weight` (see [`AttemptFailure::weight`]),
+/// led in its headline by an earlier, more telling one.
+fn led_by(error: Error, weight: u8, earlier: Option<&(u32, AttemptFailure)>) -> Error {
+    match earlier {
+        Some((n, f)) if f.weight() > weight => {
+            let text = format!("attempt {n}: {}", f.describe());
+            error.after(&text, f.cause.violation().cloned(), f.code())
+        }
+        _ => error,
+    }
 }
 
 /// A connect error ends the request: it carries a verdict only when an

@@ -442,12 +442,16 @@ impl Dial<'_> {
         let limit = self.connector.connect_timeout;
         match tokio::time::timeout(limit, handle.ready()).await {
             Ok(Ok(())) => {}
-            Ok(Err(cause)) => {
+            Ok(Err(h2::NotReady { cause, after_settings })) => {
                 let said = |what: &str| match &cause {
                     Some(cause) => format!("{origin} {what}: {cause}"),
                     None => format!("{origin} {what}"),
                 };
-                let closed = "closed the connection before its HTTP/2 preface";
+                let closed = if after_settings {
+                    "closed the connection right after its HTTP/2 preface"
+                } else {
+                    "closed the connection before its HTTP/2 preface"
+                };
                 return Err(match &cause {
                     // The engine's own SETTINGS timer (RFC 9113 §6.5.3) ran
                     // out first: the server said nothing.

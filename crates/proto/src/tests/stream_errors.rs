@@ -97,19 +97,19 @@ impl Bad {
     fn bytes(self, id: StreamId) -> Bytes {
         let mut raw = BytesMut::new();
         match self {
-            Bad::PriorityLength => {
+            Self::PriorityLength => {
                 raw.put_uint(4, 3);
                 raw.put_u8(FrameType::PRIORITY.0);
                 raw.put_u8(0);
                 raw.put_u32(id.value());
                 raw.put_u32(0);
             }
-            Bad::PrioritySelf => Frame::Priority(Priority {
+            Self::PrioritySelf => Frame::Priority(Priority {
                 stream_id: id,
                 spec: PrioritySpec { dependency: id, exclusive: false, weight: 16 },
             })
             .encode(&mut raw),
-            Bad::ZeroWindowUpdate => {
+            Self::ZeroWindowUpdate => {
                 Frame::WindowUpdate(WindowUpdate { stream_id: id, increment: 0 }).encode(&mut raw)
             }
         }
@@ -118,9 +118,9 @@ impl Bad {
 
     fn violation(self, id: StreamId) -> Violation {
         Violation::Frame(match self {
-            Bad::PriorityLength => FrameError::BadPriorityLength { stream_id: id, length: 4 },
-            Bad::PrioritySelf => FrameError::SelfDependency { stream_id: id },
-            Bad::ZeroWindowUpdate => FrameError::ZeroWindowIncrement { stream_id: id },
+            Self::PriorityLength => FrameError::BadPriorityLength { stream_id: id, length: 4 },
+            Self::PrioritySelf => FrameError::SelfDependency { stream_id: id },
+            Self::ZeroWindowUpdate => FrameError::ZeroWindowIncrement { stream_id: id },
         })
     }
 }

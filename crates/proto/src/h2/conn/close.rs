@@ -177,6 +177,7 @@ impl Connection {
             return;
         }
         self.state = ConnectionState::Closed;
+        self.close_cause = Some(cause.clone());
         self.withdraw_unwritten();
         let mut ids: Vec<StreamId> = self.streams.keys().copied().collect();
         ids.sort_unstable();
