@@ -12,10 +12,10 @@ use tokio::sync::oneshot;
 
 use crate::body::Body;
 use crate::conn::{AttemptRequest, Outcome, expects_continue};
-use crate::connect::Origin;
 use crate::error::{Error, Kind};
 use crate::failure::{AttemptFailure, Cause, human_bytes};
 use crate::journal::{self, Attempt, Log, Processing, RetryReason};
+use crate::origin::Origin;
 use crate::pool::{Lease, LeaseError, Pool};
 use crate::response::Response;
 use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};

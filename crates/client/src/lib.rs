@@ -67,6 +67,7 @@ mod execute;
 mod failure;
 mod going_away;
 mod journal;
+mod origin;
 mod pem;
 mod pool;
 mod request;

@@ -45,7 +45,7 @@ impl RequestBuilder {
             .parse::<Uri>()
             .map_err(|e| Error::builder(format!("invalid URL {url:?}")).with_source(e))
             .and_then(|uri| {
-                crate::connect::Origin::of(&uri)?;
+                crate::origin::Origin::of(&uri)?;
                 Ok(uri)
             });
         Self {

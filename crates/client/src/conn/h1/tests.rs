@@ -1,6 +1,7 @@
 //! The connection task over an in-memory transport: what it does while
 //! idle, and what a request handed to it after its end gets.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -8,10 +9,13 @@ use http::{HeaderMap, Method, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
-use super::*;
+use baton_proto::h1;
+
+use super::{H1Conn, Slot};
 use crate::body::Body;
-use crate::conn::{BodyEvent, SEND_STALL};
-use crate::journal::Attempt;
+use crate::conn::{AttemptRequest, BodyEvent, Outcome, SEND_STALL};
+use crate::failure::Cause;
+use crate::journal::{Attempt, Processing};
 
 /// Yields until the connection's task has ended (bounded: the transport
 /// is in memory, so a few turns of the runtime are enough).

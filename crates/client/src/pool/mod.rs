@@ -4,7 +4,9 @@
 //! streams, a replacement opened as soon as one starts draining; and an
 //! HTTP/1.1 keep-alive pool whose sockets are watched for EOF while idle.
 
-use std::collections::HashMap;
+mod dial;
+mod origins;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,12 +14,15 @@ use std::time::Duration;
 use baton_proto::h2 as proto;
 
 use crate::conn::h1::{H1Conn, Home, Slot};
-use crate::conn::h2::{self, H2Handle};
-use crate::conn::origin::OriginShared;
-use crate::connect::{Connector, Origin, Protocol};
-use crate::error::{Error, Kind};
+use crate::conn::h2::H2Handle;
+use crate::connect::Connector;
+use crate::error::Error;
+use crate::origin::Origin;
 use crate::stats::Counters;
 use crate::timeouts::{TimeoutKind, Timeouts};
+use dial::{Dial, Opened};
+pub(crate) use origins::Origins;
+use origins::{ConnectingGuard, OriginPool, Speaks};
 
 /// Idle HTTP/1.1 connections kept per origin.
 const MAX_IDLE_H1: usize = 128;
@@ -37,93 +42,6 @@ pub(crate) struct LeaseError {
 pub(crate) enum Lease {
     H2 { handle: H2Handle, reused: bool },
     H1 { conn: H1Conn, reused: bool, home: Home },
-}
-
-/// What an origin is known to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Speaks {
-    #[default]
-    Unknown,
-    H2,
-    H1,
-}
-
-#[derive(Default)]
-struct OriginState {
-    speaks: Speaks,
-    h2: Vec<H2Handle>,
-    connecting: usize,
-    h1_idle: Vec<H1Conn>,
-    /// HTTP/1.1 connections open or being opened: busy, idle or connecting
-    /// (each holds a [`Slot`] that gives its place back when dropped).
-    h1_slots: usize,
-    /// The server said HTTP_1_1_REQUIRED (DESIGN.md §3 rule 5).
-    http1_required: bool,
-}
-
-struct OriginPool {
-    /// What the origin's connections share and learn (`conn/origin.rs`).
-    shared: Arc<OriginShared>,
-    state: Mutex<OriginState>,
-}
-
-impl OriginPool {
-    fn lock(&self) -> std::sync::MutexGuard<'_, OriginState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Every origin the client has talked to, each with its connections and
-/// what they learned. An origin left with nothing (no connection open,
-/// idle or being opened, and no request on its way through) is forgotten
-/// when the map has grown: a client that visits many hosts once (a
-/// crawler) would otherwise keep an entry for each, for good.
-pub(crate) struct Origins {
-    map: HashMap<Origin, Arc<OriginPool>>,
-    /// The size at which the next new origin first sweeps the map.
-    sweep_at: usize,
-}
-
-impl Origins {
-    pub(crate) const FIRST_SWEEP: usize = 64;
-
-    /// Forgets empty origins once the map has reached `sweep_at`, then sets
-    /// the next sweep at twice what is left: the cost stays constant per
-    /// new origin.
-    fn sweep(&mut self) {
-        if self.map.len() < self.sweep_at {
-            return;
-        }
-        self.map.retain(|_, op| {
-            // Only the map holds it: no lease or connect is under way.
-            if Arc::strong_count(op) > 1 {
-                return true;
-            }
-            let closed: Vec<H1Conn> = {
-                let mut st = op.lock();
-                st.h2.retain(|h| !h.is_closed());
-                let idle = std::mem::take(&mut st.h1_idle);
-                let (open, closed) = idle.into_iter().partition(H1Conn::is_open);
-                st.h1_idle = open;
-                closed
-            };
-            // Outside the lock: each gives its place back, which takes it.
-            drop(closed);
-            let st = op.lock();
-            !(st.h2.is_empty() && st.h1_idle.is_empty() && st.h1_slots == 0 && st.connecting == 0)
-        });
-        self.sweep_at = (self.map.len() * 2).max(Self::FIRST_SWEEP);
-    }
-}
-
-/// Holds one of an origin's `connecting` slots.
-struct ConnectingGuard(Arc<OriginPool>);
-
-impl Drop for ConnectingGuard {
-    fn drop(&mut self) {
-        self.0.lock().connecting -= 1;
-        self.0.shared.notify.notify_waiters();
-    }
 }
 
 pub(crate) struct Pool {
@@ -161,7 +79,7 @@ impl Pool {
         stats: Arc<Counters>,
     ) -> Self {
         Self {
-            origins: Mutex::new(Origins { map: HashMap::new(), sweep_at: Origins::FIRST_SWEEP }),
+            origins: Mutex::new(Origins::new()),
             connector,
             h2_config,
             max_per_origin: max_per_origin.max(1),
@@ -178,7 +96,7 @@ impl Pool {
             return op.clone();
         }
         origins.sweep();
-        let op = Arc::new(OriginPool { shared: Arc::default(), state: Mutex::new(OriginState::default()) });
+        let op = Arc::new(OriginPool::new());
         origins.map.insert(origin.clone(), op.clone());
         op
     }
@@ -441,84 +359,5 @@ impl Pool {
                 op.shared.notify.notify_waiters();
             }
         })
-    }
-}
-
-/// What a new connection needs from the pool.
-struct Dial<'a> {
-    connector: &'a Connector,
-    idle_timeout: Duration,
-    h2_config: &'a proto::Config,
-    stats: &'a Arc<Counters>,
-}
-
-/// A new connection.
-enum Opened {
-    H1(H1Conn),
-    /// Running, with the server's SETTINGS in, and in the origin's pool.
-    H2(H2Handle),
-}
-
-impl Dial<'_> {
-    async fn open(&self, origin: &Origin, op: &OriginPool, force_h1: bool, id: u64) -> Result<Opened, Error> {
-        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
-        self.stats.connection_opened();
-        tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
-        if protocol == Protocol::H1 {
-            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout)));
-        }
-        let mut config = self.h2_config.clone();
-        let known = op.shared.max_streams.load(Ordering::Acquire);
-        if known > 0 {
-            config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
-        }
-        let handle = h2::spawn(io, id, config, op.shared.clone(), self.stats.clone());
-        // The connection counts once the server's preface arrived (see
-        // `H2Shared::ready`); a connection that dies first is a connect
-        // error, and nothing was sent on it.
-        let limit = self.connector.connect_timeout;
-        match tokio::time::timeout(limit, handle.ready()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(h2::NotReady { cause, after_settings })) => {
-                let said = |what: &str| match &cause {
-                    Some(cause) => format!("{origin} {what}: {cause}"),
-                    None => format!("{origin} {what}"),
-                };
-                let closed = if after_settings {
-                    "closed the connection right after its HTTP/2 preface"
-                } else {
-                    "closed the connection before its HTTP/2 preface"
-                };
-                return Err(match &cause {
-                    // The engine's own SETTINGS timer (RFC 9113 §6.5.3) ran
-                    // out first: the server said nothing.
-                    Some(
-                        proto::CloseCause::Timeout(_)
-                        | proto::CloseCause::Violation(proto::Violation::SettingsNotAcknowledged),
-                    ) => Error::timeout(TimeoutKind::Connect, said("sent no HTTP/2 SETTINGS in time")),
-                    // What the server sent broke HTTP/2 (it answered in
-                    // HTTP/1.x, or its first frame was not SETTINGS, §3.4):
-                    // a new connection would get the same.
-                    Some(proto::CloseCause::Violation(v)) => {
-                        Error::new(Kind::Connect, said(closed)).with_violation(v.clone())
-                    }
-                    // A close or a reset: maybe a listener going away, worth
-                    // another try.
-                    _ => Error::new(Kind::Connect, said(closed)).transient(),
-                });
-            }
-            Err(_) => {
-                return Err(Error::timeout(
-                    TimeoutKind::Connect,
-                    format!("{origin} sent no HTTP/2 SETTINGS within {limit:?}"),
-                ));
-            }
-        }
-        let mut st = op.lock();
-        st.speaks = Speaks::H2;
-        st.h2.push(handle.clone());
-        drop(st);
-        op.shared.notify.notify_waiters();
-        Ok(Opened::H2(handle))
     }
 }

@@ -1,5 +1,13 @@
-//! Request bodies, and what makes them replayable for a retry (DESIGN.md §3
-//! rule 7).
+//! Request bodies: the public [`Body`], in memory or streamed, and itself an
+//! `http_body::Body`. What makes a streamed one replayable for a retry
+//! (DESIGN.md §3 rule 7) is in `replay.rs`; how far connections read it, for
+//! the write timeout, in `progress.rs`.
+
+mod progress;
+mod replay;
+
+pub(crate) use progress::Progress;
+pub(crate) use replay::BodyReader;
 
 use std::fmt;
 use std::future::Future;
@@ -12,6 +20,7 @@ use http_body::Body as HttpBody;
 use tokio::sync::Mutex;
 
 use crate::error::BoxError;
+use replay::StreamSource;
 
 /// The default replay buffer for streaming bodies, 256 KiB (DESIGN.md §3
 /// rule 7): how much of a [`Body::wrap`] body is kept so a retry can send it
@@ -25,8 +34,6 @@ use crate::error::BoxError;
 /// # drop(policy);
 /// ```
 pub const DEFAULT_REPLAY_BUFFER: usize = 256 << 10;
-
-type DynBody = Pin<Box<dyn HttpBody<Data = Bytes, Error = BoxError> + Send>>;
 
 /// A request body.
 ///
@@ -60,48 +67,6 @@ pub struct Body {
     progress: Option<Arc<Progress>>,
 }
 
-/// How far connections have read a streaming body: a count of the reads
-/// (each one the connection asking for more), and whether one reached the
-/// end. The request's write timeout watches it without taking the body's
-/// lock.
-#[derive(Debug, Default)]
-pub(crate) struct Progress {
-    pulls: std::sync::atomic::AtomicU64,
-    ended: std::sync::atomic::AtomicBool,
-    /// A reader is waiting on the body's own source (the application),
-    /// not on the connection.
-    asking: std::sync::atomic::AtomicBool,
-}
-
-impl Progress {
-    /// Reads so far.
-    pub(crate) fn pulls(&self) -> u64 {
-        self.pulls.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// True once a reader got to the end of the body.
-    pub(crate) fn ended(&self) -> bool {
-        self.ended.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// True while a reader waits on the body's source: the connection is
-    /// not the one holding the body up.
-    pub(crate) fn waiting_on_source(&self) -> bool {
-        self.asking.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn asking(&self, yes: bool) {
-        self.asking.store(yes, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn pulled(&self, end: bool) {
-        self.pulls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if end {
-            self.ended.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-}
-
 type NextChunk = Pin<Box<dyn Future<Output = (BodyReader, Option<Result<Bytes, BoxError>>)> + Send>>;
 
 /// Where `http_body::Body::poll_frame` is: between chunks, or awaiting one.
@@ -113,18 +78,6 @@ enum Polling {
 enum Inner {
     Full(Bytes),
     Stream(Arc<Mutex<StreamSource>>),
-}
-
-struct StreamSource {
-    body: DynBody,
-    /// What has been read so far, while it fits in `limit`.
-    buffered: Vec<Bytes>,
-    buffered_len: usize,
-    read_len: u64,
-    limit: usize,
-    overflowed: bool,
-    ended: bool,
-    progress: Arc<Progress>,
 }
 
 impl Body {
@@ -189,21 +142,11 @@ impl Body {
         if body.is_end_stream() {
             return Self::empty();
         }
-        let body = MapErr(Box::pin(body));
         let progress = Arc::new(Progress::default());
         Self {
             polling: std::sync::Mutex::new(None),
             progress: Some(progress.clone()),
-            inner: Inner::Stream(Arc::new(Mutex::new(StreamSource {
-                body: Box::pin(body),
-                buffered: Vec::new(),
-                buffered_len: 0,
-                read_len: 0,
-                limit: DEFAULT_REPLAY_BUFFER,
-                overflowed: false,
-                ended: false,
-                progress,
-            }))),
+            inner: Inner::Stream(Arc::new(Mutex::new(StreamSource::new(body, progress)))),
         }
     }
 
@@ -225,7 +168,7 @@ impl Body {
     pub(crate) fn set_replay_limit(&self, limit: usize) {
         if let Inner::Stream(src) = &self.inner {
             if let Ok(mut s) = src.try_lock() {
-                s.limit = limit;
+                s.set_limit(limit);
             }
         }
     }
@@ -235,10 +178,7 @@ impl Body {
     pub(crate) async fn replayable(&self) -> Result<(), u64> {
         match &self.inner {
             Inner::Full(_) => Ok(()),
-            Inner::Stream(src) => {
-                let s = src.lock().await;
-                if s.overflowed { Err(s.read_len) } else { Ok(()) }
-            }
+            Inner::Stream(src) => src.lock().await.replayable(),
         }
     }
 
@@ -250,7 +190,7 @@ impl Body {
 
     /// A reader for one attempt, starting from the first byte.
     pub(crate) fn reader(&self) -> BodyReader {
-        reader_of(&self.inner)
+        BodyReader::of(&self.inner)
     }
 }
 
@@ -299,15 +239,6 @@ impl From<&'static [u8]> for Body {
     }
 }
 
-fn reader_of(inner: &Inner) -> BodyReader {
-    match inner {
-        Inner::Full(b) => BodyReader { source: Source::Full(Some(b.clone())) },
-        Inner::Stream(src) => {
-            BodyReader { source: Source::Stream { src: src.clone(), index: 0, position: 0 } }
-        }
-    }
-}
-
 /// A `Body` is itself an `http_body::Body`, so it can be handed to other
 /// HTTP stacks or middleware; reading it this way goes through the same
 /// replay buffer. It yields data frames only.
@@ -335,7 +266,7 @@ impl HttpBody for Body {
         let this = self.get_mut();
         let slot = this.polling.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
         if slot.is_none() {
-            *slot = Some(Polling::Idle(reader_of(&this.inner)));
+            *slot = Some(Polling::Idle(BodyReader::of(&this.inner)));
         }
         loop {
             match slot.take() {
@@ -365,117 +296,6 @@ impl HttpBody for Body {
             Some(n) => http_body::SizeHint::with_exact(n),
             None => http_body::SizeHint::default(),
         }
-    }
-}
-
-/// Reads a body for one attempt: first what earlier attempts buffered, then
-/// the rest of the stream.
-pub(crate) struct BodyReader {
-    source: Source,
-}
-
-enum Source {
-    Full(Option<Bytes>),
-    /// `index`: the next buffered chunk; `position`: bytes delivered.
-    Stream {
-        src: Arc<Mutex<StreamSource>>,
-        index: usize,
-        position: u64,
-    },
-}
-
-impl BodyReader {
-    /// The whole body when it is in memory (no need to stream it).
-    pub(crate) fn full(&self) -> Option<Bytes> {
-        match &self.source {
-            Source::Full(b) => Some(b.clone().unwrap_or_default()),
-            Source::Stream { .. } => None,
-        }
-    }
-
-    /// The next chunk, `None` at the end.
-    pub(crate) async fn next(&mut self) -> Option<Result<Bytes, BoxError>> {
-        match &mut self.source {
-            Source::Full(b) => b.take().filter(|b| !b.is_empty()).map(Ok),
-            Source::Stream { src, index, position } => {
-                let mut s = src.lock().await;
-                s.progress.asking(true);
-                let item = Self::next_from(&mut s, index, position).await;
-                s.progress.asking(false);
-                s.progress.pulled(item.is_none());
-                item
-            }
-        }
-    }
-
-    async fn next_from(
-        s: &mut StreamSource,
-        index: &mut usize,
-        position: &mut u64,
-    ) -> Option<Result<Bytes, BoxError>> {
-        if !s.overflowed && *index < s.buffered.len() {
-            let chunk = s.buffered[*index].clone();
-            *index += 1;
-            *position += chunk.len() as u64;
-            return Some(Ok(chunk));
-        }
-        // Past the buffer: only a reader at the stream's frontier can
-        // go on; one that is behind cannot catch up.
-        if *position != s.read_len {
-            return Some(Err("streaming body is not replayable past its buffer".into()));
-        }
-        loop {
-            if s.ended {
-                return None;
-            }
-            let frame = std::future::poll_fn(|cx| s.body.as_mut().poll_frame(cx)).await;
-            match frame {
-                None => {
-                    s.ended = true;
-                    return None;
-                }
-                Some(Err(e)) => return Some(Err(e)),
-                Some(Ok(frame)) => {
-                    let Ok(data) = frame.into_data() else { continue };
-                    if data.is_empty() {
-                        continue;
-                    }
-                    s.read_len += data.len() as u64;
-                    *position += data.len() as u64;
-                    if !s.overflowed && s.buffered_len + data.len() <= s.limit {
-                        s.buffered_len += data.len();
-                        s.buffered.push(data.clone());
-                        *index += 1;
-                    } else {
-                        // One-shot from here on: free the buffer.
-                        s.overflowed = true;
-                        s.buffered = Vec::new();
-                        s.buffered_len = 0;
-                    }
-                    return Some(Ok(data));
-                }
-            }
-        }
-    }
-}
-
-/// Adapts a body's error type to `BoxError`. The inner body is boxed, so
-/// `MapErr` is `Unpin` and needs no pin projection.
-struct MapErr<B>(Pin<Box<B>>);
-
-impl<B> HttpBody for MapErr<B>
-where
-    B: HttpBody<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
-        self.get_mut().0.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into)))
     }
 }
 

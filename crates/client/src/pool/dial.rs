@@ -1,0 +1,104 @@
+//! Opening a connection for the pool: the transport, then for HTTP/2 the
+//! wait for the server's SETTINGS (no stream goes on a connection before its
+//! preface, see ARCHITECTURE.md), with what each way of failing means for a
+//! retry.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use baton_proto::h2 as proto;
+
+use super::origins::{OriginPool, Speaks};
+use crate::conn::h1::H1Conn;
+use crate::conn::h2::{self, H2Handle};
+use crate::connect::{Connector, Protocol};
+use crate::error::{Error, Kind};
+use crate::origin::Origin;
+use crate::stats::Counters;
+use crate::timeouts::TimeoutKind;
+
+/// What a new connection needs from the pool.
+pub(super) struct Dial<'a> {
+    pub(super) connector: &'a Connector,
+    pub(super) idle_timeout: Duration,
+    pub(super) h2_config: &'a proto::Config,
+    pub(super) stats: &'a Arc<Counters>,
+}
+
+/// A new connection.
+pub(super) enum Opened {
+    H1(H1Conn),
+    /// Running, with the server's SETTINGS in, and in the origin's pool.
+    H2(H2Handle),
+}
+
+impl Dial<'_> {
+    pub(super) async fn open(
+        &self,
+        origin: &Origin,
+        op: &OriginPool,
+        force_h1: bool,
+        id: u64,
+    ) -> Result<Opened, Error> {
+        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
+        self.stats.connection_opened();
+        tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
+        if protocol == Protocol::H1 {
+            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout)));
+        }
+        let mut config = self.h2_config.clone();
+        let known = op.shared.max_streams.load(Ordering::Acquire);
+        if known > 0 {
+            config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
+        }
+        let handle = h2::spawn(io, id, config, op.shared.clone(), self.stats.clone());
+        // The connection counts once the server's preface arrived (see
+        // `H2Shared::ready`); a connection that dies first is a connect
+        // error, and nothing was sent on it.
+        let limit = self.connector.connect_timeout;
+        match tokio::time::timeout(limit, handle.ready()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(h2::NotReady { cause, after_settings })) => {
+                let said = |what: &str| match &cause {
+                    Some(cause) => format!("{origin} {what}: {cause}"),
+                    None => format!("{origin} {what}"),
+                };
+                let closed = if after_settings {
+                    "closed the connection right after its HTTP/2 preface"
+                } else {
+                    "closed the connection before its HTTP/2 preface"
+                };
+                return Err(match &cause {
+                    // The engine's own SETTINGS timer (RFC 9113 §6.5.3) ran
+                    // out first: the server said nothing.
+                    Some(
+                        proto::CloseCause::Timeout(_)
+                        | proto::CloseCause::Violation(proto::Violation::SettingsNotAcknowledged),
+                    ) => Error::timeout(TimeoutKind::Connect, said("sent no HTTP/2 SETTINGS in time")),
+                    // What the server sent broke HTTP/2 (it answered in
+                    // HTTP/1.x, or its first frame was not SETTINGS, §3.4):
+                    // a new connection would get the same.
+                    Some(proto::CloseCause::Violation(v)) => {
+                        Error::new(Kind::Connect, said(closed)).with_violation(v.clone())
+                    }
+                    // A close or a reset: maybe a listener going away, worth
+                    // another try.
+                    _ => Error::new(Kind::Connect, said(closed)).transient(),
+                });
+            }
+            Err(_) => {
+                return Err(Error::timeout(
+                    TimeoutKind::Connect,
+                    format!("{origin} sent no HTTP/2 SETTINGS within {limit:?}"),
+                ));
+            }
+        }
+        let mut st = op.lock();
+        st.speaks = Speaks::H2;
+        st.h2.push(handle.clone());
+        drop(st);
+        op.shared.notify.notify_waiters();
+        Ok(Opened::H2(handle))
+    }
+}
