@@ -63,7 +63,19 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     if args.verbose {
         trace::install();
     }
-    match get(args).await {
+    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
+    let result = match builder.build() {
+        Ok(client) => {
+            let result = get(&client, args).await;
+            // What the connections still owe the server (a GOAWAY, an
+            // RST_STREAM after a broken response) goes out before the
+            // process exits; the runtime's end would drop it.
+            client.shutdown(SHUTDOWN_GRACE).await;
+            result
+        }
+        Err(e) => Err(failed(&e)),
+    };
+    match result {
         Ok(code) => code,
         Err(Failure::Usage(message)) => {
             eprintln!("baton get: {message}");
@@ -95,9 +107,12 @@ fn failed(e: &Error) -> Failure {
     if e.is_builder() { Failure::Usage(e.to_string()) } else { Failure::Request(describe(e)) }
 }
 
-async fn get(args: Args) -> Result<ExitCode, Failure> {
-    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
-    let client = builder.build().map_err(|e| failed(&e))?;
+/// How long a request still in flight at exit may run on: none is, since
+/// `get` reads its one response to the end first; this bounds the flush of
+/// what the connections owe the server.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+async fn get(client: &Client, args: Args) -> Result<ExitCode, Failure> {
     let method = match (&args.method, &args.data) {
         (Some(m), _) => {
             Method::from_bytes(m.as_bytes()).map_err(|_| Failure::Usage(format!("invalid method {m:?}")))?

@@ -319,3 +319,36 @@ fn lab_banner_and_nginx_reload_on_sighup() {
     let summary = lines.next().unwrap_or_default();
     assert!(summary.starts_with("processed 2 "), "{summary}");
 }
+
+/// A protocol error found while the body is read (more DATA than the
+/// response's content-length, RFC 9113 §8.1.1): `baton get` fails, and the
+/// RST_STREAM and GOAWAY the client owes the server reach it before the
+/// process exits, every time (they used to be lost with the runtime in
+/// 10–30% of runs: issue 16, defect 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_sends_what_it_owes_before_it_exits() {
+    use baton_lab::script::{Matcher, ScriptServer, Settings, frames};
+    use baton_proto::h2::frame::Reason;
+    for run in 0..20 {
+        let server = ScriptServer::bind().await.unwrap();
+        let url = format!("{}/cut", server.url());
+        let script = tokio::spawn(async move {
+            let mut conn = server.accept().await.unwrap();
+            conn.handshake(Settings::default()).await.unwrap();
+            conn.recv_request_head().await.unwrap();
+            let head = conn.headers(1, &[(":status", "200"), ("content-length", "3")], false);
+            conn.send(head).await.unwrap();
+            conn.send(frames::data(1, b"toolong", false)).await.unwrap();
+            let rst =
+                conn.expect_frame(&Matcher::rst_stream().stream(1).reason(Reason::PROTOCOL_ERROR)).await;
+            let go_away = conn.expect_frame(&Matcher::go_away().reason(Reason::NO_ERROR)).await;
+            (rst.is_ok(), go_away.is_ok())
+        });
+        let out = baton_async(vec!["get".into(), "--http2-prior-knowledge".into(), url]).await;
+        assert_eq!(out.status.code(), Some(1), "run {run}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("more DATA than content-length"), "run {run}: {stderr}");
+        let (rst, go_away) = script.await.unwrap();
+        assert!(rst && go_away, "run {run}: RST_STREAM {rst}, GOAWAY {go_away}: {stderr}");
+    }
+}

@@ -517,6 +517,39 @@ impl Client {
         RequestBuilder::new(self.core.clone(), method, url)
     }
 
+    /// Closes the client (and its clones) gracefully, within `grace`, and
+    /// returns once every connection has said what it owes the server and
+    /// closed: call it before the process exits, so the last GOAWAY or
+    /// RST_STREAM of a connection reaches the server (dropping the runtime
+    /// drops whatever is still queued).
+    ///
+    /// - No request starts from now on ([`Error::is_closed`]).
+    /// - Each HTTP/2 connection sends GOAWAY(NO_ERROR) (RFC 9113 §6.8); its
+    ///   streams in flight may finish until `grace` has passed, and are then
+    ///   cancelled (they fail as a timeout of their connection would); then
+    ///   it flushes every queued frame and closes, TLS with its
+    ///   close_notify.
+    /// - Idle HTTP/1.1 connections close at once; one in the middle of an
+    ///   exchange closes when the exchange ends.
+    ///
+    /// Returns `false` when some connection was still running after `grace`
+    /// and one more second to flush (a server that stops reading, an
+    /// HTTP/1.1 response still being read), `true` otherwise. Requests in
+    /// flight keep running until they end or `grace` passes; a response
+    /// still held by the caller keeps its HTTP/1.1 connection.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let body = client.get("https://example.com/").send().await?.bytes().await?;
+    /// println!("{} bytes", body.len());
+    /// client.shutdown(std::time::Duration::from_secs(5)).await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn shutdown(&self, grace: Duration) -> bool {
+        let deadline = tokio::time::Instant::now().checked_add(grace).unwrap_or_else(far_future);
+        self.core.pool.shutdown(deadline).await
+    }
+
     /// A snapshot of what the client (and its clones) has done so far.
     ///
     /// ```no_run
@@ -562,6 +595,11 @@ impl Client {
     ) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
         execute::execute(self.core.clone(), Ok(request), RequestOptions::default())
     }
+}
+
+/// An instant no grace reaches (a year from now).
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600)
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub(crate) enum Kind {
     Decode,
     /// A retry was warranted but the attempt cap or retry budget ran out.
     RetriesExhausted,
+    /// The client was shut down.
+    Closed,
 }
 
 struct Inner {
@@ -274,6 +276,23 @@ impl Error {
     /// ```
     pub fn is_decode(&self) -> bool {
         self.inner.kind == Kind::Decode
+    }
+
+    /// The client was shut down ([`Client::shutdown`](crate::Client::shutdown))
+    /// before this request got a connection. Nothing was sent.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = baton::Client::new();
+    /// client.shutdown(std::time::Duration::from_secs(1)).await;
+    /// let err = client.get("https://example.com/").send().await.unwrap_err();
+    /// assert!(err.is_closed());
+    /// assert_eq!(err.processing(), None);
+    /// # }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.inner.kind == Kind::Closed
     }
 
     /// A retry was due but the attempt cap

@@ -9,6 +9,7 @@ pub(crate) mod h1;
 pub(crate) mod h2;
 pub(crate) mod origin;
 mod read_room;
+pub(crate) mod shutdown;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
 pub(crate) use expect::{CONTINUE_WAIT, expects_continue};
@@ -70,7 +71,7 @@ pub(crate) enum Outcome {
 /// How long a closed connection may take to write its last bytes (HTTP/2's
 /// last frames, HTTP/1.1's shutdown): a server that stops reading must not
 /// keep a task and its socket alive.
-const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
+pub(crate) const FINAL_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How long a request body may go without a byte written before the
 /// request fails: the server stopped reading it (DESIGN.md §6, a stall ends

@@ -12,6 +12,7 @@ use baton_proto::h2 as proto;
 use super::origins::{OriginPool, Speaks};
 use crate::conn::h1::H1Conn;
 use crate::conn::h2::{self, H2Handle};
+use crate::conn::shutdown::Shutdown;
 use crate::connect::{Connector, Protocol};
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
@@ -24,6 +25,9 @@ pub(super) struct Dial<'a> {
     pub(super) idle_timeout: Duration,
     pub(super) h2_config: &'a proto::Config,
     pub(super) stats: &'a Arc<Counters>,
+    /// Counts the new connection's task; once the client is shutting down,
+    /// a connection that opens late is told so at once.
+    pub(super) shutdown: &'a Arc<Shutdown>,
 }
 
 /// A new connection.
@@ -45,14 +49,17 @@ impl Dial<'_> {
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
-            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout)));
+            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout, self.shutdown.start())));
         }
         let mut config = self.h2_config.clone();
         let known = op.shared.max_streams.load(Ordering::Acquire);
         if known > 0 {
             config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
         }
-        let handle = h2::spawn(io, id, config, op.shared.clone(), self.stats.clone());
+        let handle = h2::spawn(io, id, config, op.shared.clone(), self.stats.clone(), self.shutdown.start());
+        if let Some(deadline) = self.shutdown.deadline() {
+            handle.shutdown(deadline);
+        }
         // The connection counts once the server's preface arrived (see
         // `H2Shared::ready`); a connection that dies first is a connect
         // error, and nothing was sent on it.

@@ -15,8 +15,9 @@ use baton_proto::h2 as proto;
 
 use crate::conn::h1::{H1Conn, Home, Slot};
 use crate::conn::h2::H2Handle;
+use crate::conn::shutdown::Shutdown;
 use crate::connect::Connector;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::stats::Counters;
 use crate::timeouts::{TimeoutKind, Timeouts};
@@ -54,6 +55,9 @@ pub(crate) struct Pool {
     idle_timeout: Duration,
     next_id: AtomicU64,
     stats: Arc<Counters>,
+    /// The client's shutdown: its deadline once begun, and the connection
+    /// tasks still running.
+    shutdown: Arc<Shutdown>,
 }
 
 enum Next {
@@ -87,7 +91,34 @@ impl Pool {
             idle_timeout,
             next_id: AtomicU64::new(1),
             stats,
+            shutdown: Arc::default(),
         }
+    }
+
+    /// Begins the client's shutdown: no new lease or connection from now
+    /// on; every HTTP/2 connection says GOAWAY(NO_ERROR) and lets its
+    /// streams run until `deadline`; idle HTTP/1.1 connections close now
+    /// (busy ones when their exchange ends). Then waits, until `deadline`
+    /// and one last flush, for every connection task to have closed its
+    /// socket. Returns whether they all did.
+    pub(crate) async fn shutdown(&self, deadline: tokio::time::Instant) -> bool {
+        let deadline = self.shutdown.begin(deadline.into_std());
+        let origins: Vec<Arc<OriginPool>> =
+            self.origins.lock().unwrap_or_else(|e| e.into_inner()).map.values().cloned().collect();
+        for op in origins {
+            let idle = {
+                let mut st = op.lock();
+                for handle in &st.h2 {
+                    handle.shutdown(deadline);
+                }
+                std::mem::take(&mut st.h1_idle)
+            };
+            // Outside the lock: each gives its place back, which takes it.
+            drop(idle);
+            op.shared.notify.notify_waiters();
+        }
+        let until = tokio::time::Instant::from_std(deadline) + crate::conn::FINAL_FLUSH;
+        tokio::time::timeout_at(until, self.shutdown.all_ended()).await.is_ok()
     }
 
     fn origin(&self, origin: &Origin) -> Arc<OriginPool> {
@@ -128,6 +159,11 @@ impl Pool {
         fresh: bool,
         limits: &Timeouts,
     ) -> Result<Lease, LeaseError> {
+        if self.shutdown.deadline().is_some() {
+            let error = Error::new(Kind::Closed, format!("the client was shut down: no request to {origin}"));
+            let version = self.version_for(origin, &self.origin(origin), false);
+            return Err(LeaseError { error, connection_id: 0, version });
+        }
         let op = self.origin(origin);
         let pool_deadline = limits.pool.and_then(|d| tokio::time::Instant::now().checked_add(d));
         // Most requests find room at once: they skip registering for the
@@ -287,6 +323,7 @@ impl Pool {
             idle_timeout: self.idle_timeout,
             h2_config: &self.h2_config,
             stats: &self.stats,
+            shutdown: &self.shutdown,
         };
         match dial.open(origin, op, force_h1, id).await? {
             Opened::H1(mut conn) => {
@@ -311,15 +348,26 @@ impl Pool {
     /// took a `connecting` slot for it.
     fn open_in_background(&self, origin: &Origin, op: &Arc<OriginPool>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (connector, h2_config, stats, idle_timeout) =
-            (self.connector.clone(), self.h2_config.clone(), self.stats.clone(), self.idle_timeout);
+        let (connector, h2_config, stats, idle_timeout, shutdown) = (
+            self.connector.clone(),
+            self.h2_config.clone(),
+            self.stats.clone(),
+            self.idle_timeout,
+            self.shutdown.clone(),
+        );
         let (origin, op) = (origin.clone(), op.clone());
         // Made before the spawn: a task dropped before its first poll (a
         // runtime shutting down) still gives the slot back.
         let slot = ConnectingGuard(op.clone());
         tokio::spawn(async move {
             let _slot = slot;
-            let dial = Dial { connector: &connector, idle_timeout, h2_config: &h2_config, stats: &stats };
+            let dial = Dial {
+                connector: &connector,
+                idle_timeout,
+                h2_config: &h2_config,
+                stats: &stats,
+                shutdown: &shutdown,
+            };
             match dial.open(&origin, &op, false, id).await {
                 Ok(Opened::H2(_)) => {}
                 // ALPN changed its mind: nothing to pool ahead of time.

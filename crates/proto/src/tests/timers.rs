@@ -101,6 +101,41 @@ fn client_go_away_drain_is_bounded() {
     ));
 }
 
+/// A shutdown with a deadline: GOAWAY(NO_ERROR) at once, a stream that
+/// finishes in time completes, one still open at the deadline fails with
+/// the connection.
+#[test]
+fn a_shutdown_drains_until_its_deadline() {
+    let mut pair = Pair::new();
+    let quick = pair.get("/");
+    let slow = pair.get("/");
+    pair.flush();
+    pair.conn.go_away_until(pair.now + Duration::from_secs(2), pair.now);
+    let frames = pair.flush();
+    assert!(
+        matches!(frames.as_slice(), [Frame::GoAway(g)] if g.error_code == Reason::NO_ERROR),
+        "{frames:?}"
+    );
+    let head = pair.peer.response(1, "200", true);
+    pair.deliver(&[head]);
+    assert!(super::harness::ended(&pair.events(), quick));
+    pair.advance(Duration::from_millis(1_999));
+    assert!(pair.events().is_empty(), "still draining");
+    pair.advance(Duration::from_millis(1));
+    let events = pair.events();
+    assert_eq!(failure_of(&events, slow).processing, crate::Processing::MaybeProcessed);
+    assert!(matches!(
+        events.last(),
+        Some(Event::Closed(CloseCause::Timeout(crate::h2::Deadline::GoAwayDrain)))
+    ));
+    // A later, earlier deadline wins; a later one does not move it back.
+    let mut pair = Pair::new();
+    pair.get("/");
+    pair.conn.go_away_until(pair.now + Duration::from_secs(5), pair.now);
+    pair.conn.go_away_until(pair.now + Duration::from_secs(9), pair.now);
+    assert_eq!(pair.conn.poll_timeout(), Some(pair.now + Duration::from_secs(5)));
+}
+
 #[test]
 fn zero_window_stall_fails_the_stream_instead_of_hanging() {
     let config = Config { send_stall_timeout: Some(Duration::from_secs(10)), ..Config::default() };

@@ -10,6 +10,7 @@ use baton_proto::h1;
 use super::handoff::Handoff;
 use super::now;
 use super::task::{idle_limit, serve};
+use crate::conn::shutdown::TaskGuard;
 use crate::conn::{AttemptRequest, Outcome};
 use crate::connect::BoxIo;
 use crate::failure::{AttemptFailure, Cause};
@@ -65,9 +66,10 @@ pub(crate) type Home = Box<dyn FnOnce(H1Conn) + Send>;
 impl H1Conn {
     /// Starts the connection's task on `io`; idle past `idle_timeout` (or
     /// the server's keep-alive timeout, see [`Self::expired`]), it closes.
-    pub(crate) fn spawn(id: u64, io: BoxIo, idle_timeout: Duration) -> Self {
+    /// `task` counts it among the client's running connection tasks.
+    pub(crate) fn spawn(id: u64, io: BoxIo, idle_timeout: Duration, task: TaskGuard) -> Self {
         let jobs = Arc::new(Handoff::new());
-        tokio::spawn(serve(id, io, jobs.clone(), idle_timeout));
+        tokio::spawn(serve(id, io, jobs.clone(), idle_timeout, task));
         Self { id, jobs, requests: 0, idle_since: None, keep_alive: None, slot: Slot::none() }
     }
 

@@ -11,6 +11,7 @@ use baton_proto::h1;
 use super::exchange;
 use super::handle::Job;
 use super::handoff::Handoff;
+use crate::conn::shutdown::TaskGuard;
 use crate::conn::{FINAL_FLUSH, ReadRoom};
 use crate::connect::BoxIo;
 
@@ -30,7 +31,13 @@ const READ_ROOM_MAX: usize = 256 << 10;
 /// connection reusable (RFC 9112 §9.3), it sends the handle home. Idle for
 /// too long (DESIGN.md §4: idle connections expire), it closes, whether or
 /// not the pool looks at it again.
-pub(super) async fn serve(id: u64, io: BoxIo, jobs: Arc<Handoff<Job>>, idle_timeout: Duration) {
+pub(super) async fn serve(
+    id: u64,
+    io: BoxIo,
+    jobs: Arc<Handoff<Job>>,
+    idle_timeout: Duration,
+    _task: TaskGuard,
+) {
     // Ends the hand-over however the task ends, dropped with a runtime that
     // shuts down included: the pool sees the connection closed, and a job
     // handed over meanwhile fails as not sent instead of waiting forever.

@@ -17,6 +17,11 @@ use crate::conn::{AttemptRequest, BodyEvent, Outcome, SEND_STALL};
 use crate::failure::Cause;
 use crate::journal::{Attempt, Processing};
 
+/// A guard for a connection task, counted by a shutdown nobody waits on.
+fn task() -> crate::conn::shutdown::TaskGuard {
+    Arc::new(crate::conn::shutdown::Shutdown::default()).start()
+}
+
 /// Yields until the connection's task has ended (bounded: the transport
 /// is in memory, so a few turns of the runtime are enough).
 async fn until_ended(conn: &H1Conn) {
@@ -50,7 +55,7 @@ fn post_body(respond: oneshot::Sender<Outcome>, body: Body) -> AttemptRequest {
 #[tokio::test]
 async fn a_request_handed_over_after_the_close_fails_as_not_sent() {
     let (client_io, server_io) = tokio::io::duplex(1024);
-    let conn = H1Conn::spawn(7, Box::new(client_io), Duration::from_secs(90));
+    let conn = H1Conn::spawn(7, Box::new(client_io), Duration::from_secs(90), task());
     assert!(conn.is_open());
     drop(server_io);
     until_ended(&conn).await;
@@ -69,7 +74,7 @@ async fn a_request_handed_over_after_the_close_fails_as_not_sent() {
 #[tokio::test]
 async fn unsolicited_bytes_end_an_idle_connection() {
     let (client_io, mut server_io) = tokio::io::duplex(1024);
-    let conn = H1Conn::spawn(3, Box::new(client_io), Duration::from_secs(90));
+    let conn = H1Conn::spawn(3, Box::new(client_io), Duration::from_secs(90), task());
     server_io.write_all(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n").await.unwrap();
     until_ended(&conn).await;
     drop(server_io);
@@ -83,7 +88,7 @@ async fn unsolicited_bytes_end_an_idle_connection() {
 #[tokio::test(start_paused = true)]
 async fn an_upload_the_server_stopped_reading_ends_after_the_stall_limit() {
     let (client_io, mut server_io) = tokio::io::duplex(16 << 10);
-    let mut conn = H1Conn::spawn(5, Box::new(client_io), Duration::from_secs(90));
+    let mut conn = H1Conn::spawn(5, Box::new(client_io), Duration::from_secs(90), task());
     let freed = Arc::new(AtomicBool::new(false));
     let flag = freed.clone();
     conn.hold(Slot::new(move || flag.store(true, Ordering::Release)));

@@ -23,6 +23,9 @@ pub(super) enum Cmd {
     Cancel(StreamId),
     /// Some caller stopped waiting for its response head.
     Reap,
+    /// The client is shutting down: GOAWAY(NO_ERROR), streams may finish
+    /// until then, and the connection closes.
+    Shutdown(std::time::Instant),
 }
 
 /// A response body's way back to its connection. Strong: a response being

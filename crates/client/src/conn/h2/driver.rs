@@ -18,6 +18,7 @@ use super::command::Cmd;
 use super::handle::{ClosedOnDrop, H2Handle, H2Shared};
 use super::pump::Upload;
 use crate::conn::origin::OriginShared;
+use crate::conn::shutdown::TaskGuard;
 use crate::conn::{BodySender, FINAL_FLUSH, Outcome, ReadRoom, sleep_until};
 use crate::failure::{AttemptFailure, Cause};
 use crate::journal::{Attempt, Processing};
@@ -31,6 +32,7 @@ pub(crate) fn spawn<IO>(
     config: proto::Config,
     origin: Arc<OriginShared>,
     stats: Arc<Counters>,
+    task: TaskGuard,
 ) -> H2Handle
 where
     IO: AsyncRead + AsyncWrite + Send + 'static,
@@ -47,7 +49,7 @@ where
         uploads: StreamIdMap::default(),
         stats,
     };
-    tokio::spawn(driver.run(io));
+    tokio::spawn(driver.run(io, task));
     H2Handle { id, tx, shared }
 }
 
@@ -112,7 +114,9 @@ fn concat(a: &Bytes, b: &Bytes) -> Bytes {
 }
 
 impl Driver {
-    async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO) {
+    /// The task; `_task` counts it among the client's running connection
+    /// tasks until it ends.
+    async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO, _task: TaskGuard) {
         // However the task ends, dropped with a runtime that shuts down
         // included, the pool must see the connection closed: a handle left
         // open would take requests that no driver reads.
@@ -300,6 +304,7 @@ impl Driver {
             Cmd::Release(id, n) => self.conn.release_capacity(id, n),
             Cmd::Cancel(id) => self.abandon(id),
             Cmd::Reap => self.reap_abandoned(),
+            Cmd::Shutdown(deadline) => self.conn.go_away_until(deadline, now()),
         }
     }
 

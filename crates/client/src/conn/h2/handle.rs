@@ -185,6 +185,13 @@ impl H2Handle {
         }
     }
 
+    /// Tells the driver the client is shutting down: GOAWAY(NO_ERROR) now,
+    /// streams in flight may finish until `deadline`, then the connection
+    /// closes (RFC 9113 §6.8).
+    pub(crate) fn shutdown(&self, deadline: std::time::Instant) {
+        let _ = self.tx.send(Cmd::Shutdown(deadline));
+    }
+
     /// Sends a request on a reserved slot. If the driver is gone the request
     /// fails as never sent.
     ///

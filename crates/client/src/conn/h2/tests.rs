@@ -24,7 +24,9 @@ use crate::stats::Counters;
 #[tokio::test(start_paused = true)]
 async fn a_server_that_stops_reading_cannot_keep_a_closed_connection_alive() {
     let (client_io, mut server_io) = tokio::io::duplex(16);
-    let handle = spawn(client_io, 1, proto::Config::default(), Arc::default(), Arc::new(Counters::default()));
+    let task = Arc::new(crate::conn::shutdown::Shutdown::default()).start();
+    let handle =
+        spawn(client_io, 1, proto::Config::default(), Arc::default(), Arc::new(Counters::default()), task);
     let mut frames = BytesMut::new();
     Settings::default().encode(&mut frames);
     GoAway { last_stream_id: StreamId::ZERO, error_code: Reason::PROTOCOL_ERROR, debug_data: Bytes::new() }

@@ -500,6 +500,19 @@ impl Connection {
         }
     }
 
+    /// A graceful shutdown whose open streams must be done by `deadline`
+    /// (RFC 9113 §6.8): GOAWAY(NO_ERROR) unless one was sent, no new
+    /// streams, and at `deadline` the connection closes, failing what is
+    /// left (`CloseCause::Timeout(Deadline::GoAwayDrain)`). An earlier drain
+    /// deadline stays.
+    pub fn go_away_until(&mut self, deadline: Instant, now: Instant) {
+        let earlier = self.timers.get(Timer::GoAwayDrain);
+        self.go_away(Reason::NO_ERROR, now);
+        if self.state == ConnectionState::Draining {
+            self.timers.set(Timer::GoAwayDrain, earlier.map_or(deadline, |t| t.min(deadline)));
+        }
+    }
+
     // ----- outputs ---------------------------------------------------------
 
     /// Frames queued body data as the windows allow, then returns every byte
