@@ -10,6 +10,7 @@ use std::fmt;
 /// CONTINUATION frames included; the engine learns this from the caller's
 /// `handle_written` confirmations, never from having merely queued the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum Phase {
     /// Accepted by the engine, waiting for a stream slot or the connection.
     Queued,
@@ -65,6 +66,7 @@ impl fmt::Display for Phase {
 /// | `MaybeProcessed` | head sent, no response head, nothing proves otherwise |
 /// | `ResponseStarted` | a response head arrived, then the exchange broke |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum Processing {
     /// The request never fully left this process.
     NotSent,

@@ -18,6 +18,7 @@ pub struct ResponseHead {
 
 /// One GOAWAY as received (RFC 9113 §6.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GoAwayInfo {
     /// The highest stream the server may have processed. 0 is a real value:
     /// the server processed nothing.
