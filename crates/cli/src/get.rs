@@ -121,7 +121,8 @@ async fn get(args: Args) -> Result<ExitCode, Failure> {
     let done = if args.fail && status.as_u16() >= 400 { ExitCode::from(22) } else { ExitCode::SUCCESS };
     if args.json {
         let body = response.bytes().await.map_err(|e| failed(&e))?;
-        let json = crate::journal_json::response(status.as_u16(), version, body.len(), &attempts);
+        let json = crate::journal_json::response(status.as_u16(), version, body.len(), &attempts)
+            .map_err(|e| format!("cannot write the journal as JSON: {e}"))?;
         flags::print(&format!("{json}\n")).map_err(|e| written(&e))?;
         return Ok(done);
     }
