@@ -48,7 +48,9 @@ pub(crate) struct Args {
     /// trailers, if any, after it.
     #[arg(short = 'i', long)]
     include: bool,
-    /// Tell the connection's life as it happens, with timestamps.
+    /// Tell the connection's life as it happens, with timestamps (every
+    /// event of baton's crates, or those RUST_LOG selects, e.g.
+    /// RUST_LOG=baton=info).
     #[arg(short = 'v', long)]
     verbose: bool,
     /// Print the response's attempt journal as JSON instead of the body.
