@@ -160,10 +160,10 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         text::render(&summary)
     };
     let printed = crate::flags::print(&report);
-    if let Err(e) = &printed {
-        if let Some(message) = crate::flags::write_failure(e) {
-            eprintln!("baton bench: {message}");
-        }
+    if let Err(e) = &printed
+        && let Some(message) = crate::flags::write_failure(e)
+    {
+        eprintln!("baton bench: {message}");
     }
     // Ctrl-C first: what the run saw after it is not what was asked for.
     if summary.interrupted {
