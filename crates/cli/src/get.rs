@@ -48,7 +48,9 @@ pub(crate) struct Args {
     /// trailers, if any, after it.
     #[arg(short = 'i', long)]
     include: bool,
-    /// Tell the connection's life as it happens, with timestamps.
+    /// Tell the connection's life as it happens, with timestamps (every
+    /// event of baton's crates, or those RUST_LOG selects, e.g.
+    /// RUST_LOG=baton=info).
     #[arg(short = 'v', long)]
     verbose: bool,
     /// Print the response's attempt journal as JSON instead of the body.
@@ -136,7 +138,8 @@ async fn get(client: &Client, args: Args) -> Result<ExitCode, Failure> {
     let done = if args.fail && status.as_u16() >= 400 { ExitCode::from(22) } else { ExitCode::SUCCESS };
     if args.json {
         let body = response.bytes().await.map_err(|e| failed(&e))?;
-        let json = crate::journal_json::response(status.as_u16(), version, body.len(), &attempts);
+        let json = crate::journal_json::response(status.as_u16(), version, body.len(), &attempts)
+            .map_err(|e| format!("cannot write the journal as JSON: {e}"))?;
         flags::print(&format!("{json}\n")).map_err(|e| written(&e))?;
         return Ok(done);
     }

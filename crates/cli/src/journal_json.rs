@@ -1,62 +1,75 @@
-//! The attempt journal as JSON, written by hand (no serde in this crate).
+//! `baton get --json`: the response and its attempt journal as one JSON
+//! object. Its shape is the command's own, not that of baton's `serde`
+//! feature: texts as `baton get -v` prints them, the back-off in
+//! milliseconds, the GOAWAY debug data as (lossy UTF-8) text.
 
 use baton::Attempt;
+use serde::Serialize;
 
-/// A JSON string literal.
-pub(crate) fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+/// A response and its journal: `{"status":…,"version":…,"body_bytes":…,"attempts":[…]}`.
+pub(crate) fn response(
+    status: u16,
+    version: http::Version,
+    body_bytes: usize,
+    attempts: &[Attempt],
+) -> serde_json::Result<String> {
+    serde_json::to_string(&Response {
+        status,
+        version: format!("{version:?}"),
+        body_bytes,
+        attempts: attempts.iter().map(AttemptJson::new).collect(),
+    })
+}
+
+#[derive(Serialize)]
+struct Response<'a> {
+    status: u16,
+    version: String,
+    body_bytes: usize,
+    attempts: Vec<AttemptJson<'a>>,
+}
+
+/// One attempt; the texts are the `Display` forms.
+#[derive(Serialize)]
+struct AttemptJson<'a> {
+    connection: u64,
+    reused: bool,
+    version: String,
+    stream_id: Option<u32>,
+    phase: String,
+    body_sent: u64,
+    go_away: Option<GoAwayJson>,
+    error: Option<&'a str>,
+    processing: Option<String>,
+    retried: Option<String>,
+    backoff_ms: u128,
+}
+
+#[derive(Serialize)]
+struct GoAwayJson {
+    last_stream_id: u32,
+    error_code: u32,
+    debug_data: String,
+}
+
+impl<'a> AttemptJson<'a> {
+    fn new(a: &'a Attempt) -> Self {
+        Self {
+            connection: a.connection_id,
+            reused: a.reused,
+            version: format!("{:?}", a.version),
+            stream_id: a.stream_id.map(|id| id.value()),
+            phase: a.phase.to_string(),
+            body_sent: a.body_sent,
+            go_away: a.go_away.as_ref().map(|g| GoAwayJson {
+                last_stream_id: g.last_stream_id.value(),
+                error_code: g.error_code.code(),
+                debug_data: String::from_utf8_lossy(&g.debug_data).into_owned(),
+            }),
+            error: a.error.as_deref(),
+            processing: a.processing.map(|p| p.to_string()),
+            retried: a.retried.map(|r| r.to_string()),
+            backoff_ms: a.backoff.as_millis(),
         }
     }
-    out.push('"');
-    out
-}
-
-fn optional<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map_or_else(|| "null".to_owned(), |v| string(&v.to_string()))
-}
-
-/// One attempt.
-pub(crate) fn attempt(a: &Attempt) -> String {
-    let go_away = a.go_away.as_ref().map_or_else(
-        || "null".to_owned(),
-        |g| {
-            format!(
-                "{{\"last_stream_id\":{},\"error_code\":{},\"debug_data\":{}}}",
-                g.last_stream_id.value(),
-                g.error_code.code(),
-                string(&String::from_utf8_lossy(&g.debug_data))
-            )
-        },
-    );
-    format!(
-        "{{\"connection\":{},\"reused\":{},\"version\":{},\"stream_id\":{},\"phase\":{},\"body_sent\":{},\"go_away\":{},\"error\":{},\"processing\":{},\"retried\":{},\"backoff_ms\":{}}}",
-        a.connection_id,
-        a.reused,
-        string(&format!("{:?}", a.version)),
-        a.stream_id.map_or_else(|| "null".to_owned(), |id| id.to_string()),
-        string(&a.phase.to_string()),
-        a.body_sent,
-        go_away,
-        optional(a.error.as_deref()),
-        optional(a.processing),
-        optional(a.retried),
-        a.backoff.as_millis()
-    )
-}
-
-/// A response and its journal.
-pub(crate) fn response(status: u16, version: http::Version, body_len: usize, attempts: &[Attempt]) -> String {
-    let list: Vec<String> = attempts.iter().map(attempt).collect();
-    format!(
-        "{{\"status\":{status},\"version\":{},\"body_bytes\":{body_len},\"attempts\":[{}]}}",
-        string(&format!("{version:?}")),
-        list.join(",")
-    )
 }

@@ -13,6 +13,7 @@ mod flags;
 mod get;
 mod headers;
 mod journal_json;
+mod json_fixed;
 mod lab;
 mod trace;
 

@@ -1,18 +1,74 @@
 //! `baton get -v`: prints the client's tracing events (connection opened,
-//! SETTINGS, GOAWAY, retries, closes) as they happen, with the time since
-//! start. A tiny `tracing::Subscriber`, so the binary needs no logging crate.
+//! SETTINGS, GOAWAY, retries, closes) as they happen, one line each with the
+//! time since start:
+//!
+//! ```text
+//! *     4.780 ms  GOAWAY received; connection draining connection=1 last_stream_id=0 error_code=NO_ERROR
+//! ```
+//!
+//! tracing-subscriber's fmt subscriber with this line format. Which events:
+//! those `RUST_LOG` selects when it is set (`RUST_LOG=baton=info`), else
+//! every event of baton's crates.
 
 use std::fmt::{self, Write as _};
 use std::time::Instant;
 
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
-struct Printer {
+/// Without `RUST_LOG`: every level, every target starting with `baton`
+/// (`baton`, `baton_proto`, ...; the filter matches target prefixes).
+const EVERY_BATON_EVENT: &str = "baton=trace";
+
+/// Prints the client's events to stderr from now on.
+pub(crate) fn install() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .event_format(Timeline { start: Instant::now() })
+        .try_init();
+}
+
+fn filter() -> EnvFilter {
+    match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.is_empty() => EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+            eprintln!("baton get: ignoring RUST_LOG={directives:?} ({e})");
+            EnvFilter::new(EVERY_BATON_EVENT)
+        }),
+        _ => EnvFilter::new(EVERY_BATON_EVENT),
+    }
+}
+
+/// `* <ms since start> ms  <message> <field>=<value> ...`; spans are not
+/// shown.
+struct Timeline {
     start: Instant,
 }
 
+impl<S, N> FormatEvent<S, N> for Timeline
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let ms = self.start.elapsed().as_secs_f64() * 1000.0;
+        writeln!(writer, "* {ms:>9.3} ms  {}{}", fields.message, fields.rest)
+    }
+}
+
+/// The message first, then ` name=value` for each other field: strings as
+/// they are, other values as their `Debug` (`%` fields as their `Display`).
 #[derive(Default)]
 struct Fields {
     message: String,
@@ -35,34 +91,4 @@ impl Visit for Fields {
             let _ = write!(self.rest, " {}={value:?}", field.name());
         }
     }
-}
-
-impl Subscriber for Printer {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target().starts_with("baton")
-    }
-
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        let ms = self.start.elapsed().as_secs_f64() * 1000.0;
-        eprintln!("* {ms:>9.3} ms  {}{}", fields.message, fields.rest);
-    }
-
-    fn enter(&self, _: &Id) {}
-
-    fn exit(&self, _: &Id) {}
-}
-
-/// Prints the client's events to stderr from now on.
-pub(crate) fn install() {
-    let _ = tracing::subscriber::set_global_default(Printer { start: Instant::now() });
 }

@@ -87,6 +87,54 @@ async fn get_include_prints_trailers_after_the_body() {
     lab.stop().await;
 }
 
+/// The messages of `baton get -v`'s timeline lines, `* <ms> ms  <message>`,
+/// checking the time column: nine wide, three decimals.
+fn timeline(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("* "))
+        .map(|line| {
+            let (time, message) = line.split_at(9);
+            let (whole, decimals) = time.trim_start().split_once('.').unwrap_or_else(|| panic!("{line:?}"));
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            assert!(digits(whole) && digits(decimals) && decimals.len() == 3, "{line:?}");
+            message.strip_prefix(" ms  ").unwrap_or_else(|| panic!("{line:?}"))
+        })
+        .collect()
+}
+
+/// `get -v` against a server that sends GOAWAY(0) on its first connection:
+/// the timeline tells the connection's life, field by field; `RUST_LOG`
+/// chooses which events (here the info ones: the GOAWAY, but no connection
+/// opened).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_verbose_prints_the_timeline_and_honours_rust_log() {
+    for rust_log in [None, Some("baton=info")] {
+        let lab = Lab::start(LabOptions::new(Scenario::NodeClose { connections: 1 })).await.unwrap();
+        let url = lab.url("/");
+        let origin = url.trim_end_matches('/').to_owned();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut get = Command::new(env!("CARGO_BIN_EXE_baton"));
+            get.args(["get", "-v", "--http2-prior-knowledge", &url]).env_remove("RUST_LOG");
+            if let Some(directives) = rust_log {
+                get.env("RUST_LOG", directives);
+            }
+            get.output().unwrap()
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let lines = timeline(&stderr);
+        let go_away = "GOAWAY received; connection draining connection=1 last_stream_id=0 \
+                       error_code=NO_ERROR debug_data= open_streams=0";
+        assert!(lines.contains(&go_away), "{rust_log:?}: {stderr}");
+        let opened = format!("connection opened connection=1 origin={origin} protocol=H2");
+        assert_eq!(lines.contains(&opened.as_str()), rust_log.is_none(), "{rust_log:?}: {stderr}");
+        lab.stop().await;
+    }
+}
+
 #[test]
 fn get_refuses_bad_input_before_any_io() {
     let out = baton(&["get", "http://127.0.0.1:9/", "-H", "bad header: x"]);

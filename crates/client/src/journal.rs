@@ -38,6 +38,7 @@ use http::Version;
 /// assert_eq!(RetryReason::Refused.to_string(), "REFUSED_STREAM");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum RetryReason {
     /// The request never left this process (DESIGN.md §3 rule 1).
@@ -86,6 +87,7 @@ impl fmt::Display for RetryReason {
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Attempt {
     /// Which connection (unique within the client).
@@ -93,6 +95,7 @@ pub struct Attempt {
     /// Whether the connection had carried requests before this one.
     pub reused: bool,
     /// HTTP version spoken.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_version"))]
     pub version: Version,
     /// The HTTP/2 stream id, when a stream was opened.
     pub stream_id: Option<StreamId>,

@@ -55,6 +55,11 @@
 //!
 //! What this crate does not do: proxies, cookies, redirects, compression,
 //! HTTP/1.1 pipelining, HTTP/3.
+//!
+//! The `serde` cargo feature (off by default) makes the journal and the
+//! counters machine-readable: [`Attempt`], [`Stats`] and what they hold
+//! ([`Phase`], [`Processing`], [`RetryReason`], [`GoAway`]) implement
+//! `serde::Serialize` and `serde::Deserialize`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -73,6 +78,8 @@ mod pool;
 mod request;
 mod response;
 mod retry;
+#[cfg(feature = "serde")]
+mod serde_version;
 mod service;
 mod stats;
 mod timeouts;

@@ -18,6 +18,7 @@ use crate::journal::{Processing, RetryReason};
 /// assert_eq!((graceful, failed, stats.requests), (0, 0, 0));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Stats {
     /// Requests started (not attempts).

@@ -73,10 +73,11 @@ impl Shared {
     /// says so.
     pub(crate) fn count_request(&self) {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Scenario::NginxReload { after } = self.scenario {
-            if after > 0 && n == u64::from(after) {
-                self.reload.send_modify(|g| *g += 1);
-            }
+        if let Scenario::NginxReload { after } = self.scenario
+            && after > 0
+            && n == u64::from(after)
+        {
+            self.reload.send_modify(|g| *g += 1);
         }
     }
 }

@@ -14,6 +14,7 @@ use std::fmt;
 /// order stays the order of an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum Phase {
     /// Accepted by the engine, waiting for a stream slot or the connection.
     Queued,
@@ -73,6 +74,7 @@ impl fmt::Display for Phase {
 /// and callers match on them exhaustively to decide whether to send a
 /// request again. A fifth would change what every caller must do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum Processing {
     /// The request never fully left this process.
     NotSent,

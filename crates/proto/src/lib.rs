@@ -13,6 +13,10 @@
 //!
 //! What does not: I/O, TLS, DNS, pooling, retries, timers that fire by
 //! themselves. Those belong to the `baton` crate.
+//!
+//! The `serde` cargo feature (off by default) implements `serde::Serialize`
+//! and `serde::Deserialize` for [`Phase`], [`Processing`] and the GOAWAY
+//! account ([`h2::GoAway`], [`h2::frame::StreamId`], [`h2::frame::Reason`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -148,12 +148,22 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     }
 
     let summary = Summary::new(&args.url, &total, elapsed, &plan.client.stats(), plan.interrupted());
-    let report = if args.json { format!("{}\n", json::render(&summary)) } else { text::render(&summary) };
-    let printed = crate::flags::print(&report);
-    if let Err(e) = &printed {
-        if let Some(message) = crate::flags::write_failure(e) {
-            eprintln!("baton bench: {message}");
+    let report = if args.json {
+        match json::render(&summary) {
+            Ok(json) => format!("{json}\n"),
+            Err(e) => {
+                eprintln!("baton bench: cannot write the report as JSON: {e}");
+                return ExitCode::FAILURE;
+            }
         }
+    } else {
+        text::render(&summary)
+    };
+    let printed = crate::flags::print(&report);
+    if let Err(e) = &printed
+        && let Some(message) = crate::flags::write_failure(e)
+    {
+        eprintln!("baton bench: {message}");
     }
     // Ctrl-C first: what the run saw after it is not what was asked for.
     if summary.interrupted {

@@ -4,27 +4,33 @@
 use std::time::Duration;
 
 use baton_proto::h2::frame::Reason;
+use serde::Serialize;
 
 use super::tally::{LatencyHistogram, Tally};
 
 /// Latency of successful requests, in microseconds.
+#[derive(Serialize)]
 pub(super) struct Latency {
     pub(super) min: u64,
     pub(super) mean: u64,
     pub(super) p50: u64,
     pub(super) p90: u64,
     pub(super) p99: u64,
+    #[serde(rename = "p99_9")]
     pub(super) p999: u64,
     pub(super) max: u64,
 }
 
 /// One bar of the latency histogram: requests that took at most `upto`
 /// microseconds and more than the previous bucket's bound.
+#[derive(Serialize)]
 pub(super) struct Bucket {
+    #[serde(rename = "upto_us")]
     pub(super) upto: u64,
     pub(super) count: u64,
 }
 
+#[derive(Serialize)]
 pub(super) struct Failure {
     /// The `Processing` verdict, or "no verdict".
     pub(super) verdict: String,
@@ -33,6 +39,7 @@ pub(super) struct Failure {
     pub(super) example: String,
 }
 
+#[derive(Serialize)]
 pub(super) struct GoAways {
     pub(super) code: u32,
     pub(super) name: String,

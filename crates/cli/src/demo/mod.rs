@@ -20,6 +20,8 @@ mod tally;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use serde::Serialize;
+
 use cases::{Case, cases};
 use client::Row;
 
@@ -107,12 +109,14 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         }
     }
     #[cfg(feature = "peers")]
-    let peer_json: Option<Vec<String>> =
-        args.peers.then(|| peer_rows.iter().map(peers::report::json_row).collect());
+    let peer_json = args.peers.then(|| peer_rows.iter().map(peers::report::JsonRow::new).collect());
     #[cfg(not(feature = "peers"))]
-    let peer_json: Option<Vec<String>> = None;
+    let peer_json: Option<Vec<()>> = None;
     if args.json {
-        print_json(&rows, peer_json.as_deref());
+        if let Err(e) = print_json(&rows, peer_json) {
+            eprintln!("baton demo: cannot write the report as JSON: {e}");
+            return ExitCode::FAILURE;
+        }
     } else {
         report::print_table(&rows);
         print_problems(&problems);
@@ -146,8 +150,16 @@ fn print_problems(problems: &BTreeMap<&str, Vec<String>>) {
 }
 
 /// `{"scenarios":[...]}`, with `"peers":[...]` after it under `--peers`.
-fn print_json(rows: &[Row], peers: Option<&[String]>) {
-    let items: Vec<String> = rows.iter().map(report::json_row).collect();
-    let peers = peers.map_or_else(String::new, |p| format!(",\"peers\":[{}]", p.join(",")));
-    println!("{{\"scenarios\":[{}]{peers}}}", items.join(","));
+#[derive(Serialize)]
+struct Json<'a, P> {
+    scenarios: Vec<report::JsonRow<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peers: Option<Vec<P>>,
+}
+
+fn print_json<P: Serialize>(rows: &[Row], peers: Option<Vec<P>>) -> serde_json::Result<()> {
+    let json =
+        serde_json::to_string(&Json { scenarios: rows.iter().map(report::JsonRow::new).collect(), peers })?;
+    println!("{json}");
+    Ok(())
 }

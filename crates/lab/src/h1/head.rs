@@ -137,12 +137,13 @@ impl RequestHead {
             // Ignored in HTTP/1.0 requests (RFC 9110 §10.1.1).
             self.expect_continue =
                 !self.http10 && list(value).any(|e| e.eq_ignore_ascii_case(b"100-continue"));
-        } else if is(crate::ledger::REQUEST_ID_HEADER) && !self.has_request_id {
-            if let Ok(id) = std::str::from_utf8(value) {
-                self.request_id.clear();
-                self.request_id.push_str(id.trim_ascii());
-                self.has_request_id = true;
-            }
+        } else if is(crate::ledger::REQUEST_ID_HEADER)
+            && !self.has_request_id
+            && let Ok(id) = std::str::from_utf8(value)
+        {
+            self.request_id.clear();
+            self.request_id.push_str(id.trim_ascii());
+            self.has_request_id = true;
         }
         Ok(())
     }

@@ -187,7 +187,7 @@ impl ServerConn {
                 // N-th streams again and, by chance, use up its attempts.
                 // (S14 is the scenario for the attempt cap.)
                 let nth = every > 0
-                    && n % every == 0
+                    && n.is_multiple_of(every)
                     && request_id.is_none_or(|r| self.shared.ledger.first_refusal(r));
                 let over = above > 0 && self.streams.len() as u32 >= above;
                 if nth || over {
@@ -254,12 +254,11 @@ impl ServerConn {
 
     /// Marks the triggering stream of `disconnect at=mid-response`.
     pub(super) fn behaviour_after_admit(&mut self, id: StreamId) {
-        if let Scenario::Disconnect { at: DisconnectPoint::MidResponse, after } = self.behaviour.scenario {
-            if self.requests == after {
-                if let Some(st) = self.streams.get_mut(&id) {
-                    st.cut_after = Some(0);
-                }
-            }
+        if let Scenario::Disconnect { at: DisconnectPoint::MidResponse, after } = self.behaviour.scenario
+            && self.requests == after
+            && let Some(st) = self.streams.get_mut(&id)
+        {
+            st.cut_after = Some(0);
         }
     }
 

@@ -265,10 +265,10 @@ impl ServerConn {
                     if let Some(p) = self.partial.as_mut() {
                         p.block.extend_from_slice(&c.fragment);
                     }
-                    if c.end_headers {
-                        if let Some(p) = self.partial.take() {
-                            self.on_field_block(p.stream_id, p.end_stream, p.block.freeze());
-                        }
+                    if c.end_headers
+                        && let Some(p) = self.partial.take()
+                    {
+                        self.on_field_block(p.stream_id, p.end_stream, p.block.freeze());
                     }
                 }
                 _ => self.connection_error(Reason::PROTOCOL_ERROR, "frame inside a field block"),
@@ -471,11 +471,12 @@ impl ServerConn {
     }
 
     pub(super) fn mark_ready(&mut self, id: StreamId) {
-        if let Some(st) = self.streams.get_mut(&id) {
-            if !st.in_ready && (!st.queue.is_empty() || st.end_queued) {
-                st.in_ready = true;
-                self.ready.push_back(id);
-            }
+        if let Some(st) = self.streams.get_mut(&id)
+            && !st.in_ready
+            && (!st.queue.is_empty() || st.end_queued)
+        {
+            st.in_ready = true;
+            self.ready.push_back(id);
         }
     }
 

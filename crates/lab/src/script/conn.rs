@@ -371,10 +371,10 @@ impl ScriptConn {
     pub async fn send_all(&mut self, frames: &[Frame]) -> io::Result<()> {
         let mut buf = BytesMut::new();
         for frame in frames {
-            if let Frame::Settings(s) = frame {
-                if !s.ack {
-                    self.sending_settings(*s);
-                }
+            if let Frame::Settings(s) = frame
+                && !s.ack
+            {
+                self.sending_settings(*s);
             }
             frame.encode(&mut buf);
         }
@@ -487,10 +487,10 @@ impl ScriptConn {
     /// accepted at once (the client cannot use it before it arrives), the
     /// rest takes effect on the client's ACK (RFC 9113 §6.5.3).
     fn sending_settings(&mut self, settings: Settings) {
-        if let Some(max) = settings.max_frame_size {
-            if max > self.decoder.max_frame_size() {
-                self.decoder.set_max_frame_size(max);
-            }
+        if let Some(max) = settings.max_frame_size
+            && max > self.decoder.max_frame_size()
+        {
+            self.decoder.set_max_frame_size(max);
         }
         self.unacked.push_back(settings);
     }

@@ -93,14 +93,14 @@ impl Requests {
         // RFC 9113 §6.10: a field block is a contiguous sequence of frames;
         // anything but a CONTINUATION on the same stream in between is a
         // connection error of type PROTOCOL_ERROR.
-        if let Some(block) = &self.block {
-            if !matches!(frame, Frame::Continuation(c) if c.stream_id == block.stream_id) {
-                return Err(invalid(format!(
-                    "client sent {} inside the field block of stream {} (RFC 9113 §6.10)",
-                    describe(frame),
-                    block.stream_id
-                )));
-            }
+        if let Some(block) = &self.block
+            && !matches!(frame, Frame::Continuation(c) if c.stream_id == block.stream_id)
+        {
+            return Err(invalid(format!(
+                "client sent {} inside the field block of stream {} (RFC 9113 §6.10)",
+                describe(frame),
+                block.stream_id
+            )));
         }
         match frame {
             Frame::Headers(h) => {

@@ -1,11 +1,13 @@
 //! The peers' table, the side-by-side table (baton, hyper-util, reqwest),
 //! and the peers' JSON rows.
 
+use serde::Serialize;
+
 use super::{Peer, PeerRow};
 use crate::demo::client::Row;
-use crate::demo::report::ms;
+use crate::demo::report::{ms, ms_json};
 use crate::demo::tally::Tally;
-use crate::journal_json::string;
+use crate::json_fixed::Fixed;
 
 /// One row per scenario and peer, then the most frequent error of each.
 pub(in crate::demo) fn print_peers(rows: &[PeerRow]) {
@@ -76,24 +78,47 @@ pub(in crate::demo) fn print_side_by_side(baton: &[Row], peers: &[PeerRow]) {
 }
 
 /// One scenario and peer as a JSON object.
-pub(in crate::demo) fn json_row(r: &PeerRow) -> String {
-    let t = &r.tally;
-    let errors: Vec<String> =
-        r.errors.iter().map(|(m, n)| format!("{{\"message\":{},\"count\":{n}}}", string(m))).collect();
-    format!(
-        "{{\"id\":{},\"client\":{},\"requests\":{},\"succeeded\":{},\"failed\":{},\"failed_but_processed\":{},\"processed\":{},\"processed_twice\":{},\"rerun\":{},\"p50_ms\":{},\"p99_ms\":{},\"max_ms\":{},\"errors\":[{}]}}",
-        string(r.id),
-        string(r.peer.name()),
-        t.requests,
-        t.succeeded,
-        t.failed,
-        t.failed_but_processed,
-        t.processed,
-        t.twice.len(),
-        t.rerun,
-        ms(t.p50),
-        ms(t.p99),
-        ms(t.max),
-        errors.join(",")
-    )
+#[derive(Serialize)]
+pub(in crate::demo) struct JsonRow<'a> {
+    id: &'a str,
+    client: &'a str,
+    requests: usize,
+    succeeded: usize,
+    failed: usize,
+    failed_but_processed: usize,
+    processed: usize,
+    processed_twice: usize,
+    rerun: usize,
+    p50_ms: Fixed<1>,
+    p99_ms: Fixed<1>,
+    max_ms: Fixed<1>,
+    errors: Vec<ErrorJson<'a>>,
+}
+
+/// One error message and how often it occurred.
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    message: &'a str,
+    count: usize,
+}
+
+impl<'a> JsonRow<'a> {
+    pub(in crate::demo) fn new(r: &'a PeerRow) -> Self {
+        let t = &r.tally;
+        Self {
+            id: r.id,
+            client: r.peer.name(),
+            requests: t.requests,
+            succeeded: t.succeeded,
+            failed: t.failed,
+            failed_but_processed: t.failed_but_processed,
+            processed: t.processed,
+            processed_twice: t.twice.len(),
+            rerun: t.rerun,
+            p50_ms: ms_json(t.p50),
+            p99_ms: ms_json(t.p99),
+            max_ms: ms_json(t.max),
+            errors: r.errors.iter().map(|(message, count)| ErrorJson { message, count: *count }).collect(),
+        }
+    }
 }

@@ -8,6 +8,7 @@ use super::{Reason, StreamId};
 /// A GOAWAY frame (RFC 9113 §6.8), sent or received: the one GOAWAY value
 /// every layer passes on (events, stream failures, the client's journal).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GoAway {
     /// The highest-numbered stream the sender might have processed. Zero is
     /// a real value: nothing was processed.

@@ -8,6 +8,7 @@ use std::fmt;
 /// MUST NOT trigger any special behavior"), so this is a newtype over `u32`
 /// with constants for the known codes, and unknown values are kept as they are.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
 pub struct Reason(u32);
 
 impl Reason {

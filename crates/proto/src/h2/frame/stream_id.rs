@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// A 31-bit stream identifier. The reserved high bit is never set in a value
 /// of this type: decoding masks it off, as RFC 9113 §4.1 requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
 pub struct StreamId(u32);
 
 impl StreamId {
@@ -50,6 +51,19 @@ impl StreamId {
 impl From<StreamId> for u32 {
     fn from(id: StreamId) -> Self {
         id.0
+    }
+}
+
+/// A number, refused when the reserved bit is set rather than masked: a
+/// stored id with it set was not written by this crate.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for StreamId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = u32::deserialize(deserializer)?;
+        if id > Self::MAX.0 {
+            return Err(serde::de::Error::custom(format_args!("stream id {id} is above 2^31-1")));
+        }
+        Ok(Self(id))
     }
 }
 
