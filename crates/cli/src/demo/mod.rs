@@ -3,6 +3,9 @@
 //! requests, succeeded, retried, failed as required, unexpected, processed
 //! twice, and latency. Anything unexpected makes the exit status non-zero.
 //!
+//! With `--rtt 20ms`, the lab's fault proxy sits between client and lab and
+//! adds half the round trip each way, with jitter.
+//!
 //! Built with `--features peers`, `baton demo --peers` also sends each
 //! scenario's requests through hyper-util's legacy client and reqwest (each
 //! against a fresh lab) and prints their rows and a side-by-side table. The
@@ -12,6 +15,7 @@ mod cases;
 mod client;
 mod drive;
 mod mix;
+mod network;
 #[cfg(feature = "peers")]
 mod peers;
 mod report;
@@ -20,8 +24,12 @@ mod tally;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
+use baton_lab::proxy::parse_duration;
 use cases::{Case, cases};
 use client::Row;
+use network::Network;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -40,6 +48,15 @@ pub(crate) struct Args {
     /// `--features peers`).
     #[arg(long)]
     peers: bool,
+    /// Run every scenario over a network with this round-trip time: the
+    /// lab's fault proxy between client and lab adds half of it each way
+    /// (20ms: 10 ms each way).
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    rtt: Option<Duration>,
+    /// With --rtt: the most each way's delay varies, either side (bytes are
+    /// never reordered). A tenth of the round trip by default.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, requires = "rtt")]
+    jitter: Option<Duration>,
 }
 
 /// `--only`: the scenario with that id, or those whose name has it in.
@@ -74,6 +91,11 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let network =
+        args.rtt.map(|rtt| Network::round_trip(rtt, args.jitter.unwrap_or(rtt / 10))).unwrap_or_default();
+    if !args.json && network != Network::default() {
+        eprintln!("network: {}", network.describe());
+    }
     let mut rows = Vec::new();
     #[cfg(feature = "peers")]
     let mut peer_rows = Vec::new();
@@ -82,7 +104,7 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         if !args.json {
             eprintln!("{} {} ({}) ...", case.id, case.what, case.scenario.name());
         }
-        match client::run_case(case).await {
+        match client::run_case(case, network).await {
             Ok(row) => {
                 if !row.unexpected.is_empty() {
                     problems.insert(case.id, row.unexpected.clone());
@@ -99,7 +121,7 @@ pub(crate) async fn run(args: Args) -> ExitCode {
                 if !args.json {
                     eprintln!("    ... through {}", peer.name());
                 }
-                match peers::run_case(case, peer).await {
+                match peers::run_case(case, peer, network).await {
                     Ok(row) => peer_rows.push(row),
                     Err(e) => eprintln!("{} through {}: {e}", case.id, peer.name()),
                 }
@@ -112,8 +134,11 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     #[cfg(not(feature = "peers"))]
     let peer_json: Option<Vec<String>> = None;
     if args.json {
-        print_json(&rows, peer_json.as_deref());
+        print_json(&rows, peer_json.as_deref(), network);
     } else {
+        if network != Network::default() {
+            println!("network: {}", network.describe());
+        }
         report::print_table(&rows);
         print_problems(&problems);
         #[cfg(feature = "peers")]
@@ -145,9 +170,15 @@ fn print_problems(problems: &BTreeMap<&str, Vec<String>>) {
     }
 }
 
-/// `{"scenarios":[...]}`, with `"peers":[...]` after it under `--peers`.
-fn print_json(rows: &[Row], peers: Option<&[String]>) {
+/// `{"scenarios":[...]}`, with `"peers":[...]` after it under `--peers`
+/// and `"rtt_ms":20` before it under `--rtt`.
+fn print_json(rows: &[Row], peers: Option<&[String]>, network: Network) {
     let items: Vec<String> = rows.iter().map(report::json_row).collect();
     let peers = peers.map_or_else(String::new, |p| format!(",\"peers\":[{}]", p.join(",")));
-    println!("{{\"scenarios\":[{}]{peers}}}", items.join(","));
+    let rtt = if network == Network::default() {
+        String::new()
+    } else {
+        format!("\"rtt_ms\":{},", network.rtt_ms())
+    };
+    println!("{{{rtt}\"scenarios\":[{}]{peers}}}", items.join(","));
 }
