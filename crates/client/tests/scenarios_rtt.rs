@@ -12,6 +12,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use Allowed::*;
 use baton::{Body, Client, Processing};
 use baton_lab::proxy::{Directions, Plan, Proxy, ProxyOptions};
 use baton_lab::{DisconnectPoint, Lab, LabOptions, Scenario};
@@ -79,12 +80,12 @@ struct Outcome {
 
 fn allows(case: &Case, o: &Outcome, e: &baton::Error) -> bool {
     case.allowed.iter().any(|a| match a {
-        Allowed::PostMaybeProcessed => o.post && e.processing() == Some(Processing::MaybeProcessed),
-        Allowed::ResponseStarted => e.processing() == Some(Processing::ResponseStarted),
-        Allowed::RetriesExhausted => {
+        PostMaybeProcessed => o.post && e.processing() == Some(Processing::MaybeProcessed),
+        ResponseStarted => e.processing() == Some(Processing::ResponseStarted),
+        RetriesExhausted => {
             e.is_retries_exhausted() && e.processing().is_some_and(Processing::is_safe_to_retry)
         }
-        Allowed::NotReplayable => {
+        NotReplayable => {
             e.processing() == Some(Processing::NotProcessed) && e.to_string().contains("not replayable")
         }
     })
@@ -174,8 +175,6 @@ async fn run(case: Case) -> Vec<Outcome> {
     lab.stop().await;
     outcomes
 }
-
-use Allowed::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s1_go_away_crosses_a_new_stream_on_an_idle_connection() {
