@@ -20,7 +20,8 @@ use invariants::Terminal;
 fuzz_target!(|data: &[u8]| {
     let start = Instant::now();
     let mut now = start;
-    let config = Config { max_control_frames_in_a_row: 64, ..Config::default() };
+    let mut config = Config::default();
+    config.max_control_frames_in_a_row = 64;
     let mut conn = Connection::new(config, now);
     let mut wire = BytesMut::new();
     Frame::Settings(Settings::default()).encode(&mut wire);

@@ -146,6 +146,7 @@ fuzz_target!(|input: &[u8]| {
                 }
             }
             Event::Closed(_) => closed += 1,
+            other => panic!("unexpected event {other:?}"),
         }
         assert!(closed <= 1, "Closed twice");
     }

@@ -15,6 +15,9 @@
 //! - no DATA or HEADERS on a stream after the client sent END_STREAM on it
 //!   (§5.1, half-closed (local)); RST_STREAM still may be;
 //! - every stream gets at most one terminal event, and nothing follows Closed;
+//! - a body held for `100 (Continue)` sends no DATA until the server's `100`
+//!   or 2xx, or the end of the wait; after any other final status, never
+//!   (RFC 9110 §10.1.1);
 //! - no stream failed as `NotSent` ever has a whole header block on the wire
 //!   (it may be retried elsewhere), before its failure or after, however the
 //!   bytes were written: straight from the engine's buffer, or handed out by
@@ -45,6 +48,8 @@ enum Op {
     /// A head too large for one frame: HEADERS + CONTINUATION.
     BigGet { len: u16 },
     Post { body: u16, end: bool },
+    /// A POST whose body the engine holds for `100 (Continue)`.
+    ExpectPost { body: u16 },
     SendData { pick: u8, len: u16, end: bool },
     Trailers { pick: u8 },
     Reset { pick: u8, code: u8 },
@@ -84,6 +89,10 @@ struct Peer {
     heads: HashSet<StreamId>,
     /// A header block begun and not yet ended (§6.10).
     open_block: Option<StreamId>,
+    /// Bodies held for `100 (Continue)`, with the end of their wait.
+    held_bodies: HashMap<StreamId, Instant>,
+    /// Bodies refused by a final status other than 2xx.
+    refused_bodies: HashSet<StreamId>,
 }
 
 impl Peer {
@@ -128,6 +137,8 @@ impl Peer {
                 Frame::Data(d) => {
                     let id = d.stream_id;
                     assert!(!self.ended.contains(&id), "DATA after END_STREAM on {id}");
+                    assert!(!self.held_bodies.contains_key(&id), "DATA on {id} while its body is held");
+                    assert!(!self.refused_bodies.contains(&id), "DATA on {id} after its body was refused");
                     let n = d.data.len() as i64 + d.pad_len.map_or(0, |p| i64::from(p) + 1);
                     self.conn_window -= n;
                     assert!(self.conn_window >= 0, "connection window overrun");
@@ -172,7 +183,9 @@ fn pick(ids: &[StreamId], p: u8) -> StreamId {
 fuzz_target!(|ops: Vec<Op>| {
     let start = Instant::now();
     let mut now = start;
-    let config = Config { max_control_frames_in_a_row: 64, max_send_buffer: 100_000, ..Config::default() };
+    let mut config = Config::default();
+    config.max_control_frames_in_a_row = 64;
+    config.max_send_buffer = 100_000;
     let mut conn = Connection::new(config, now);
     let mut peer = Peer {
         hpack: hpack::Encoder::new(),
@@ -186,6 +199,8 @@ fuzz_target!(|ops: Vec<Op>| {
         ended: HashSet::new(),
         heads: HashSet::new(),
         open_block: None,
+        held_bodies: HashMap::new(),
+        refused_bodies: HashSet::new(),
     };
     // Bytes handed out by `take_transmit`, not yet written (the driver's
     // `pending`).
@@ -227,6 +242,14 @@ fuzz_target!(|ops: Vec<Op>| {
                     let _ = conn.send_data(id, Bytes::from(vec![7u8; usize::from(body)]), end);
                 }
             }
+            Op::ExpectPost { body } => {
+                if let Ok(id) = conn.send_request(&http::Method::POST, &uri, &headers, false, now) {
+                    ids.push(id);
+                    conn.hold_body(id, now);
+                    peer.held_bodies.insert(id, now + Config::default().continue_wait);
+                    let _ = conn.send_data(id, Bytes::from(vec![9u8; usize::from(body)]), true);
+                }
+            }
             Op::SendData { pick: p, len, end } => {
                 let _ = conn.send_data(pick(&ids, p), Bytes::from(vec![1u8; usize::from(len)]), end);
             }
@@ -261,11 +284,21 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Advance { ms } => {
                 now += Duration::from_millis(u64::from(ms) * 16);
                 conn.handle_timeout(now);
+                peer.held_bodies.retain(|_, until| *until > now);
             }
             Op::Response { pick: p, status, end_stream, split } => {
                 let status = STATUSES[usize::from(status) % STATUSES.len()];
                 let fragment = peer.block(&[(":status", status), ("content-type", "text/plain")]);
                 let stream_id = pick(&ids, p);
+                // What the status does to a held body (RFC 9110 §10.1.1).
+                if peer.held_bodies.contains_key(&stream_id) {
+                    if status == "100" || status.starts_with('2') {
+                        peer.held_bodies.remove(&stream_id);
+                    } else if status == "404" {
+                        peer.held_bodies.remove(&stream_id);
+                        peer.refused_bodies.insert(stream_id);
+                    }
+                }
                 if split && fragment.len() > 1 {
                     let (a, b) = fragment.split_at(fragment.len() / 2);
                     frames.push(Frame::Headers(Headers {

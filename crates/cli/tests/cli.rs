@@ -375,3 +375,23 @@ async fn lab_proxy_banner_forwarding_and_counts() {
     assert!(summary.starts_with("connections 1 (") && summary.ends_with(&delivered), "{summary}");
     lab.stop().await;
 }
+
+/// `baton demo --rtt` runs the scenarios through the fault proxy: the JSON
+/// says so, and no request comes back faster than the round trip allows.
+#[test]
+fn demo_rtt_runs_through_the_fault_proxy() {
+    let out =
+        baton(&["demo", "--only", "S10", "--rtt", "20ms", "--jitter", "2ms", "--requests", "40", "--json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("{\"rtt_ms\":20,\"scenarios\":[{\"id\":\"S10\""), "{stdout}");
+    assert!(stdout.contains("\"requests\":40,\"succeeded\":40"), "{stdout}");
+    let p50: f64 = stdout
+        .split("\"p50_ms\":")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no p50_ms: {stdout}"));
+    // A request and its response cross 10 ms ± 2 ms each way at least.
+    assert!(p50 >= 16.0, "p50 {p50} ms below the round trip: {stdout}");
+}

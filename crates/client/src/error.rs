@@ -4,8 +4,9 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use bytes::Bytes;
+use baton_proto::h2::{Reason, Violation};
 
+use crate::going_away::ConnectionGoingAway;
 use crate::journal::{Attempt, Processing};
 
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
@@ -30,105 +31,16 @@ pub(crate) enum Kind {
     RetriesExhausted,
 }
 
-/// The account of a failure on a connection the server had sent GOAWAY on
-/// (RFC 9113 §6.8), with the names of httpcore PR #1054
-/// (`ConnectionGoingAway`). [`Error::going_away`] returns it.
-///
-/// The fields say what the server announced and how far this request got;
-/// the methods give the verdict.
-///
-/// ```no_run
-/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-/// if let Err(e) = client.put("https://example.com/items/7").body("v2").send().await {
-///     if let Some(g) = e.going_away() {
-///         let why = String::from_utf8_lossy(&g.debug_data);
-///         println!("server left (code {:#x}: {why}), our stream {:?}", g.error_code, g.request_stream_id);
-///         println!("head sent: {}, body bytes sent: {}", g.headers_sent, g.body_sent);
-///     }
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionGoingAway {
-    /// GOAWAY's last_stream_id (0 is a real value: nothing processed).
-    pub last_stream_id: u32,
-    /// GOAWAY's error code.
-    pub error_code: u32,
-    /// GOAWAY's Additional Debug Data.
-    pub debug_data: Bytes,
-    /// The request's own stream id.
-    pub request_stream_id: Option<u32>,
-    /// Whether the whole request head was written.
-    pub headers_sent: bool,
-    /// Request body bytes written.
-    pub body_sent: u64,
-    pub(crate) processing: Processing,
-}
-
-impl ConnectionGoingAway {
-    /// True when the server proved it did not process the request (our
-    /// stream was above `last_stream_id`), or the request never left: sending
-    /// it again cannot duplicate anything. Such an error reaches the caller
-    /// only when baton's own retries ran out ([`Error::is_retries_exhausted`])
-    /// or the body could not be replayed.
-    ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// let pay = || client.post("https://example.com/pay").body(r#"{"cents": 500}"#).send();
-    /// let resp = match pay().await {
-    ///     Err(e) if e.going_away().is_some_and(|g| g.is_safe_to_retry()) => pay().await?,
-    ///     other => other?,
-    /// };
-    /// # Ok(()) }
-    /// ```
-    pub fn is_safe_to_retry(&self) -> bool {
-        self.processing.is_safe_to_retry()
-    }
-
-    /// True for NO_ERROR: the server is rotating the connection or shutting
-    /// down, not complaining. Any other code (ENHANCE_YOUR_CALM,
-    /// INTERNAL_ERROR, ...) reports a problem.
-    ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// if let Err(e) = client.get("https://example.com/").send().await {
-    ///     match e.going_away() {
-    ///         Some(g) if g.is_graceful_shutdown() => println!("server was rotating connections: {e}"),
-    ///         Some(g) => println!("server in trouble (code {:#x}): {e}", g.error_code),
-    ///         None => println!("{e}"),
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn is_graceful_shutdown(&self) -> bool {
-        self.error_code == 0
-    }
-
-    /// True when the server may have acted on the request: the stream was at
-    /// or below `last_stream_id` (or a response had started). The negation of
-    /// [`is_safe_to_retry`](Self::is_safe_to_retry).
-    ///
-    /// ```no_run
-    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-    /// if let Err(e) = client.post("https://example.com/pay").body(r#"{"cents": 500}"#).send().await {
-    ///     if e.going_away().is_some_and(|g| g.may_have_side_effects()) {
-    ///         let status = client.get("https://example.com/payments/latest").send().await?.text().await?;
-    ///         println!("the payment may have gone through; latest: {status}");
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn may_have_side_effects(&self) -> bool {
-        !self.is_safe_to_retry()
-    }
-}
-
 struct Inner {
     kind: Kind,
     message: String,
     source: Option<BoxError>,
     processing: Option<Processing>,
     going_away: Option<ConnectionGoingAway>,
+    /// The HTTP/2 rule the server broke, when that ended the request.
+    violation: Option<Violation>,
+    /// The HTTP/2 error code involved, the server's or ours.
+    reason: Option<Reason>,
     attempts: Vec<Attempt>,
     /// A connect failure that a new attempt may not meet (refused, reset,
     /// closed before the HTTP/2 preface), as opposed to a certificate error.
@@ -165,6 +77,8 @@ impl Error {
                 source: None,
                 processing: None,
                 going_away: None,
+                violation: None,
+                reason: None,
                 attempts: Vec::new(),
                 transient: false,
             }),
@@ -187,6 +101,16 @@ impl Error {
 
     pub(crate) fn with_going_away(mut self, going_away: ConnectionGoingAway) -> Self {
         self.inner.going_away = Some(going_away);
+        self
+    }
+
+    pub(crate) fn with_violation(mut self, violation: Violation) -> Self {
+        self.inner.violation = Some(violation);
+        self
+    }
+
+    pub(crate) fn with_reason(mut self, reason: Reason) -> Self {
+        self.inner.reason = Some(reason);
         self
     }
 
@@ -360,7 +284,7 @@ impl Error {
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
     /// if let Err(e) = client.post("https://example.com/orders").body("{}").send().await {
     ///     if let Some(g) = e.going_away() {
-    ///         let ours = g.request_stream_id.unwrap_or(0);
+    ///         let ours = g.request_stream_id.map_or(0, |id| id.value());
     ///         println!("last_stream_id={} ours={ours}", g.last_stream_id);
     ///         println!("safe to send again: {}", g.is_safe_to_retry());
     ///     }
@@ -369,6 +293,44 @@ impl Error {
     /// ```
     pub fn going_away(&self) -> Option<&ConnectionGoingAway> {
         self.inner.going_away.as_ref()
+    }
+
+    /// The HTTP/2 rule the server broke (or the limit of ours it went
+    /// past), when that is what ended the request: baton reset the stream or
+    /// closed the connection with [`Violation::reason`]. HTTP/1.1 responses
+    /// that break RFC 9112 are reached through
+    /// [`source`](std::error::Error::source) instead
+    /// (`baton_proto::h1::ResponseError`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     if let Some(v) = e.violation() {
+    ///         println!("the server broke HTTP/2 ({}): {v}", v.reason());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn violation(&self) -> Option<&Violation> {
+        self.inner.violation.as_ref()
+    }
+
+    /// The HTTP/2 error code involved in the failure: the server's
+    /// RST_STREAM or GOAWAY code, or the one baton sent for a
+    /// [`violation`](Self::violation). `None` when there was none (a
+    /// connection lost without a word, HTTP/1.1, a timeout).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await {
+    ///     if e.reason() == Some(baton::Reason::ENHANCE_YOUR_CALM) {
+    ///         println!("the server asks us to slow down: {e}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn reason(&self) -> Option<Reason> {
+        self.inner.reason
     }
 
     /// Every attempt made, in order, the failed one last; each earlier entry
@@ -400,6 +362,9 @@ impl fmt::Debug for Error {
         if let Some(g) = &self.inner.going_away {
             d.field("going_away", g);
         }
+        if let Some(v) = &self.inner.violation {
+            d.field("violation", v);
+        }
         if let Some(s) = &self.inner.source {
             d.field("source", s);
         }
@@ -418,7 +383,7 @@ impl fmt::Display for Error {
                 f,
                 "; GOAWAY last_stream_id={} error_code={:#x}, request stream {}",
                 g.last_stream_id,
-                g.error_code,
+                g.error_code.code(),
                 g.request_stream_id.map_or_else(|| "none".to_owned(), |id| id.to_string())
             )?;
         }
@@ -431,6 +396,10 @@ impl fmt::Display for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner.source.as_ref().map(|s| &**s as &(dyn StdError + 'static))
+        match (&self.inner.source, &self.inner.violation) {
+            (Some(s), _) => Some(&**s as &(dyn StdError + 'static)),
+            (None, Some(v)) => Some(v),
+            (None, None) => None,
+        }
     }
 }

@@ -4,25 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use http::Version;
-
-/// # In baton
-/// [`Attempt::go_away`]: the last GOAWAY the connection had received when the
-/// attempt ended, kept even when the attempt succeeded on a draining
-/// connection.
-///
-/// ```no_run
-/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
-/// let resp = client.get("https://example.com/").send().await?;
-/// for g in resp.attempts().iter().filter_map(|a| a.go_away.as_ref()) {
-///     let kind = if g.is_graceful_shutdown() { "rotation" } else { "error" };
-///     println!("GOAWAY {} ({kind}), last_stream_id={}", g.error_code, g.last_stream_id);
-/// }
-/// # Ok(()) }
-/// ```
-///
-/// # From `baton-proto`
-pub use baton_proto::h2::GoAwayInfo;
+use baton_proto::h2::{GoAway, StreamId};
 /// # In baton
 /// Every [`Attempt`] records its [`Phase`]; a failed one also gets the
 /// [`Processing`] verdict derived from it, which
@@ -41,6 +23,7 @@ pub use baton_proto::h2::GoAwayInfo;
 ///
 /// # From `baton-proto`
 pub use baton_proto::{Phase, Processing};
+use http::Version;
 
 /// Why an attempt was followed by another ([`Attempt::retried`]).
 ///
@@ -112,13 +95,14 @@ pub struct Attempt {
     /// HTTP version spoken.
     pub version: Version,
     /// The HTTP/2 stream id, when a stream was opened.
-    pub stream_id: Option<u32>,
+    pub stream_id: Option<StreamId>,
     /// How far the attempt got.
     pub phase: Phase,
     /// Request body bytes confirmed written.
     pub body_sent: u64,
-    /// The last GOAWAY seen on the connection during the attempt.
-    pub go_away: Option<GoAwayInfo>,
+    /// The last GOAWAY seen on the connection during the attempt, kept even
+    /// when the attempt succeeded on a draining connection.
+    pub go_away: Option<GoAway>,
     /// What went wrong, for a failed attempt.
     pub error: Option<String>,
     /// The verdict, for a failed attempt.

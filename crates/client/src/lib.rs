@@ -38,7 +38,10 @@
 //! The entry points: [`Client`] and [`ClientBuilder`]; [`RequestBuilder`]
 //! and [`Body`] for requests; [`Response`]; [`Error`] with its
 //! [`Processing`] verdict, [`ConnectionGoingAway`] and [`Attempt`] journal;
-//! [`RetryPolicy`]; [`Stats`]. A `Client` is also a `tower::Service`.
+//! [`RetryPolicy`]; [`Stats`]. A `Client` is also a `tower::Service`. The
+//! wire values they carry ([`GoAway`], [`StreamId`], [`Reason`],
+//! [`Violation`]) and [`Http2Config`] are re-exported from `baton-proto`, so
+//! users need no other dependency.
 //!
 //! A request with an `Expect: 100-continue` header sends its head and holds
 //! its body until the server says `100 (Continue)` or answers with a final
@@ -60,6 +63,9 @@ mod client;
 mod conn;
 mod connect;
 mod error;
+mod execute;
+mod failure;
+mod going_away;
 mod journal;
 mod pool;
 mod request;
@@ -72,9 +78,19 @@ mod tls_io;
 
 pub use body::{Body, DEFAULT_REPLAY_BUFFER};
 pub use client::{Client, ClientBuilder};
-pub use error::{ConnectionGoingAway, Error};
-pub use journal::{Attempt, GoAwayInfo, Phase, Processing, RetryReason};
+pub use error::Error;
+pub use going_away::ConnectionGoingAway;
+pub use journal::{Attempt, Phase, Processing, RetryReason};
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use stats::Stats;
+
+/// HTTP/2 settings and limits for [`ClientBuilder::http2_config`], from
+/// `baton-proto`: start from `Http2Config::default()` and set the fields to
+/// change.
+pub use baton_proto::h2::Config as Http2Config;
+/// The wire values an [`Attempt`], an [`Error`] and a [`ConnectionGoingAway`]
+/// carry, from `baton-proto`: a GOAWAY as received, an HTTP/2 stream id, an
+/// error code, and the rule a server broke.
+pub use baton_proto::h2::{GoAway, Reason, StreamId, Violation};

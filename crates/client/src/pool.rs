@@ -21,6 +21,17 @@ use crate::stats::Counters;
 /// Idle HTTP/1.1 connections kept per origin.
 const MAX_IDLE_H1: usize = 128;
 
+/// A connection the pool could not set up, with the id it was given and
+/// the protocol it was being set up for, for the attempt's journal entry.
+pub(crate) struct LeaseError {
+    pub(crate) error: Error,
+    pub(crate) connection_id: u64,
+    /// HTTP/1.1 when nothing else was possible (forced, or plain `http`
+    /// without prior knowledge); HTTP/2 for h2c, and for TLS that offered
+    /// `h2` by ALPN (whatever the server would have chosen).
+    pub(crate) version: http::Version,
+}
+
 /// A connection (or a stream slot on one) reserved for one attempt.
 pub(crate) enum Lease {
     H2 { handle: H2Handle, reused: bool },
@@ -185,7 +196,7 @@ impl Pool {
     /// Reserves a connection or stream slot for `origin`. A retry passes
     /// `fresh`: it never gets a pooled HTTP/1.1 connection, which may be the
     /// next one the server is about to close (the S18 race, again).
-    pub(crate) async fn lease(&self, origin: &Origin, fresh: bool) -> Result<Lease, Error> {
+    pub(crate) async fn lease(&self, origin: &Origin, fresh: bool) -> Result<Lease, LeaseError> {
         let op = self.origin(origin);
         // Most requests find room at once: they skip registering for the
         // origin's notification (two locks of its waiter list).
@@ -219,9 +230,15 @@ impl Pool {
                     // handshake) is by far the largest state of a request's
                     // future, and is needed once per connection, not per
                     // request: inline, every request's future was 3.8 KB.
-                    let result = Box::pin(self.connect(origin, &op, force_h1)).await;
+                    let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                    let result = Box::pin(self.connect(origin, &op, force_h1, id)).await;
                     drop(guard);
-                    if let Some(mut lease) = result? {
+                    let lease = result.map_err(|error| LeaseError {
+                        error,
+                        connection_id: id,
+                        version: self.version_for(origin, &op, force_h1),
+                    })?;
+                    if let Some(mut lease) = lease {
                         if let (Lease::H1 { conn, .. }, Some(slot)) = (&mut lease, slot) {
                             conn.hold(slot);
                         }
@@ -292,14 +309,24 @@ impl Pool {
         Next::Wait
     }
 
-    /// Opens a connection; `None` when it turned out HTTP/2 but full.
+    /// The protocol a connection to `origin` is set up for (see
+    /// [`LeaseError::version`]).
+    fn version_for(&self, origin: &Origin, op: &OriginPool, force_h1: bool) -> http::Version {
+        let h1 = force_h1
+            || self.connector.http1_only
+            || op.lock().http1_required
+            || (!origin.tls && !self.connector.h2_prior_knowledge);
+        if h1 { http::Version::HTTP_11 } else { http::Version::HTTP_2 }
+    }
+
+    /// Opens connection `id`; `None` when it turned out HTTP/2 but full.
     async fn connect(
         &self,
         origin: &Origin,
         op: &Arc<OriginPool>,
         force_h1: bool,
+        id: u64,
     ) -> Result<Option<Lease>, Error> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let dial = Dial {
             connector: &self.connector,
             idle_timeout: self.idle_timeout,
@@ -426,13 +453,13 @@ impl Dial<'_> {
                     // out first: the server said nothing.
                     Some(
                         proto::CloseCause::Timeout(_)
-                        | proto::CloseCause::Error { reason: proto::frame::Reason::SETTINGS_TIMEOUT, .. },
+                        | proto::CloseCause::Violation(proto::Violation::SettingsNotAcknowledged),
                     ) => Error::new(Kind::Timeout, said("sent no HTTP/2 SETTINGS in time")),
                     // What the server sent broke HTTP/2 (it answered in
                     // HTTP/1.x, or its first frame was not SETTINGS, §3.4):
                     // a new connection would get the same.
-                    Some(proto::CloseCause::Error { initiator: proto::Initiator::Library, .. }) => {
-                        Error::new(Kind::Connect, said(closed))
+                    Some(proto::CloseCause::Violation(v)) => {
+                        Error::new(Kind::Connect, said(closed)).with_violation(v.clone())
                     }
                     // A close or a reset: maybe a listener going away, worth
                     // another try.

@@ -1,15 +1,17 @@
 //! Building a request: bad input is caught here, before any I/O.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri};
 
 use crate::body::Body;
-use crate::client::{Client, RequestOptions, header_pair};
 use crate::error::Error;
+use crate::execute::{self, Core, RequestOptions};
 use crate::response::Response;
 
-/// A request being built, from [`Client::get`] and its siblings. Errors in
+/// A request being built, from [`Client::get`](crate::Client::get) and its siblings. Errors in
 /// the URL or headers are kept and returned by [`RequestBuilder::send`] (or
 /// [`RequestBuilder::build`]) before anything is sent.
 ///
@@ -28,7 +30,7 @@ use crate::response::Response;
 /// ```
 #[must_use = "a request does nothing until it is sent"]
 pub struct RequestBuilder {
-    client: Client,
+    core: Arc<Core>,
     method: Method,
     uri: Result<Uri, Error>,
     headers: HeaderMap,
@@ -38,7 +40,7 @@ pub struct RequestBuilder {
 }
 
 impl RequestBuilder {
-    pub(crate) fn new(client: Client, method: Method, url: &str) -> Self {
+    pub(crate) fn new(core: Arc<Core>, method: Method, url: &str) -> Self {
         let uri = url
             .parse::<Uri>()
             .map_err(|e| Error::builder(format!("invalid URL {url:?}")).with_source(e))
@@ -47,7 +49,7 @@ impl RequestBuilder {
                 Ok(uri)
             });
         Self {
-            client,
+            core,
             method,
             uri,
             headers: HeaderMap::new(),
@@ -154,7 +156,7 @@ impl RequestBuilder {
 
     /// The request as an `http::Request`, without sending it: the way to
     /// check input (URL, headers) before any I/O, or to send it later with
-    /// [`Client::execute`]. The [`timeout`](Self::timeout) and
+    /// [`Client::execute`](crate::Client::execute). The [`timeout`](Self::timeout) and
     /// [`idempotent`](Self::idempotent) options are not part of an
     /// `http::Request` and are dropped.
     ///
@@ -174,7 +176,7 @@ impl RequestBuilder {
         self.split().1
     }
 
-    fn split(self) -> (Client, Result<http::Request<Body>, Error>, RequestOptions) {
+    fn split(self) -> (Arc<Core>, Result<http::Request<Body>, Error>, RequestOptions) {
         let request = match (self.error, self.uri) {
             (Some(e), _) | (None, Err(e)) => Err(e),
             (None, Ok(uri)) => {
@@ -185,7 +187,7 @@ impl RequestBuilder {
                 Ok(request)
             }
         };
-        (self.client, request, self.options)
+        (self.core, request, self.options)
     }
 
     /// Sends the request, retrying as the client's
@@ -211,8 +213,8 @@ impl RequestBuilder {
     /// # Ok(()) }
     /// ```
     pub fn send(self) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
-        let (client, request, options) = self.split();
-        client.execute_with(request, options)
+        let (core, request, options) = self.split();
+        execute::execute(core, request, options)
     }
 }
 
@@ -223,4 +225,13 @@ impl std::fmt::Debug for RequestBuilder {
             .field("uri", &self.uri.as_ref().ok())
             .finish()
     }
+}
+
+/// A header checked for what `http` accepts: the builder's errors.
+fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let n = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| Error::builder(format!("invalid header name {name:?}")).with_source(e))?;
+    let v = HeaderValue::from_str(value)
+        .map_err(|e| Error::builder(format!("invalid value for header {name}")).with_source(e))?;
+    Ok((n, v))
 }

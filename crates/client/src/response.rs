@@ -213,10 +213,9 @@ impl Response {
                         format!("response body cut off: {}", f.attempt.error.as_deref().unwrap_or("failed"));
                     let mut attempts = self.attempts.clone();
                     attempts.pop();
-                    attempts.push(f.attempt);
-                    return Err(Error::new(Kind::Decode, message)
-                        .with_processing(Processing::ResponseStarted)
-                        .with_attempts(attempts));
+                    attempts.push(f.attempt.clone());
+                    let error = Error::new(Kind::Decode, message);
+                    return Err(f.error_with(error, Processing::ResponseStarted, attempts));
                 }
                 None => {
                     self.done = true;

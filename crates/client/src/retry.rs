@@ -1,15 +1,17 @@
-//! The whole retry policy (DESIGN.md §3), in one place: verdict-driven
-//! decisions, the attempt cap, the client-wide retry budget, error-code-aware
-//! back-off and the HTTP/1.1 downgrade.
+//! The whole retry policy (DESIGN.md §3), in one place: what makes a
+//! request idempotent, verdict-driven decisions (the repeat after a `417`
+//! included), the attempt cap, the client-wide retry budget,
+//! error-code-aware back-off and the HTTP/1.1 downgrade.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use baton_proto::h2::frame::Reason;
+use baton_proto::h2::{FailureCause, Reason};
+use http::{HeaderMap, Method};
 
 use crate::body::DEFAULT_REPLAY_BUFFER;
-use crate::conn::{AttemptFailure, FailureCause};
+use crate::failure::{AttemptFailure, Cause};
 use crate::journal::{Processing, RetryReason};
 
 /// How requests are retried; given to [`ClientBuilder::retry`](crate::ClientBuilder::retry).
@@ -166,6 +168,17 @@ impl RetryPolicy {
     }
 }
 
+/// Rule 2's definition: RFC 9110 §9.2.2 idempotent methods (GET, HEAD,
+/// OPTIONS, TRACE, PUT, DELETE), or an `Idempotency-Key` header. The
+/// caller's own say ([`RequestBuilder::idempotent`](crate::RequestBuilder::idempotent))
+/// overrides it.
+pub(crate) fn is_idempotent(method: &Method, headers: &HeaderMap) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    ) || headers.contains_key("idempotency-key")
+}
+
 /// A token bucket shared by the whole client: every request deposits
 /// `ratio` of a token, every retry spends one, and time refills at least
 /// `floor` tokens a second.
@@ -250,15 +263,16 @@ pub(crate) enum Decision {
     Fail(Refusal),
 }
 
-/// The error code a failure carries: its GOAWAY's, or its reset's.
+/// The error code a failure carries for rule 5: the server's reset's, or
+/// its connection's GOAWAY's.
 fn error_code(failure: &AttemptFailure) -> Option<Reason> {
-    match failure.cause {
-        FailureCause::Reset(code) => Some(Reason::new(code)),
-        _ => failure.go_away().map(|g| g.error_code),
+    match &failure.cause {
+        Cause::Stream(FailureCause::Reset(code)) => Some(*code),
+        _ => failure.attempt.go_away.as_ref().map(|g| g.error_code),
     }
 }
 
-/// DESIGN.md §3, rules 1–7.
+/// DESIGN.md §3, rules 1–7, and RFC 9110 §10.1.1's repeat after a `417`.
 pub(crate) fn decide(
     policy: &RetryPolicy,
     budget: &Budget,
@@ -266,16 +280,33 @@ pub(crate) fn decide(
     facts: RequestFacts,
 ) -> Decision {
     match failure.cause {
-        FailureCause::Invalid(_) => return Decision::Fail(Refusal::Invalid),
+        Cause::Invalid(_) => return Decision::Fail(Refusal::Invalid),
         // The caller's body itself failed: sending it again would replay
         // what was read and then poll the failed source on, which may end
         // it there, and the server would take a cut-short body as whole.
-        FailureCause::Body(_) => return Decision::Fail(Refusal::BodyFailed),
+        Cause::Body(_) => return Decision::Fail(Refusal::BodyFailed),
+        // RFC 9110 §10.1.1: a 417 only says that something on the way does
+        // not support expectations; the client SHOULD repeat the request
+        // without one. The held body was not sent. The server answered, so
+        // this is protocol, not a failure: no budget and no back-off, only
+        // the attempt cap and the body's replay (rules 6 and 7).
+        Cause::ExpectationFailed => {
+            return match (facts.replayable, facts.attempts >= policy.max_attempts) {
+                (Err(sent), _) => Decision::Fail(Refusal::NotReplayable(sent)),
+                (Ok(()), true) => Decision::Fail(Refusal::Attempts),
+                (Ok(()), false) => Decision::Retry {
+                    reason: RetryReason::ExpectationFailed,
+                    backoff: Duration::ZERO,
+                    http1: false,
+                },
+            };
+        }
         _ => {}
     }
     let code = error_code(failure);
-    let refused = matches!(failure.cause, FailureCause::Reset(c) if c == Reason::REFUSED_STREAM.code());
-    let reason = match failure.processing {
+    let refused = matches!(failure.cause, Cause::Stream(FailureCause::Reset(Reason::REFUSED_STREAM)));
+    let processing = failure.processing();
+    let reason = match processing {
         // Rule 3.
         Processing::ResponseStarted => return Decision::Fail(Refusal::Verdict),
         // Rule 1: any method.
@@ -290,8 +321,7 @@ pub(crate) fn decide(
     };
     // Rule 5: HTTP_1_1_REQUIRED retries once over HTTP/1.1.
     let http1 = code == Some(Reason::HTTP_1_1_REQUIRED);
-    let reason =
-        if http1 && failure.processing.is_safe_to_retry() { RetryReason::Http11Required } else { reason };
+    let reason = if http1 && processing.is_safe_to_retry() { RetryReason::Http11Required } else { reason };
     // Rule 7.
     if let Err(sent) = facts.replayable {
         return Decision::Fail(Refusal::NotReplayable(sent));
@@ -304,14 +334,15 @@ pub(crate) fn decide(
     // off; so does a GOAWAY on a brand-new connection's first stream (the
     // server may be refusing everyone).
     let calm = matches!(code, Some(c) if c != Reason::NO_ERROR && c != Reason::REFUSED_STREAM && !http1);
-    let fresh_go_away = matches!(failure.cause, FailureCause::GoAway) && failure.first_on_connection;
+    let fresh_go_away =
+        matches!(failure.cause, Cause::Stream(FailureCause::GoAway(_))) && failure.first_on_connection;
     // A server that refuses connections gets the same caution.
-    let connect = matches!(failure.cause, FailureCause::Connect(_));
+    let connect = matches!(failure.cause, Cause::Connect);
     // Rule 6: the budget is for retries that add load to a server in
     // trouble. A request the server provably never saw, on a connection it
     // rotated without complaint (NO_ERROR or no GOAWAY at all), costs it
     // nothing new: the attempt cap alone bounds those.
-    let graceful = failure.processing.is_safe_to_retry()
+    let graceful = processing.is_safe_to_retry()
         && !refused
         && !calm
         && !fresh_go_away
@@ -353,19 +384,78 @@ fn jitter() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Attempt, GoAwayInfo};
-    use baton_proto::h2::frame::StreamId;
+    use crate::journal::Attempt;
+    use baton_proto::h1;
+    use baton_proto::h2::{CloseCause, GoAway, StreamId};
     use bytes::Bytes;
-    use http::Version;
+    use http::{HeaderValue, Version};
 
-    fn failure(processing: Processing, cause: FailureCause, code: Option<Reason>) -> AttemptFailure {
+    /// A GOAWAY from the server that refused the stream.
+    fn go_away_cause(code: Reason) -> Cause {
+        Cause::Stream(FailureCause::GoAway(go_away(code)))
+    }
+
+    fn go_away(code: Reason) -> GoAway {
+        GoAway { last_stream_id: StreamId::new(1), error_code: code, debug_data: Bytes::new() }
+    }
+
+    /// The connection closed under the stream, with no word.
+    fn eof() -> Cause {
+        Cause::Stream(FailureCause::ConnectionClosed(CloseCause::Eof))
+    }
+
+    fn failure(processing: Processing, cause: Cause, code: Option<Reason>) -> AttemptFailure {
         let mut attempt = Attempt::new(1, true, Version::HTTP_2);
-        attempt.go_away = code.map(|c| GoAwayInfo {
-            last_stream_id: StreamId::new(1),
-            error_code: c,
-            debug_data: Bytes::new(),
-        });
-        AttemptFailure { attempt, cause, processing, first_on_connection: false }
+        attempt.go_away = code.map(go_away);
+        AttemptFailure::new(attempt, cause, processing, false)
+    }
+
+    #[test]
+    fn idempotency_follows_rfc_9110_and_the_key_header() {
+        let none = HeaderMap::new();
+        for m in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE, Method::PUT, Method::DELETE] {
+            assert!(is_idempotent(&m, &none), "{m}");
+        }
+        assert!(!is_idempotent(&Method::POST, &none));
+        let mut keyed = HeaderMap::new();
+        keyed.insert("idempotency-key", HeaderValue::from_static("k1"));
+        assert!(is_idempotent(&Method::POST, &keyed));
+    }
+
+    /// RFC 9110 §10.1.1: the repeat without the expectation is bounded by
+    /// the attempt cap and the replay buffer, and spends no budget.
+    #[test]
+    fn a_417_is_repeated_within_the_cap_without_budget() {
+        let f = failure(Processing::NotSent, Cause::ExpectationFailed, None);
+        let policy = RetryPolicy::default().budget(0.0, 0.0);
+        let budget = Budget::new(&policy);
+        for _ in 0..3 {
+            assert_eq!(
+                decide(&policy, &budget, &f, facts(false)),
+                Decision::Retry {
+                    reason: RetryReason::ExpectationFailed,
+                    backoff: Duration::ZERO,
+                    http1: false
+                }
+            );
+        }
+        let capped = RequestFacts { attempts: 4, ..facts(false) };
+        assert_eq!(decide(&policy, &budget, &f, capped), Decision::Fail(Refusal::Attempts));
+        let one_shot = RequestFacts { replayable: Err(10), ..facts(false) };
+        assert_eq!(decide(&policy, &budget, &f, one_shot), Decision::Fail(Refusal::NotReplayable(10)));
+    }
+
+    /// An HTTP/1.1 exchange cut by the server is judged by its verdict like
+    /// any other failure.
+    #[test]
+    fn http1_failures_follow_the_verdict() {
+        let f = failure(Processing::NotSent, Cause::Exchange(h1::CloseCause::Eof), None);
+        assert!(matches!(
+            decide_default(&f, facts(false)),
+            Decision::Retry { reason: RetryReason::NotSent, .. }
+        ));
+        let f = failure(Processing::MaybeProcessed, Cause::Exchange(h1::CloseCause::Eof), None);
+        assert_eq!(decide_default(&f, facts(false)), Decision::Fail(Refusal::Verdict));
     }
 
     fn facts(idempotent: bool) -> RequestFacts {
@@ -379,19 +469,23 @@ mod tests {
 
     #[test]
     fn rule_1_not_sent_and_not_processed_retry_any_method_at_once() {
-        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        let f = failure(Processing::NotProcessed, go_away_cause(Reason::NO_ERROR), Some(Reason::NO_ERROR));
         assert_eq!(
             decide_default(&f, facts(false)),
             Decision::Retry { reason: RetryReason::GoAway, backoff: Duration::ZERO, http1: false }
         );
-        let f = failure(Processing::NotProcessed, FailureCause::Reset(Reason::REFUSED_STREAM.code()), None);
+        let f = failure(
+            Processing::NotProcessed,
+            Cause::Stream(FailureCause::Reset(Reason::REFUSED_STREAM)),
+            None,
+        );
         assert!(matches!(
             decide_default(&f, facts(false)),
             Decision::Retry { reason: RetryReason::Refused, .. }
         ));
-        let invalid = failure(Processing::NotSent, FailureCause::Invalid("bad header".into()), None);
+        let invalid = failure(Processing::NotSent, Cause::Invalid("bad header".into()), None);
         assert_eq!(decide_default(&invalid, facts(true)), Decision::Fail(Refusal::Invalid));
-        let f = failure(Processing::NotSent, FailureCause::Rejected("x".into()), None);
+        let f = failure(Processing::NotSent, Cause::Rejected("x".into()), None);
         assert!(matches!(
             decide_default(&f, facts(false)),
             Decision::Retry { reason: RetryReason::NotSent, .. }
@@ -400,7 +494,7 @@ mod tests {
 
     #[test]
     fn rule_2_maybe_processed_retries_idempotent_once_only() {
-        let f = failure(Processing::MaybeProcessed, FailureCause::Closed("eof".into()), None);
+        let f = failure(Processing::MaybeProcessed, eof(), None);
         assert!(matches!(
             decide_default(&f, facts(true)),
             Decision::Retry { reason: RetryReason::Idempotent, .. }
@@ -412,21 +506,30 @@ mod tests {
 
     #[test]
     fn rule_3_response_started_is_never_retried() {
-        let f = failure(Processing::ResponseStarted, FailureCause::Closed("eof".into()), None);
+        let f = failure(Processing::ResponseStarted, eof(), None);
         assert_eq!(decide_default(&f, facts(true)), Decision::Fail(Refusal::Verdict));
     }
 
     #[test]
     fn rule_5_error_codes_back_off_and_http11_required_downgrades() {
-        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::ENHANCE_YOUR_CALM));
+        let f = failure(
+            Processing::NotProcessed,
+            go_away_cause(Reason::ENHANCE_YOUR_CALM),
+            Some(Reason::ENHANCE_YOUR_CALM),
+        );
         let Decision::Retry { backoff, .. } = decide_default(&f, facts(false)) else { panic!() };
         assert!(backoff >= Duration::from_millis(12) && backoff <= Duration::from_millis(38), "{backoff:?}");
-        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::HTTP_1_1_REQUIRED));
+        let f = failure(
+            Processing::NotProcessed,
+            go_away_cause(Reason::HTTP_1_1_REQUIRED),
+            Some(Reason::HTTP_1_1_REQUIRED),
+        );
         assert_eq!(
             decide_default(&f, facts(false)),
             Decision::Retry { reason: RetryReason::Http11Required, backoff: Duration::ZERO, http1: true }
         );
-        let mut fresh = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        let mut fresh =
+            failure(Processing::NotProcessed, go_away_cause(Reason::NO_ERROR), Some(Reason::NO_ERROR));
         fresh.first_on_connection = true;
         let Decision::Retry { backoff, .. } = decide_default(&fresh, facts(false)) else { panic!() };
         assert!(backoff > Duration::ZERO);
@@ -434,14 +537,18 @@ mod tests {
 
     #[test]
     fn rule_6_attempt_cap_and_budget() {
-        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        let f = failure(Processing::NotProcessed, go_away_cause(Reason::NO_ERROR), Some(Reason::NO_ERROR));
         let capped = RequestFacts { attempts: 4, ..facts(true) };
         assert_eq!(decide_default(&f, capped), Decision::Fail(Refusal::Attempts));
         // A floor of 0.1/s gives one token to start with, and nothing refills
         // in the test's lifetime.
         let policy = RetryPolicy::default().budget(0.0, 0.1);
         let budget = Budget::new(&policy);
-        let calm = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::ENHANCE_YOUR_CALM));
+        let calm = failure(
+            Processing::NotProcessed,
+            go_away_cause(Reason::ENHANCE_YOUR_CALM),
+            Some(Reason::ENHANCE_YOUR_CALM),
+        );
         assert!(matches!(decide(&policy, &budget, &calm, facts(true)), Decision::Retry { .. }));
         assert_eq!(decide(&policy, &budget, &calm, facts(true)), Decision::Fail(Refusal::Budget));
         for _ in 0..5 {
@@ -450,13 +557,13 @@ mod tests {
         assert_eq!(decide(&policy, &budget, &calm, facts(true)), Decision::Fail(Refusal::Budget), "ratio 0");
         // A graceful rotation costs the server nothing: no budget needed.
         assert!(matches!(decide(&policy, &budget, &f, facts(false)), Decision::Retry { .. }));
-        let maybe = failure(Processing::MaybeProcessed, FailureCause::Closed("eof".into()), None);
+        let maybe = failure(Processing::MaybeProcessed, eof(), None);
         assert_eq!(decide(&policy, &budget, &maybe, facts(true)), Decision::Fail(Refusal::Budget));
     }
 
     #[test]
     fn rule_7_bodies_past_the_replay_buffer_are_not_retried() {
-        let f = failure(Processing::NotProcessed, FailureCause::GoAway, Some(Reason::NO_ERROR));
+        let f = failure(Processing::NotProcessed, go_away_cause(Reason::NO_ERROR), Some(Reason::NO_ERROR));
         let one_shot = RequestFacts { replayable: Err(1_258_291), ..facts(false) };
         assert_eq!(decide_default(&f, one_shot), Decision::Fail(Refusal::NotReplayable(1_258_291)));
     }

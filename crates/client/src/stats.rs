@@ -100,9 +100,9 @@ impl Counters {
         self.streams_refused.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn go_away(&self, code: u32) {
+    pub(crate) fn go_away(&self, code: baton_proto::h2::Reason) {
         if let Ok(mut m) = self.maps.lock() {
-            *m.go_aways.entry(code).or_insert(0) += 1;
+            *m.go_aways.entry(code.code()).or_insert(0) += 1;
         }
     }
 

@@ -25,7 +25,7 @@ use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use baton::{Client, Processing, RetryPolicy};
+use baton::{Client, Processing, RetryPolicy, Violation};
 use baton_lab::script::{Frame, Reason, ScriptConn, ScriptServer, Settings, frames};
 use baton_lab::{Lab, LabOptions, Scenario};
 use bytes::Bytes;
@@ -203,7 +203,8 @@ async fn flood_after_head(case: &'static str, frame: Frame) {
     assert!(err.is_decode(), "{err:?}");
     assert_eq!(err.processing(), Some(Processing::ResponseStarted), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("ENHANCE_YOUR_CALM") && msg.contains("too many frames without progress"), "{msg}");
+    assert_eq!(err.violation(), Some(&Violation::ControlFrameFlood), "{msg}");
+    assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
     assert_eq!(script.await.unwrap(), Reason::ENHANCE_YOUR_CALM);
     good_origin_still_works(&client, lab, false).await;
     case.report(&msg, took);
@@ -255,10 +256,8 @@ fn rst_stream_flood() {
         let err = client.get(&url).send().await.unwrap_err();
         let took = case.elapsed();
         let msg = err.to_string();
-        assert!(
-            msg.contains("ENHANCE_YOUR_CALM") && msg.contains("too many frames without progress"),
-            "{msg}"
-        );
+        assert_eq!(err.violation(), Some(&Violation::ControlFrameFlood), "{msg}");
+        assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
         // The head was written, nothing came back: the server may have acted.
         assert_eq!(err.processing(), Some(Processing::MaybeProcessed), "{err}");
         let _ = done_tx.send(());
@@ -313,7 +312,8 @@ async fn continuation_flood(name: &'static str, fragment: Bytes, count: usize) {
     let err = client.get(&url).send().await.unwrap_err();
     let took = case.elapsed();
     let msg = err.to_string();
-    assert!(msg.contains("ENHANCE_YOUR_CALM") && msg.contains("CONTINUATION"), "{msg}");
+    assert_eq!(err.violation(), Some(&Violation::FieldBlockTooLarge), "{msg}");
+    assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
     assert_eq!(err.processing(), Some(Processing::MaybeProcessed), "{err}");
     assert_eq!(script.await.unwrap(), Reason::ENHANCE_YOUR_CALM);
     good_origin_still_works(&client, lab, false).await;
@@ -352,7 +352,7 @@ fn hpack_bomb() {
         let err = client.get(&url).send().await.unwrap_err();
         let took = case.elapsed();
         let msg = err.to_string();
-        assert!(msg.contains("response header list exceeds the limit"), "{msg}");
+        assert_eq!(err.violation(), Some(&Violation::ResponseHeadersTooLarge), "{msg}");
         assert!(!script.is_finished());
         let resp = client.get(&url).send().await.unwrap();
         assert_eq!(resp.status(), 200);
@@ -389,14 +389,12 @@ fn window_overflow() {
         case.restart_clock();
         let err = client.get(&url).send().await.unwrap_err();
         let msg1 = err.to_string();
-        assert!(msg1.contains("stream window above 2^31-1"), "{msg1}");
+        assert_eq!(err.violation(), Some(&Violation::StreamWindowOverflow), "{msg1}");
         let err = client.get(&url).send().await.unwrap_err();
         let took = case.elapsed();
         let msg2 = err.to_string();
-        assert!(
-            msg2.contains("FLOW_CONTROL_ERROR") && msg2.contains("connection window above 2^31-1"),
-            "{msg2}"
-        );
+        assert_eq!(err.violation(), Some(&Violation::ConnectionWindowOverflow), "{msg2}");
+        assert_eq!(err.reason(), Some(Reason::FLOW_CONTROL_ERROR), "{msg2}");
         let (stream, connection) = script.await.unwrap();
         assert_eq!((stream, connection), (Reason::FLOW_CONTROL_ERROR, Reason::FLOW_CONTROL_ERROR));
         good_origin_still_works(&client, lab, false).await;
@@ -433,7 +431,8 @@ fn oversized_frame() {
         let err = resp.bytes().await.unwrap_err();
         let took = case.elapsed();
         let msg = err.to_string();
-        assert!(msg.contains("FRAME_SIZE_ERROR"), "{msg}");
+        assert!(matches!(err.violation(), Some(Violation::Frame(_))), "{msg}");
+        assert_eq!(err.reason(), Some(Reason::FRAME_SIZE_ERROR), "{msg}");
         assert_eq!(script.await.unwrap(), Reason::FRAME_SIZE_ERROR);
         good_origin_still_works(&client, lab, false).await;
         case.report(&msg, took);
@@ -480,7 +479,8 @@ fn invalid_pseudo_headers() {
             let err = client.get(&url).send().await.unwrap_err();
             assert_eq!(err.processing(), Some(Processing::MaybeProcessed), "{err}");
             let msg = err.to_string();
-            assert!(msg.starts_with("protocol error: "), "{msg}");
+            assert!(matches!(err.violation(), Some(Violation::MalformedResponse(_))), "{msg}");
+            assert_eq!(err.reason(), Some(Reason::PROTOCOL_ERROR), "{msg}");
             messages.push(msg);
         }
         let took = case.elapsed();
@@ -576,7 +576,8 @@ fn ping_flood_interleaved_with_data_and_never_read() {
         let err = resp.bytes().await.unwrap_err();
         let took = case.elapsed();
         let msg = err.to_string();
-        assert!(msg.contains("ENHANCE_YOUR_CALM") && msg.contains("does not read the answers"), "{msg}");
+        assert_eq!(err.violation(), Some(&Violation::AnswersNotRead), "{msg}");
+        assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
         script.abort();
         good_origin_still_works(&client, lab, false).await;
         case.report(&msg, took);
@@ -628,7 +629,7 @@ fn zero_window_forever() {
                     assert_eq!(took.clock, total);
                 }
                 None => {
-                    assert!(msg.contains("send window stayed at zero"), "{msg}");
+                    assert_eq!(err.violation(), Some(&Violation::SendWindowStalled), "{msg}");
                     assert_eq!(took.clock, limits().send_stall_timeout.unwrap());
                 }
             }

@@ -385,6 +385,7 @@ async fn prior_knowledge_to_an_http1_server_fails_on_the_first_connection() {
         .expect("the request hung")
         .unwrap_err();
     assert!(err.is_connect(), "{err}");
+    assert_eq!(err.violation(), Some(&baton::Violation::AnsweredInHttp1), "{err}");
     assert!(err.to_string().contains("HTTP/1.x"), "{err}");
     assert_eq!(err.processing(), None, "a connect error: nothing was sent ({err})");
     assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection, not one per attempt: {err}");
@@ -408,8 +409,8 @@ async fn prior_knowledge_to_a_silent_server_is_a_timeout() {
             open.push(sock);
         }
     });
-    let config =
-        baton_proto::h2::Config { settings_ack_timeout: Duration::from_millis(200), ..Default::default() };
+    let mut config = baton::Http2Config::default();
+    config.settings_ack_timeout = Duration::from_millis(200);
     let client = Client::builder()
         .http2_prior_knowledge()
         .http2_config(config)

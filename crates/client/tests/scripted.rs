@@ -87,7 +87,10 @@ async fn s4_one_shot_body_beyond_the_replay_buffer_is_not_retried() {
     assert_eq!(err.processing(), Some(Processing::NotProcessed), "{err}");
     assert!(err.to_string().contains("streaming body is not replayable"), "{err}");
     let g = err.going_away().expect("GOAWAY account");
-    assert_eq!((g.last_stream_id, g.request_stream_id), (0, Some(1)));
+    assert_eq!(
+        (g.last_stream_id, g.request_stream_id),
+        (baton::StreamId::new(0), Some(baton::StreamId::new(1)))
+    );
     assert!(g.is_safe_to_retry() && g.is_graceful_shutdown() && g.headers_sent);
     assert_eq!(err.attempts().len(), 1);
     let transcript = script.await.unwrap().unwrap();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use baton_lab::script::{Matcher, Script, ScriptServer, frames};
 use baton_proto::Processing;
 use baton_proto::h2::frame::{FrameType, Reason, Settings, StreamId};
-use baton_proto::h2::{CloseCause, Config, Connection, Event, FailureCause, Initiator, StreamFailure};
+use baton_proto::h2::{CloseCause, Config, Connection, Event, FailureCause, StreamFailure, Violation};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -230,10 +230,7 @@ async fn refused_stream_is_not_processed() {
     let failure = client.failure(id).clone();
     // RFC 9113 §8.7: REFUSED_STREAM proves the request was not processed.
     assert_eq!(failure.processing, Processing::NotProcessed);
-    assert_eq!(
-        failure.cause,
-        FailureCause::Reset { reason: Reason::REFUSED_STREAM, initiator: Initiator::Remote, detail: None }
-    );
+    assert_eq!(failure.cause, FailureCause::Reset(Reason::REFUSED_STREAM));
     // The connection survives a stream error: the retry goes through.
     let retry = client.get("/refused");
     assert_eq!(retry, StreamId::new(3));
@@ -263,7 +260,7 @@ async fn malformed_ping_gets_frame_size_error() {
 
     assert!(matches!(
         client.close_cause(),
-        Some(CloseCause::Error { reason: Reason::FRAME_SIZE_ERROR, initiator: Initiator::Library, .. })
+        Some(CloseCause::Violation(v @ Violation::Frame(_))) if v.reason() == Reason::FRAME_SIZE_ERROR
     ));
     assert_eq!(transcript.count(&Matcher::go_away()), 1);
     assert!(transcript.requests.is_empty());

@@ -9,7 +9,11 @@ use std::fmt;
 /// (socket or TLS layer) has accepted every byte of the request's header block,
 /// CONTINUATION frames included; the engine learns this from the caller's
 /// `handle_written` confirmations, never from having merely queued the bytes.
+///
+/// Phases may be added between these (a match needs a wildcard arm); their
+/// order stays the order of an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Phase {
     /// Accepted by the engine, waiting for a stream slot or the connection.
     Queued,
@@ -64,6 +68,10 @@ impl fmt::Display for Phase {
 /// | `NotProcessed` | stream id above a GOAWAY's last_stream_id (RFC 9113 §6.8), or RST_STREAM REFUSED_STREAM (§8.7) |
 /// | `MaybeProcessed` | head sent, no response head, nothing proves otherwise |
 /// | `ResponseStarted` | a response head arrived, then the exchange broke |
+///
+/// Closed on purpose: these four verdicts are the contract of DESIGN.md §2,
+/// and callers match on them exhaustively to decide whether to send a
+/// request again. A fifth would change what every caller must do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Processing {
     /// The request never fully left this process.

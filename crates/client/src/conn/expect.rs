@@ -1,18 +1,21 @@
 //! `Expect: 100-continue` (RFC 9110 §10.1.1): a request that carries it
 //! sends its head, then holds its body until the server answers with
-//! `100 (Continue)` or a final status, or until [`CONTINUE_WAIT`] has
-//! passed without either ("a client SHOULD NOT wait for an indefinite
-//! period before sending the content": servers and intermediaries that
-//! ignore the expectation never answer it). Both drivers hold the body;
-//! what a final status does to a held body is each protocol's rule (see
-//! `h1.rs` and `h2.rs`).
+//! `100 (Continue)` or a final status, or until the wait has passed
+//! without either ("a client SHOULD NOT wait for an indefinite period
+//! before sending the content": servers and intermediaries that ignore the
+//! expectation never answer it). Over HTTP/2 the engine holds the body, on
+//! its own timer (`baton_proto::h2::Connection::hold_body`, with
+//! `Config::continue_wait`); the HTTP/1.1 exchange holds it itself for
+//! [`CONTINUE_WAIT`]. What a final status does to a held body is each
+//! protocol's rule.
 
 use std::time::Duration;
 
 use http::HeaderMap;
 
-/// How long a held body waits for the server's answer: one second, as curl
-/// waits by default.
+/// How long an HTTP/1.1 held body waits for the server's answer: one
+/// second, as curl waits by default (HTTP/2's `Config::continue_wait` has
+/// the same default).
 pub(crate) const CONTINUE_WAIT: Duration = Duration::from_secs(1);
 
 /// Whether the request's header section asks for `100 (Continue)`: an

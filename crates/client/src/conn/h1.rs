@@ -17,8 +17,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use baton_proto::h1;
 use handoff::Handoff;
 
-use super::{AttemptFailure, AttemptRequest, FINAL_FLUSH, FailureCause, Outcome, ReadRoom};
+use super::{AttemptRequest, FINAL_FLUSH, Outcome, ReadRoom};
 use crate::connect::BoxIo;
+use crate::failure::{AttemptFailure, Cause};
 use crate::journal::Processing;
 
 /// An HTTP/1.1 connection, idle in the pool or leased for one request.
@@ -133,13 +134,8 @@ impl Job {
         attempt.version = http::Version::HTTP_11;
         attempt.connection_id = conn.id;
         attempt.error = Some(why.into());
-        attempt.processing = Some(Processing::NotSent);
-        let failure = AttemptFailure {
-            attempt,
-            cause: FailureCause::Closed(why.into()),
-            processing: Processing::NotSent,
-            first_on_connection: !conn.reused(),
-        };
+        let cause = Cause::Exchange(h1::CloseCause::Eof);
+        let failure = AttemptFailure::new(attempt, cause, Processing::NotSent, !conn.reused());
         let _ = respond.send(Outcome::Failed(failure));
     }
 }

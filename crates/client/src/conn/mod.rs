@@ -11,8 +11,7 @@ pub(crate) mod origin;
 mod read_room;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};
-use expect::CONTINUE_WAIT;
-pub(crate) use expect::expects_continue;
+pub(crate) use expect::{CONTINUE_WAIT, expects_continue};
 use read_room::ReadRoom;
 
 use bytes::Bytes;
@@ -20,7 +19,8 @@ use http::{HeaderMap, Method, StatusCode, Uri, Version};
 use tokio::sync::oneshot;
 
 use crate::body::BodyReader;
-use crate::journal::{Attempt, GoAwayInfo, Processing};
+use crate::failure::AttemptFailure;
+use crate::journal::Attempt;
 
 /// One attempt of a request, handed to a connection (HTTP/2 driver or
 /// HTTP/1.1 exchange); the outcome comes back on `respond`.
@@ -31,46 +31,6 @@ pub(crate) struct AttemptRequest {
     pub(crate) body: BodyReader,
     pub(crate) attempt: Attempt,
     pub(crate) respond: oneshot::Sender<Outcome>,
-}
-
-/// What failed in one attempt.
-#[derive(Debug, Clone)]
-pub(crate) enum FailureCause {
-    /// The stream was above a GOAWAY's last_stream_id.
-    GoAway,
-    /// RST_STREAM from the server with this code.
-    Reset(u32),
-    /// We reset the stream: the server broke a rule (detail says which).
-    Protocol(String),
-    /// The connection closed or failed under the stream.
-    Closed(String),
-    /// The connection could not take the stream at all (closed, going
-    /// away, at its limit): another connection may.
-    Rejected(String),
-    /// The request itself cannot be sent (a header or target the protocol
-    /// forbids, a Content-Length its body contradicts): no connection can
-    /// take it, so it is never retried.
-    Invalid(String),
-    /// The request body failed to produce bytes.
-    Body(String),
-    /// No connection could be set up; nothing was sent.
-    Connect(String),
-}
-
-/// One failed attempt: the journal entry and the facts retry needs.
-#[derive(Debug, Clone)]
-pub(crate) struct AttemptFailure {
-    pub(crate) attempt: Attempt,
-    pub(crate) cause: FailureCause,
-    pub(crate) processing: Processing,
-    /// The failing connection's first stream, on a connection opened for it.
-    pub(crate) first_on_connection: bool,
-}
-
-impl AttemptFailure {
-    pub(crate) fn go_away(&self) -> Option<&GoAwayInfo> {
-        self.attempt.go_away.as_ref()
-    }
 }
 
 /// A piece of a response body.

@@ -305,7 +305,8 @@ impl ServerConn {
             Frame::PushPromise(_) => {
                 self.connection_error(Reason::PROTOCOL_ERROR, "PUSH_PROMISE from a client")
             }
-            Frame::Priority(_) | Frame::Unknown(_) => {}
+            // RFC 9113 §4.1, §5.5: frame types we do not act on are ignored.
+            _ => {}
         }
     }
 

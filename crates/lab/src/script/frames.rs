@@ -20,18 +20,7 @@ use baton_proto::h2::frame::{
 /// Flag bits (RFC 9113 §6), for [`raw`] and
 /// [`Matcher::flags`](super::Matcher::flags). Each frame type gives the bits
 /// its own meaning, so some share a value.
-pub mod flags {
-    /// DATA, HEADERS: END_STREAM (§6.1, §6.2).
-    pub const END_STREAM: u8 = 0x1;
-    /// SETTINGS, PING: ACK (§6.5, §6.7).
-    pub const ACK: u8 = 0x1;
-    /// HEADERS, PUSH_PROMISE, CONTINUATION: END_HEADERS (§6.2).
-    pub const END_HEADERS: u8 = 0x4;
-    /// DATA, HEADERS, PUSH_PROMISE: PADDED (§6.1).
-    pub const PADDED: u8 = 0x8;
-    /// HEADERS: PRIORITY (§6.2).
-    pub const PRIORITY: u8 = 0x20;
-}
+pub use baton_proto::h2::frame::flags;
 
 /// The largest value of the 24-bit Length field (RFC 9113 §4.1).
 const MAX_LENGTH: usize = (1 << 24) - 1;

@@ -145,8 +145,8 @@ impl Matcher {
 
     /// True when `frame` passes every condition.
     pub fn matches(&self, frame: &Frame) -> bool {
-        let flags = wire_flags(frame);
-        self.kind.is_none_or(|k| k == kind_of(frame))
+        let flags = frame.flags();
+        self.kind.is_none_or(|k| k == frame.kind())
             && self.stream.is_none_or(|s| s == frame.stream_id())
             && flags & self.set == self.set
             && flags & self.clear == 0
@@ -186,46 +186,6 @@ impl fmt::Debug for Matcher {
     }
 }
 
-/// The frame's type byte.
-pub(crate) fn kind_of(frame: &Frame) -> FrameType {
-    match frame {
-        Frame::Data(_) => FrameType::DATA,
-        Frame::Headers(_) => FrameType::HEADERS,
-        Frame::Priority(_) => FrameType::PRIORITY,
-        Frame::RstStream(_) => FrameType::RST_STREAM,
-        Frame::Settings(_) => FrameType::SETTINGS,
-        Frame::PushPromise(_) => FrameType::PUSH_PROMISE,
-        Frame::Ping(_) => FrameType::PING,
-        Frame::GoAway(_) => FrameType::GOAWAY,
-        Frame::WindowUpdate(_) => FrameType::WINDOW_UPDATE,
-        Frame::Continuation(_) => FrameType::CONTINUATION,
-        Frame::Unknown(u) => u.kind,
-    }
-}
-
-/// The flags byte the frame had on the wire, rebuilt from its fields (the
-/// decoder drops flags a type does not define, RFC 9113 §4.1).
-pub(crate) fn wire_flags(frame: &Frame) -> u8 {
-    let bit = |on: bool, flag: u8| if on { flag } else { 0 };
-    match frame {
-        Frame::Data(d) => bit(d.end_stream, flags::END_STREAM) | bit(d.pad_len.is_some(), flags::PADDED),
-        Frame::Headers(h) => {
-            bit(h.end_stream, flags::END_STREAM)
-                | bit(h.end_headers, flags::END_HEADERS)
-                | bit(h.pad_len.is_some(), flags::PADDED)
-                | bit(h.priority.is_some(), flags::PRIORITY)
-        }
-        Frame::Settings(s) => bit(s.ack, flags::ACK),
-        Frame::Ping(p) => bit(p.ack, flags::ACK),
-        Frame::PushPromise(p) => {
-            bit(p.end_headers, flags::END_HEADERS) | bit(p.pad_len.is_some(), flags::PADDED)
-        }
-        Frame::Continuation(c) => bit(c.end_headers, flags::END_HEADERS),
-        Frame::Unknown(u) => u.flags,
-        Frame::Priority(_) | Frame::RstStream(_) | Frame::GoAway(_) | Frame::WindowUpdate(_) => 0,
-    }
-}
-
 fn reason_of(frame: &Frame) -> Option<Reason> {
     match frame {
         Frame::GoAway(g) => Some(g.error_code),
@@ -237,7 +197,7 @@ fn reason_of(frame: &Frame) -> Option<Reason> {
 /// A one-line description of a frame for failure messages, e.g.
 /// `HEADERS stream=1 END_STREAM|END_HEADERS` or `GOAWAY last=1 NO_ERROR`.
 pub(crate) fn describe(frame: &Frame) -> String {
-    let kind = kind_of(frame);
+    let kind = frame.kind();
     let mut out = match frame {
         Frame::GoAway(g) => format!("{kind} last={} {}", g.last_stream_id, g.error_code),
         Frame::RstStream(r) => format!("{kind} stream={} {}", r.stream_id, r.reason),
@@ -248,7 +208,7 @@ pub(crate) fn describe(frame: &Frame) -> String {
         _ if frame.stream_id().is_zero() => kind.to_string(),
         _ => format!("{kind} stream={}", frame.stream_id()),
     };
-    let flags = wire_flags(frame);
+    let flags = frame.flags();
     let names: Vec<&str> = match kind {
         FrameType::SETTINGS | FrameType::PING => vec!["ACK"; usize::from(flags & flags::ACK != 0)],
         _ => [

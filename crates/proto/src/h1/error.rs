@@ -150,6 +150,7 @@ impl std::error::Error for SendError {}
 
 /// How a connection ended, or why the request on it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseCause {
     /// The exchange finished and the connection does not persist: a
     /// `Connection: close` from either side, HTTP/1.0 without keep-alive,

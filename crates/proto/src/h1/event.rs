@@ -23,6 +23,7 @@ pub struct ResponseHead {
 /// Every request accepted by `send_request` ends with exactly one of
 /// [`Event::ResponseEnded`] or [`Event::RequestFailed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A 1xx informational head (RFC 9110 §15.2), e.g. `100 Continue` or
     /// `103 Early Hints`. The final head follows.

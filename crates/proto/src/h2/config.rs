@@ -4,7 +4,11 @@ use std::time::Duration;
 
 /// How a client connection behaves: what it advertises to the server in its
 /// SETTINGS, and the limits it enforces against a misbehaving peer.
+///
+/// New fields may be added: start from `Config::default()` and set the ones
+/// to change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// SETTINGS_HEADER_TABLE_SIZE we advertise: the dynamic table the
     /// server's HPACK encoder may use. RFC 9113 §6.5.2 default: 4,096.
@@ -69,6 +73,12 @@ pub struct Config {
     /// Bytes of body queued per stream beyond which `send_data` refuses more
     /// (back-pressure towards the body producer).
     pub max_send_buffer: usize,
+    /// How long a request body held for `100 (Continue)`
+    /// ([`Connection::hold_body`](super::Connection::hold_body)) waits for
+    /// the server's answer before it is sent anyway. RFC 9110 §10.1.1: a
+    /// client "SHOULD NOT wait for an indefinite period"; one second is
+    /// curl's default.
+    pub continue_wait: Duration,
     /// First stream id to use; normally 1. Tests lower the id space to reach
     /// exhaustion (RFC 9113 §5.1.1) without two billion requests.
     pub first_stream_id: u32,
@@ -95,6 +105,7 @@ impl Default for Config {
             send_stall_timeout: Some(Duration::from_secs(30)),
             go_away_drain_timeout: Duration::from_secs(30),
             max_send_buffer: 1 << 20,
+            continue_wait: Duration::from_secs(1),
             first_stream_id: 1,
         }
     }

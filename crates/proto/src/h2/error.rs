@@ -3,38 +3,21 @@
 
 use std::fmt;
 
-use bytes::Bytes;
-
-use super::event::GoAwayInfo;
-use super::frame::{Reason, StreamId};
+use super::frame::{GoAway, Reason, StreamId};
+use super::violation::Violation;
 use crate::{Phase, Processing};
-
-/// Who decided that a stream or connection ends (h2's `Initiator`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Initiator {
-    /// The application asked for it.
-    User,
-    /// This crate, because the peer broke a rule or a limit.
-    Library,
-    /// The peer.
-    Remote,
-}
 
 /// Why a stream failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureCause {
     /// The stream is above a GOAWAY's last_stream_id (RFC 9113 §6.8).
-    GoAway(GoAwayInfo),
-    /// The stream was reset by `initiator` with `reason`. `detail` says which
-    /// rule was broken when the library reset it.
-    Reset {
-        /// The error code.
-        reason: Reason,
-        /// Who reset it.
-        initiator: Initiator,
-        /// What was wrong, for library resets.
-        detail: Option<&'static str>,
-    },
+    GoAway(GoAway),
+    /// The server reset the stream (RST_STREAM) with this code.
+    Reset(Reason),
+    /// We reset the stream because the server broke a rule on it (or went
+    /// past a limit of ours); RST_STREAM carried [`Violation::reason`].
+    Violation(Violation),
     /// The whole connection ended while the stream was open.
     ConnectionClosed(CloseCause),
     /// The stream was never opened: the connection stopped taking streams
@@ -42,8 +25,46 @@ pub enum FailureCause {
     NotOpened,
 }
 
+impl FailureCause {
+    /// The HTTP/2 error code involved: the server's RST_STREAM or GOAWAY
+    /// code, or the one we sent. `None` for a transport loss or EOF.
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Self::GoAway(g) => Some(g.error_code),
+            Self::Reset(r) => Some(*r),
+            Self::Violation(v) => Some(v.reason()),
+            Self::ConnectionClosed(c) => c.reason(),
+            Self::NotOpened => None,
+        }
+    }
+
+    /// The rule the server broke, when that is why the stream (or its
+    /// connection) ended.
+    pub fn violation(&self) -> Option<&Violation> {
+        match self {
+            Self::Violation(v) | Self::ConnectionClosed(CloseCause::Violation(v)) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for FailureCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::GoAway(g) => {
+                write!(f, "GOAWAY last_stream_id={} error_code={}", g.last_stream_id, g.error_code)
+            }
+            Self::Reset(reason) => write!(f, "reset by the server with {reason}"),
+            Self::Violation(v) => write!(f, "reset with {}: {v}", v.reason()),
+            Self::ConnectionClosed(c) => write!(f, "connection closed: {c}"),
+            Self::NotOpened => f.write_str("connection stopped taking streams"),
+        }
+    }
+}
+
 /// Everything known about a stream that ended without a complete response.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StreamFailure {
     /// The stream.
     pub stream_id: StreamId,
@@ -56,33 +77,42 @@ pub struct StreamFailure {
     /// Response body bytes received.
     pub body_received: u64,
     /// The last GOAWAY seen on the connection, if any, whatever the cause.
-    pub go_away: Option<GoAwayInfo>,
+    pub go_away: Option<GoAway>,
     /// The verdict derived from the above (DESIGN.md §2).
     pub processing: Processing,
 }
 
 impl fmt::Display for StreamFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stream {} failed ({}, {}): ", self.stream_id, self.processing, self.phase)?;
-        match &self.cause {
-            FailureCause::GoAway(g) => {
-                write!(f, "GOAWAY last_stream_id={} error_code={}", g.last_stream_id, g.error_code)
-            }
-            FailureCause::Reset { reason, initiator, detail } => {
-                write!(f, "reset by {initiator:?} with {reason}")?;
-                match detail {
-                    Some(d) => write!(f, ": {d}"),
-                    None => Ok(()),
-                }
-            }
-            FailureCause::ConnectionClosed(c) => write!(f, "connection closed: {c}"),
-            FailureCause::NotOpened => f.write_str("connection stopped taking streams"),
-        }
+        write!(f, "stream {} failed ({}, {}): {}", self.stream_id, self.processing, self.phase, self.cause)
+    }
+}
+
+/// Which of the connection's own deadlines passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Deadline {
+    /// A keep-alive PING went unanswered (`Config::keepalive_timeout`).
+    KeepAlive,
+    /// No stream for `Config::idle_timeout`.
+    Idle,
+    /// Streams still open `Config::go_away_drain_timeout` after our GOAWAY.
+    GoAwayDrain,
+}
+
+impl fmt::Display for Deadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::KeepAlive => "keep-alive PING",
+            Self::Idle => "idle connection",
+            Self::GoAwayDrain => "GOAWAY drain",
+        })
     }
 }
 
 /// How a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseCause {
     /// It drained after a GOAWAY (ours or the peer's) with no stream left.
     Drained,
@@ -90,20 +120,29 @@ pub enum CloseCause {
     Eof,
     /// The transport failed (reset, I/O error); the text is the driver's.
     Transport(String),
-    /// We closed it with a GOAWAY carrying `reason`, because the peer broke
-    /// a rule (`Initiator::Library`) or the user asked (`Initiator::User`).
-    Error {
-        /// The code we sent.
-        reason: Reason,
-        /// Who decided.
-        initiator: Initiator,
-        /// What was wrong.
-        detail: String,
-    },
+    /// We closed it with GOAWAY([`Violation::reason`]): the server broke a
+    /// rule of the connection.
+    Violation(Violation),
+    /// The application closed it with GOAWAY carrying this code
+    /// ([`super::Connection::go_away`] with a code other than NO_ERROR).
+    User(Reason),
     /// The peer's GOAWAY carried an error code and the connection is done.
-    GoAway(GoAwayInfo),
-    /// A timer ran out: SETTINGS ack, keep-alive PING, idle, or drain.
-    Timeout(&'static str),
+    GoAway(GoAway),
+    /// One of the connection's deadlines passed.
+    Timeout(Deadline),
+}
+
+impl CloseCause {
+    /// The HTTP/2 error code the connection ended with, ours or the
+    /// server's.
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Self::Violation(v) => Some(v.reason()),
+            Self::User(r) => Some(*r),
+            Self::GoAway(g) => Some(g.error_code),
+            Self::Drained | Self::Eof | Self::Transport(_) | Self::Timeout(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for CloseCause {
@@ -112,9 +151,8 @@ impl fmt::Display for CloseCause {
             Self::Drained => f.write_str("drained after GOAWAY"),
             Self::Eof => f.write_str("peer closed the connection"),
             Self::Transport(e) => write!(f, "transport error: {e}"),
-            Self::Error { reason, initiator, detail } => {
-                write!(f, "{reason} ({initiator:?}): {detail}")
-            }
+            Self::Violation(v) => write!(f, "{}: {v}", v.reason()),
+            Self::User(reason) => write!(f, "{reason}: closed by the application"),
             Self::GoAway(g) => write!(f, "GOAWAY {} last_stream_id={}", g.error_code, g.last_stream_id),
             Self::Timeout(what) => write!(f, "{what} timed out"),
         }
@@ -129,7 +167,7 @@ pub enum SendError {
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached.
     ConcurrencyLimit,
     /// The connection received or sent GOAWAY and takes no new streams.
-    GoingAway(Option<GoAwayInfo>),
+    GoingAway(Option<GoAway>),
     /// The 31-bit stream id space is used up (RFC 9113 §5.1.1).
     StreamIdsExhausted,
     /// The connection is closed.
@@ -168,21 +206,3 @@ impl fmt::Display for SendError {
 }
 
 impl std::error::Error for SendError {}
-
-/// A connection error we raise (RFC 9113 §5.4.1): code and detail go into
-/// our GOAWAY's debug data.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnError {
-    pub(crate) reason: Reason,
-    pub(crate) detail: String,
-}
-
-impl ConnError {
-    pub(crate) fn new(reason: Reason, detail: impl Into<String>) -> Self {
-        Self { reason, detail: detail.into() }
-    }
-
-    pub(crate) fn debug_data(&self) -> Bytes {
-        Bytes::copy_from_slice(self.detail.as_bytes())
-    }
-}

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use super::error::{CloseCause, StreamFailure};
-use super::frame::{Reason, StreamId};
+use super::frame::{GoAway, StreamId};
 
 /// A response head: final (2xx-5xx) or informational (1xx).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,28 +16,9 @@ pub struct ResponseHead {
     pub headers: HeaderMap,
 }
 
-/// One GOAWAY as received (RFC 9113 §6.8).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GoAwayInfo {
-    /// The highest stream the server may have processed. 0 is a real value:
-    /// the server processed nothing.
-    pub last_stream_id: StreamId,
-    /// The error code.
-    pub error_code: Reason,
-    /// Additional Debug Data, as sent.
-    pub debug_data: Bytes,
-}
-
-impl GoAwayInfo {
-    /// RFC 9113 §6.8: a server starting a graceful shutdown may first send
-    /// last_stream_id 2^31-1 with NO_ERROR, then the real value.
-    pub fn is_graceful_shutdown(&self) -> bool {
-        self.error_code == Reason::NO_ERROR
-    }
-}
-
 /// An output of [`super::Connection::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A 1xx informational response head (RFC 9110 §15.2). More heads follow.
     InformationalReceived {
@@ -88,6 +69,14 @@ pub enum Event {
         /// The server's SETTINGS_MAX_CONCURRENT_STREAMS now in force.
         max_concurrent_streams: u32,
     },
+    /// A body held for `100 (Continue)` ([`super::Connection::hold_body`])
+    /// waited `Config::continue_wait` without an answer and is being sent
+    /// now (RFC 9110 §10.1.1: a client need not wait indefinitely). The
+    /// server probably ignores the expectation.
+    ContinueTimeout {
+        /// The stream.
+        stream_id: StreamId,
+    },
     /// Our PING came back.
     PingAck {
         /// Its payload.
@@ -96,7 +85,7 @@ pub enum Event {
     /// A GOAWAY arrived: the connection opens no new streams from now on.
     /// Streams above `last_stream_id` have already been failed, each with
     /// its own [`Event::StreamFailed`].
-    GoAwayReceived(GoAwayInfo),
+    GoAwayReceived(GoAway),
     /// The connection is finished: flush what `poll_transmit` still holds,
     /// then close the transport. Emitted once, after every open stream has
     /// ended or failed.

@@ -11,8 +11,11 @@ mod fields;
 mod flow;
 mod stream;
 mod timer;
+mod violation;
 
 pub use config::Config;
 pub use conn::{Connection, ConnectionState, PREFACE};
-pub use error::{CloseCause, FailureCause, Initiator, SendError, StreamFailure};
-pub use event::{Event, GoAwayInfo, ResponseHead};
+pub use error::{CloseCause, Deadline, FailureCause, SendError, StreamFailure};
+pub use event::{Event, ResponseHead};
+pub use frame::{GoAway, Reason, StreamId};
+pub use violation::Violation;

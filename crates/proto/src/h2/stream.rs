@@ -151,6 +151,11 @@ pub(crate) struct Stream {
     pub(crate) stalled_since: Option<std::time::Instant>,
     /// The stream is in the connection's round-robin send queue.
     pub(crate) in_ready: bool,
+    /// The body is held for `100 (Continue)` until then (RFC 9110 §10.1.1).
+    pub(crate) held_until: Option<std::time::Instant>,
+    /// A final status other than 2xx answered the held body: it is never
+    /// sent, and the stream is reset once the response is complete.
+    pub(crate) body_refused: bool,
 }
 
 impl Stream {
@@ -175,6 +180,8 @@ impl Stream {
             wants_writable: false,
             stalled_since: None,
             in_ready: false,
+            held_until: None,
+            body_refused: false,
         }
     }
 
@@ -191,7 +198,11 @@ impl Stream {
     }
 
     /// True when body bytes or END_STREAM or trailers still wait to be encoded.
+    /// A held or refused body waits for nothing.
     pub(crate) fn has_pending_send(&self) -> bool {
+        if self.held_until.is_some() || self.body_refused {
+            return false;
+        }
         !self.send_queue.is_empty() || (self.end_queued && !self.end_sent)
     }
 }

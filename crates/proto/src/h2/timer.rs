@@ -18,14 +18,29 @@ pub(crate) enum Timer {
     ResetExpiry = 4,
     /// A stream with queued body has waited on a zero window since then.
     SendStall = 5,
+    /// The earliest deadline of a body held for `100 (Continue)`.
+    ContinueWait = 6,
 }
 
-const COUNT: usize = 6;
+const COUNT: usize = 7;
 
 /// Deadlines by [`Timer`].
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TimerTable {
     data: [Option<Instant>; COUNT],
+}
+
+impl Timer {
+    /// Every timer, to stop them all.
+    pub(crate) const ALL: [Self; COUNT] = [
+        Self::Idle,
+        Self::KeepAlivePing,
+        Self::SettingsAck,
+        Self::GoAwayDrain,
+        Self::ResetExpiry,
+        Self::SendStall,
+        Self::ContinueWait,
+    ];
 }
 
 impl TimerTable {

@@ -223,9 +223,9 @@ fn an_http1_answer_to_the_preface_is_named() {
         pair.deliver_bytes(piece);
     }
     let events = pair.events();
-    let Some(Event::Closed(crate::h2::CloseCause::Error { reason, detail, .. })) = events.last() else {
+    let Some(Event::Closed(crate::h2::CloseCause::Violation(v))) = events.last() else {
         panic!("{events:?}")
     };
-    assert_eq!(*reason, Reason::PROTOCOL_ERROR);
-    assert!(detail.contains("HTTP/1.x"), "{detail}");
+    assert_eq!(*v, crate::h2::Violation::AnsweredInHttp1);
+    assert_eq!(v.reason(), Reason::PROTOCOL_ERROR);
 }

@@ -79,7 +79,7 @@ fn window_update_overflow_is_a_flow_control_error() {
     pair.flush();
     pair.deliver(&[peer::window_update(1, (1 << 31) - 1)]);
     let f = failure_of(&pair.events(), id);
-    assert!(matches!(f.cause, FailureCause::Reset { reason: Reason::FLOW_CONTROL_ERROR, .. }));
+    assert_eq!(f.cause, FailureCause::Violation(crate::h2::Violation::StreamWindowOverflow));
     let frames = pair.flush();
     assert!(matches!(frames.as_slice(), [Frame::RstStream(r)] if r.reason == Reason::FLOW_CONTROL_ERROR));
     pair.deliver(&[peer::window_update(0, (1 << 31) - 1)]);
@@ -97,7 +97,8 @@ fn receive_beyond_the_stream_window_is_a_stream_error() {
     let head = pair.peer.response(1, "200", false);
     pair.deliver(&[head, peer::data(1, &[0; 100], false), peer::data(1, &[0; 1], false)]);
     let f = failure_of(&pair.events(), id);
-    assert!(matches!(f.cause, FailureCause::Reset { reason: Reason::FLOW_CONTROL_ERROR, .. }));
+    assert_eq!(f.cause, FailureCause::Violation(crate::h2::Violation::StreamWindowExceeded));
+    assert_eq!(f.cause.reason(), Some(Reason::FLOW_CONTROL_ERROR));
     assert_eq!(pair.conn.state(), ConnectionState::Open);
 }
 

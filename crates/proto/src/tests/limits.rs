@@ -8,30 +8,31 @@ use super::harness::{Pair, ended, failure_of};
 use super::peer;
 use crate::Processing;
 use crate::h2::frame::{Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown};
-use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Initiator};
+use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Violation};
 
-fn closed_with(pair: &mut Pair, reason: Reason) {
+/// The connection was closed for `violation`: GOAWAY with its code and its
+/// text as debug data, and `Closed` naming it.
+fn closed_with(pair: &mut Pair, violation: Violation) {
+    let reason = violation.reason();
     let frames = pair.flush();
     assert!(
-        matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == reason),
+        matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == reason && g.debug_data == violation.to_string()),
         "expected GOAWAY({reason:?}), got {frames:?}"
     );
     assert_eq!(pair.conn.state(), ConnectionState::Closed);
     let events = pair.events();
     assert!(
-        matches!(events.last(), Some(Event::Closed(CloseCause::Error { reason: r, initiator: Initiator::Library, .. })) if *r == reason),
+        matches!(events.last(), Some(Event::Closed(CloseCause::Violation(v))) if *v == violation),
         "{events:?}"
     );
 }
 
-fn reset_with(pair: &mut Pair, id: StreamId, reason: Reason) -> crate::h2::StreamFailure {
+/// Stream `id` was reset for `violation`, and the connection goes on.
+fn reset_with(pair: &mut Pair, id: StreamId, violation: Violation) -> crate::h2::StreamFailure {
     let f = failure_of(&pair.events(), id);
-    assert!(
-        matches!(f.cause, FailureCause::Reset { reason: r, initiator: Initiator::Library, .. } if r == reason),
-        "{f:?}"
-    );
+    assert_eq!(f.cause, FailureCause::Violation(violation.clone()));
     let frames = pair.flush();
-    assert!(frames.contains(&peer::rst(id.value(), reason)), "{frames:?}");
+    assert!(frames.contains(&peer::rst(id.value(), violation.reason())), "{frames:?}");
     assert_eq!(pair.conn.state(), ConnectionState::Open, "a stream error keeps the connection");
     f
 }
@@ -92,7 +93,7 @@ fn frame_interleaved_in_a_field_block_is_a_protocol_error() {
     let mut frames = split_headers(&mut pair, 1, &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaa")], 2);
     frames.insert(1, peer::ping([0; 8]));
     pair.deliver(&frames);
-    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+    closed_with(&mut pair, Violation::InterleavedFieldBlock);
 }
 
 #[test]
@@ -101,7 +102,7 @@ fn continuation_without_headers_is_a_protocol_error() {
     pair.get("/");
     pair.flush();
     pair.deliver(&[continuation(1, true, Bytes::new())]);
-    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+    closed_with(&mut pair, Violation::OrphanContinuation);
 }
 
 #[test]
@@ -113,7 +114,7 @@ fn continuation_flood_is_cut_off() {
     let mut frames = vec![headers_frame(1, false, false, Bytes::new())];
     frames.extend((0..1_000).map(|_| continuation(1, false, Bytes::new())));
     pair.deliver(&frames);
-    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+    closed_with(&mut pair, Violation::FieldBlockTooLarge);
 }
 
 #[test]
@@ -125,7 +126,7 @@ fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
     let mut frames = vec![headers_frame(1, false, false, Bytes::new())];
     frames.extend((0..10).map(|_| continuation(1, false, Bytes::from(vec![0x40; 16_000]))));
     pair.deliver(&frames);
-    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+    closed_with(&mut pair, Violation::FieldBlockTooLarge);
 }
 
 #[test]
@@ -140,7 +141,7 @@ fn header_list_above_our_limit_cancels_the_stream_and_keeps_hpack_in_sync() {
     // own table even though it refuses the list.
     let head = pair.peer.headers(1, &[(":status", "200"), ("x-big", &value)], true);
     pair.deliver(&[head]);
-    let f = reset_with(&mut pair, big, Reason::CANCEL);
+    let f = reset_with(&mut pair, big, Violation::ResponseHeadersTooLarge);
     assert_eq!(f.processing, Processing::MaybeProcessed);
     let head = pair.peer.headers(3, &[(":status", "200"), ("x-small", "1")], true);
     pair.deliver(&[head]);
@@ -154,7 +155,10 @@ fn hpack_garbage_is_a_compression_error() {
     pair.get("/");
     pair.flush();
     pair.deliver(&[headers_frame(1, true, true, Bytes::from_static(&[0xff; 6]))]);
-    closed_with(&mut pair, Reason::COMPRESSION_ERROR);
+    let frames = pair.flush();
+    assert!(matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == Reason::COMPRESSION_ERROR));
+    let events = pair.events();
+    assert!(matches!(events.last(), Some(Event::Closed(CloseCause::Violation(Violation::Compression(_))))));
 }
 
 #[test]
@@ -170,37 +174,33 @@ fn push_promise_is_a_protocol_error() {
         pad_len: None,
         fragment,
     })]);
-    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+    closed_with(&mut pair, Violation::PushPromise);
 }
 
 #[test]
 fn enable_push_one_from_the_server_is_a_protocol_error() {
     let mut pair = Pair::new();
     pair.deliver(&[Frame::Settings(Settings { enable_push: Some(1), ..Settings::default() })]);
-    closed_with(&mut pair, Reason::PROTOCOL_ERROR);
+    closed_with(&mut pair, Violation::EnablePush);
 }
 
 #[test]
 fn frames_on_idle_or_server_streams_are_protocol_errors() {
     type Make = fn(&mut Pair) -> Frame;
-    let cases: [(&str, Make); 5] = [
-        ("DATA on idle stream", |_| peer::data(5, b"x", false)),
-        ("HEADERS on idle stream", |p| p.peer.response(5, "200", true)),
-        ("HEADERS on even stream", |p| p.peer.response(2, "200", true)),
-        ("RST_STREAM on idle stream", |_| peer::rst(7, Reason::CANCEL)),
-        ("WINDOW_UPDATE on idle stream", |_| peer::window_update(9, 1)),
+    let cases: [(Violation, Make); 5] = [
+        (Violation::DataOnIdleStream, |_| peer::data(5, b"x", false)),
+        (Violation::HeadersOnIdleStream, |p| p.peer.response(5, "200", true)),
+        (Violation::HeadersOnIdleStream, |p| p.peer.response(2, "200", true)),
+        (Violation::ResetOnIdleStream, |_| peer::rst(7, Reason::CANCEL)),
+        (Violation::WindowUpdateOnIdleStream, |_| peer::window_update(9, 1)),
     ];
-    for (name, make) in cases {
+    for (violation, make) in cases {
         let mut pair = Pair::new();
         pair.get("/");
         pair.flush();
         let frame = make(&mut pair);
         pair.deliver(&[frame]);
-        let frames = pair.flush();
-        assert!(
-            matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == Reason::PROTOCOL_ERROR),
-            "{name}: {frames:?}"
-        );
+        closed_with(&mut pair, violation);
     }
 }
 
@@ -231,7 +231,7 @@ fn control_frame_flood_is_enhance_your_calm() {
     let mut pair = Pair::with(config, Settings::default());
     let pings: Vec<Frame> = (0..101).map(|i| peer::ping([i as u8; 8])).collect();
     pair.deliver(&pings);
-    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+    closed_with(&mut pair, Violation::ControlFrameFlood);
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn empty_data_flood_is_enhance_your_calm() {
     let mut frames = vec![head];
     frames.extend((0..200).map(|_| peer::data(1, b"", false)));
     pair.deliver(&frames);
-    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+    closed_with(&mut pair, Violation::ControlFrameFlood);
 }
 
 #[test]
@@ -257,44 +257,45 @@ fn oversized_frame_is_a_frame_size_error() {
     let mut raw = BytesMut::new();
     crate::h2::frame::Data::encode_slice(&mut raw, StreamId::new(1), &[0; 20_000], false);
     pair.deliver_bytes(&raw);
-    closed_with(&mut pair, Reason::FRAME_SIZE_ERROR);
+    closed_with(
+        &mut pair,
+        Violation::Frame(crate::h2::frame::FrameError::TooLarge {
+            kind: crate::h2::frame::FrameType::DATA,
+            length: 20_000,
+            max: 16_384,
+        }),
+    );
 }
 
 #[test]
 fn malformed_responses_are_stream_errors() {
     type Make = fn(&mut Pair) -> Vec<Frame>;
-    let cases: [(&str, Make); 7] = [
-        ("DATA before HEADERS", |_| vec![peer::data(1, b"x", true)]),
-        ("missing :status", |p| vec![p.peer.headers(1, &[("x", "y")], true)]),
-        ("request pseudo-header", |p| vec![p.peer.headers(1, &[(":status", "200"), (":path", "/")], true)]),
-        ("101", |p| vec![p.peer.response(1, "101", false)]),
-        ("1xx with END_STREAM", |p| vec![p.peer.response(1, "100", true)]),
-        ("content-length mismatch", |p| {
+    let cases: [(Violation, Make); 7] = [
+        (Violation::DataOutsideBody, |_| vec![peer::data(1, b"x", true)]),
+        (Violation::MalformedResponse("missing :status"), |p| vec![p.peer.headers(1, &[("x", "y")], true)]),
+        (Violation::MalformedResponse("unknown or request pseudo-header in a response"), |p| {
+            vec![p.peer.headers(1, &[(":status", "200"), (":path", "/")], true)]
+        }),
+        (Violation::SwitchingProtocols, |p| vec![p.peer.response(1, "101", false)]),
+        (Violation::InformationalEndStream, |p| vec![p.peer.response(1, "100", true)]),
+        (Violation::ContentLengthShort, |p| {
             vec![
                 p.peer.headers(1, &[(":status", "200"), ("content-length", "3")], false),
                 peer::data(1, b"ab", true),
             ]
         }),
-        ("trailers without END_STREAM", |p| {
+        (Violation::TrailersWithoutEndStream, |p| {
             vec![p.peer.response(1, "200", false), p.peer.headers(1, &[("x", "y")], false)]
         }),
     ];
-    for (name, make) in cases {
+    for (violation, make) in cases {
+        assert_eq!(violation.reason(), Reason::PROTOCOL_ERROR, "{violation:?}");
         let mut pair = Pair::new();
         let id = pair.get("/");
         pair.flush();
         let frames = make(&mut pair);
         pair.deliver(&frames);
-        let events = pair.events();
-        let f = failure_of(&events, id);
-        assert!(
-            matches!(
-                f.cause,
-                FailureCause::Reset { reason: Reason::PROTOCOL_ERROR, initiator: Initiator::Library, .. }
-            ),
-            "{name}: {f:?}"
-        );
-        assert_eq!(pair.conn.state(), ConnectionState::Open, "{name}");
+        reset_with(&mut pair, id, violation);
     }
 }
 
@@ -408,7 +409,7 @@ fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
         fragment,
     });
     pair.deliver(&[headers]);
-    reset_with(&mut pair, bad, Reason::PROTOCOL_ERROR);
+    reset_with(&mut pair, bad, Violation::SelfDependentHeaders);
     let head = pair.peer.headers(3, &[(":status", "200"), ("x-shared", "value")], true);
     pair.deliver(&[head]);
     let events = pair.events();
@@ -449,7 +450,7 @@ fn unread_ping_acks_are_enhance_your_calm() {
     // 100 rounds owe 500 ACKs (8,500 bytes) and nothing is flushed.
     let frames = pings_with_data(100);
     pair.deliver(&frames);
-    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+    closed_with(&mut pair, Violation::AnswersNotRead);
 }
 
 /// A driver that takes the bytes to write (`take_transmit`) but cannot get
@@ -498,5 +499,5 @@ fn unread_settings_acks_are_enhance_your_calm() {
         frames.push(peer::data(1, b"x", false));
     }
     pair.deliver(&frames);
-    closed_with(&mut pair, Reason::ENHANCE_YOUR_CALM);
+    closed_with(&mut pair, Violation::AnswersNotRead);
 }

@@ -6,6 +6,7 @@ mod harness;
 mod peer;
 
 mod basics;
+mod expect;
 mod flow;
 mod goaway;
 mod limits;

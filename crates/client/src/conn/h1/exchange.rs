@@ -10,15 +10,16 @@ use http::Version;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{Notify, oneshot};
 
-use baton_proto::h1::{self, CloseCause, Event, RequestFailure, SendError};
+use baton_proto::h1::{self, Event, RequestFailure, SendError};
 
 use super::now;
 use crate::body::BodyReader;
 use crate::conn::{
-    AttemptFailure, AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, FailureCause, Outcome, ReadRoom,
-    Release, ResponseParts, SEND_STALL, body_channel, expects_continue, sleep_until,
+    AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, Outcome, ReadRoom, Release, ResponseParts,
+    SEND_STALL, body_channel, expects_continue, sleep_until,
 };
 use crate::connect::BoxIo;
+use crate::failure::{AttemptFailure, Cause};
 use crate::journal::{Attempt, Phase, Processing};
 
 /// Response bytes delivered but not yet read by the application, beyond
@@ -80,12 +81,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
     let body_len = full.as_ref().map(|b| b.len() as u64);
     if let Err(e) = engine.send_request(&method, &uri, &headers, body_len, now()) {
         attempt.error = Some(e.to_string());
-        let failure = AttemptFailure {
-            attempt,
-            cause: refusal(&e),
-            processing: Processing::NotSent,
-            first_on_connection: !reused,
-        };
+        let failure = AttemptFailure::new(attempt, refusal(&e), Processing::NotSent, !reused);
         let _ = respond.send(Outcome::Failed(failure));
         return true;
     }
@@ -119,6 +115,9 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
     let mut pending = Bytes::new();
     let mut finished = false;
     let mut write_failed = false;
+    // Why the request body failed, when it did: the failure is then the
+    // body's fault, whatever the engine closed with.
+    let mut body_error: Option<String> = None;
     loop {
         let closed = engine.state() == h1::ConnectionState::Closed;
         if closed {
@@ -182,18 +181,18 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                 Some(Ok(data)) => {
                     if let Err(e) = engine.send_data(data, false) {
                         body = None;
-                        body_refused(engine, &e);
+                        body_refused(engine, &e, &mut body_error);
                     }
                 }
                 None => {
                     if let Err(e) = engine.send_data(Bytes::new(), true) {
-                        body_refused(engine, &e);
+                        body_refused(engine, &e, &mut body_error);
                     }
                     body = None;
                 }
                 Some(Err(e)) => {
                     body = None;
-                    engine.abort(format!("request body failed: {e}"), now());
+                    fail_body(engine, e.to_string(), &mut body_error);
                 }
             },
             () = sleep_until(gate), if gate.is_some() => {
@@ -259,7 +258,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                     finished = true;
                 }
                 Event::RequestFailed(f) => {
-                    let failure = failure(attempt.clone(), &f);
+                    let failure = failure(attempt.clone(), f, body_error.take());
                     match (respond.take(), body_tx.take()) {
                         (Some(r), _) => {
                             let _ = r.send(Outcome::Failed(failure));
@@ -272,11 +271,11 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                     finished = true;
                 }
                 Event::Closed(_) => finished = true,
-                Event::InformationalReceived { head } => {
-                    if head.status == http::StatusCode::CONTINUE {
-                        open_gate(&mut gate, &mut held, engine);
-                    }
+                Event::InformationalReceived { head } if head.status == http::StatusCode::CONTINUE => {
+                    open_gate(&mut gate, &mut held, engine);
                 }
+                // Events of later engine versions need nothing here.
+                _ => {}
             }
         }
     }
@@ -313,30 +312,36 @@ async fn next_chunk(body: &mut Option<BodyReader>) -> Option<Result<Bytes, crate
 /// wanted); otherwise the body broke its own framing (more or fewer bytes
 /// than its Content-Length), and the request fails as the body's fault
 /// instead of leaving the server waiting for bytes that never come.
-fn body_refused(engine: &mut h1::Connection, e: &SendError) {
+fn body_refused(engine: &mut h1::Connection, e: &SendError, body_error: &mut Option<String>) {
     if !matches!(e, SendError::BodyNotWanted) {
-        engine.abort(format!("request body failed: {e}"), now());
+        fail_body(engine, e.to_string(), body_error);
     }
+}
+
+/// The request body failed (`why`): the exchange ends, as the body's fault.
+fn fail_body(engine: &mut h1::Connection, why: String, body_error: &mut Option<String>) {
+    engine.abort(format!("request body failed: {why}"), now());
+    *body_error = Some(why);
 }
 
 /// Why the engine would not send a request: the connection's state (another
 /// connection may take it) or the request's own fault (none will).
-fn refusal(e: &SendError) -> FailureCause {
+fn refusal(e: &SendError) -> Cause {
     match e {
-        SendError::Busy | SendError::Closed => FailureCause::Rejected(e.to_string()),
-        _ => FailureCause::Invalid(e.to_string()),
+        SendError::Busy | SendError::Closed => Cause::Rejected(e.to_string()),
+        _ => Cause::Invalid(e.to_string()),
     }
 }
 
-fn failure(mut attempt: Attempt, f: &RequestFailure) -> AttemptFailure {
+/// The attempt's failure from the engine's account; `body_error` when the
+/// request body's failure is what ended it.
+fn failure(mut attempt: Attempt, f: RequestFailure, body_error: Option<String>) -> AttemptFailure {
     attempt.phase = f.phase;
     attempt.body_sent = f.body_sent;
     attempt.error = Some(f.to_string());
-    attempt.processing = Some(f.processing);
-    let cause = match &f.cause {
-        CloseCause::InvalidResponse(e) => FailureCause::Protocol(e.to_string()),
-        CloseCause::Aborted(why) if why.starts_with("request body failed") => FailureCause::Body(why.clone()),
-        other => FailureCause::Closed(other.to_string()),
+    let cause = match body_error {
+        Some(why) => Cause::Body(why),
+        None => Cause::Exchange(f.cause),
     };
-    AttemptFailure { attempt, cause, processing: f.processing, first_on_connection: !f.reused }
+    AttemptFailure::new(attempt, cause, f.processing, !f.reused)
 }

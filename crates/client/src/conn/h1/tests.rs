@@ -53,8 +53,8 @@ async fn a_request_handed_over_after_the_close_fails_as_not_sent() {
     let (respond, outcome) = oneshot::channel();
     conn.send(post(respond), Box::new(|_| panic!("a closed connection went home")));
     let Ok(Outcome::Failed(f)) = outcome.await else { panic!("expected a failure") };
-    assert_eq!(f.processing, Processing::NotSent);
-    assert!(matches!(f.cause, FailureCause::Closed(_)), "{:?}", f.cause);
+    assert_eq!(f.processing(), Processing::NotSent);
+    assert!(matches!(f.cause, Cause::Exchange(h1::CloseCause::Eof)), "{:?}", f.cause);
     assert_eq!((f.attempt.connection_id, f.attempt.version), (7, Version::HTTP_11));
     assert!(f.first_on_connection, "the connection had carried no request before");
 }

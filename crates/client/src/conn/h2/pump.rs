@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
-use super::Cmd;
+use super::command::Cmd;
 use crate::body::BodyReader;
 use baton_proto::h2::frame::StreamId;
 

@@ -1,13 +1,18 @@
 //! The driver's own time limits, on tokio's paused clock over an in-memory
 //! transport (no kernel, so the clock moves only when the driver waits).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use baton_proto::h2::frame::{GoAway, Settings};
+use baton_proto::h2::{self as proto, Reason, StreamId};
+use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
-use super::*;
+use super::spawn;
+use crate::conn::FINAL_FLUSH;
+use crate::stats::Counters;
 
 /// A closed connection's last write is bounded by [`FINAL_FLUSH`]: a server
 /// that never reads must not keep the driver task and its socket alive.

@@ -2,11 +2,12 @@
 //! §6.8, DESIGN.md §3 rule 4), connection errors and transport loss.
 
 use super::{Connection, ConnectionState};
-use crate::h2::error::{CloseCause, ConnError, FailureCause, Initiator, StreamFailure};
-use crate::h2::event::{Event, GoAwayInfo};
-use crate::h2::frame::{Reason, RstStream, StreamId};
+use crate::h2::error::{CloseCause, FailureCause, StreamFailure};
+use crate::h2::event::Event;
+use crate::h2::frame::{GoAway, Reason, RstStream, StreamId};
 use crate::h2::stream::{State, Stream};
 use crate::h2::timer::Timer;
+use crate::h2::violation::Violation;
 use crate::{Phase, Processing};
 
 impl Connection {
@@ -63,13 +64,13 @@ impl Connection {
         }
     }
 
-    /// RFC 9113 §5.4.2: a stream error. We send RST_STREAM, forget the
-    /// stream, and ignore what the peer still sends on it.
-    pub(super) fn stream_error(&mut self, id: StreamId, reason: Reason, detail: &'static str) {
-        RstStream { stream_id: id, reason }.encode(&mut self.write_buf);
+    /// RFC 9113 §5.4.2: a stream error. We send RST_STREAM with the
+    /// violation's code, forget the stream, and ignore what the peer still
+    /// sends on it.
+    pub(super) fn stream_error(&mut self, id: StreamId, violation: Violation) {
+        RstStream { stream_id: id, reason: violation.reason() }.encode(&mut self.write_buf);
         self.remember_reset(id);
-        let cause = FailureCause::Reset { reason, initiator: Initiator::Library, detail: Some(detail) };
-        self.fail_stream(id, cause, false);
+        self.fail_stream(id, FailureCause::Violation(violation), false);
     }
 
     /// Removes a stream whose both sides have ended.
@@ -106,14 +107,14 @@ impl Connection {
     ///   MUST NOT increase the value they send in the last stream
     ///   identifier").
     /// - 0 is a real value: nothing was processed.
-    pub(super) fn recv_go_away(&mut self, info: GoAwayInfo) {
+    pub(super) fn recv_go_away(&mut self, info: GoAway) {
         if let Some(prev) = &self.last_go_away {
             if info.last_stream_id > prev.last_stream_id {
-                let detail = format!(
-                    "GOAWAY raised last_stream_id from {} to {}",
-                    prev.last_stream_id, info.last_stream_id
-                );
-                return self.connection_error(ConnError::new(Reason::PROTOCOL_ERROR, detail));
+                let raised = Violation::GoAwayRaisedLastStreamId {
+                    previous: prev.last_stream_id,
+                    raised_to: info.last_stream_id,
+                };
+                return self.connection_error(raised);
             }
         }
         self.go_aways_received += 1;
@@ -135,21 +136,22 @@ impl Connection {
         }
     }
 
-    /// RFC 9113 §5.4.1: a connection error. GOAWAY with the code and a
-    /// readable detail as debug data, then close.
-    pub(super) fn connection_error(&mut self, err: ConnError) {
-        self.close_with_error(err.reason, Initiator::Library, err.detail);
+    /// RFC 9113 §5.4.1: a connection error. GOAWAY with the violation's
+    /// code and its text as debug data, then close.
+    pub(super) fn connection_error(&mut self, violation: Violation) {
+        let reason = violation.reason();
+        let debug_data = bytes::Bytes::from(violation.to_string());
+        self.close_with(CloseCause::Violation(violation), reason, debug_data);
     }
 
-    pub(super) fn close_with_error(&mut self, reason: Reason, initiator: Initiator, detail: String) {
+    /// Closes with a GOAWAY carrying `reason` and `debug_data`.
+    pub(super) fn close_with(&mut self, cause: CloseCause, reason: Reason, debug_data: bytes::Bytes) {
         if self.state == ConnectionState::Closed {
             return;
         }
-        let err = ConnError::new(reason, detail);
-        let debug_data = err.debug_data();
         // Closed first, which withdraws what was not yet written; the
         // GOAWAY follows what is left.
-        self.close(CloseCause::Error { reason, initiator, detail: err.detail });
+        self.close(cause);
         self.send_go_away(reason, debug_data);
     }
 
@@ -175,14 +177,7 @@ impl Connection {
         self.markers.clear();
         self.read_buf.clear();
         self.partial_block = None;
-        for t in [
-            Timer::Idle,
-            Timer::KeepAlivePing,
-            Timer::SettingsAck,
-            Timer::GoAwayDrain,
-            Timer::ResetExpiry,
-            Timer::SendStall,
-        ] {
+        for t in Timer::ALL {
             self.timers.stop(t);
         }
         self.events.push_back(Event::Closed(cause));

@@ -26,6 +26,7 @@
 //! the [`Processing`](crate::Processing) verdict.
 
 mod close;
+mod expect;
 mod frame_bounds;
 mod recv;
 mod send;
@@ -39,11 +40,11 @@ use http::{HeaderMap, Method, Uri};
 
 use super::config::Config;
 use super::error::SendError;
-use super::event::{Event, GoAwayInfo};
+use super::event::Event;
 use super::fields::RequestFields;
 use super::flow::{RecvWindow, Window};
 use super::frame::{
-    self, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, FrameDecoder, Ping, Reason, Settings,
+    self, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, FrameDecoder, GoAway, Ping, Reason, Settings,
     StreamId, StreamIdMap, WindowUpdate,
 };
 use super::hpack;
@@ -64,6 +65,10 @@ const WRITE_HIGH_WATER: usize = 256 << 10;
 const MAX_ENCODER_TABLE: u32 = 64 << 10;
 
 /// Where the connection is in its life.
+///
+/// Closed on purpose: these are the three lives RFC 9113 §6.8 gives a
+/// connection (taking streams, draining after a GOAWAY, done), and drivers
+/// match on them exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionState {
     /// Takes new streams (within the peer's concurrency limit).
@@ -154,7 +159,7 @@ pub struct Connection {
     partial_block: Option<PartialBlock>,
     control_frames_in_a_row: u32,
 
-    last_go_away: Option<GoAwayInfo>,
+    last_go_away: Option<GoAway>,
     go_aways_received: u32,
     /// Where in the outgoing stream our (first NO_ERROR) GOAWAY starts.
     go_away_at: Option<u64>,
@@ -278,7 +283,7 @@ impl Connection {
     }
 
     /// The last GOAWAY received, if any.
-    pub fn last_go_away(&self) -> Option<&GoAwayInfo> {
+    pub fn last_go_away(&self) -> Option<&GoAway> {
         self.last_go_away.as_ref()
     }
 
@@ -414,7 +419,7 @@ impl Connection {
 
     fn writable_stream(&mut self, id: StreamId) -> Result<&mut Stream, SendError> {
         match self.streams.get_mut(&id) {
-            Some(s) if s.state.can_send() && !s.end_queued => Ok(s),
+            Some(s) if s.state.can_send() && !s.end_queued && !s.body_refused => Ok(s),
             _ => Err(SendError::StreamNotWritable(id)),
         }
     }
@@ -468,7 +473,8 @@ impl Connection {
             return;
         }
         if reason != Reason::NO_ERROR {
-            self.close_with_error(reason, super::error::Initiator::User, "closed by the application".into());
+            let cause = super::error::CloseCause::User(reason);
+            self.close_with(cause, reason, Bytes::from_static(b"closed by the application"));
             return;
         }
         self.send_go_away(reason, Bytes::new());
@@ -615,7 +621,6 @@ impl Connection {
         }
         // RFC 9113 §6.8: last_stream_id is the last peer-initiated stream we
         // processed; a client that refuses pushes has processed none.
-        frame::GoAway { last_stream_id: StreamId::ZERO, error_code: reason, debug_data }
-            .encode(&mut self.write_buf);
+        GoAway { last_stream_id: StreamId::ZERO, error_code: reason, debug_data }.encode(&mut self.write_buf);
     }
 }

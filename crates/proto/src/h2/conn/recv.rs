@@ -7,8 +7,8 @@ use bytes::{Bytes, BytesMut};
 
 use super::{Connection, ConnectionState, MAX_ENCODER_TABLE, PartialBlock};
 use crate::Phase;
-use crate::h2::error::{ConnError, FailureCause, Initiator};
-use crate::h2::event::{Event, GoAwayInfo, ResponseHead};
+use crate::h2::error::FailureCause;
+use crate::h2::event::{Event, ResponseHead};
 use crate::h2::fields::ResponseFields;
 use crate::h2::frame::{
     Continuation, Data, Frame, FrameError, Headers, Ping, Reason, RstStream, Settings, StreamId, WindowUpdate,
@@ -16,6 +16,7 @@ use crate::h2::frame::{
 use crate::h2::hpack::DecodeError;
 use crate::h2::stream::{Input, RecvPhase};
 use crate::h2::timer::Timer;
+use crate::h2::violation::Violation;
 
 /// What a frame for a stream id we do not hold means (RFC 9113 §5.1).
 enum Unknown {
@@ -53,9 +54,7 @@ impl Connection {
         // does not speak it) would otherwise read as a frame of some
         // megabytes ("HTT" as its length): say what happened instead.
         if !self.got_peer_settings && self.read_buf.starts_with(b"HTTP/1.") {
-            return self.protocol_error(
-                "the server answered in HTTP/1.x: it does not speak HTTP/2 with prior knowledge",
-            );
+            return self.connection_error(Violation::AnsweredInHttp1);
         }
         while self.state != ConnectionState::Closed {
             match self.frame_decoder.decode(&mut self.read_buf) {
@@ -64,22 +63,15 @@ impl Connection {
                 // §5.3.1 makes this a stream error, but §4.3 still needs the
                 // field block decoded to keep HPACK in step.
                 Err(FrameError::SelfDependentHeaders { frame }) => self.recv_frame_checked(*frame, true),
-                Err(e) => self.frame_error(&e),
+                Err(e) => self.frame_error(e),
             }
         }
     }
 
-    fn frame_error(&mut self, e: &FrameError) {
+    fn frame_error(&mut self, e: FrameError) {
         match e.stream_id() {
-            Some(id) => {
-                let detail = match e {
-                    FrameError::ZeroWindowIncrement { .. } => "WINDOW_UPDATE with increment 0",
-                    FrameError::SelfDependency { .. } => "stream depends on itself",
-                    _ => "invalid frame on stream",
-                };
-                self.stream_error(id, e.reason(), detail);
-            }
-            None => self.connection_error(ConnError::new(e.reason(), e.to_string())),
+            Some(id) => self.stream_error(id, Violation::Frame(e)),
+            None => self.connection_error(Violation::Frame(e)),
         }
     }
 
@@ -94,7 +86,7 @@ impl Connection {
     fn recv_frame(&mut self, frame: Frame) {
         // RFC 9113 §3.4: the server's preface is a SETTINGS frame, first.
         if !self.got_peer_settings && !matches!(&frame, Frame::Settings(s) if !s.ack) {
-            return self.protocol_error("first frame from the server is not SETTINGS");
+            return self.connection_error(Violation::FirstFrameNotSettings);
         }
         // §6.10: a field block is contiguous; anything else in between is a
         // PROTOCOL_ERROR.
@@ -102,7 +94,7 @@ impl Connection {
             let id = partial.stream_id;
             match frame {
                 Frame::Continuation(c) if c.stream_id == id => return self.recv_continuation(c),
-                _ => return self.protocol_error("frame interleaved in a field block"),
+                _ => return self.connection_error(Violation::InterleavedFieldBlock),
             }
         }
         let progress = match &frame {
@@ -115,16 +107,13 @@ impl Connection {
         } else {
             self.control_frames_in_a_row += 1;
             if self.control_frames_in_a_row > self.config.max_control_frames_in_a_row {
-                return self.connection_error(ConnError::new(
-                    Reason::ENHANCE_YOUR_CALM,
-                    "too many frames without progress",
-                ));
+                return self.connection_error(Violation::ControlFrameFlood);
             }
         }
         match frame {
             Frame::Data(d) => self.recv_data(d),
             Frame::Headers(h) => self.recv_headers(h, false),
-            Frame::Continuation(_) => self.protocol_error("CONTINUATION without a field block"),
+            Frame::Continuation(_) => self.connection_error(Violation::OrphanContinuation),
             Frame::Priority(p) => {
                 // §5.3.2: priority signals are parsed and ignored.
                 if let Some(stream) = self.streams.get_mut(&p.stream_id) {
@@ -137,13 +126,9 @@ impl Connection {
             Frame::Settings(s) => self.recv_settings(s),
             // §6.6 / §8.4: we sent ENABLE_PUSH=0, so PUSH_PROMISE is a
             // connection error of type PROTOCOL_ERROR.
-            Frame::PushPromise(_) => self.protocol_error("PUSH_PROMISE with push disabled"),
+            Frame::PushPromise(_) => self.connection_error(Violation::PushPromise),
             Frame::Ping(p) => self.recv_ping(p),
-            Frame::GoAway(g) => self.recv_go_away(GoAwayInfo {
-                last_stream_id: g.last_stream_id,
-                error_code: g.error_code,
-                debug_data: g.debug_data,
-            }),
+            Frame::GoAway(g) => self.recv_go_away(g),
             Frame::WindowUpdate(w) => self.recv_window_update(w),
         }
     }
@@ -159,15 +144,8 @@ impl Connection {
         if self.sent.unconfirmed(self.write_buf.len()) <= self.config.max_write_backlog {
             return true;
         }
-        self.connection_error(ConnError::new(
-            Reason::ENHANCE_YOUR_CALM,
-            "server does not read the answers to its PING or SETTINGS frames",
-        ));
+        self.connection_error(Violation::AnswersNotRead);
         false
-    }
-
-    fn protocol_error(&mut self, detail: &'static str) {
-        self.connection_error(ConnError::new(Reason::PROTOCOL_ERROR, detail));
     }
 
     fn classify_unknown(&self, id: StreamId) -> Unknown {
@@ -187,16 +165,13 @@ impl Connection {
         // §6.9.1: DATA counts against the connection window whatever stream
         // it is for.
         if self.conn_recv_window.recv(flow_len).is_err() {
-            return self.connection_error(ConnError::new(
-                Reason::FLOW_CONTROL_ERROR,
-                "DATA beyond the connection window",
-            ));
+            return self.connection_error(Violation::ConnectionWindowExceeded);
         }
         let Some(stream) = self.streams.get_mut(&d.stream_id) else {
             // Never delivered, so released at once.
             self.release_connection(flow_len);
             return match self.classify_unknown(d.stream_id) {
-                Unknown::Idle => self.protocol_error("DATA on an idle stream"),
+                Unknown::Idle => self.connection_error(Violation::DataOnIdleStream),
                 Unknown::Closed { was_reset: true } => {}
                 Unknown::Closed { was_reset: false } => {
                     // §5.1 closed: STREAM_CLOSED.
@@ -209,22 +184,22 @@ impl Connection {
         let id = d.stream_id;
         if stream.recv_window.recv(flow_len).is_err() {
             self.release_connection(flow_len);
-            return self.stream_error(id, Reason::FLOW_CONTROL_ERROR, "DATA beyond the stream window");
+            return self.stream_error(id, Violation::StreamWindowExceeded);
         }
         if let Err(reason) = stream.state.on(Input::RecvData { end_stream: d.end_stream }) {
             self.release_connection(flow_len);
-            return self.stream_error(id, reason, "DATA after the server ended the stream");
+            return self.stream_error(id, Violation::FrameAfterEndStream { frame: "DATA", reason });
         }
         if stream.recv_phase != RecvPhase::Body {
             // §8.1: DATA before the final head, or after trailers.
             self.release_connection(flow_len);
-            return self.stream_error(id, Reason::PROTOCOL_ERROR, "DATA outside a response body");
+            return self.stream_error(id, Violation::DataOutsideBody);
         }
         stream.body_received += d.data.len() as u64;
         let received = stream.body_received;
         if stream.content_length.is_some_and(|cl| received > cl) {
             self.release_connection(flow_len);
-            return self.stream_error(id, Reason::PROTOCOL_ERROR, "more DATA than content-length");
+            return self.stream_error(id, Violation::ContentLengthExceeded);
         }
         stream.advance(Phase::ResponseBody(received));
         let padding = flow_len - d.data.len() as u32;
@@ -250,14 +225,16 @@ impl Connection {
     fn complete_response(&mut self, id: StreamId) {
         let Some(stream) = self.streams.get_mut(&id) else { return };
         if stream.content_length.is_some_and(|cl| cl != stream.body_received) {
-            return self.stream_error(id, Reason::PROTOCOL_ERROR, "DATA shorter than content-length");
+            return self.stream_error(id, Violation::ContentLengthShort);
         }
         stream.advance(Phase::Complete);
         stream.recv_phase = RecvPhase::Trailers;
         // §8.1: a complete response lets the request side stop; whatever is
         // still queued goes out unless the server resets with NO_ERROR.
         self.events.push_back(Event::StreamEnded { stream_id: id });
-        self.remove_if_closed(id);
+        if !self.reset_refused(id) {
+            self.remove_if_closed(id);
+        }
     }
 
     // ----- HEADERS / CONTINUATION -------------------------------------------
@@ -285,10 +262,7 @@ impl Connection {
         let Some(partial) = self.partial_block.as_mut() else { return };
         partial.frames += 1;
         if partial.frames > max_frames || partial.fragments.len() + c.fragment.len() > max_bytes {
-            return self.connection_error(ConnError::new(
-                Reason::ENHANCE_YOUR_CALM,
-                "field block too large or in too many CONTINUATION frames",
-            ));
+            return self.connection_error(Violation::FieldBlockTooLarge);
         }
         partial.fragments.extend_from_slice(&c.fragment);
         if c.end_headers {
@@ -310,12 +284,12 @@ impl Connection {
             Err(DecodeError::HeaderListTooLarge { .. }) => true,
             Err(e) => {
                 // §4.3: a decoding error is a COMPRESSION_ERROR connection error.
-                return self.connection_error(ConnError::new(Reason::COMPRESSION_ERROR, e.to_string()));
+                return self.connection_error(Violation::Compression(e));
             }
         };
         if !self.streams.contains_key(&id) {
             return match self.classify_unknown(id) {
-                Unknown::Idle => self.protocol_error("HEADERS on a stream the client did not open"),
+                Unknown::Idle => self.connection_error(Violation::HeadersOnIdleStream),
                 Unknown::Closed { was_reset: true } => {}
                 Unknown::Closed { was_reset: false } => {
                     RstStream { stream_id: id, reason: Reason::STREAM_CLOSED }.encode(&mut self.write_buf);
@@ -324,23 +298,23 @@ impl Connection {
             };
         }
         if self_dependent {
-            return self.stream_error(id, Reason::PROTOCOL_ERROR, "stream depends on itself");
+            return self.stream_error(id, Violation::SelfDependentHeaders);
         }
         if too_large {
             // §10.5.1: we may refuse a field list over our advertised limit;
             // the server did nothing illegal, so the stream is cancelled.
-            return self.stream_error(id, Reason::CANCEL, "response header list exceeds the limit");
+            return self.stream_error(id, Violation::ResponseHeadersTooLarge);
         }
         let Some(stream) = self.streams.get_mut(&id) else { return };
         if let Err(reason) = stream.state.on(Input::RecvHeaders { end_stream }) {
-            return self.stream_error(id, reason, "HEADERS after the server ended the stream");
+            return self.stream_error(id, Violation::FrameAfterEndStream { frame: "HEADERS", reason });
         }
         if is_trailers {
             return self.recv_trailers(id, end_stream, fields);
         }
         let status = match fields.finish_head() {
             Ok(s) => s,
-            Err(why) => return self.stream_error(id, Reason::PROTOCOL_ERROR, why),
+            Err(why) => return self.stream_error(id, Violation::MalformedResponse(why)),
         };
         // Read before the fields move into the head (no copy of the map).
         let content_length = fields.content_length();
@@ -348,17 +322,17 @@ impl Connection {
         if status.is_informational() {
             // §8.1: 1xx heads never end the stream; §8.6: 101 is not allowed.
             if end_stream {
-                return self.stream_error(id, Reason::PROTOCOL_ERROR, "1xx response with END_STREAM");
+                return self.stream_error(id, Violation::InformationalEndStream);
             }
             if status == http::StatusCode::SWITCHING_PROTOCOLS {
-                return self.stream_error(id, Reason::PROTOCOL_ERROR, "101 response in HTTP/2");
+                return self.stream_error(id, Violation::SwitchingProtocols);
             }
             self.events.push_back(Event::InformationalReceived { stream_id: id, head });
-            return;
+            return self.answer_held(id, status);
         }
         let content_length = match content_length {
             Ok(cl) => cl,
-            Err(why) => return self.stream_error(id, Reason::PROTOCOL_ERROR, why),
+            Err(why) => return self.stream_error(id, Violation::MalformedResponse(why)),
         };
         // RFC 9110 §6.4.1: HEAD responses, 204 and 304 carry no content,
         // whatever content-length says.
@@ -369,6 +343,7 @@ impl Connection {
         stream.recv_phase = RecvPhase::Body;
         stream.advance(Phase::ResponseHead);
         self.events.push_back(Event::ResponseReceived { stream_id: id, head });
+        self.answer_held(id, status);
         if end_stream {
             self.complete_response(id);
         }
@@ -377,10 +352,10 @@ impl Connection {
     fn recv_trailers(&mut self, id: StreamId, end_stream: bool, fields: ResponseFields) {
         // §8.1: trailers carry END_STREAM and no pseudo-headers.
         if !end_stream {
-            return self.stream_error(id, Reason::PROTOCOL_ERROR, "trailers without END_STREAM");
+            return self.stream_error(id, Violation::TrailersWithoutEndStream);
         }
         if let Some(why) = fields.malformed {
-            return self.stream_error(id, Reason::PROTOCOL_ERROR, why);
+            return self.stream_error(id, Violation::MalformedResponse(why));
         }
         self.events.push_back(Event::TrailersReceived { stream_id: id, trailers: fields.headers });
         self.complete_response(id);
@@ -392,7 +367,7 @@ impl Connection {
         let Some(stream) = self.streams.get_mut(&r.stream_id) else {
             // §6.4: RST_STREAM on an idle stream is a PROTOCOL_ERROR.
             if let Unknown::Idle = self.classify_unknown(r.stream_id) {
-                self.protocol_error("RST_STREAM on an idle stream");
+                self.connection_error(Violation::ResetOnIdleStream);
             }
             return;
         };
@@ -402,7 +377,7 @@ impl Connection {
         // for a stream that already ended.
         // §8.7: REFUSED_STREAM proves the request was not processed.
         let refused = r.reason == Reason::REFUSED_STREAM;
-        let cause = FailureCause::Reset { reason: r.reason, initiator: Initiator::Remote, detail: None };
+        let cause = FailureCause::Reset(r.reason);
         self.remember_reset(r.stream_id);
         self.fail_stream(r.stream_id, cause, refused);
     }
@@ -427,7 +402,7 @@ impl Connection {
         // §6.5.2: "A client MUST treat receipt of a SETTINGS frame with
         // SETTINGS_ENABLE_PUSH set to 1 as a connection error".
         if s.enable_push == Some(1) {
-            return self.protocol_error("server sent SETTINGS_ENABLE_PUSH=1");
+            return self.connection_error(Violation::EnablePush);
         }
         if let Some(size) = s.header_table_size {
             self.hpack_encoder.set_max_table_size(size.min(MAX_ENCODER_TABLE) as usize);
@@ -448,10 +423,7 @@ impl Connection {
             self.peer.initial_window_size = size;
             let overflow = self.streams.values_mut().any(|st| st.send_window.grow(delta).is_err());
             if overflow {
-                return self.connection_error(ConnError::new(
-                    Reason::FLOW_CONTROL_ERROR,
-                    "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window",
-                ));
+                return self.connection_error(Violation::InitialWindowOverflow);
             }
             if delta > 0 {
                 self.wake_senders();
@@ -488,16 +460,13 @@ impl Connection {
         let inc = i64::from(w.increment);
         if w.stream_id.is_zero() {
             if self.conn_send_window.grow(inc).is_err() {
-                return self.connection_error(ConnError::new(
-                    Reason::FLOW_CONTROL_ERROR,
-                    "connection window above 2^31-1",
-                ));
+                return self.connection_error(Violation::ConnectionWindowOverflow);
             }
             return self.wake_senders();
         }
         let Some(stream) = self.streams.get_mut(&w.stream_id) else {
             if let Unknown::Idle = self.classify_unknown(w.stream_id) {
-                self.protocol_error("WINDOW_UPDATE on an idle stream");
+                self.connection_error(Violation::WindowUpdateOnIdleStream);
             }
             return;
         };
@@ -505,7 +474,7 @@ impl Connection {
         let _ = stream.state.on(Input::RecvWindowUpdate);
         if stream.send_window.grow(inc).is_err() {
             // §6.9.1: a stream window overflow is a stream error.
-            return self.stream_error(w.stream_id, Reason::FLOW_CONTROL_ERROR, "stream window above 2^31-1");
+            return self.stream_error(w.stream_id, Violation::StreamWindowOverflow);
         }
         if stream.has_pending_send() {
             stream.stalled_since = None;

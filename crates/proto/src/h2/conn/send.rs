@@ -51,7 +51,9 @@ impl Connection {
         let max_frame = self.peer.max_frame_size as usize;
         let conn_window = self.conn_send_window.available() as usize;
         let Some(stream) = self.streams.get_mut(&id) else { return Turn::Done };
-        if !stream.state.can_send() {
+        // A body held for `100 (Continue)` waits (`expect.rs`); a refused one
+        // never goes.
+        if !stream.state.can_send() || stream.held_until.is_some() || stream.body_refused {
             return Turn::Done;
         }
         if let Some(front) = stream.send_queue.front_mut() {

@@ -3,9 +3,10 @@
 use std::time::Instant;
 
 use super::{Connection, ConnectionState};
-use crate::h2::error::{CloseCause, FailureCause, Initiator};
-use crate::h2::frame::{Ping, Reason, RstStream, StreamId};
+use crate::h2::error::{CloseCause, Deadline};
+use crate::h2::frame::{Ping, StreamId};
 use crate::h2::timer::Timer;
+use crate::h2::violation::Violation;
 
 impl Connection {
     /// Runs every timer that is due at `now`.
@@ -19,16 +20,12 @@ impl Connection {
             // receive an acknowledgment within a reasonable amount of time,
             // it MAY issue a connection error of type SETTINGS_TIMEOUT."
             self.timers.stop(Timer::SettingsAck);
-            return self.close_with_error(
-                Reason::SETTINGS_TIMEOUT,
-                Initiator::Library,
-                "SETTINGS not acknowledged in time".into(),
-            );
+            return self.connection_error(Violation::SettingsNotAcknowledged);
         }
         if self.timers.is_expired(Timer::KeepAlivePing, now) {
             self.timers.stop(Timer::KeepAlivePing);
             if self.keepalive_ping.is_some() {
-                return self.close(CloseCause::Timeout("keep-alive PING"));
+                return self.close(CloseCause::Timeout(Deadline::KeepAlive));
             }
             self.ping_counter += 1;
             let payload = self.ping_counter.to_be_bytes();
@@ -39,12 +36,12 @@ impl Connection {
         if self.timers.is_expired(Timer::Idle, now) {
             self.timers.stop(Timer::Idle);
             if self.streams.is_empty() && self.state == ConnectionState::Open {
-                self.close(CloseCause::Timeout("idle connection"));
-                return self.send_go_away(Reason::NO_ERROR, bytes::Bytes::new());
+                self.close(CloseCause::Timeout(Deadline::Idle));
+                return self.send_go_away(crate::h2::frame::Reason::NO_ERROR, bytes::Bytes::new());
             }
         }
         if self.timers.is_expired(Timer::GoAwayDrain, now) {
-            return self.close(CloseCause::Timeout("GOAWAY drain"));
+            return self.close(CloseCause::Timeout(Deadline::GoAwayDrain));
         }
         if self.timers.is_expired(Timer::ResetExpiry, now) {
             while self.reset_streams.front().is_some_and(|(_, at)| *at <= now) {
@@ -57,6 +54,9 @@ impl Connection {
         }
         if self.timers.is_expired(Timer::SendStall, now) {
             self.expire_stalls(now);
+        }
+        if self.timers.is_expired(Timer::ContinueWait, now) {
+            self.expire_holds(now);
         }
     }
 
@@ -80,14 +80,7 @@ impl Connection {
         }
         expired.sort_unstable();
         for id in expired {
-            RstStream { stream_id: id, reason: Reason::CANCEL }.encode(&mut self.write_buf);
-            self.remember_reset(id);
-            let cause = FailureCause::Reset {
-                reason: Reason::CANCEL,
-                initiator: Initiator::Library,
-                detail: Some("send window stayed at zero past the stall timeout"),
-            };
-            self.fail_stream(id, cause, false);
+            self.stream_error(id, Violation::SendWindowStalled);
         }
         if let Some(at) = next {
             self.timers.set(Timer::SendStall, at);

@@ -81,12 +81,17 @@ impl fmt::Display for FrameType {
 }
 
 /// Flag bits (RFC 9113 §6). Each frame type gives them its own meaning.
-pub(crate) mod flags {
-    pub(crate) const END_STREAM: u8 = 0x1;
-    pub(crate) const ACK: u8 = 0x1;
-    pub(crate) const END_HEADERS: u8 = 0x4;
-    pub(crate) const PADDED: u8 = 0x8;
-    pub(crate) const PRIORITY: u8 = 0x20;
+pub mod flags {
+    /// DATA, HEADERS: END_STREAM (§6.1, §6.2).
+    pub const END_STREAM: u8 = 0x1;
+    /// SETTINGS, PING: ACK (§6.5, §6.7).
+    pub const ACK: u8 = 0x1;
+    /// HEADERS, PUSH_PROMISE, CONTINUATION: END_HEADERS (§6.2).
+    pub const END_HEADERS: u8 = 0x4;
+    /// DATA, HEADERS, PUSH_PROMISE: PADDED (§6.1).
+    pub const PADDED: u8 = 0x8;
+    /// HEADERS: PRIORITY (§6.2).
+    pub const PRIORITY: u8 = 0x20;
 }
 
 /// A decoded frame header.

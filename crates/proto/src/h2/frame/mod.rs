@@ -30,7 +30,7 @@ pub use data::Data;
 pub use decode::FrameDecoder;
 pub use error::FrameError;
 pub use go_away::GoAway;
-pub use head::{FrameHead, FrameType, HEAD_LEN};
+pub use head::{FrameHead, FrameType, HEAD_LEN, flags};
 pub use headers::{Headers, PrioritySpec, encode_field_block};
 pub use ping::Ping;
 pub use priority::Priority;
@@ -56,6 +56,7 @@ pub const DEFAULT_INITIAL_WINDOW_SIZE: u32 = 65_535;
 /// One decoded frame. Unknown frame types are kept (RFC 9113 §4.1: they must
 /// be ignored, which is the connection's job) rather than turned into errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Frame {
     /// DATA (§6.1).
     Data(Data),
@@ -94,6 +95,47 @@ impl Frame {
             Self::Continuation(f) => f.stream_id,
             Self::Unknown(f) => f.stream_id,
             Self::Settings(_) | Self::Ping(_) | Self::GoAway(_) => StreamId::ZERO,
+        }
+    }
+
+    /// The frame's type (its type byte on the wire).
+    pub fn kind(&self) -> FrameType {
+        match self {
+            Self::Data(_) => FrameType::DATA,
+            Self::Headers(_) => FrameType::HEADERS,
+            Self::Priority(_) => FrameType::PRIORITY,
+            Self::RstStream(_) => FrameType::RST_STREAM,
+            Self::Settings(_) => FrameType::SETTINGS,
+            Self::PushPromise(_) => FrameType::PUSH_PROMISE,
+            Self::Ping(_) => FrameType::PING,
+            Self::GoAway(_) => FrameType::GOAWAY,
+            Self::WindowUpdate(_) => FrameType::WINDOW_UPDATE,
+            Self::Continuation(_) => FrameType::CONTINUATION,
+            Self::Unknown(u) => u.kind,
+        }
+    }
+
+    /// The flags byte the frame had on the wire, rebuilt from its fields:
+    /// the decoder drops the flags a type does not define (RFC 9113 §4.1),
+    /// so this is also the byte [`Frame::encode`] writes.
+    pub fn flags(&self) -> u8 {
+        let bit = |on: bool, flag: u8| if on { flag } else { 0 };
+        match self {
+            Self::Data(d) => bit(d.end_stream, flags::END_STREAM) | bit(d.pad_len.is_some(), flags::PADDED),
+            Self::Headers(h) => {
+                bit(h.end_stream, flags::END_STREAM)
+                    | bit(h.end_headers, flags::END_HEADERS)
+                    | bit(h.pad_len.is_some(), flags::PADDED)
+                    | bit(h.priority.is_some(), flags::PRIORITY)
+            }
+            Self::Settings(s) => bit(s.ack, flags::ACK),
+            Self::Ping(p) => bit(p.ack, flags::ACK),
+            Self::PushPromise(p) => {
+                bit(p.end_headers, flags::END_HEADERS) | bit(p.pad_len.is_some(), flags::PADDED)
+            }
+            Self::Continuation(c) => bit(c.end_headers, flags::END_HEADERS),
+            Self::Unknown(u) => u.flags,
+            Self::Priority(_) | Self::RstStream(_) | Self::GoAway(_) | Self::WindowUpdate(_) => 0,
         }
     }
 

@@ -1,0 +1,261 @@
+//! The engine's events, handed to their requests and to the pool: response
+//! heads and bodies to their callers, failures with their journal, SETTINGS
+//! and GOAWAY to the pool, and the streams-per-connection budget's evidence.
+
+use std::sync::atomic::Ordering;
+
+use http::Version;
+use tokio::sync::oneshot;
+
+use baton_proto::h2::{self as proto, ConnectionState, Event, FailureCause, Reason, StreamFailure, StreamId};
+
+use super::command::H2Release;
+use super::driver::{Driver, now};
+use super::pump::Upload;
+use crate::conn::{BodyEvent, BodySender, Outcome, ResponseParts, body_channel};
+use crate::failure::{AttemptFailure, Cause};
+use crate::journal::Phase;
+
+impl Driver {
+    /// Hands the engine's events to their streams and the pool. Returns
+    /// whether a caller got its response head or its end (and so may be
+    /// about to send the next request).
+    pub(super) fn dispatch_events(&mut self) -> bool {
+        let mut answered = false;
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::ResponseReceived { stream_id, head } => {
+                    answered = true;
+                    self.on_response(stream_id, head);
+                }
+                Event::DataReceived { stream_id, data } => {
+                    let n = data.len();
+                    let delivered = self
+                        .streams
+                        .get(&stream_id)
+                        .and_then(|c| c.body_tx.as_ref())
+                        .is_some_and(|tx| tx.send(BodyEvent::Data(data)));
+                    if !delivered {
+                        // Nobody will read it: give the window back and stop
+                        // the stream.
+                        self.conn.release_capacity(stream_id, n);
+                        self.abandon(stream_id);
+                    }
+                }
+                Event::TrailersReceived { stream_id, trailers } => {
+                    if let Some(tx) = self.streams.get(&stream_id).and_then(|c| c.body_tx.as_ref()) {
+                        tx.send(BodyEvent::Trailers(trailers));
+                    }
+                }
+                Event::StreamEnded { stream_id } => {
+                    answered = true;
+                    if let Some(ctx) = self.streams.remove(&stream_id) {
+                        if let Some(tx) = ctx.body_tx {
+                            tx.send(BodyEvent::End);
+                        }
+                        self.keep_upload(stream_id, ctx.writable);
+                        self.stream_done(true);
+                    }
+                }
+                Event::StreamFailed(f) => {
+                    answered = true;
+                    self.on_failed(f);
+                }
+                Event::Writable { stream_id } => {
+                    let writable = match self.streams.get(&stream_id) {
+                        Some(c) => c.writable.as_ref(),
+                        None => self.uploads.get(&stream_id),
+                    };
+                    if let Some(w) = writable {
+                        w.writable();
+                    }
+                }
+                Event::SettingsChanged { max_concurrent_streams } => {
+                    tracing::debug!(connection = self.id, max_concurrent_streams, "server SETTINGS applied");
+                    let origin = &self.shared.origin;
+                    self.shared.max.store(max_concurrent_streams as usize, Ordering::Release);
+                    origin.max_streams.store(max_concurrent_streams as usize, Ordering::Release);
+                    self.shared.ready.store(true, Ordering::Release);
+                    origin.notify.notify_waiters();
+                }
+                Event::GoAwayReceived(g) => {
+                    tracing::info!(
+                        connection = self.id,
+                        last_stream_id = g.last_stream_id.value(),
+                        error_code = %g.error_code,
+                        debug_data = %String::from_utf8_lossy(&g.debug_data),
+                        open_streams = self.streams.len(),
+                        "GOAWAY received; connection draining"
+                    );
+                    self.stats.go_away(g.error_code);
+                    if g.is_graceful_shutdown() {
+                        let opened = self.shared.opened.load(Ordering::Acquire);
+                        self.shared.origin.budget.observe(g.last_stream_id.value(), opened);
+                    }
+                    self.shared.set_state(ConnectionState::Draining);
+                }
+                Event::Closed(cause) => {
+                    tracing::debug!(connection = self.id, %cause, "connection closed");
+                    if let Ok(mut slot) = self.shared.closed_by.lock() {
+                        *slot = Some(cause);
+                    }
+                    self.shared.set_state(ConnectionState::Closed);
+                }
+                // The server answers the expectation after all (the engine
+                // let the held body go).
+                Event::InformationalReceived { head, .. } if head.status == http::StatusCode::CONTINUE => {
+                    self.shared.origin.set_continue_ignored(false);
+                }
+                Event::ContinueTimeout { stream_id } => {
+                    tracing::debug!(
+                        connection = self.id,
+                        stream_id = stream_id.value(),
+                        "no answer to Expect: 100-continue; sending the body"
+                    );
+                    self.shared.origin.set_continue_ignored(true);
+                }
+                // PING answers (keep-alive is the engine's own) and events
+                // of later engine versions need nothing here.
+                _ => {}
+            }
+        }
+        // A server's RST_STREAM after a complete response stops the
+        // request side without an event (RFC 9113 §8.1): the engine forgets
+        // the stream, and its pump is stopped.
+        if !self.uploads.is_empty() {
+            let conn = &self.conn;
+            self.uploads.retain(|id, _| conn.stream_phase(*id).is_some());
+        }
+        answered
+    }
+
+    /// A stream opened on this connection is over, however it ended
+    /// (`answered` when its response ended): its slot is free, and the
+    /// connection may have carried its last.
+    pub(super) fn stream_done(&mut self, answered: bool) {
+        self.shared.unreserve();
+        if self.conn.state() != ConnectionState::Closed {
+            self.check_limit(answered);
+        }
+    }
+
+    /// Every stream this connection may carry under the origin's learned
+    /// limit is done: close the connection, which takes no more streams.
+    /// When the last response ended, whether the server's GOAWAY came by
+    /// then is evidence for the budget (and may disprove the limit, which
+    /// keeps the connection open). A last stream that failed or was
+    /// abandoned says nothing: the server's GOAWAY may have been on its way.
+    fn check_limit(&mut self, answered: bool) {
+        let budget = &self.shared.origin.budget;
+        let carried = budget.limit().is_some_and(|l| self.shared.opened.load(Ordering::Acquire) >= l);
+        // `active` counts requests reserved but still on their way here too.
+        if self.shared.active.load(Ordering::Acquire) > 0 || !carried {
+            return;
+        }
+        if answered {
+            budget.carried(self.conn.last_go_away().is_some());
+        }
+        if budget.limit().is_some() {
+            self.conn.go_away(Reason::NO_ERROR, now());
+        } else {
+            // Forgotten: this connection can take streams again.
+            self.shared.origin.notify.notify_waiters();
+        }
+    }
+
+    /// The response to `id` is complete; its request side may not be. A
+    /// streamed body still going on is left to finish (RFC 9113 §8.1): its
+    /// pump stays reachable. (A body the engine refused after a final
+    /// status other than 2xx ends with the engine's reset, and the stream
+    /// is gone.)
+    fn keep_upload(&mut self, id: StreamId, writable: Option<Upload>) {
+        // The engine keeps a stream whose response is complete only while
+        // its request side is still open.
+        let sending = self.conn.stream_phase(id).is_some();
+        if let Some(w) = writable.filter(|_| sending) {
+            self.uploads.insert(id, w);
+        }
+    }
+
+    fn on_response(&mut self, id: StreamId, head: proto::ResponseHead) {
+        // The caller's future holds the client, hence the pool's handle:
+        // a strong sender exists while anyone waits for this head.
+        let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
+        let Some(ctx) = self.streams.get_mut(&id) else { return };
+        let Some(respond) = ctx.respond.take() else { return };
+        let (tx, rx) = body_channel(Box::new(H2Release { tx: cmd_tx, id }));
+        ctx.body_tx = Some(tx);
+        let mut attempt = ctx.attempt.clone();
+        attempt.phase = Phase::ResponseHead;
+        attempt.body_sent = self.conn.stream_body_sent(id).unwrap_or(0);
+        attempt.go_away = self.conn.last_go_away().cloned();
+        let parts = ResponseParts {
+            status: head.status,
+            headers: head.headers,
+            version: Version::HTTP_2,
+            body: rx,
+            attempt,
+        };
+        if respond.send(Outcome::Response(parts)).is_err() {
+            self.abandon(id);
+        }
+    }
+
+    fn on_failed(&mut self, f: StreamFailure) {
+        let Some(ctx) = self.streams.remove(&f.stream_id) else { return };
+        if let FailureCause::Reset(reason) = &f.cause {
+            tracing::info!(connection = self.id, stream_id = f.stream_id.value(), %reason, "RST_STREAM received");
+            if *reason == Reason::REFUSED_STREAM {
+                self.stats.refused();
+            }
+        }
+        let mut attempt = ctx.attempt;
+        attempt.phase = f.phase;
+        attempt.body_sent = f.body_sent;
+        attempt.error = Some(f.to_string());
+        attempt.go_away = f.go_away;
+        let failure =
+            AttemptFailure::new(attempt, Cause::Stream(f.cause), f.processing, ctx.first_on_connection);
+        Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
+        self.stream_done(false);
+    }
+
+    /// Gives a failure to whoever waits for the stream: the caller of the
+    /// response head, or the reader of the body.
+    pub(super) fn deliver_failure(
+        respond: Option<oneshot::Sender<Outcome>>,
+        body_tx: Option<BodySender>,
+        failure: AttemptFailure,
+    ) {
+        match (respond, body_tx) {
+            (Some(respond), _) => {
+                let _ = respond.send(Outcome::Failed(failure));
+            }
+            (None, Some(tx)) => {
+                tx.send(BodyEvent::Failed(Box::new(failure)));
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// The caller is gone: reset the stream and free its slot.
+    pub(super) fn abandon(&mut self, id: StreamId) {
+        if self.streams.remove(&id).is_some() {
+            self.conn.reset(id, Reason::CANCEL, now());
+            self.stream_done(false);
+        }
+    }
+
+    /// Resets streams whose caller stopped waiting (timeout or drop).
+    pub(super) fn reap_abandoned(&mut self) {
+        let gone: Vec<StreamId> = self
+            .streams
+            .iter()
+            .filter(|(_, c)| c.respond.as_ref().is_some_and(oneshot::Sender::is_closed))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            self.abandon(id);
+        }
+    }
+}

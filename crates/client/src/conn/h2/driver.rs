@@ -1,0 +1,324 @@
+//! The connection's task: the one place that touches its engine. It reads
+//! into the engine, writes what the engine transmits, runs the engine's
+//! timers, and takes commands from the handles and responses; writes are
+//! batched so one system call carries many requests and window updates.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use baton_proto::h2::frame::StreamIdMap;
+use baton_proto::h2::{self as proto, Connection, ConnectionState, Reason, StreamId};
+
+use super::command::Cmd;
+use super::handle::{ClosedOnDrop, H2Handle, H2Shared};
+use super::pump::Upload;
+use crate::conn::origin::OriginShared;
+use crate::conn::{BodySender, FINAL_FLUSH, Outcome, ReadRoom, sleep_until};
+use crate::failure::{AttemptFailure, Cause};
+use crate::journal::{Attempt, Processing};
+use crate::stats::Counters;
+
+/// Starts a driver for an HTTP/2 transport on one of `origin`'s
+/// connections.
+pub(crate) fn spawn<IO>(
+    io: IO,
+    id: u64,
+    config: proto::Config,
+    origin: Arc<OriginShared>,
+    stats: Arc<Counters>,
+) -> H2Handle
+where
+    IO: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let shared = Arc::new(H2Shared::new(config.initial_max_concurrent_streams as usize, origin));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let driver = Driver {
+        conn: Connection::new(config, now()),
+        id,
+        rx,
+        tx: tx.downgrade(),
+        shared: shared.clone(),
+        streams: StreamIdMap::default(),
+        uploads: StreamIdMap::default(),
+        stats,
+    };
+    tokio::spawn(driver.run(io));
+    H2Handle { id, tx, shared }
+}
+
+/// The engine's clock: tokio's, so that paused-time tests move it too.
+pub(super) fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Per-stream state the driver keeps beside the engine's.
+pub(super) struct Ctx {
+    /// Where the response head (or the failure before it) goes.
+    pub(super) respond: Option<oneshot::Sender<Outcome>>,
+    /// Where the response body goes, once the head went out.
+    pub(super) body_tx: Option<BodySender>,
+    pub(super) attempt: Attempt,
+    /// A streamed body's pump (`pump.rs`); dropped, it stops.
+    pub(super) writable: Option<Upload>,
+    pub(super) first_on_connection: bool,
+}
+
+pub(super) struct Driver {
+    pub(super) conn: Connection,
+    pub(super) id: u64,
+    rx: mpsc::UnboundedReceiver<Cmd>,
+    /// Weak, so that `rx` ends once the pool and every response have let go
+    /// of the connection; the driver then says GOAWAY and closes.
+    pub(super) tx: mpsc::WeakUnboundedSender<Cmd>,
+    pub(super) shared: Arc<H2Shared>,
+    pub(super) streams: StreamIdMap<Ctx>,
+    /// Streamed uploads still going after their response was complete
+    /// (RFC 9113 §8.1: the server did not ask to stop them), so the
+    /// engine's `Writable` still reaches their pump.
+    pub(super) uploads: StreamIdMap<Upload>,
+    pub(super) stats: Arc<Counters>,
+}
+
+/// Reads and commands the driver takes in a row, while bytes wait to be
+/// written, before the write is tried first: a server streaming faster than
+/// we read must not hold back our WINDOW_UPDATEs, nor a flood of commands
+/// the requests already queued.
+const MAX_BEFORE_WRITE: u32 = 4;
+
+/// The most room the driver makes for one read: four 16 KiB DATA frames
+/// (RFC 9113 §4.2's default SETTINGS_MAX_FRAME_SIZE). A chunk stays
+/// allocated while a response body holds any of its bytes, so larger reads
+/// would keep more memory for a few syscalls fewer.
+const READ_ROOM_MAX: usize = 64 << 10;
+
+/// The most unwritten and newly queued bytes copied together into one
+/// write.
+const MERGE_LIMIT: usize = 64 << 10;
+
+/// `a` then `b`, in one buffer.
+fn concat(a: &Bytes, b: &Bytes) -> Bytes {
+    if b.is_empty() {
+        return a.clone();
+    }
+    let mut out = BytesMut::with_capacity(a.len() + b.len());
+    out.extend_from_slice(a);
+    out.extend_from_slice(b);
+    out.freeze()
+}
+
+impl Driver {
+    async fn run<IO: AsyncRead + AsyncWrite>(mut self, io: IO) {
+        // However the task ends, dropped with a runtime that shuts down
+        // included, the pool must see the connection closed: a handle left
+        // open would take requests that no driver reads.
+        let _closed = ClosedOnDrop(self.shared.clone());
+        let (mut rd, mut wr) = tokio::io::split(io);
+        let mut pending = Bytes::new();
+        let mut room = ReadRoom::up_to(READ_ROOM_MAX);
+        let mut handles_gone = false;
+        // After a failed write the connection is dead, but the server's last
+        // frames (a GOAWAY, say) may still wait in the receive buffer: keep
+        // reading until EOF or an error, so every stream gets the verdict
+        // those frames prove, then close.
+        let mut write_failed = false;
+        // Once the engine is closed only its last bytes (a GOAWAY) remain to
+        // be written; a server that stops reading must not keep this task
+        // and its socket alive, so that flush has a time limit.
+        let mut flush_until: Option<tokio::time::Instant> = None;
+        // Reads and commands go before writes (see the `select!`), but not
+        // more than this many times in a row while bytes wait to be written.
+        let mut before_write = 0;
+        loop {
+            // Once closed, the engine withdraws the frames it handed out
+            // behind the one in progress: their streams were failed as not
+            // sent and may be retried elsewhere, so they must not go out.
+            pending.truncate(self.conn.taken_to_write());
+            if !write_failed {
+                if pending.is_empty() {
+                    pending = self.conn.take_transmit(now());
+                } else {
+                    // What was queued since joins the unwritten bytes, when
+                    // both are small: a copy, but one write instead of two.
+                    // Large ones (an upload) wait in the engine, uncopied.
+                    let at = now();
+                    let queued = self.conn.poll_transmit(at).len();
+                    if queued > 0 && pending.len() + queued <= MERGE_LIMIT {
+                        pending = concat(&pending, &self.conn.take_transmit(at));
+                    }
+                }
+            }
+            let closed = self.conn.state() == ConnectionState::Closed;
+            if closed && pending.is_empty() {
+                let _ = tokio::time::timeout(FINAL_FLUSH, wr.shutdown()).await;
+                break;
+            }
+            let mut deadline = self.conn.poll_timeout().map(tokio::time::Instant::from_std);
+            if closed {
+                let until = *flush_until.get_or_insert_with(|| tokio::time::Instant::now() + FINAL_FLUSH);
+                if tokio::time::Instant::now() >= until {
+                    tracing::debug!(
+                        connection = self.id,
+                        unsent = pending.len(),
+                        "server not reading; dropping the socket"
+                    );
+                    break;
+                }
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
+            let spare = room.prepare(self.conn.recv_buf());
+            let writing = !pending.is_empty();
+            if !writing {
+                before_write = 0;
+            } else if before_write >= MAX_BEFORE_WRITE {
+                // The write's turn: try it first, without waiting. If the
+                // socket is full, go on reading below as always (a server
+                // may not read before we do).
+                let tried = std::future::poll_fn(|cx| {
+                    Poll::Ready(match Pin::new(&mut wr).poll_write(cx, &pending) {
+                        Poll::Ready(written) => Some(written),
+                        Poll::Pending => None,
+                    })
+                });
+                if let Some(written) = tried.await {
+                    before_write = 0;
+                    write_failed = self.wrote(written, &mut pending);
+                    continue;
+                }
+            }
+            before_write += 1;
+            // Biased, in this order: everything the server sent and every
+            // command already queued is taken in before a write, so the
+            // write carries all it can (one `sendto` for many requests and
+            // window updates, where a fair choice wrote one request each).
+            tokio::select! {
+                biased;
+                read = rd.read_buf(self.conn.recv_buf()), if !closed => match read {
+                    Ok(0) => self.conn.handle_eof(now()),
+                    Ok(n) => {
+                        room.read(n, spare);
+                        self.conn.handle_received(now());
+                    }
+                    Err(e) => self.conn.handle_transport_error(e.to_string(), now()),
+                },
+                cmd = self.rx.recv(), if !handles_gone => match cmd {
+                    Some(cmd) => {
+                        self.command(cmd);
+                        self.drain_commands();
+                    }
+                    None => {
+                        // Nobody can send on this connection any more.
+                        handles_gone = true;
+                        self.conn.go_away(Reason::NO_ERROR, now());
+                    }
+                },
+                () = sleep_until(deadline), if deadline.is_some() => self.conn.handle_timeout(now()),
+                written = wr.write(&pending), if writing => {
+                    before_write = 0;
+                    write_failed = self.wrote(written, &mut pending);
+                }
+            }
+            if self.dispatch_events() && !handles_gone {
+                // Responses were handed to their callers. Let the tasks just
+                // woken on this worker run first: their next requests (and
+                // their window releases) then go out in one write with
+                // whatever else is queued, not in one write each. Muted, so
+                // that the first of those commands does not wake this task
+                // straight away (the runtime would run it next, and it would
+                // write that one request alone).
+                self.mute_commands();
+                tokio::task::yield_now().await;
+                self.drain_commands();
+                self.dispatch_events();
+            }
+        }
+        self.shared.set_state(ConnectionState::Closed);
+        // Anything still waiting was failed by the engine's Closed path;
+        // this only covers commands that raced the close.
+        while let Ok(cmd) = self.rx.try_recv() {
+            self.command(cmd);
+        }
+    }
+
+    /// Accounts for a write; `true` if it failed, after which the
+    /// connection only reads what is left.
+    fn wrote(&mut self, written: std::io::Result<usize>, pending: &mut Bytes) -> bool {
+        match written {
+            Ok(n) => {
+                pending.advance(n);
+                self.conn.handle_written(n);
+                false
+            }
+            Err(e) => {
+                tracing::debug!(connection = self.id, error = %e, "write failed; reading what is left");
+                pending.clear();
+                true
+            }
+        }
+    }
+
+    /// Takes the commands already queued and leaves a no-op waker on the
+    /// queue in place of this task's: commands sent from now on wait, without
+    /// waking the driver, for the next [`Self::drain_commands`] or `select!`
+    /// (which registers the real waker again).
+    fn mute_commands(&mut self) {
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..1024 {
+            match self.rx.poll_recv(&mut cx) {
+                Poll::Ready(Some(cmd)) => self.command(cmd),
+                // `None` (no handles left) is seen by the next `select!`.
+                Poll::Ready(None) | Poll::Pending => return,
+            }
+        }
+    }
+
+    /// Takes every command already queued, so they share one write.
+    fn drain_commands(&mut self) {
+        // Bounded, so a flood of commands cannot starve reads and timers.
+        for _ in 0..1024 {
+            match self.rx.try_recv() {
+                Ok(cmd) => self.command(cmd),
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Request(req) => self.start(*req),
+            Cmd::Data(id, data, end) => {
+                if end {
+                    self.uploads.remove(&id);
+                }
+                let _ = self.conn.send_data(id, data, end);
+            }
+            Cmd::BodyFailed(id, why) => self.body_failed(id, why),
+            Cmd::Release(id, n) => self.conn.release_capacity(id, n),
+            Cmd::Cancel(id) => self.abandon(id),
+            Cmd::Reap => self.reap_abandoned(),
+        }
+    }
+
+    /// A streamed body's source failed: the stream is reset, and the
+    /// request fails as the body's fault with how far it got, read before
+    /// the reset forgets the stream.
+    fn body_failed(&mut self, id: StreamId, why: String) {
+        self.uploads.remove(&id);
+        let phase = self.conn.stream_phase(id);
+        let body_sent = self.conn.stream_body_sent(id);
+        self.conn.reset(id, Reason::CANCEL, now());
+        if let Some(ctx) = self.streams.remove(&id) {
+            let phase = phase.unwrap_or(ctx.attempt.phase);
+            let body_sent = body_sent.unwrap_or(ctx.attempt.body_sent);
+            let attempt = Attempt { phase, body_sent, ..ctx.attempt };
+            let verdict = Processing::classify(phase, false);
+            let failure = AttemptFailure::new(attempt, Cause::Body(why), verdict, ctx.first_on_connection);
+            Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
+            self.stream_done(false);
+        }
+    }
+}

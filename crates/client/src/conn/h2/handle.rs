@@ -1,0 +1,233 @@
+//! What the pool holds of an HTTP/2 connection, and what it shares with the
+//! connection's task: the state, the stream slots, and the wait for the
+//! server's SETTINGS.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use baton_proto::Processing;
+use baton_proto::h2::{CloseCause, ConnectionState};
+
+use super::command::Cmd;
+use crate::conn::origin::OriginShared;
+use crate::conn::{AttemptRequest, Outcome};
+use crate::failure::{AttemptFailure, Cause};
+
+/// The engine's [`ConnectionState`], as the driver last published it for the
+/// pool (which must not wait on the driver to read it).
+#[derive(Debug)]
+pub(super) struct SharedState(AtomicU8);
+
+impl SharedState {
+    fn new() -> Self {
+        Self(AtomicU8::new(Self::encode(ConnectionState::Open)))
+    }
+
+    const fn encode(state: ConnectionState) -> u8 {
+        match state {
+            ConnectionState::Open => 0,
+            ConnectionState::Draining => 1,
+            ConnectionState::Closed => 2,
+        }
+    }
+
+    pub(super) fn load(&self) -> ConnectionState {
+        match self.0.load(Ordering::Acquire) {
+            0 => ConnectionState::Open,
+            1 => ConnectionState::Draining,
+            _ => ConnectionState::Closed,
+        }
+    }
+
+    fn store(&self, state: ConnectionState) {
+        self.0.store(Self::encode(state), Ordering::Release);
+    }
+}
+
+/// What the pool and the driver share about one connection.
+#[derive(Debug)]
+pub(super) struct H2Shared {
+    pub(super) state: SharedState,
+    /// Streams reserved or open.
+    pub(super) active: AtomicUsize,
+    /// The server's SETTINGS_MAX_CONCURRENT_STREAMS.
+    pub(super) max: AtomicUsize,
+    /// Streams handed out so far (to tell a reused connection from a new one).
+    pub(super) opened: AtomicU64,
+    /// The server's SETTINGS (its connection preface, RFC 9113 §3.4) has
+    /// arrived. No stream is opened before: a connection the server never
+    /// took up (a listener closing on reload, a server that is not HTTP/2)
+    /// then fails its requests as never sent, and the first requests know
+    /// the server's real concurrency limit.
+    pub(super) ready: AtomicBool,
+    /// How the connection ended, once it has.
+    pub(super) closed_by: Mutex<Option<CloseCause>>,
+    /// What the origin's connections share and learn (`origin.rs`).
+    pub(super) origin: Arc<OriginShared>,
+}
+
+impl H2Shared {
+    /// A new connection's, assuming `max_streams` until the server's
+    /// SETTINGS say otherwise.
+    pub(super) fn new(max_streams: usize, origin: Arc<OriginShared>) -> Self {
+        Self {
+            state: SharedState::new(),
+            active: AtomicUsize::new(0),
+            max: AtomicUsize::new(max_streams),
+            opened: AtomicU64::new(0),
+            ready: AtomicBool::new(false),
+            closed_by: Mutex::new(None),
+            origin,
+        }
+    }
+
+    /// A reserved slot is free again.
+    pub(super) fn unreserve(&self) {
+        self.active.fetch_sub(1, Ordering::AcqRel);
+        self.origin.notify.notify_one();
+    }
+
+    /// Publishes the engine's state, and wakes whoever waits on the origin.
+    pub(super) fn set_state(&self, state: ConnectionState) {
+        self.state.store(state);
+        self.origin.notify.notify_waiters();
+    }
+}
+
+/// The pool's handle on a connection driver.
+#[derive(Debug, Clone)]
+pub(crate) struct H2Handle {
+    pub(crate) id: u64,
+    pub(super) tx: mpsc::UnboundedSender<Cmd>,
+    pub(super) shared: Arc<H2Shared>,
+}
+
+impl H2Handle {
+    /// Takes a stream slot if the connection is open and below the server's
+    /// limit. Returns whether the connection had carried streams before.
+    pub(crate) fn try_reserve(&self) -> Option<bool> {
+        let s = &self.shared;
+        if s.state.load() != ConnectionState::Open || !s.ready.load(Ordering::Acquire) {
+            return None;
+        }
+        if self.exhausted() {
+            return None;
+        }
+        let max = s.max.load(Ordering::Acquire);
+        let mut active = s.active.load(Ordering::Acquire);
+        loop {
+            if active >= max {
+                return None;
+            }
+            match s.active.compare_exchange_weak(active, active + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(s.opened.fetch_add(1, Ordering::AcqRel) > 0),
+                Err(now) => active = now,
+            }
+        }
+    }
+
+    /// True once the connection will never take a stream again.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.state.load() == ConnectionState::Closed
+    }
+
+    /// True while it takes new streams.
+    pub(crate) fn is_open(&self) -> bool {
+        self.shared.state.load() == ConnectionState::Open && !self.exhausted()
+    }
+
+    /// Streams it may still open before the origin's learned limit per
+    /// connection (`None` while no limit is known).
+    fn remaining(&self) -> Option<u64> {
+        let limit = self.shared.origin.budget.limit()?;
+        Some(limit.saturating_sub(self.shared.opened.load(Ordering::Acquire)))
+    }
+
+    /// It will reach the origin's streams-per-connection limit within one
+    /// round of concurrent streams (or half the limit, if that is less):
+    /// time to open its successor, so that it is ready when this one stops.
+    pub(crate) fn near_limit(&self) -> bool {
+        let (Some(limit), Some(remaining)) = (self.shared.origin.budget.limit(), self.remaining()) else {
+            return false;
+        };
+        let round = self.shared.max.load(Ordering::Acquire) as u64;
+        remaining <= round.min(limit / 2)
+    }
+
+    /// It opened as many streams as the origin lets one connection carry:
+    /// it gets no more, and the pool counts it as draining.
+    fn exhausted(&self) -> bool {
+        self.remaining() == Some(0)
+    }
+
+    /// Waits for the server's SETTINGS.
+    ///
+    /// # Errors
+    /// How the connection ended, when it ends first (`None` when the driver
+    /// stopped without saying).
+    pub(crate) async fn ready(&self) -> Result<(), Option<CloseCause>> {
+        loop {
+            let notified = self.shared.origin.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_closed() {
+                return Err(self.shared.closed_by.lock().ok().and_then(|c| c.clone()));
+            }
+            if self.shared.ready.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            notified.await;
+        }
+    }
+
+    /// Sends a request on a reserved slot. If the driver is gone the request
+    /// fails as never sent.
+    ///
+    /// The caller keeps the returned [`Waiting`] while it waits for the
+    /// outcome: if it stops waiting (a timeout, or its future dropped), the
+    /// driver is told to reset the abandoned stream at once.
+    pub(crate) fn send(self, req: AttemptRequest) -> Waiting {
+        if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
+            self.shared.unreserve();
+            let cause = Cause::Rejected("connection closed".into());
+            let failure = AttemptFailure::new(req.attempt, cause, Processing::NotSent, false);
+            let _ = req.respond.send(Outcome::Failed(failure));
+        }
+        Waiting { handle: self, armed: true }
+    }
+}
+
+/// A request in flight on an HTTP/2 connection, from its caller's side.
+/// Dropped before [`Waiting::answered`], it asks the driver to reap streams
+/// whose callers are gone (their streams are reset with CANCEL and their
+/// slots freed), instead of the driver polling every stream for that.
+pub(crate) struct Waiting {
+    handle: H2Handle,
+    armed: bool,
+}
+
+impl Waiting {
+    /// The outcome arrived: nothing to reap.
+    pub(crate) fn answered(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.handle.tx.send(Cmd::Reap);
+        }
+    }
+}
+
+/// Marks its connection closed when dropped.
+pub(super) struct ClosedOnDrop(pub(super) Arc<H2Shared>);
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        self.0.set_state(ConnectionState::Closed);
+    }
+}

@@ -1,0 +1,322 @@
+//! One request from its start to a response or a failure: its attempts,
+//! each leased from the pool and handed to a connection, the retry policy's
+//! decision after each failed one (`retry.rs`), the back-off, the deadlines,
+//! and the account every failure carries.
+
+use std::borrow::Cow;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use http::{HeaderMap, Method, Uri};
+use tokio::sync::oneshot;
+
+use crate::body::Body;
+use crate::conn::{AttemptRequest, Outcome, expects_continue};
+use crate::connect::Origin;
+use crate::error::{Error, Kind};
+use crate::failure::{AttemptFailure, Cause, human_bytes};
+use crate::journal::{self, Attempt, Log, Processing, RetryReason};
+use crate::pool::{Lease, LeaseError, Pool};
+use crate::response::Response;
+use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};
+use crate::stats::Counters;
+
+/// What every request of a client (and its clones) shares.
+pub(crate) struct Core {
+    pub(crate) pool: Pool,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) budget: Budget,
+    pub(crate) stats: std::sync::Arc<Counters>,
+    pub(crate) response_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
+}
+
+/// What a request carries besides its `http::Request`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RequestOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) idempotent: Option<bool>,
+}
+
+/// A request taken apart, as its attempts use it.
+struct Exchange {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+    idempotent: bool,
+}
+
+/// Takes the request apart at once (no I/O, nothing counted: that waits for
+/// the first poll) and returns the future that runs it; a builder error
+/// comes out of that future. Not an `async fn`: those keep their arguments
+/// and the locals moved out of them side by side for the future's whole
+/// life, and this future is in every request in flight.
+pub(crate) fn execute(
+    core: std::sync::Arc<Core>,
+    request: Result<http::Request<Body>, Error>,
+    options: RequestOptions,
+) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
+    let limit = options.timeout.or(core.total_timeout);
+    let (request, invalid) = match request {
+        Ok(request) => (request, None),
+        Err(e) => (http::Request::new(Body::empty()), Some(e)),
+    };
+    let (parts, body) = request.into_parts();
+    let idempotent =
+        options.idempotent.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
+    body.set_replay_limit(core.policy.replay_limit());
+    let exchange =
+        Exchange { method: parts.method, uri: parts.uri, headers: parts.headers, body, idempotent };
+    async move {
+        if let Some(e) = invalid {
+            return Err(e);
+        }
+        let origin = Origin::of(&exchange.uri)?;
+        core.stats.request();
+        core.budget.deposit();
+        let journal = Mutex::new(Log::default());
+        let started = tokio::time::Instant::now();
+        let attempts = run(&core, &origin, &exchange, &journal);
+        let result = match limit {
+            Some(limit) => match tokio::time::timeout(limit, attempts).await {
+                // A limit too far to add to the clock leaves the body no
+                // deadline beyond its own (`Duration::MAX` is "none").
+                Ok(r) => r.map(|resp| match started.checked_add(limit) {
+                    Some(at) => resp.with_deadline(at, limit),
+                    None => resp,
+                }),
+                Err(_) => {
+                    Err(cut_off(&journal, Kind::Timeout, &format!("request timed out after {limit:?}")))
+                }
+            },
+            None => attempts.await,
+        };
+        match &result {
+            Ok(_) => core.stats.response(),
+            Err(e) => core.stats.failure(e.processing()),
+        }
+        result
+    }
+}
+
+/// The attempts of one request, until a response or a failure that is not
+/// retried (DESIGN.md §3).
+async fn run(
+    core: &Core,
+    origin: &Origin,
+    exchange: &Exchange,
+    journal: &Mutex<Log>,
+) -> Result<Response, Error> {
+    let Exchange { method, uri, headers, body, idempotent } = exchange;
+    // Without `Expect` after a 417 (below).
+    let mut headers = Cow::Borrowed(headers);
+    let mut attempts = 0;
+    let mut idempotent_retries = 0;
+    loop {
+        attempts += 1;
+        // A transient connect failure sent nothing: it goes through the
+        // same decision as any failed attempt (S14: bounded by the attempt
+        // cap and the budget, backing off), but fails with its own error.
+        let mut connect_error = None;
+        let failure = match core.pool.lease(origin, attempts > 1).await {
+            Ok(lease) => {
+                let (tx, rx) = oneshot::channel();
+                let (id, reused, version) = match &lease {
+                    Lease::H2 { handle, reused } => (handle.id, *reused, http::Version::HTTP_2),
+                    Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11),
+                };
+                let attempt = Attempt::new(id, reused, version);
+                lock(journal).start(attempt.clone());
+                let request = AttemptRequest {
+                    method: method.clone(),
+                    uri: uri.clone(),
+                    headers: headers.as_ref().clone(),
+                    body: body.reader(),
+                    attempt,
+                    respond: tx,
+                };
+                // Kept until the outcome arrives: dropped before (a timeout,
+                // or this future dropped), it has the driver reset the
+                // abandoned stream.
+                let waiting = match lease {
+                    Lease::H2 { handle, .. } => Some(handle.send(request)),
+                    Lease::H1 { conn, home, .. } => {
+                        conn.send(request, home);
+                        None
+                    }
+                };
+                let outcome = match core.response_timeout {
+                    Some(limit) => match tokio::time::timeout(limit, rx).await {
+                        Ok(o) => o,
+                        Err(_) => {
+                            return Err(cut_off(
+                                journal,
+                                Kind::Timeout,
+                                &format!("no response head within {limit:?}"),
+                            ));
+                        }
+                    },
+                    None => rx.await,
+                };
+                if let Some(w) = waiting {
+                    w.answered();
+                }
+                match outcome {
+                    Ok(Outcome::Response(parts))
+                        if parts.status == http::StatusCode::EXPECTATION_FAILED
+                            && expects_continue(&headers) =>
+                    {
+                        // Dropping the 417 resets its stream (HTTP/2) or
+                        // closes its connection (HTTP/1.1); `retry.rs`
+                        // decides whether it is repeated.
+                        let failure = AttemptFailure {
+                            attempt: parts.attempt.clone(),
+                            cause: Cause::ExpectationFailed,
+                            first_on_connection: false,
+                        };
+                        let facts = RequestFacts {
+                            idempotent: *idempotent,
+                            replayable: body.replayable().await,
+                            attempts,
+                            idempotent_retries,
+                        };
+                        match retry::decide(&core.policy, &core.budget, &failure, facts) {
+                            Decision::Retry { reason, .. } => {
+                                let mut attempt = failure.attempt;
+                                attempt.retried = Some(reason);
+                                lock(journal).push(attempt);
+                                core.stats.retry(reason);
+                                headers.to_mut().remove(http::header::EXPECT);
+                                continue;
+                            }
+                            // Not repeated: the 417 is the answer.
+                            Decision::Fail(_) => return Ok(respond(core, journal, parts)),
+                        }
+                    }
+                    Ok(Outcome::Response(parts)) => return Ok(respond(core, journal, parts)),
+                    Ok(Outcome::Failed(f)) => f,
+                    Err(_) => {
+                        // The request went to the connection, and may have
+                        // left: say so, as a timeout would.
+                        return Err(cut_off(
+                            journal,
+                            Kind::Request,
+                            "connection driver stopped without an answer",
+                        ));
+                    }
+                }
+            }
+            Err(LeaseError { error, connection_id, version }) if error.is_transient() => {
+                let mut attempt = Attempt::new(connection_id, false, version);
+                attempt.error = Some(error.to_string());
+                connect_error = Some(error);
+                AttemptFailure::new(attempt, Cause::Connect, Processing::NotSent, true)
+            }
+            Err(LeaseError { error, .. }) => return Err(connect_failure(error, lock(journal).attempts())),
+        };
+        // Nothing of the body was read for a connect failure.
+        let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
+        let facts = RequestFacts { idempotent: *idempotent, replayable, attempts, idempotent_retries };
+        let decision = retry::decide(&core.policy, &core.budget, &failure, facts);
+        let mut attempt = failure.attempt.clone();
+        match decision {
+            Decision::Retry { reason, backoff, http1 } => {
+                tracing::info!(
+                    %origin,
+                    connection = attempt.connection_id,
+                    stream_id = attempt.stream_id.map(|id| id.value()),
+                    phase = %attempt.phase,
+                    processing = %failure.processing(),
+                    go_away_last = attempt.go_away.as_ref().map(|g| g.last_stream_id.value()),
+                    %reason,
+                    backoff_ms = backoff.as_millis() as u64,
+                    "retrying request"
+                );
+                attempt.retried = Some(reason);
+                attempt.backoff = backoff;
+                lock(journal).push(attempt);
+                core.stats.retry(reason);
+                if reason == RetryReason::Idempotent {
+                    idempotent_retries += 1;
+                }
+                if http1 {
+                    core.pool.require_http1(origin);
+                }
+                if !backoff.is_zero() {
+                    tokio::time::sleep(backoff).await;
+                }
+            }
+            Decision::Fail(refusal) => {
+                tracing::info!(
+                    %origin,
+                    connection = attempt.connection_id,
+                    stream_id = attempt.stream_id.map(|id| id.value()),
+                    phase = %attempt.phase,
+                    processing = %failure.processing(),
+                    ?refusal,
+                    "request failed"
+                );
+                lock(journal).push(attempt);
+                let attempts = lock(journal).attempts();
+                return Err(match connect_error {
+                    Some(e) => connect_failure(e, attempts),
+                    None => refused(failure, refusal, attempts),
+                });
+            }
+        }
+    }
+}
+
+/// The response, with every attempt that led to it.
+fn respond(core: &Core, journal: &Mutex<Log>, parts: crate::conn::ResponseParts) -> Response {
+    let mut log = lock(journal);
+    log.answered();
+    let mut all = log.attempts();
+    all.push(parts.attempt.clone());
+    Response::new(parts, all, core.read_timeout)
+}
+
+/// The error of a request whose last failure is not retried. The request's
+/// verdict is its furthest attempt's, not the last one's: a PUT that may
+/// have been processed on its first attempt stays `MaybeProcessed` when the
+/// retry is refused.
+fn refused(failure: AttemptFailure, refusal: Refusal, attempts: Vec<Attempt>) -> Error {
+    let (kind, note) = match refusal {
+        Refusal::Verdict => (Kind::Request, String::new()),
+        Refusal::NotReplayable(sent) => {
+            (Kind::Request, format!("; not retried: {} streaming body is not replayable", human_bytes(sent)))
+        }
+        Refusal::Attempts => (Kind::RetriesExhausted, "; not retried: attempt limit reached".to_owned()),
+        Refusal::Invalid => (Kind::Builder, String::new()),
+        Refusal::BodyFailed => (Kind::Body, String::new()),
+        Refusal::Budget => {
+            (Kind::RetriesExhausted, "; not retried: client retry budget exhausted".to_owned())
+        }
+    };
+    let verdict = journal::strongest(&attempts).unwrap_or_else(|| failure.processing());
+    failure.into_error(kind, &note, verdict, attempts)
+}
+
+/// A connect error ends the request: it carries a verdict only when an
+/// earlier attempt got further than "not sent" (see [`Error::processing`]).
+fn connect_failure(e: Error, attempts: Vec<Attempt>) -> Error {
+    match journal::strongest(&attempts) {
+        Some(v) if v != Processing::NotSent => e.with_processing(v).with_attempts(attempts),
+        _ => e.with_attempts(attempts),
+    }
+}
+
+/// The error of a request cut off while an attempt may be in flight (a
+/// deadline, a driver gone): `why`, with the account [`Log::cut_off`]
+/// gives.
+fn cut_off(journal: &Mutex<Log>, kind: Kind, why: &str) -> Error {
+    let (attempts, verdict) = lock(journal).cut_off(why);
+    Error::new(kind, why).with_processing(verdict).with_attempts(attempts)
+}
+
+fn lock(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
+    // Nothing panics while holding it; a poisoned log is still whole.
+    log.lock().unwrap_or_else(PoisonError::into_inner)
+}
