@@ -128,28 +128,32 @@ pub(crate) async fn accept_loop(
 ) {
     let mut connections = JoinSet::new();
     loop {
-        tokio::select! {
+        let accepted = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                let Ok((client, _)) = accepted else { continue };
-                let ordinal = {
-                    let mut books = shared.books();
-                    books.totals.accepted += 1;
-                    books.totals.accepted
-                };
-                let plan = shared.planner().plan(ordinal);
-                let (control, queues) = Control::new(ordinal);
-                let control = Arc::new(control);
-                shared.books().open.insert(ordinal, control.clone());
-                let registered = Registered { shared: shared.clone(), ordinal };
-                let (upstream, setup) = (shared.upstream, shared.setup);
-                connections.spawn(async move {
-                    let _registered = registered;
-                    connection::serve(client, upstream, control, queues, plan, setup).await;
-                });
-            }
-        }
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((client, _)) = accepted else {
+            // Out of descriptors, most likely: let connections end instead
+            // of spinning on the error.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
+        };
+        let ordinal = {
+            let mut books = shared.books();
+            books.totals.accepted += 1;
+            books.totals.accepted
+        };
+        let plan = shared.planner().plan(ordinal);
+        let (control, queues) = Control::new(ordinal);
+        let control = Arc::new(control);
+        shared.books().open.insert(ordinal, control.clone());
+        let registered = Registered { shared: shared.clone(), ordinal };
+        let (upstream, setup) = (shared.upstream, shared.setup);
+        connections.spawn(async move {
+            let _registered = registered;
+            connection::serve(client, upstream, control, queues, plan, setup).await;
+        });
     }
     connections.shutdown().await;
 }
