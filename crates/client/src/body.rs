@@ -55,6 +55,51 @@ pub struct Body {
     /// only so `Body` stays `Sync` (the future inside is not); `poll_frame`
     /// has `&mut self` and never locks it.
     polling: std::sync::Mutex<Option<Polling>>,
+    /// For a stream: how far the connection has read it, for the write
+    /// timeout (`Timeouts::write`).
+    progress: Option<Arc<Progress>>,
+}
+
+/// How far connections have read a streaming body: a count of the reads
+/// (each one the connection asking for more), and whether one reached the
+/// end. The request's write timeout watches it without taking the body's
+/// lock.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    pulls: std::sync::atomic::AtomicU64,
+    ended: std::sync::atomic::AtomicBool,
+    /// A reader is waiting on the body's own source (the application),
+    /// not on the connection.
+    asking: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    /// Reads so far.
+    pub(crate) fn pulls(&self) -> u64 {
+        self.pulls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// True once a reader got to the end of the body.
+    pub(crate) fn ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// True while a reader waits on the body's source: the connection is
+    /// not the one holding the body up.
+    pub(crate) fn waiting_on_source(&self) -> bool {
+        self.asking.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn asking(&self, yes: bool) {
+        self.asking.store(yes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn pulled(&self, end: bool) {
+        self.pulls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if end {
+            self.ended.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
 type NextChunk = Pin<Box<dyn Future<Output = (BodyReader, Option<Result<Bytes, BoxError>>)> + Send>>;
@@ -79,6 +124,7 @@ struct StreamSource {
     limit: usize,
     overflowed: bool,
     ended: bool,
+    progress: Arc<Progress>,
 }
 
 impl Body {
@@ -92,7 +138,7 @@ impl Body {
     /// # drop(request);
     /// ```
     pub fn empty() -> Self {
-        Self { inner: Inner::Full(Bytes::new()), polling: std::sync::Mutex::new(None) }
+        Self { inner: Inner::Full(Bytes::new()), polling: std::sync::Mutex::new(None), progress: None }
     }
 
     /// Wraps a streaming `http_body::Body`. Its frames are read as the
@@ -144,8 +190,10 @@ impl Body {
             return Self::empty();
         }
         let body = MapErr(Box::pin(body));
+        let progress = Arc::new(Progress::default());
         Self {
             polling: std::sync::Mutex::new(None),
+            progress: Some(progress.clone()),
             inner: Inner::Stream(Arc::new(Mutex::new(StreamSource {
                 body: Box::pin(body),
                 buffered: Vec::new(),
@@ -154,6 +202,7 @@ impl Body {
                 limit: DEFAULT_REPLAY_BUFFER,
                 overflowed: false,
                 ended: false,
+                progress,
             }))),
         }
     }
@@ -193,6 +242,12 @@ impl Body {
         }
     }
 
+    /// How far connections have read a streaming body; `None` for an
+    /// in-memory one.
+    pub(crate) fn progress(&self) -> Option<&Arc<Progress>> {
+        self.progress.as_ref()
+    }
+
     /// A reader for one attempt, starting from the first byte.
     pub(crate) fn reader(&self) -> BodyReader {
         reader_of(&self.inner)
@@ -216,7 +271,7 @@ impl fmt::Debug for Body {
 
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
-        Self { inner: Inner::Full(b), polling: std::sync::Mutex::new(None) }
+        Self { inner: Inner::Full(b), polling: std::sync::Mutex::new(None), progress: None }
     }
 }
 
@@ -344,48 +399,60 @@ impl BodyReader {
             Source::Full(b) => b.take().filter(|b| !b.is_empty()).map(Ok),
             Source::Stream { src, index, position } => {
                 let mut s = src.lock().await;
-                if !s.overflowed && *index < s.buffered.len() {
-                    let chunk = s.buffered[*index].clone();
-                    *index += 1;
-                    *position += chunk.len() as u64;
-                    return Some(Ok(chunk));
+                s.progress.asking(true);
+                let item = Self::next_from(&mut s, index, position).await;
+                s.progress.asking(false);
+                s.progress.pulled(item.is_none());
+                item
+            }
+        }
+    }
+
+    async fn next_from(
+        s: &mut StreamSource,
+        index: &mut usize,
+        position: &mut u64,
+    ) -> Option<Result<Bytes, BoxError>> {
+        if !s.overflowed && *index < s.buffered.len() {
+            let chunk = s.buffered[*index].clone();
+            *index += 1;
+            *position += chunk.len() as u64;
+            return Some(Ok(chunk));
+        }
+        // Past the buffer: only a reader at the stream's frontier can
+        // go on; one that is behind cannot catch up.
+        if *position != s.read_len {
+            return Some(Err("streaming body is not replayable past its buffer".into()));
+        }
+        loop {
+            if s.ended {
+                return None;
+            }
+            let frame = std::future::poll_fn(|cx| s.body.as_mut().poll_frame(cx)).await;
+            match frame {
+                None => {
+                    s.ended = true;
+                    return None;
                 }
-                // Past the buffer: only a reader at the stream's frontier can
-                // go on; one that is behind cannot catch up.
-                if *position != s.read_len {
-                    return Some(Err("streaming body is not replayable past its buffer".into()));
-                }
-                loop {
-                    if s.ended {
-                        return None;
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else { continue };
+                    if data.is_empty() {
+                        continue;
                     }
-                    let frame = std::future::poll_fn(|cx| s.body.as_mut().poll_frame(cx)).await;
-                    match frame {
-                        None => {
-                            s.ended = true;
-                            return None;
-                        }
-                        Some(Err(e)) => return Some(Err(e)),
-                        Some(Ok(frame)) => {
-                            let Ok(data) = frame.into_data() else { continue };
-                            if data.is_empty() {
-                                continue;
-                            }
-                            s.read_len += data.len() as u64;
-                            *position += data.len() as u64;
-                            if !s.overflowed && s.buffered_len + data.len() <= s.limit {
-                                s.buffered_len += data.len();
-                                s.buffered.push(data.clone());
-                                *index += 1;
-                            } else {
-                                // One-shot from here on: free the buffer.
-                                s.overflowed = true;
-                                s.buffered = Vec::new();
-                                s.buffered_len = 0;
-                            }
-                            return Some(Ok(data));
-                        }
+                    s.read_len += data.len() as u64;
+                    *position += data.len() as u64;
+                    if !s.overflowed && s.buffered_len + data.len() <= s.limit {
+                        s.buffered_len += data.len();
+                        s.buffered.push(data.clone());
+                        *index += 1;
+                    } else {
+                        // One-shot from here on: free the buffer.
+                        s.overflowed = true;
+                        s.buffered = Vec::new();
+                        s.buffered_len = 0;
                     }
+                    return Some(Ok(data));
                 }
             }
         }

@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use crate::error::{Error, Kind};
+use crate::timeouts::TimeoutKind;
 use crate::tls::{Tls, Trust};
 use crate::tls_io::{Counted, TlsIo};
 
@@ -157,8 +158,8 @@ impl Connector {
     /// server said HTTP_1_1_REQUIRED).
     pub(crate) async fn connect(&self, origin: &Origin, force_h1: bool) -> Result<(BoxIo, Protocol), Error> {
         let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin)).await.map_err(|_| {
-            Error::new(
-                Kind::Timeout,
+            Error::timeout(
+                TimeoutKind::Connect,
                 format!("connect to {origin} timed out after {:?}", self.connect_timeout),
             )
         })??;
@@ -177,7 +178,9 @@ impl Connector {
         let handshake = TlsConnector::from(config).connect(name, Counted::new(tcp));
         let tls = tokio::time::timeout(self.connect_timeout, handshake)
             .await
-            .map_err(|_| Error::new(Kind::Timeout, format!("TLS handshake with {origin} timed out")))?
+            .map_err(|_| {
+                Error::timeout(TimeoutKind::Connect, format!("TLS handshake with {origin} timed out"))
+            })?
             .map_err(|e| {
                 Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {e}")).with_source(e)
             })?;

@@ -8,6 +8,7 @@ use baton_proto::h2::{Reason, Violation};
 
 use crate::going_away::ConnectionGoingAway;
 use crate::journal::{Attempt, Processing};
+use crate::timeouts::TimeoutKind;
 
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -42,6 +43,8 @@ struct Inner {
     /// The HTTP/2 error code involved, the server's or ours.
     reason: Option<Reason>,
     attempts: Vec<Attempt>,
+    /// For a timeout: which limit ran out.
+    timeout: Option<TimeoutKind>,
     /// A connect failure that a new attempt may not meet (refused, reset,
     /// closed before the HTTP/2 preface), as opposed to a certificate error.
     transient: bool,
@@ -80,6 +83,7 @@ impl Error {
                 violation: None,
                 reason: None,
                 attempts: Vec::new(),
+                timeout: None,
                 transient: false,
             }),
         }
@@ -87,6 +91,13 @@ impl Error {
 
     pub(crate) fn builder(message: impl Into<String>) -> Self {
         Self::new(Kind::Builder, message)
+    }
+
+    /// A timeout error: `which` limit ran out.
+    pub(crate) fn timeout(which: TimeoutKind, message: impl Into<String>) -> Self {
+        let mut e = Self::new(Kind::Timeout, message);
+        e.inner.timeout = Some(which);
+        e
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -111,6 +122,20 @@ impl Error {
 
     pub(crate) fn with_reason(mut self, reason: Reason) -> Self {
         self.inner.reason = Some(reason);
+        self
+    }
+
+    /// The same error, its headline led by `earlier`: what an earlier
+    /// attempt showed of the server, more telling than this failure.
+    pub(crate) fn after(
+        mut self,
+        earlier: &str,
+        violation: Option<Violation>,
+        reason: Option<Reason>,
+    ) -> Self {
+        self.inner.message = format!("{earlier}; then {}", self.inner.message);
+        self.inner.violation = self.inner.violation.or(violation);
+        self.inner.reason = self.inner.reason.or(reason);
         self
     }
 
@@ -174,6 +199,26 @@ impl Error {
     /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == Kind::Timeout
+    }
+
+    /// For a timeout ([`is_timeout`](Self::is_timeout)), which limit ran
+    /// out: opening a connection, the response (head or body), a streaming
+    /// upload the connection stopped taking, room in the pool, or the
+    /// request's total deadline. `None` for other errors.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// use baton::{TimeoutKind, Timeouts};
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let limits = Timeouts { connect: Some(Duration::from_secs(1)), ..Timeouts::default() };
+    /// match client.get("https://example.com/").timeouts(limits).send().await {
+    ///     Err(e) if e.timeout_kind() == Some(TimeoutKind::Connect) => println!("unreachable: {e}"),
+    ///     other => println!("{}", other?.status()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout_kind(&self) -> Option<TimeoutKind> {
+        self.inner.timeout
     }
 
     /// The request failed on a connection the server had sent GOAWAY on;

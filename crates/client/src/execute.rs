@@ -20,6 +20,7 @@ use crate::pool::{Lease, LeaseError, Pool};
 use crate::response::Response;
 use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};
 use crate::stats::Counters;
+use crate::timeouts::{TimeoutKind, Timeouts};
 
 /// What every request of a client (and its clones) shares.
 pub(crate) struct Core {
@@ -37,6 +38,7 @@ pub(crate) struct Core {
 pub(crate) struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) idempotent: Option<bool>,
+    pub(crate) timeouts: Timeouts,
 }
 
 /// A request taken apart, as its attempts use it.
@@ -46,6 +48,7 @@ struct Exchange {
     headers: HeaderMap,
     body: Body,
     idempotent: bool,
+    timeouts: Timeouts,
 }
 
 /// Takes the request apart at once (no I/O, nothing counted: that waits for
@@ -67,8 +70,14 @@ pub(crate) fn execute(
     let idempotent =
         options.idempotent.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
     body.set_replay_limit(core.policy.replay_limit());
-    let exchange =
-        Exchange { method: parts.method, uri: parts.uri, headers: parts.headers, body, idempotent };
+    let exchange = Exchange {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+        idempotent,
+        timeouts: options.timeouts,
+    };
     async move {
         if let Some(e) = invalid {
             return Err(e);
@@ -88,7 +97,8 @@ pub(crate) fn execute(
                     None => resp,
                 }),
                 Err(_) => {
-                    Err(cut_off(&journal, Kind::Timeout, &format!("request timed out after {limit:?}")))
+                    let why = format!("request timed out after {limit:?}");
+                    Err(cut_off(&journal, Error::timeout(TimeoutKind::Total, why.clone()), &why))
                 }
             },
             None => attempts.await,
@@ -109,18 +119,25 @@ async fn run(
     exchange: &Exchange,
     journal: &Mutex<Log>,
 ) -> Result<Response, Error> {
-    let Exchange { method, uri, headers, body, idempotent } = exchange;
+    let Exchange { method, uri, headers, body, idempotent, timeouts } = exchange;
+    // httpx's read timeout covers the head and each wait for the body.
+    let response_timeout = timeouts.read.or(core.response_timeout);
+    let read_timeout = timeouts.read.or(core.read_timeout);
     // Without `Expect` after a 417 (below).
     let mut headers = Cow::Borrowed(headers);
     let mut attempts = 0;
     let mut idempotent_retries = 0;
+    // The failure that told most about the server (a broken rule, an error
+    // code) and its attempt: the headline names it even when later attempts
+    // failed otherwise (could not connect, say).
+    let mut telling: Option<(u32, AttemptFailure)> = None;
     loop {
         attempts += 1;
         // A transient connect failure sent nothing: it goes through the
         // same decision as any failed attempt (S14: bounded by the attempt
         // cap and the budget, backing off), but fails with its own error.
         let mut connect_error = None;
-        let failure = match core.pool.lease(origin, attempts > 1).await {
+        let failure = match core.pool.lease(origin, attempts > 1, timeouts).await {
             Ok(lease) => {
                 let (tx, rx) = oneshot::channel();
                 let (id, reused, version) = match &lease {
@@ -147,18 +164,32 @@ async fn run(
                         None
                     }
                 };
-                let outcome = match core.response_timeout {
-                    Some(limit) => match tokio::time::timeout(limit, rx).await {
-                        Ok(o) => o,
-                        Err(_) => {
-                            return Err(cut_off(
-                                journal,
-                                Kind::Timeout,
-                                &format!("no response head within {limit:?}"),
-                            ));
-                        }
+                let answer = async {
+                    match response_timeout {
+                        Some(limit) => tokio::time::timeout(limit, rx)
+                            .await
+                            .map_err(|_| (TimeoutKind::Read, format!("no response head within {limit:?}"))),
+                        None => Ok(rx.await),
+                    }
+                };
+                // The write timeout watches a streaming body the connection
+                // may stop taking (`Timeouts::write`).
+                let watched = match (timeouts.write, body.progress()) {
+                    (Some(limit), Some(progress)) => tokio::select! {
+                        biased;
+                        answer = answer => answer,
+                        () = crate::timeouts::stalled(progress, limit) => Err((
+                            TimeoutKind::Write,
+                            format!("the connection took no more of the request body for {limit:?}"),
+                        )),
                     },
-                    None => rx.await,
+                    _ => answer.await,
+                };
+                let outcome = match watched {
+                    Ok(o) => o,
+                    Err((which, why)) => {
+                        return Err(cut_off(journal, Error::timeout(which, why.clone()), &why));
+                    }
                 };
                 if let Some(w) = waiting {
                     w.answered();
@@ -192,19 +223,16 @@ async fn run(
                                 continue;
                             }
                             // Not repeated: the 417 is the answer.
-                            Decision::Fail(_) => return Ok(respond(core, journal, parts)),
+                            Decision::Fail(_) => return Ok(respond(journal, parts, read_timeout)),
                         }
                     }
-                    Ok(Outcome::Response(parts)) => return Ok(respond(core, journal, parts)),
+                    Ok(Outcome::Response(parts)) => return Ok(respond(journal, parts, read_timeout)),
                     Ok(Outcome::Failed(f)) => f,
                     Err(_) => {
                         // The request went to the connection, and may have
                         // left: say so, as a timeout would.
-                        return Err(cut_off(
-                            journal,
-                            Kind::Request,
-                            "connection driver stopped without an answer",
-                        ));
+                        let why = "connection driver stopped without an answer";
+                        return Err(cut_off(journal, Error::new(Kind::Request, why), why));
                     }
                 }
             }
@@ -214,8 +242,14 @@ async fn run(
                 connect_error = Some(error);
                 AttemptFailure::new(attempt, Cause::Connect, Processing::NotSent, true)
             }
-            Err(LeaseError { error, .. }) => return Err(connect_failure(error, lock(journal).attempts())),
+            Err(LeaseError { error, .. }) => {
+                let error = connect_failure(error, lock(journal).attempts());
+                return Err(led_by(error, 0, telling.as_ref()));
+            }
         };
+        if failure.weight() > telling.as_ref().map_or(0, |(_, f)| f.weight()) {
+            telling = Some((attempts, failure.clone()));
+        }
         // Nothing of the body was read for a connect failure.
         let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
         let facts = RequestFacts { idempotent: *idempotent, replayable, attempts, idempotent_retries };
@@ -259,23 +293,31 @@ async fn run(
                     "request failed"
                 );
                 lock(journal).push(attempt);
-                let attempts = lock(journal).attempts();
-                return Err(match connect_error {
-                    Some(e) => connect_failure(e, attempts),
-                    None => refused(failure, refusal, attempts),
-                });
+                let all = lock(journal).attempts();
+                let weight = if connect_error.is_some() { 0 } else { failure.weight() };
+                let error = match connect_error {
+                    Some(e) => connect_failure(e, all),
+                    None => refused(failure, refusal, all),
+                };
+                let earlier = telling.as_ref().filter(|(n, _)| *n != attempts);
+                return Err(led_by(error, weight, earlier));
             }
         }
     }
 }
 
-/// The response, with every attempt that led to it.
-fn respond(core: &Core, journal: &Mutex<Log>, parts: crate::conn::ResponseParts) -> Response {
+/// The response, with every attempt that led to it; its body reads wait
+/// at most `read_timeout` each.
+fn respond(
+    journal: &Mutex<Log>,
+    parts: crate::conn::ResponseParts,
+    read_timeout: Option<Duration>,
+) -> Response {
     let mut log = lock(journal);
     log.answered();
     let mut all = log.attempts();
     all.push(parts.attempt.clone());
-    Response::new(parts, all, core.read_timeout)
+    Response::new(parts, all, read_timeout)
 }
 
 /// The error of a request whose last failure is not retried. The request's
@@ -299,6 +341,18 @@ fn refused(failure: AttemptFailure, refusal: Refusal, attempts: Vec<Attempt>) ->
     failure.into_error(kind, &note, verdict, attempts)
 }
 
+/// `error`, a failure of weight `weight` (see [`AttemptFailure::weight`]),
+/// led in its headline by an earlier, more telling one.
+fn led_by(error: Error, weight: u8, earlier: Option<&(u32, AttemptFailure)>) -> Error {
+    match earlier {
+        Some((n, f)) if f.weight() > weight => {
+            let text = format!("attempt {n}: {}", f.describe());
+            error.after(&text, f.cause.violation().cloned(), f.code())
+        }
+        _ => error,
+    }
+}
+
 /// A connect error ends the request: it carries a verdict only when an
 /// earlier attempt got further than "not sent" (see [`Error::processing`]).
 fn connect_failure(e: Error, attempts: Vec<Attempt>) -> Error {
@@ -308,12 +362,12 @@ fn connect_failure(e: Error, attempts: Vec<Attempt>) -> Error {
     }
 }
 
-/// The error of a request cut off while an attempt may be in flight (a
-/// deadline, a driver gone): `why`, with the account [`Log::cut_off`]
-/// gives.
-fn cut_off(journal: &Mutex<Log>, kind: Kind, why: &str) -> Error {
+/// `error`, for a request cut off while an attempt may be in flight (a
+/// deadline, a driver gone) for reason `why`, with the account
+/// [`Log::cut_off`] gives.
+fn cut_off(journal: &Mutex<Log>, error: Error, why: &str) -> Error {
     let (attempts, verdict) = lock(journal).cut_off(why);
-    Error::new(kind, why).with_processing(verdict).with_attempts(attempts)
+    error.with_processing(verdict).with_attempts(attempts)
 }
 
 fn lock(log: &Mutex<Log>) -> MutexGuard<'_, Log> {

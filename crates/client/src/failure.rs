@@ -46,6 +46,12 @@ impl Cause {
         }
     }
 
+    /// The server broke the protocol (HTTP/2 or HTTP/1.1): what ended the
+    /// attempt was its fault, not the network's.
+    pub(crate) fn server_broke_protocol(&self) -> bool {
+        self.violation().is_some_and(h2::Violation::breaks_rule) || self.invalid_response().is_some()
+    }
+
     /// The HTTP/1.1 response the server got wrong, when that is what ended
     /// the attempt.
     fn invalid_response(&self) -> Option<&h1::ResponseError> {
@@ -145,6 +151,24 @@ impl AttemptFailure {
             }
             _ => self.attempt.go_away.as_ref().map(|g| g.error_code),
         }
+    }
+
+    /// How much the failure tells about the server, for the headline of a
+    /// request whose later attempts failed less tellingly: a broken rule (2),
+    /// an error code other than NO_ERROR (1), nothing (0).
+    pub(crate) fn weight(&self) -> u8 {
+        if self.cause.server_broke_protocol() {
+            2
+        } else if self.code().is_some_and(|c| c != h2::Reason::NO_ERROR) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// What happened, for a headline.
+    pub(crate) fn describe(&self) -> String {
+        self.cause.describe()
     }
 }
 

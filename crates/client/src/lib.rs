@@ -67,12 +67,14 @@ mod execute;
 mod failure;
 mod going_away;
 mod journal;
+mod pem;
 mod pool;
 mod request;
 mod response;
 mod retry;
 mod service;
 mod stats;
+mod timeouts;
 mod tls;
 mod tls_io;
 
@@ -85,6 +87,7 @@ pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use stats::Stats;
+pub use timeouts::{TimeoutKind, Timeouts};
 
 /// HTTP/2 settings and limits for [`ClientBuilder::http2_config`], from
 /// `baton-proto`: start from `Http2Config::default()` and set the fields to

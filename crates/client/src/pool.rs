@@ -17,6 +17,7 @@ use crate::conn::origin::OriginShared;
 use crate::connect::{Connector, Origin, Protocol};
 use crate::error::{Error, Kind};
 use crate::stats::Counters;
+use crate::timeouts::{TimeoutKind, Timeouts};
 
 /// Idle HTTP/1.1 connections kept per origin.
 const MAX_IDLE_H1: usize = 128;
@@ -196,8 +197,21 @@ impl Pool {
     /// Reserves a connection or stream slot for `origin`. A retry passes
     /// `fresh`: it never gets a pooled HTTP/1.1 connection, which may be the
     /// next one the server is about to close (the S18 race, again).
-    pub(crate) async fn lease(&self, origin: &Origin, fresh: bool) -> Result<Lease, LeaseError> {
+    ///
+    /// `limits.pool` bounds the waits for room (the whole of them, from
+    /// here), `limits.connect` a connection this request opens itself.
+    ///
+    /// # Errors
+    /// A connection that could not be set up, or no room within
+    /// `limits.pool`.
+    pub(crate) async fn lease(
+        &self,
+        origin: &Origin,
+        fresh: bool,
+        limits: &Timeouts,
+    ) -> Result<Lease, LeaseError> {
         let op = self.origin(origin);
+        let pool_deadline = limits.pool.and_then(|d| tokio::time::Instant::now().checked_add(d));
         // Most requests find room at once: they skip registering for the
         // origin's notification (two locks of its waiter list).
         let mut first = Some(self.next(origin, &op, fresh)).filter(|n| !matches!(n, Next::Wait));
@@ -231,7 +245,16 @@ impl Pool {
                     // future, and is needed once per connection, not per
                     // request: inline, every request's future was 3.8 KB.
                     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-                    let result = Box::pin(self.connect(origin, &op, force_h1, id)).await;
+                    let connecting = Box::pin(self.connect(origin, &op, force_h1, id));
+                    let result = match limits.connect {
+                        Some(limit) => tokio::time::timeout(limit, connecting).await.unwrap_or_else(|_| {
+                            Err(Error::timeout(
+                                TimeoutKind::Connect,
+                                format!("connect to {origin} timed out after {limit:?}"),
+                            ))
+                        }),
+                        None => connecting.await,
+                    };
                     drop(guard);
                     let lease = result.map_err(|error| LeaseError {
                         error,
@@ -245,7 +268,21 @@ impl Pool {
                         return Ok(lease);
                     }
                 }
-                Next::Wait => notified.await,
+                Next::Wait => match pool_deadline {
+                    Some(at) => {
+                        if tokio::time::timeout_at(at, notified).await.is_err() {
+                            let limit = limits.pool.unwrap_or_default();
+                            let error = Error::timeout(
+                                TimeoutKind::Pool,
+                                format!("no room on a connection to {origin} within {limit:?}"),
+                            );
+                            // No connection was involved: none is journaled.
+                            let version = self.version_for(origin, &op, false);
+                            return Err(LeaseError { error, connection_id: 0, version });
+                        }
+                    }
+                    None => notified.await,
+                },
             }
         }
     }
@@ -442,19 +479,23 @@ impl Dial<'_> {
         let limit = self.connector.connect_timeout;
         match tokio::time::timeout(limit, handle.ready()).await {
             Ok(Ok(())) => {}
-            Ok(Err(cause)) => {
+            Ok(Err(h2::NotReady { cause, after_settings })) => {
                 let said = |what: &str| match &cause {
                     Some(cause) => format!("{origin} {what}: {cause}"),
                     None => format!("{origin} {what}"),
                 };
-                let closed = "closed the connection before its HTTP/2 preface";
+                let closed = if after_settings {
+                    "closed the connection right after its HTTP/2 preface"
+                } else {
+                    "closed the connection before its HTTP/2 preface"
+                };
                 return Err(match &cause {
                     // The engine's own SETTINGS timer (RFC 9113 §6.5.3) ran
                     // out first: the server said nothing.
                     Some(
                         proto::CloseCause::Timeout(_)
                         | proto::CloseCause::Violation(proto::Violation::SettingsNotAcknowledged),
-                    ) => Error::new(Kind::Timeout, said("sent no HTTP/2 SETTINGS in time")),
+                    ) => Error::timeout(TimeoutKind::Connect, said("sent no HTTP/2 SETTINGS in time")),
                     // What the server sent broke HTTP/2 (it answered in
                     // HTTP/1.x, or its first frame was not SETTINGS, §3.4):
                     // a new connection would get the same.
@@ -467,8 +508,8 @@ impl Dial<'_> {
                 });
             }
             Err(_) => {
-                return Err(Error::new(
-                    Kind::Timeout,
+                return Err(Error::timeout(
+                    TimeoutKind::Connect,
                     format!("{origin} sent no HTTP/2 SETTINGS within {limit:?}"),
                 ));
             }

@@ -136,6 +136,23 @@ impl RequestBuilder {
         self
     }
 
+    /// Per-request limits in httpx's four parts ([`Timeouts`](crate::Timeouts)):
+    /// connect, read (head and body), write (a streaming body) and pool.
+    /// Each `None` leaves the client's setting. A timeout error says which
+    /// limit ran out ([`Error::timeout_kind`](crate::Error::timeout_kind)).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let limits = baton::Timeouts { read: Some(Duration::from_secs(5)), ..Default::default() };
+    /// let resp = client.get("https://example.com/slow").timeouts(limits).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn timeouts(mut self, timeouts: crate::Timeouts) -> Self {
+        self.options.timeouts = timeouts;
+        self
+    }
+
     /// Declares the request safe (or unsafe) to repeat when its outcome is
     /// unknown, overriding the method's RFC 9110 §9.2.2 default and any
     /// `Idempotency-Key` header. Requests the server provably did not

@@ -10,6 +10,7 @@ use http::{HeaderMap, StatusCode, Version};
 use crate::conn::{BodyEvent, BodyReceiver, ResponseParts};
 use crate::error::{Error, Kind};
 use crate::journal::{Attempt, Processing};
+use crate::timeouts::TimeoutKind;
 
 /// A response whose head has arrived.
 ///
@@ -184,13 +185,14 @@ impl Response {
                     Ok(e) => e,
                     Err(_) => {
                         self.finish();
-                        let message = match self.deadline {
-                            Some((_, limit)) if left == Some(t) => {
-                                format!("request timed out after {limit:?} while reading the body")
-                            }
-                            _ => format!("no response body data for {t:?}"),
+                        let (which, message) = match self.deadline {
+                            Some((_, limit)) if left == Some(t) => (
+                                TimeoutKind::Total,
+                                format!("request timed out after {limit:?} while reading the body"),
+                            ),
+                            _ => (TimeoutKind::Read, format!("no response body data for {t:?}")),
                         };
-                        return Err(Error::new(Kind::Timeout, message)
+                        return Err(Error::timeout(which, message)
                             .with_processing(Processing::ResponseStarted)
                             .with_attempts(self.attempts.clone()));
                     }

@@ -342,7 +342,9 @@ pub(crate) fn decide(
     // trouble. A request the server provably never saw, on a connection it
     // rotated without complaint (NO_ERROR or no GOAWAY at all), costs it
     // nothing new: the attempt cap alone bounds those.
+    // A server that just broke the protocol is in trouble too.
     let graceful = processing.is_safe_to_retry()
+        && !failure.cause.server_broke_protocol()
         && !refused
         && !calm
         && !fresh_go_away
@@ -559,6 +561,25 @@ mod tests {
         assert!(matches!(decide(&policy, &budget, &f, facts(false)), Decision::Retry { .. }));
         let maybe = failure(Processing::MaybeProcessed, eof(), None);
         assert_eq!(decide(&policy, &budget, &maybe, facts(true)), Decision::Fail(Refusal::Budget));
+    }
+
+    /// A request the server never saw is retried for free after a plain
+    /// close, but not after the server broke the protocol: that retry
+    /// spends budget (issue 16, defect 4).
+    #[test]
+    fn a_retry_after_a_protocol_violation_spends_budget() {
+        let policy = RetryPolicy::default().budget(0.0, 0.0);
+        let budget = Budget::new(&policy);
+        let closed = failure(Processing::NotSent, eof(), None);
+        assert!(matches!(decide(&policy, &budget, &closed, facts(false)), Decision::Retry { .. }));
+        let broken = Cause::Stream(FailureCause::ConnectionClosed(CloseCause::Violation(
+            baton_proto::h2::Violation::PushPromise,
+        )));
+        let broken = failure(Processing::NotSent, broken, None);
+        assert_eq!(decide(&policy, &budget, &broken, facts(false)), Decision::Fail(Refusal::Budget));
+        let invalid = Cause::Exchange(h1::CloseCause::InvalidResponse(h1::ResponseError::InvalidHeader));
+        let invalid = failure(Processing::NotSent, invalid, None);
+        assert_eq!(decide(&policy, &budget, &invalid, facts(false)), Decision::Fail(Refusal::Budget));
     }
 
     #[test]

@@ -365,7 +365,8 @@ fn hpack_bomb() {
 
 /// WINDOW_UPDATE taking a window past 2^31-1 (RFC 9113 §6.9.1): on a stream
 /// it is a stream error, on the connection a connection error, both
-/// FLOW_CONTROL_ERROR.
+/// FLOW_CONTROL_ERROR. After the stream error the client retires that
+/// connection (GOAWAY NO_ERROR): the next request opens another.
 #[test]
 fn window_overflow() {
     run(false, || async {
@@ -380,6 +381,9 @@ fn window_overflow() {
             conn.recv_request_head().await.unwrap();
             conn.send(frames::window_update(1, 0x7fff_ffff)).await.unwrap();
             let stream = recv_rst(&mut conn, 1).await;
+            assert_eq!(recv_go_away(&mut conn).await, Reason::NO_ERROR, "the connection is retired");
+            let mut conn = server.accept().await.unwrap();
+            conn.handshake(Settings::default()).await.unwrap();
             conn.recv_request_head().await.unwrap();
             conn.send(frames::window_update(0, 0x7fff_ffff)).await.unwrap();
             let connection = recv_go_away(&mut conn).await;
@@ -440,7 +444,9 @@ fn oversized_frame() {
 }
 
 /// Response heads with missing or invalid pseudo-headers (RFC 9113 §8.3,
-/// §8.1.1): each is a stream error PROTOCOL_ERROR; the connection goes on.
+/// §8.1.1): each is a stream error PROTOCOL_ERROR, and the client retires
+/// the connection that carried it (GOAWAY NO_ERROR): each next request
+/// goes to a new connection.
 #[test]
 fn invalid_pseudo_headers() {
     run(false, || async {
@@ -459,18 +465,20 @@ fn invalid_pseudo_headers() {
         ];
         let n = heads.len();
         let script = tokio::spawn(async move {
+            let mut reasons = Vec::new();
+            for fields in &heads {
+                let mut conn = server.accept().await.unwrap();
+                conn.handshake(Settings::default()).await.unwrap();
+                conn.recv_request_head().await.unwrap();
+                let head = conn.headers(1, fields, true);
+                conn.send(head).await.unwrap();
+                reasons.push(recv_rst(&mut conn, 1).await);
+                assert_eq!(recv_go_away(&mut conn).await, Reason::NO_ERROR, "the connection is retired");
+            }
             let mut conn = server.accept().await.unwrap();
             conn.handshake(Settings::default()).await.unwrap();
-            let mut reasons = Vec::new();
-            for (i, fields) in heads.iter().enumerate() {
-                let stream = 2 * i as u32 + 1;
-                conn.recv_request_head().await.unwrap();
-                let head = conn.headers(stream, fields, true);
-                conn.send(head).await.unwrap();
-                reasons.push(recv_rst(&mut conn, stream).await);
-            }
             conn.recv_request_head().await.unwrap();
-            conn.respond(2 * n as u32 + 1, 200, b"fine").await.unwrap();
+            conn.respond(1, 200, b"fine").await.unwrap();
             reasons
         });
         case.restart_clock();
@@ -485,7 +493,7 @@ fn invalid_pseudo_headers() {
         }
         let took = case.elapsed();
         let resp = client.get(&url).send().await.unwrap();
-        assert!(resp.attempts()[0].reused);
+        assert!(!resp.attempts()[0].reused, "a new connection");
         assert_eq!(resp.text().await.unwrap(), "fine");
         assert_eq!(script.await.unwrap(), vec![Reason::PROTOCOL_ERROR; n]);
         good_origin_still_works(&client, lab, false).await;
@@ -493,9 +501,12 @@ fn invalid_pseudo_headers() {
     });
 }
 
-/// DATA on a stream the server already ended (RFC 9113 §6.1, §5.1 "closed"):
-/// the client answers RST_STREAM(STREAM_CLOSED), and later DATA for it is
-/// ignored (counted against, and given back to, the connection window).
+/// DATA on a stream the server already ended (RFC 9113 §5.1 "closed": "An
+/// endpoint that receives any frames after receiving a frame with the
+/// END_STREAM flag set MUST treat that as a connection error ... of type
+/// STREAM_CLOSED"): the client closes with GOAWAY(STREAM_CLOSED), reads
+/// none of the 16 MiB that follows into memory, and sends no RST_STREAM on
+/// the closed stream. The next request goes to a new connection.
 #[test]
 fn data_on_a_closed_stream() {
     run(false, || async {
@@ -504,6 +515,7 @@ fn data_on_a_closed_stream() {
         let lab = good_origin(&client).await;
         let server = ScriptServer::bind().await.unwrap();
         let url = format!("{}/late", server.url());
+        let (closed_tx, closed) = tokio::sync::oneshot::channel();
         let script = tokio::spawn(async move {
             let mut conn = server.accept().await.unwrap();
             conn.handshake(Settings::default()).await.unwrap();
@@ -514,29 +526,43 @@ fn data_on_a_closed_stream() {
             // own allocations count too.)
             let late = frames::repeated(&frames::data(1, &[0; 16_384], false), 1);
             for _ in 0..1_000 {
-                conn.send_raw(&late).await.unwrap();
+                // The client closes at the first frame: later writes fail.
+                if conn.send_raw(&late).await.is_err() {
+                    break;
+                }
             }
-            let reason = recv_rst(&mut conn, 1).await;
+            let mut rst = false;
+            let reason = loop {
+                match conn.recv_frame().await {
+                    Ok(Some(Frame::GoAway(g))) => break g.error_code,
+                    Ok(Some(Frame::RstStream(_))) => rst = true,
+                    Ok(Some(_)) => {}
+                    other => panic!("the client closed without GOAWAY: {other:?}"),
+                }
+            };
+            let _ = closed_tx.send((reason, rst));
+            let mut conn = server.accept().await.unwrap();
+            conn.handshake(Settings::default()).await.unwrap();
             conn.recv_request_head().await.unwrap();
-            conn.respond(3, 200, b"next").await.unwrap();
-            reason
+            conn.respond(1, 200, b"next").await.unwrap();
         });
         case.restart_clock();
         let resp = client.get(&url).send().await.unwrap();
         assert_eq!(resp.text().await.unwrap(), "done");
-        let reason = script_reason_after(&client, &url, script).await;
+        // The next request once the client has closed that connection (this
+        // client does not retry, and one sent on the closing connection
+        // would fail as not sent).
+        let (reason, rst) = closed.await.unwrap();
+        let resp = client.get(&url).send().await.unwrap();
+        assert!(!resp.attempts()[0].reused, "a new connection");
+        assert_eq!(resp.text().await.unwrap(), "next");
+        script.await.unwrap();
         let took = case.elapsed();
         assert_eq!(reason, Reason::STREAM_CLOSED);
+        assert!(!rst, "RST_STREAM sent on a closed stream");
         good_origin_still_works(&client, lab, false).await;
-        case.report("RST_STREAM(1, STREAM_CLOSED) on the wire; stream 3 then OK", took);
+        case.report("GOAWAY(STREAM_CLOSED) on the wire; the next request on a new connection", took);
     });
-}
-
-async fn script_reason_after(client: &Client, url: &str, script: tokio::task::JoinHandle<Reason>) -> Reason {
-    let resp = client.get(url).send().await.unwrap();
-    assert!(resp.attempts()[0].reused, "the connection survived the late DATA");
-    assert_eq!(resp.text().await.unwrap(), "next");
-    script.await.unwrap()
 }
 
 /// A PING flood that resets the no-progress count with one byte of DATA

@@ -108,6 +108,15 @@ pub enum Violation {
 }
 
 impl Violation {
+    /// False for the two limits of ours a server can go past without
+    /// breaking a rule of HTTP/2: a response header list over our
+    /// SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §10.5.1 lets us refuse it)
+    /// and a send window left shut past our stall timeout. True for
+    /// everything else.
+    pub fn breaks_rule(&self) -> bool {
+        !matches!(self, Self::ResponseHeadersTooLarge | Self::SendWindowStalled)
+    }
+
     /// The error code we send for it, in RST_STREAM or GOAWAY.
     pub fn reason(&self) -> Reason {
         match self {

@@ -10,5 +10,6 @@ mod expect;
 mod flow;
 mod goaway;
 mod limits;
+mod stream_errors;
 mod timers;
 mod withdraw;

@@ -21,6 +21,10 @@ impl Driver {
     /// whether a caller got its response head or its end (and so may be
     /// about to send the next request).
     pub(super) fn dispatch_events(&mut self) -> bool {
+        // The engine's state reaches the pool before any caller hears of
+        // its stream's failure: a retry leased on the caller's thread must
+        // not find this connection still taking streams.
+        self.publish_state();
         let mut answered = false;
         while let Some(event) = self.conn.poll_event() {
             match event {
@@ -92,15 +96,8 @@ impl Driver {
                         let opened = self.shared.opened.load(Ordering::Acquire);
                         self.shared.origin.budget.observe(g.last_stream_id.value(), opened);
                     }
-                    self.shared.set_state(ConnectionState::Draining);
                 }
-                Event::Closed(cause) => {
-                    tracing::debug!(connection = self.id, %cause, "connection closed");
-                    if let Ok(mut slot) = self.shared.closed_by.lock() {
-                        *slot = Some(cause);
-                    }
-                    self.shared.set_state(ConnectionState::Closed);
-                }
+                Event::Closed(cause) => tracing::debug!(connection = self.id, %cause, "connection closed"),
                 // The server answers the expectation after all (the engine
                 // let the held body go).
                 Event::InformationalReceived { head, .. } if head.status == http::StatusCode::CONTINUE => {
@@ -126,7 +123,25 @@ impl Driver {
             let conn = &self.conn;
             self.uploads.retain(|id, _| conn.stream_phase(*id).is_some());
         }
+        // What the events led to (a retired connection, say).
+        self.publish_state();
         answered
+    }
+
+    /// Publishes the engine's state (and, once closed, why) for the pool.
+    pub(super) fn publish_state(&mut self) {
+        let state = self.conn.state();
+        if state == self.shared.state.load() {
+            return;
+        }
+        if let (Some(cause), Ok(mut slot)) = (self.conn.close_cause(), self.shared.closed_by.lock()) {
+            *slot = Some(cause.clone());
+        }
+        if state == ConnectionState::Closed && self.conn.peer_settings_received() {
+            // Whoever waits for the preface learns it came before the end.
+            self.shared.ready.store(true, Ordering::Release);
+        }
+        self.shared.set_state(state);
     }
 
     /// A stream opened on this connection is over, however it ended
@@ -203,6 +218,18 @@ impl Driver {
 
     fn on_failed(&mut self, f: StreamFailure) {
         let Some(ctx) = self.streams.remove(&f.stream_id) else { return };
+        if let FailureCause::Violation(v) = &f.cause {
+            // A server that broke a rule on one stream is not given the
+            // next: the connection takes no new stream (our GOAWAY,
+            // RFC 9113 §6.8), its other streams finish, and a retry goes to
+            // a new connection. (A limit of ours it went past is no broken
+            // rule: that connection goes on.)
+            if v.breaks_rule() && self.conn.state() == ConnectionState::Open {
+                tracing::info!(connection = self.id, stream_id = f.stream_id.value(), violation = %v, "server broke HTTP/2 on a stream; connection retired");
+                self.conn.go_away(Reason::NO_ERROR, now());
+                self.publish_state();
+            }
+        }
         if let FailureCause::Reset(reason) = &f.cause {
             tracing::info!(connection = self.id, stream_id = f.stream_id.value(), %reason, "RST_STREAM received");
             if *reason == Reason::REFUSED_STREAM {

@@ -165,15 +165,18 @@ impl H2Handle {
     /// Waits for the server's SETTINGS.
     ///
     /// # Errors
-    /// How the connection ended, when it ends first (`None` when the driver
-    /// stopped without saying).
-    pub(crate) async fn ready(&self) -> Result<(), Option<CloseCause>> {
+    /// How the connection ended, when it ends before it could take a
+    /// stream.
+    pub(crate) async fn ready(&self) -> Result<(), NotReady> {
         loop {
             let notified = self.shared.origin.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.is_closed() {
-                return Err(self.shared.closed_by.lock().ok().and_then(|c| c.clone()));
+                return Err(NotReady {
+                    cause: self.shared.closed_by.lock().ok().and_then(|c| c.clone()),
+                    after_settings: self.shared.ready.load(Ordering::Acquire),
+                });
             }
             if self.shared.ready.load(Ordering::Acquire) {
                 return Ok(());
@@ -191,12 +194,27 @@ impl H2Handle {
     pub(crate) fn send(self, req: AttemptRequest) -> Waiting {
         if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
             self.shared.unreserve();
-            let cause = Cause::Rejected("connection closed".into());
-            let failure = AttemptFailure::new(req.attempt, cause, Processing::NotSent, false);
+            let why = match self.shared.closed_by.lock().ok().and_then(|c| c.clone()) {
+                Some(cause) => format!("connection closed: {cause}"),
+                None => "connection closed".to_owned(),
+            };
+            let mut attempt = req.attempt;
+            attempt.error = Some(why.clone());
+            let failure = AttemptFailure::new(attempt, Cause::Rejected(why), Processing::NotSent, false);
             let _ = req.respond.send(Outcome::Failed(failure));
         }
         Waiting { handle: self, armed: true }
     }
+}
+
+/// A connection that ended before it could take a stream.
+#[derive(Debug)]
+pub(crate) struct NotReady {
+    /// How it ended (`None` when the driver stopped without saying).
+    pub(crate) cause: Option<CloseCause>,
+    /// Whether the server's SETTINGS had arrived: the server broke the
+    /// connection right after its preface, not before.
+    pub(crate) after_settings: bool,
 }
 
 /// A request in flight on an HTTP/2 connection, from its caller's side.

@@ -39,16 +39,21 @@ impl Driver {
         let id = match self.conn.send_request(&req.method, &req.uri, &headers, end_stream, now()) {
             Ok(id) => id,
             Err(e) => {
-                attempt.error = Some(e.to_string());
+                // A closed connection says why it closed.
+                let why = match (&e, self.conn.close_cause()) {
+                    (SendError::Closed, Some(cause)) => format!("{e}: {cause}"),
+                    _ => e.to_string(),
+                };
+                attempt.error = Some(why.clone());
                 attempt.go_away = self.conn.last_go_away().cloned();
                 // The request's own fault goes nowhere else; the
                 // connection's state (GOAWAY, closed, at its limit) lets
                 // another connection take it.
                 let cause = match e {
                     SendError::InvalidRequest(_) | SendError::HeaderListTooLarge { .. } => {
-                        Cause::Invalid(e.to_string())
+                        Cause::Invalid(why)
                     }
-                    _ => Cause::Rejected(e.to_string()),
+                    _ => Cause::Rejected(why),
                 };
                 let failure = AttemptFailure::new(attempt, cause, Processing::NotSent, false);
                 let _ = req.respond.send(Outcome::Failed(failure));

@@ -64,13 +64,28 @@ impl Connection {
         }
     }
 
-    /// RFC 9113 §5.4.2: a stream error. We send RST_STREAM with the
-    /// violation's code, forget the stream, and ignore what the peer still
-    /// sends on it.
+    /// RFC 9113 §5.4.2: a stream error. On a stream we hold, we send
+    /// RST_STREAM with the violation's code, forget the stream, and ignore
+    /// what the peer still sends on it.
+    ///
+    /// On any other stream RST_STREAM is not ours to send: §6.4 forbids it
+    /// for an idle stream ("RST_STREAM frames MUST NOT be sent for a stream
+    /// in the idle state"; the server would treat it as a connection error,
+    /// and the id would be reused by our next request, §5.1.1), and §5.1
+    /// for a closed one ("An endpoint MUST NOT send frames other than
+    /// PRIORITY on a closed stream"). A stream we reset ourselves may still
+    /// see frames the server sent before our reset reached it: those are
+    /// ignored. Otherwise the error becomes a connection error, which §5.4.1
+    /// always allows ("an endpoint MAY choose to treat a stream error as a
+    /// connection error"), with the same code.
     pub(super) fn stream_error(&mut self, id: StreamId, violation: Violation) {
-        RstStream { stream_id: id, reason: violation.reason() }.encode(&mut self.write_buf);
-        self.remember_reset(id);
-        self.fail_stream(id, FailureCause::Violation(violation), false);
+        if self.streams.contains_key(&id) {
+            RstStream { stream_id: id, reason: violation.reason() }.encode(&mut self.write_buf);
+            self.remember_reset(id);
+            self.fail_stream(id, FailureCause::Violation(violation), false);
+        } else if !self.was_reset(id) {
+            self.connection_error(violation);
+        }
     }
 
     /// Removes a stream whose both sides have ended.
@@ -162,6 +177,7 @@ impl Connection {
             return;
         }
         self.state = ConnectionState::Closed;
+        self.close_cause = Some(cause.clone());
         self.withdraw_unwritten();
         let mut ids: Vec<StreamId> = self.streams.keys().copied().collect();
         ids.sort_unstable();

@@ -161,6 +161,8 @@ pub struct Connection {
 
     last_go_away: Option<GoAway>,
     go_aways_received: u32,
+    /// Why the connection ended, once it has.
+    close_cause: Option<super::error::CloseCause>,
     /// Where in the outgoing stream our (first NO_ERROR) GOAWAY starts.
     go_away_at: Option<u64>,
     keepalive_ping: Option<[u8; 8]>,
@@ -220,6 +222,7 @@ impl Connection {
             control_frames_in_a_row: 0,
             last_go_away: None,
             go_aways_received: 0,
+            close_cause: None,
             go_away_at: None,
             keepalive_ping: None,
             ping_counter: 0,
@@ -285,6 +288,18 @@ impl Connection {
     /// The last GOAWAY received, if any.
     pub fn last_go_away(&self) -> Option<&GoAway> {
         self.last_go_away.as_ref()
+    }
+
+    /// True once the server's connection preface (its first SETTINGS,
+    /// RFC 9113 §3.4) has arrived.
+    pub fn peer_settings_received(&self) -> bool {
+        self.got_peer_settings
+    }
+
+    /// Why the connection ended, once it has (the cause its
+    /// [`Event::Closed`] carries, readable before that event is polled).
+    pub fn close_cause(&self) -> Option<&super::error::CloseCause> {
+        self.close_cause.as_ref()
     }
 
     /// How many GOAWAY frames were received.

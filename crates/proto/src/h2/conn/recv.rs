@@ -173,11 +173,15 @@ impl Connection {
             return match self.classify_unknown(d.stream_id) {
                 Unknown::Idle => self.connection_error(Violation::DataOnIdleStream),
                 Unknown::Closed { was_reset: true } => {}
+                // §5.1 closed: "An endpoint that receives any frames after
+                // receiving a frame with the END_STREAM flag set MUST treat
+                // that as a connection error (Section 5.4.1) of type
+                // STREAM_CLOSED" (and no RST_STREAM may go on a closed stream).
                 Unknown::Closed { was_reset: false } => {
-                    // §5.1 closed: STREAM_CLOSED.
-                    RstStream { stream_id: d.stream_id, reason: Reason::STREAM_CLOSED }
-                        .encode(&mut self.write_buf);
-                    self.remember_reset(d.stream_id);
+                    self.connection_error(Violation::FrameAfterEndStream {
+                        frame: "DATA",
+                        reason: Reason::STREAM_CLOSED,
+                    })
                 }
             };
         };
@@ -291,9 +295,12 @@ impl Connection {
             return match self.classify_unknown(id) {
                 Unknown::Idle => self.connection_error(Violation::HeadersOnIdleStream),
                 Unknown::Closed { was_reset: true } => {}
+                // §5.1 closed, as for DATA above.
                 Unknown::Closed { was_reset: false } => {
-                    RstStream { stream_id: id, reason: Reason::STREAM_CLOSED }.encode(&mut self.write_buf);
-                    self.remember_reset(id);
+                    self.connection_error(Violation::FrameAfterEndStream {
+                        frame: "HEADERS",
+                        reason: Reason::STREAM_CLOSED,
+                    })
                 }
             };
         }

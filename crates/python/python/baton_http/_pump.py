@@ -1,0 +1,78 @@
+"""Feeding streamed request bodies (sync and async iterators) into the core.
+
+The chunks go through a `BodySender` to the request, which keeps what it
+sent in baton's replay buffer (256 KiB by default), so a GOAWAY'd streamed
+upload is sent again whole. When the iterator raises, the request fails as a
+body error and the iterator's own exception reaches the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import typing
+
+from . import _core
+from ._bridge import wait
+from ._errors import CoreError
+
+__all__ = ["pump_async", "start_async", "send_sync"]
+
+
+def send_sync(core: "_core.Client", args: tuple, stream: typing.Iterable[bytes], timeouts: tuple, eager: bool) -> tuple:
+    """Sends a request whose body is `stream`, from the calling thread."""
+    sender = _core.BodySender()
+    op = core.start(*args, sender, timeouts, eager)
+    failure: typing.Optional[BaseException] = None
+    try:
+        for chunk in stream:
+            if chunk and not sender.send_blocking(chunk):
+                break
+    except BaseException as e:
+        failure = e
+        sender.fail(f"request body iterator raised {type(e).__name__}: {e}")
+    else:
+        sender.close()
+    try:
+        return op.wait()
+    except CoreError as e:
+        if failure is not None and e.kind == "body":
+            raise failure from None
+        raise
+
+
+async def pump_async(stream: typing.AsyncIterable[bytes], sender: "_core.BodySender") -> typing.Optional[BaseException]:
+    """Feeds `stream` into `sender`; returns what the iterator raised."""
+    try:
+        async for chunk in stream:
+            if not chunk:
+                continue
+            state = sender.try_send(chunk)
+            if state == 1:
+                if not await wait(sender.send(chunk)):
+                    return None
+            elif state == 2:
+                return None
+    except Exception as e:
+        sender.fail(f"request body iterator raised {type(e).__name__}: {e}")
+        return e
+    sender.close()
+    return None
+
+
+async def start_async(
+    core: "_core.Client", args: tuple, stream: typing.AsyncIterable[bytes], timeouts: tuple, eager: bool
+) -> typing.Tuple[tuple, "asyncio.Future"]:
+    """Sends a request whose body is `stream` on the running loop; returns
+    the response parts and the pump (still running if the server answered
+    before the body ended)."""
+    sender = _core.BodySender()
+    op = core.start(*args, sender, timeouts, eager)
+    pump = asyncio.ensure_future(pump_async(stream, sender))
+    try:
+        return await wait(op), pump
+    except CoreError as e:
+        if e.kind == "body":
+            failure = await pump
+            if failure is not None:
+                raise failure from None
+        raise

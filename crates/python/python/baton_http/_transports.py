@@ -1,0 +1,233 @@
+"""httpx transports on baton: `HTTPTransport` and `AsyncHTTPTransport`.
+
+Use them where httpx takes a transport::
+
+    client = httpx.AsyncClient(transport=baton_http.AsyncHTTPTransport(http2=True))
+
+They take httpx's own transport arguments where those mean something here
+and behave as httpx's default transport does: the same exception classes,
+``extensions["http_version"]`` and ``["reason_phrase"]``, the four timeouts
+of ``extensions["timeout"]``, streamed request and response bodies. On top,
+baton retries every request the server provably did not process (GOAWAY,
+REFUSED_STREAM, a connection closed before the request left), idempotent
+ones once when the outcome is unknown, and says how far a failed request got
+(``__cause__``: `ConnectionGoingAway` or `RequestVerdict`). Successful
+responses carry their attempts in ``extensions["baton_attempts"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import typing
+
+import httpx
+
+from . import _core
+from ._bridge import wait
+from ._errors import CoreError, to_httpcore
+from ._options import make_client, timeouts_of
+from ._pump import send_sync, start_async
+
+__all__ = ["AsyncHTTPTransport", "HTTPTransport"]
+
+
+def _to_httpx(err: CoreError, request: httpx.Request) -> Exception:
+    core = to_httpcore(err)
+    cls = getattr(httpx, type(core).__name__, httpx.TransportError)
+    exc = cls(str(core), request=request)
+    exc.attempts = err.attempts  # type: ignore[attr-defined]
+    exc.processing = err.processing  # type: ignore[attr-defined]
+    exc.__cause__ = core.__cause__
+    return exc
+
+
+def _content(request: httpx.Request) -> typing.Optional[bytes]:
+    """The body when it is in memory, else None (a stream to pump)."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return None
+
+
+class _SyncStream(httpx.SyncByteStream):
+    def __init__(self, prefix: bytes, reader: "_core.BodyReader", request: httpx.Request) -> None:
+        self._prefix = prefix
+        self._reader = reader
+        self._request = request
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        if self._prefix:
+            prefix, self._prefix = self._prefix, b""
+            yield prefix
+        reader = self._reader
+        while True:
+            try:
+                chunk = reader.next_blocking()
+            except CoreError as e:
+                exc = _to_httpx(e, self._request)
+                raise exc from exc.__cause__
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+class _AsyncStream(httpx.AsyncByteStream):
+    def __init__(
+        self,
+        prefix: bytes,
+        reader: "_core.BodyReader",
+        request: httpx.Request,
+        pump: typing.Optional["asyncio.Future"] = None,
+    ) -> None:
+        self._prefix = prefix
+        self._reader = reader
+        self._request = request
+        self._pump = pump
+
+    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
+        if self._prefix:
+            prefix, self._prefix = self._prefix, b""
+            yield prefix
+        reader = self._reader
+        while True:
+            try:
+                chunk = await wait(reader.next())
+            except CoreError as e:
+                exc = _to_httpx(e, self._request)
+                raise exc from exc.__cause__
+            if chunk is None:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        self._reader.close()
+
+
+def _response(parts: tuple, stream: typing.Any) -> httpx.Response:
+    status, headers, http_version, reason, _prefix, _reader, attempts = parts
+    return httpx.Response(
+        status,
+        headers=headers,
+        stream=stream,
+        extensions={"http_version": http_version, "reason_phrase": reason, "baton_attempts": attempts},
+    )
+
+
+class _Options:
+    def __init__(
+        self,
+        verify: typing.Any = True,
+        cert: typing.Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: typing.Optional[httpx.Limits] = None,
+        proxy: typing.Any = None,
+        uds: typing.Optional[str] = None,
+        local_address: typing.Optional[str] = None,
+        retries: int = 0,
+        socket_options: typing.Any = None,
+        *,
+        http2_prior_knowledge: bool = False,
+        max_attempts: typing.Optional[int] = None,
+        replay_buffer: typing.Optional[int] = None,
+        max_connections_per_origin: typing.Optional[int] = None,
+    ) -> None:
+        for name, value in (("proxy", proxy), ("uds", uds), ("local_address", local_address), ("socket_options", socket_options)):
+            if value is not None:
+                raise ValueError(f"baton_http does not support {name}=")
+        max_connections = keepalive_expiry = None
+        if limits is not None:
+            max_connections = limits.max_connections
+            keepalive_expiry = limits.keepalive_expiry
+        self.core = make_client(
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            http2_prior_knowledge=http2_prior_knowledge,
+            max_connections=max_connections,
+            keepalive_expiry=keepalive_expiry,
+            retries=retries,
+            max_attempts=max_attempts,
+            replay_buffer=replay_buffer,
+            max_connections_per_origin=max_connections_per_origin,
+        )
+
+
+class HTTPTransport(httpx.BaseTransport):
+    """A sync httpx transport on baton, safe to share between threads.
+
+    Arguments as `httpx.HTTPTransport`'s: ``verify`` (bool, CA bundle path,
+    or an `ssl.SSLContext` whose ``verify_mode`` is honoured), ``trust_env``
+    (``SSL_CERT_FILE``), ``http1``, ``http2`` (``http1=False, http2=True``
+    speaks HTTP/2 to ``http://`` URLs with prior knowledge), ``limits``
+    (``max_connections`` per origin for HTTP/1.1, ``keepalive_expiry``),
+    ``retries`` (attempts for connects: at least ``retries + 1``). ``cert``,
+    ``proxy``, ``uds``, ``local_address`` and ``socket_options`` are not
+    supported and raise `ValueError`. baton's own: ``http2_prior_knowledge``,
+    ``max_attempts`` (per request, default 4), ``replay_buffer`` (bytes of a
+    streamed upload kept for a retry, default 256 KiB),
+    ``max_connections_per_origin`` (HTTP/2, default 8).
+    """
+
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        self._core = _Options(*args, **kwargs).core
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        method = request.method
+        url = str(request.url)
+        headers = request.headers.raw
+        timeouts = timeouts_of(request.extensions)
+        content = _content(request)
+        try:
+            if content is not None:
+                parts = self._core.send(method, url, headers, content or None, timeouts, True)
+            else:
+                parts = send_sync(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
+        except CoreError as e:
+            exc = _to_httpx(e, request)
+            raise exc from exc.__cause__
+        prefix, reader = parts[4], parts[5]
+        stream = httpx.ByteStream(prefix) if reader is None else _SyncStream(prefix, reader, request)
+        return _response(parts, stream)
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncHTTPTransport(httpx.AsyncBaseTransport):
+    """An asyncio httpx transport on baton; arguments as `HTTPTransport`'s.
+    Under trio it raises `RuntimeError` (see `baton_http._bridge`)."""
+
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        self._core = _Options(*args, **kwargs).core
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        method = request.method
+        url = str(request.url)
+        headers = request.headers.raw
+        timeouts = timeouts_of(request.extensions)
+        content = _content(request)
+        pump = None
+        try:
+            if content is not None:
+                parts = await wait(self._core.start(method, url, headers, content or None, timeouts, True))
+            else:
+                parts, pump = await start_async(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
+        except CoreError as e:
+            exc = _to_httpx(e, request)
+            raise exc from exc.__cause__
+        prefix, reader = parts[4], parts[5]
+        if reader is None:
+            stream: httpx.AsyncByteStream = httpx.ByteStream(prefix)
+        else:
+            stream = _AsyncStream(prefix, reader, request, pump)
+        return _response(parts, stream)
+
+    async def aclose(self) -> None:
+        pass

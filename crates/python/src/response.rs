@@ -1,0 +1,278 @@
+//! Responses handed to Python: the head with as much of the body as is
+//! already there, then a [`BodyReader`] for the rest.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use bytes::{Bytes, BytesMut};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use crate::bridge::{Op, Outcome};
+use crate::error::to_py;
+use crate::journal::{attempts_tuple, version_name};
+use crate::runtime::runtime;
+
+/// At most this much body is gathered into one Python `bytes` per read.
+const BATCH: usize = 256 << 10;
+/// Bodies announced at most this long are read whole before the head is
+/// handed over, when the caller asked for that (`eager`): one hand-off to
+/// Python instead of one per piece.
+const WHOLE: u64 = 1 << 20;
+
+/// `future`'s output if it is ready now. Dropping a pending `chunk()` is
+/// harmless: it waits on a channel.
+fn now<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
+
+/// What one read gathered: data (`None` at the end), and an error met after
+/// some data, kept for the next read.
+struct Batch {
+    data: Option<Bytes>,
+    later: Option<baton::Error>,
+}
+
+/// Waits for the next piece of the body, then takes whatever more is
+/// already there (up to `BATCH`); with `whole`, reads to the end.
+async fn read_batch(resp: &mut baton::Response, whole: bool) -> Result<Batch, baton::Error> {
+    let Some(first) = resp.chunk().await? else { return Ok(Batch { data: None, later: None }) };
+    let mut joined: Option<BytesMut> = None;
+    let mut later = None;
+    let mut len = first.len();
+    while whole || len < BATCH {
+        let next = if whole { Some(resp.chunk().await) } else { now(resp.chunk()) };
+        match next {
+            None | Some(Ok(None)) => break,
+            Some(Ok(Some(chunk))) => {
+                len += chunk.len();
+                joined.get_or_insert_with(|| BytesMut::from(&first[..])).extend_from_slice(&chunk);
+            }
+            Some(Err(e)) => {
+                later = Some(e);
+                break;
+            }
+        }
+    }
+    let data = joined.map_or(first, BytesMut::freeze);
+    Ok(Batch { data: Some(data), later })
+}
+
+struct ReaderState {
+    response: Option<baton::Response>,
+    /// The response ended (read to its end, or failed).
+    ended: bool,
+    error: Option<baton::Error>,
+    closed: bool,
+    task: Option<tokio::task::AbortHandle>,
+}
+
+/// The rest of a response body: `next()` (an op) or `next_blocking()`
+/// give `bytes`, or `None` at the end; `close()` abandons it (an HTTP/2
+/// stream is reset, an HTTP/1.1 connection closed).
+#[pyclass(frozen, module = "baton_http._core")]
+pub(crate) struct BodyReader {
+    state: Arc<Mutex<ReaderState>>,
+}
+
+enum Start {
+    Read(Box<baton::Response>),
+    Now(Result<Option<Bytes>, baton::Error>),
+}
+
+impl BodyReader {
+    fn lock(state: &Mutex<ReaderState>) -> std::sync::MutexGuard<'_, ReaderState> {
+        state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn start(&self) -> Start {
+        let mut st = Self::lock(&self.state);
+        if let Some(e) = st.error.take() {
+            return Start::Now(Err(e));
+        }
+        if st.closed || st.ended {
+            return Start::Now(Ok(None));
+        }
+        match st.response.take() {
+            Some(r) => Start::Read(Box::new(r)),
+            None => Start::Now(Ok(None)),
+        }
+    }
+
+    /// Puts the response back after a read, unless closed meanwhile.
+    fn finish(
+        state: &Mutex<ReaderState>,
+        response: baton::Response,
+        read: Result<Batch, baton::Error>,
+    ) -> Result<Option<Bytes>, baton::Error> {
+        let mut st = Self::lock(state);
+        st.task = None;
+        match read {
+            Ok(Batch { data: Some(data), later }) => {
+                st.error = later;
+                if !st.closed && st.error.is_none() {
+                    st.response = Some(response);
+                }
+                Ok(Some(data))
+            }
+            Ok(Batch { data: None, .. }) => {
+                st.ended = true;
+                Ok(None)
+            }
+            Err(e) => {
+                st.ended = true;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn chunk_to_py(py: Python<'_>, read: Result<Option<Bytes>, baton::Error>) -> PyResult<Py<PyAny>> {
+    match read {
+        Ok(Some(data)) => Ok(PyBytes::new(py, &data).into_any().unbind()),
+        Ok(None) => Ok(py.None()),
+        Err(e) => Err(to_py(py, e)),
+    }
+}
+
+#[pymethods]
+impl BodyReader {
+    /// An op giving the next `bytes` of the body, or None at its end.
+    fn next(&self) -> PyResult<Op> {
+        match self.start() {
+            Start::Now(read) => {
+                Op::spawn(async move { Box::new(move |py: Python<'_>| chunk_to_py(py, read)) as Outcome })
+            }
+            Start::Read(mut response) => {
+                let state = self.state.clone();
+                let op = Op::spawn(async move {
+                    let read = read_batch(&mut response, false).await;
+                    let read = Self::finish(&state, *response, read);
+                    Box::new(move |py: Python<'_>| chunk_to_py(py, read)) as Outcome
+                })?;
+                Ok(op)
+            }
+        }
+    }
+
+    /// The next `bytes` of the body, or None at its end, waiting without
+    /// the GIL.
+    fn next_blocking(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let read = match self.start() {
+            Start::Now(read) => read,
+            Start::Read(mut response) => {
+                let rt = runtime()?;
+                let state = self.state.clone();
+                py.detach(move || {
+                    let read = rt.block_on(read_batch(&mut response, false));
+                    Self::finish(&state, *response, read)
+                })
+            }
+        };
+        chunk_to_py(py, read)
+    }
+
+    /// Abandons the rest of the body.
+    fn close(&self) {
+        let (response, task) = {
+            let mut st = Self::lock(&self.state);
+            st.closed = true;
+            (st.response.take(), st.task.take())
+        };
+        drop(response);
+        if let Some(task) = task {
+            task.abort();
+        }
+    }
+}
+
+/// A response as Python gets it: `(status, headers, http_version,
+/// reason_phrase, body_prefix, reader, attempts)`; `reader` is None when
+/// `body_prefix` is the whole body.
+pub(crate) struct Head {
+    response: baton::Response,
+    prefix: Option<Bytes>,
+    complete: bool,
+    error: Option<baton::Error>,
+}
+
+impl Head {
+    /// Takes what of the body is already there (all of it, up to `WHOLE`,
+    /// with `eager` and a `Content-Length`).
+    pub(crate) async fn gather(response: baton::Response, eager: bool) -> Self {
+        let announced = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let whole = eager && announced.is_some_and(|n| n <= WHOLE);
+        let mut head = Self { response, prefix: None, complete: false, error: None };
+        if announced == Some(0) {
+            // Still read: the end (and trailers) leave the connection reusable.
+            match head.response.chunk().await {
+                Ok(_) => head.complete = true,
+                Err(e) => head.error = Some(e),
+            }
+            return head;
+        }
+        let read = if whole {
+            Some(read_batch(&mut head.response, true).await)
+        } else {
+            now(read_batch(&mut head.response, false))
+        };
+        match read {
+            None => {}
+            Some(Ok(Batch { data, later })) => {
+                head.complete = data.is_none() || (whole && later.is_none());
+                head.prefix = data;
+                head.error = later;
+            }
+            Some(Err(e)) => head.error = Some(e),
+        }
+        if whole && head.error.is_none() && !head.complete {
+            head.complete = true;
+        }
+        head
+    }
+
+    pub(crate) fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let Self { response, prefix, complete, error } = self;
+        let headers = PyList::empty(py);
+        for (name, value) in response.headers() {
+            headers
+                .append((PyBytes::new(py, name.as_str().as_bytes()), PyBytes::new(py, value.as_bytes())))?;
+        }
+        let status = response.status();
+        let version = version_name(response.version());
+        let reason = status.canonical_reason().unwrap_or("");
+        let prefix = PyBytes::new(py, prefix.as_deref().unwrap_or_default());
+        let attempts = attempts_tuple(py, response.attempts())?;
+        let reader = if complete && error.is_none() {
+            None
+        } else {
+            let ended = complete;
+            let state = ReaderState { response: Some(response), ended, error, closed: false, task: None };
+            Some(Py::new(py, BodyReader { state: Arc::new(Mutex::new(state)) })?)
+        };
+        let tuple = PyTuple::new(
+            py,
+            [
+                status.as_u16().into_pyobject(py)?.into_any(),
+                headers.into_any(),
+                PyBytes::new(py, version.as_bytes()).into_any(),
+                PyBytes::new(py, reason.as_bytes()).into_any(),
+                prefix.into_any(),
+                match reader {
+                    Some(r) => r.into_bound(py).into_any(),
+                    None => py.None().into_bound(py),
+                },
+                attempts.into_any(),
+            ],
+        )?;
+        Ok(tuple.into_any().unbind())
+    }
+}
