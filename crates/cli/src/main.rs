@@ -5,7 +5,8 @@
 //! - `baton get URL` is a curl-like single request with a verbose account
 //!   of the connection's life.
 //! - `baton bench URL` is a load generator built on the client.
-//! - `baton lab` serves the lab's scenarios on 127.0.0.1.
+//! - `baton lab` serves the lab's scenarios on 127.0.0.1; `baton lab proxy`
+//!   forwards TCP through network faults.
 
 mod bench;
 mod demo;
@@ -15,6 +16,7 @@ mod headers;
 mod journal_json;
 mod json_fixed;
 mod lab;
+mod lab_proxy;
 mod trace;
 
 use std::process::ExitCode;
@@ -37,7 +39,8 @@ enum Command {
     Get(get::Args),
     /// Generate load against a URL and report throughput and latency.
     Bench(bench::Args),
-    /// Serve a lab scenario on 127.0.0.1.
+    /// Serve a lab scenario on 127.0.0.1, or (`baton lab proxy`) forward
+    /// TCP through network faults.
     Lab(lab::Args),
 }
 

@@ -400,3 +400,79 @@ async fn get_sends_what_it_owes_before_it_exits() {
         assert!(rst && go_away, "run {run}: RST_STREAM {rst}, GOAWAY {go_away}: {stderr}");
     }
 }
+
+/// `baton lab proxy` says what it does in its banner, forwards to the lab
+/// with its faults, and counts what it forwarded when it ends.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_proxy_banner_forwarding_and_counts() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let upstream = lab.addr().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["lab", "proxy", "--listen", "127.0.0.1:0", "--upstream", &upstream])
+        .args(["--latency", "10ms", "--jitter", "2ms", "--reset-after", "64KiB", "--connection", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run baton lab proxy");
+    let pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        let first = lines.next().unwrap_or_default();
+        let addr = first
+            .strip_prefix("baton lab proxy: ")
+            .and_then(|rest| rest.strip_suffix(&format!(" -> {upstream}")))
+            .unwrap_or_else(|| panic!("banner: {first:?}"))
+            .to_owned();
+        let every = lines.next().unwrap_or_default();
+        let faults = lines.next().unwrap_or_default();
+        let started = std::time::Instant::now();
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        conn.write_all(b"GET /bytes/3 HTTP/1.1\r\nhost: lab\r\nconnection: close\r\n\r\n").unwrap();
+        let mut response = Vec::new();
+        conn.read_to_end(&mut response).unwrap();
+        let round_trip = started.elapsed();
+        drop(conn);
+        let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
+        let summary = lines.next().unwrap_or_default();
+        (every, faults, response, round_trip, summary)
+    })
+    .await;
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    let _ = child.wait();
+    let (every, faults, response, round_trip, summary) = result.unwrap();
+    assert_eq!(every, "  every connection: latency 10ms ±2ms both ways from the start");
+    assert_eq!(faults, "  connection 3: reset after 64.0 KiB server to client");
+    assert!(response.starts_with(b"HTTP/1.1 200 ") && response.ends_with(b"xxx"), "{response:?}");
+    assert!(
+        round_trip >= std::time::Duration::from_millis(16),
+        "a round trip through 10 ms ± 2 ms each way: {round_trip:?}"
+    );
+    let delivered = format!("to the client {}", response.len());
+    assert!(summary.starts_with("connections 1 (") && summary.ends_with(&delivered), "{summary}");
+    lab.stop().await;
+}
+
+/// `baton demo --rtt` runs the scenarios through the fault proxy: the JSON
+/// says so, and no request comes back faster than the round trip allows.
+#[test]
+fn demo_rtt_runs_through_the_fault_proxy() {
+    let out =
+        baton(&["demo", "--only", "S10", "--rtt", "20ms", "--jitter", "2ms", "--requests", "40", "--json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("{\"rtt_ms\":20,\"scenarios\":[{\"id\":\"S10\""), "{stdout}");
+    assert!(stdout.contains("\"requests\":40,\"succeeded\":40"), "{stdout}");
+    let p50: f64 = stdout
+        .split("\"p50_ms\":")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no p50_ms: {stdout}"));
+    // A request and its response cross 10 ms ± 2 ms each way at least.
+    assert!(p50 >= 16.0, "p50 {p50} ms below the round trip: {stdout}");
+}

@@ -8,6 +8,8 @@
 //!   delays, paced streams, trailers, large headers.
 //! - The [`Ledger`] counts what was processed per `x-request-id`, so a test
 //!   can prove that no request was processed twice.
+//! - [`proxy`] is a TCP fault proxy: latency with jitter, bandwidth caps,
+//!   resets, FINs, blackholes and pauses between a client and a server.
 //! - [`script`] is a frame-level DSL for tests that need a server to send
 //!   exactly these frames in exactly this order, malformed ones included.
 //!
@@ -22,6 +24,7 @@ mod h2;
 mod help;
 pub mod ledger;
 pub mod nginx;
+pub mod proxy;
 pub mod routes;
 pub mod scenario;
 pub mod script;

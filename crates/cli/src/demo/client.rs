@@ -3,11 +3,12 @@
 //! verdict DESIGN.md §7 requires.
 
 use baton::{Body, Client, Processing};
-use baton_lab::{Lab, REQUEST_ID_HEADER};
+use baton_lab::REQUEST_ID_HEADER;
 
 use super::cases::{Allowed, Case};
 use super::drive::{Outcome, REQUEST_TIMEOUT, drive};
 use super::mix::{OneShot, Payload, Req};
+use super::network::Network;
 use super::tally::Tally;
 
 /// One scenario's row for the baton client.
@@ -40,9 +41,9 @@ fn allowed_one(allowed: Allowed, o: &Outcome<baton::Error>, e: &baton::Error) ->
     }
 }
 
-/// Runs `case` through a baton client against a fresh lab.
-pub(super) async fn run_case(case: &Case) -> Result<Row, String> {
-    let lab = Lab::start(case.lab_options()).await.map_err(|e| format!("lab: {e}"))?;
+/// Runs `case` through a baton client against a fresh lab, over `network`.
+pub(super) async fn run_case(case: &Case, network: Network) -> Result<Row, String> {
+    let lab = network.start(case).await?;
     let mut builder = Client::builder().timeout(REQUEST_TIMEOUT);
     builder = if case.http1 { builder.http1_only() } else { builder.http2_prior_knowledge() };
     if case.one_connection {

@@ -3,6 +3,9 @@
 //! requests, succeeded, retried, failed as required, unexpected, processed
 //! twice, and latency. Anything unexpected makes the exit status non-zero.
 //!
+//! With `--rtt 20ms`, the lab's fault proxy sits between client and lab and
+//! adds half the round trip each way, with jitter.
+//!
 //! Built with `--features peers`, `baton demo --peers` also sends each
 //! scenario's requests through hyper-util's legacy client and reqwest (each
 //! against a fresh lab) and prints their rows and a side-by-side table. The
@@ -12,6 +15,7 @@ mod cases;
 mod client;
 mod drive;
 mod mix;
+mod network;
 #[cfg(feature = "peers")]
 mod peers;
 mod report;
@@ -20,10 +24,14 @@ mod tally;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
+use baton_lab::proxy::parse_duration;
 use serde::Serialize;
 
 use cases::{Case, cases};
 use client::Row;
+use network::Network;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -42,6 +50,15 @@ pub(crate) struct Args {
     /// `--features peers`).
     #[arg(long)]
     peers: bool,
+    /// Run every scenario over a network with this round-trip time: the
+    /// lab's fault proxy between client and lab adds half of it each way
+    /// (20ms: 10 ms each way).
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    rtt: Option<Duration>,
+    /// With --rtt: the most each way's delay varies, either side (bytes are
+    /// never reordered). A tenth of the round trip by default.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, requires = "rtt")]
+    jitter: Option<Duration>,
 }
 
 /// `--only`: the scenario with that id, or those whose name has it in.
@@ -76,6 +93,11 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let network =
+        args.rtt.map(|rtt| Network::round_trip(rtt, args.jitter.unwrap_or(rtt / 10))).unwrap_or_default();
+    if !args.json && network != Network::default() {
+        eprintln!("network: {}", network.describe());
+    }
     let mut rows = Vec::new();
     #[cfg(feature = "peers")]
     let mut peer_rows = Vec::new();
@@ -84,7 +106,7 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         if !args.json {
             eprintln!("{} {} ({}) ...", case.id, case.what, case.scenario.name());
         }
-        match client::run_case(case).await {
+        match client::run_case(case, network).await {
             Ok(row) => {
                 if !row.unexpected.is_empty() {
                     problems.insert(case.id, row.unexpected.clone());
@@ -101,7 +123,7 @@ pub(crate) async fn run(args: Args) -> ExitCode {
                 if !args.json {
                     eprintln!("    ... through {}", peer.name());
                 }
-                match peers::run_case(case, peer).await {
+                match peers::run_case(case, peer, network).await {
                     Ok(row) => peer_rows.push(row),
                     Err(e) => eprintln!("{} through {}: {e}", case.id, peer.name()),
                 }
@@ -113,11 +135,14 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     #[cfg(not(feature = "peers"))]
     let peer_json: Option<Vec<()>> = None;
     if args.json {
-        if let Err(e) = print_json(&rows, peer_json) {
+        if let Err(e) = print_json(&rows, peer_json, network) {
             eprintln!("baton demo: cannot write the report as JSON: {e}");
             return ExitCode::FAILURE;
         }
     } else {
+        if network != Network::default() {
+            println!("network: {}", network.describe());
+        }
         report::print_table(&rows);
         print_problems(&problems);
         #[cfg(feature = "peers")]
@@ -149,17 +174,29 @@ fn print_problems(problems: &BTreeMap<&str, Vec<String>>) {
     }
 }
 
-/// `{"scenarios":[...]}`, with `"peers":[...]` after it under `--peers`.
+/// `{"scenarios":[...]}`, with `"peers":[...]` after it under `--peers`
+/// and `"rtt_ms":20` before it under `--rtt`.
 #[derive(Serialize)]
 struct Json<'a, P> {
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "whole_or_fraction")]
+    rtt_ms: Option<f64>,
     scenarios: Vec<report::JsonRow<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     peers: Option<Vec<P>>,
 }
 
-fn print_json<P: Serialize>(rows: &[Row], peers: Option<Vec<P>>) -> serde_json::Result<()> {
-    let json =
-        serde_json::to_string(&Json { scenarios: rows.iter().map(report::JsonRow::new).collect(), peers })?;
-    println!("{json}");
+/// A number of milliseconds as an integer when it is one (`20`, not `20.0`).
+fn whole_or_fraction<S: serde::Serializer>(ms: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) if ms.fract() == 0.0 && *ms >= 0.0 && *ms < u64::MAX as f64 => s.serialize_u64(*ms as u64),
+        Some(ms) => s.serialize_f64(*ms),
+        None => s.serialize_none(),
+    }
+}
+
+fn print_json<P: Serialize>(rows: &[Row], peers: Option<Vec<P>>, network: Network) -> serde_json::Result<()> {
+    let rtt_ms = (network != Network::default()).then(|| network.rtt_ms());
+    let scenarios = rows.iter().map(report::JsonRow::new).collect();
+    println!("{}", serde_json::to_string(&Json { rtt_ms, scenarios, peers })?);
     Ok(())
 }

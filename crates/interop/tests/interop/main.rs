@@ -8,6 +8,9 @@
 //! connections under a load of 3,000 requests at concurrency 64, where every
 //! failure must be one DESIGN.md §3 requires.
 //!
+//! `rtt.rs` runs nginx's churn and reloads again at a 20 ms round trip,
+//! through the lab's fault proxy.
+//!
 //! Each line of the matrix is printed as `MATRIX server | protocol | case |
 //! verdict` and each shedding run as `SHED ...`; both are also appended to
 //! `$CARGO_TARGET_TMPDIR/interop-matrix.txt`. A missing server prints
@@ -23,3 +26,4 @@ mod hyper_server;
 mod nghttpd;
 mod nginx;
 mod node;
+mod rtt;

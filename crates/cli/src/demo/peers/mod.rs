@@ -12,10 +12,9 @@ mod reqwest_client;
 
 use std::collections::HashMap;
 
-use baton_lab::Lab;
-
 use super::cases::Case;
 use super::drive::{Outcome, REQUEST_TIMEOUT};
+use super::network::Network;
 use super::tally::Tally;
 
 /// The clients run beside baton.
@@ -49,10 +48,10 @@ pub(super) struct PeerRow {
     pub(super) errors: Vec<(String, usize)>,
 }
 
-/// Runs `case` through `peer` against a fresh lab: HTTP/2 prior knowledge
+/// Runs `case` through `peer` against a fresh lab, over `network`: HTTP/2 prior knowledge
 /// (h2c), or HTTP/1.1 where the scenario is an HTTP/1.1 one.
-pub(super) async fn run_case(case: &Case, peer: Peer) -> Result<PeerRow, String> {
-    let lab = Lab::start(case.lab_options()).await.map_err(|e| format!("lab: {e}"))?;
+pub(super) async fn run_case(case: &Case, peer: Peer, network: Network) -> Result<PeerRow, String> {
+    let lab = network.start(case).await?;
     let url = lab.url(case.path);
     let outcomes = match peer {
         Peer::HyperUtil => hyper_client::run(case, &url).await,
