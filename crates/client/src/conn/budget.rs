@@ -1,6 +1,6 @@
 //! How many streams an origin lets one HTTP/2 connection carry, learned from
-//! its graceful GOAWAYs, so the pool can rotate connections before the
-//! server does (DESIGN.md §4, make-before-break).
+//! its GOAWAYs, so the pool can rotate connections before the server does
+//! (DESIGN.md §4, make-before-break).
 //!
 //! Servers that limit requests per connection (nginx `keepalive_requests`,
 //! 1000 by default; h2o, Envoy and others have the same knob) send
@@ -12,9 +12,13 @@
 //! connection new streams at the limit and opens its successor while the
 //! last of them are in flight, so nothing is refused and nothing waits.
 //!
-//! The limit is learned only from a GOAWAY that cut a connection short (it
-//! had opened more streams than the server took), and only once two such
-//! GOAWAYs agree: a reload or a shutdown stops connections at arbitrary
+//! A server may say it with an error code too: one that answers its Nth
+//! request on every connection with GOAWAY(ENHANCE_YOUR_CALM) has the same
+//! limit, and every stream refused above it costs a retry from the client's
+//! budget (DESIGN.md §3 rule 6), which runs out at long round trips. So the
+//! code does not matter; the count does. The limit is learned only from a
+//! GOAWAY that cut a connection short (it had opened more streams than the
+//! server took), and only once two such GOAWAYs agree: a reload or a shutdown stops connections at arbitrary
 //! points, a count limit at the same one every time. A server whose limit
 //! later drops shows two new agreeing cut-offs and is learned again; one
 //! whose limit grows is not seen (its connections are rotated early, which
@@ -42,8 +46,8 @@ pub(crate) struct StreamBudget {
 const MISSES_TO_FORGET: usize = 2;
 
 impl StreamBudget {
-    /// A graceful GOAWAY with `last_stream_id` arrived on a connection that
-    /// had opened `opened` streams.
+    /// A GOAWAY with `last_stream_id` arrived on a connection that had
+    /// opened `opened` streams.
     pub(crate) fn observe(&self, last_stream_id: u32, opened: u64) {
         // Client streams are 1, 3, 5, ...: last_stream_id N means (N + 1) / 2
         // streams were taken (RFC 9113 §5.1.1).

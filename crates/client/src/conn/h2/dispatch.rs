@@ -92,10 +92,12 @@ impl Driver {
                         "GOAWAY received; connection draining"
                     );
                     self.stats.go_away(g.error_code);
-                    if g.is_graceful_shutdown() {
-                        let opened = self.shared.opened.load(Ordering::Acquire);
-                        self.shared.origin.budget.observe(g.last_stream_id.value(), opened);
-                    }
+                    // Whatever its code: a server that cuts every
+                    // connection at the same count (ENHANCE_YOUR_CALM
+                    // after N requests as much as nginx's NO_ERROR) has a
+                    // per-connection limit worth rotating before (budget.rs).
+                    let opened = self.shared.opened.load(Ordering::Acquire);
+                    self.shared.origin.budget.observe(g.last_stream_id.value(), opened);
                 }
                 Event::Closed(cause) => tracing::debug!(connection = self.id, %cause, "connection closed"),
                 // The server answers the expectation after all (the engine
