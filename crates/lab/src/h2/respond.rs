@@ -113,9 +113,14 @@ impl ServerConn {
                 let n = (front.len() as i64).min(st.send_window).min(conn_window).min(max_frame);
                 if n <= 0 {
                     if conn_window <= 0 {
-                        // Blocked on the connection: a WINDOW_UPDATE on
-                        // stream 0 marks every stream ready again.
-                        self.ready.clear();
+                        // Blocked on the connection: this stream goes back
+                        // first in line, and the queue waits as it is for a
+                        // WINDOW_UPDATE on stream 0 (which marks the streams
+                        // not in it ready too). Clearing the queue here left
+                        // its streams flagged as queued, and no update ever
+                        // marked them ready again: the responses stalled.
+                        st.in_ready = true;
+                        self.ready.push_front(id);
                         return;
                     }
                     continue;
