@@ -3,11 +3,11 @@
 
 use http::Method;
 
-use super::harness::{Pair, ended, failure_of, sid};
-use super::peer;
-use crate::h2::frame::{Frame, Reason, StreamId};
-use crate::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError};
-use crate::{Phase, Processing};
+use baton_testkit::{Pair, ended, failure_of, sid};
+use baton_testkit::frames as peer;
+use baton_proto::h2::frame::{Frame, Reason, StreamId};
+use baton_proto::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError};
+use baton_proto::{Phase, Processing};
 
 /// Answers `id` with a complete 200 and a small body.
 fn respond(pair: &mut Pair, id: u32) {
@@ -53,7 +53,7 @@ fn s2_streams_above_last_fail_and_streams_below_complete() {
     let mut pair = Pair::new();
     let ids: Vec<_> = (0..4).map(|i| pair.get(&format!("/{i}"))).collect();
     pair.flush();
-    pair.deliver(&[peer::go_away_debug(3, Reason::NO_ERROR, "rotate")]);
+    pair.deliver(&[peer::go_away_debug(3, Reason::NO_ERROR, b"rotate")]);
     let events = pair.events();
     assert_eq!(pair.conn.state(), ConnectionState::Draining);
     for id in &ids[2..] {
@@ -110,7 +110,7 @@ fn s5_close_after_go_away_leaves_streams_below_maybe_processed() {
     let post = pair.post("/", b"x", true);
     let above = pair.get("/late");
     pair.flush();
-    pair.deliver(&[peer::go_away_debug(3, Reason::NO_ERROR, "bye")]);
+    pair.deliver(&[peer::go_away_debug(3, Reason::NO_ERROR, b"bye")]);
     pair.conn.handle_transport_error("connection reset by peer".into(), pair.now);
     let events = pair.events();
     for id in [get, post] {
@@ -248,7 +248,7 @@ fn s11_s12_error_codes_are_carried_to_each_failure() {
         let below = pair.get("/");
         let above = pair.get("/");
         pair.flush();
-        pair.deliver(&[peer::go_away_debug(1, code, "calm down")]);
+        pair.deliver(&[peer::go_away_debug(1, code, b"calm down")]);
         let events = pair.events();
         let f = failure_of(&events, above);
         assert_eq!(f.processing, Processing::NotProcessed);
@@ -314,8 +314,8 @@ fn s16_close_without_go_away() {
 /// arrives is refused by the engine without being sent (the client moves it).
 #[test]
 fn s17_request_waiting_for_a_slot_is_refused_not_sent() {
-    let server = crate::h2::frame::Settings { max_concurrent_streams: Some(1), ..Default::default() };
-    let mut pair = Pair::with(crate::h2::Config::default(), server);
+    let server = baton_proto::h2::frame::Settings { max_concurrent_streams: Some(1), ..Default::default() };
+    let mut pair = Pair::with(baton_proto::h2::Config::default(), server);
     pair.get("/");
     let uri: http::Uri = "https://example.com/".parse().unwrap();
     let headers = http::HeaderMap::new();
@@ -346,7 +346,8 @@ fn client_graceful_go_away_drains_then_closes() {
 
 #[test]
 fn stream_ids_exhausted_is_reported() {
-    let config = crate::h2::Config { first_stream_id: StreamId::MAX.value() - 2, ..Default::default() };
+    let mut config = baton_proto::h2::Config::default();
+    config.first_stream_id = StreamId::MAX.value() - 2;
     let mut pair = Pair::with(config, Default::default());
     let last = pair.get("/");
     assert_eq!(last, StreamId::new(StreamId::MAX.value() - 2));

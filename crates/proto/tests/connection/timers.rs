@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use super::harness::{Pair, failure_of};
-use super::peer;
-use crate::h2::frame::{Frame, Reason, Settings};
-use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause};
+use baton_testkit::{Pair, failure_of};
+use baton_testkit::frames as peer;
+use baton_proto::h2::frame::{Frame, Reason, Settings};
+use baton_proto::h2::{CloseCause, Config, ConnectionState, Event, FailureCause};
 
 #[test]
 fn unacknowledged_settings_end_in_settings_timeout() {
@@ -25,11 +25,9 @@ fn unacknowledged_settings_end_in_settings_timeout() {
 
 #[test]
 fn keepalive_ping_is_sent_and_its_loss_closes() {
-    let config = Config {
-        keepalive_interval: Some(Duration::from_secs(5)),
-        keepalive_timeout: Duration::from_secs(2),
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.keepalive_interval = Some(Duration::from_secs(5));
+    config.keepalive_timeout = Duration::from_secs(2);
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -38,7 +36,7 @@ fn keepalive_ping_is_sent_and_its_loss_closes() {
     let [Frame::Ping(p)] = frames.as_slice() else { panic!("{frames:?}") };
     assert!(!p.ack);
     // Answered: nothing happens, the next PING is scheduled.
-    pair.deliver(&[Frame::Ping(crate::h2::frame::Ping { ack: true, payload: p.payload })]);
+    pair.deliver(&[Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: p.payload })]);
     assert!(pair.events().is_empty(), "keep-alive ACKs are not reported");
     pair.advance(Duration::from_secs(5));
     assert!(matches!(pair.flush().as_slice(), [Frame::Ping(_)]));
@@ -55,7 +53,7 @@ fn user_ping_is_answered_with_an_event() {
     pair.conn.ping(*b"12345678");
     let frames = pair.flush();
     assert!(matches!(frames.as_slice(), [Frame::Ping(p)] if !p.ack));
-    pair.deliver(&[Frame::Ping(crate::h2::frame::Ping { ack: true, payload: *b"12345678" })]);
+    pair.deliver(&[Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: *b"12345678" })]);
     assert_eq!(pair.events(), vec![Event::PingAck { payload: *b"12345678" }]);
 }
 
@@ -64,12 +62,13 @@ fn server_ping_is_echoed_with_ack() {
     let mut pair = Pair::new();
     pair.deliver(&[peer::ping(*b"abcdefgh")]);
     let frames = pair.flush();
-    assert_eq!(frames, vec![Frame::Ping(crate::h2::frame::Ping { ack: true, payload: *b"abcdefgh" })]);
+    assert_eq!(frames, vec![Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: *b"abcdefgh" })]);
 }
 
 #[test]
 fn idle_connection_closes_gracefully() {
-    let config = Config { idle_timeout: Some(Duration::from_secs(60)), ..Config::default() };
+    let mut config = Config::default();
+    config.idle_timeout = Some(Duration::from_secs(60));
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -77,7 +76,7 @@ fn idle_connection_closes_gracefully() {
     assert_eq!(pair.conn.state(), ConnectionState::Open, "not idle while a stream is open");
     let head = pair.peer.response(1, "204", true);
     pair.deliver(&[head]);
-    assert!(super::harness::ended(&pair.events(), id));
+    assert!(baton_testkit::ended(&pair.events(), id));
     pair.advance(Duration::from_secs(59));
     assert_eq!(pair.conn.state(), ConnectionState::Open);
     pair.advance(Duration::from_secs(1));
@@ -94,16 +93,17 @@ fn client_go_away_drain_is_bounded() {
     pair.conn.go_away(Reason::NO_ERROR, pair.now);
     pair.advance(Duration::from_secs(30));
     let events = pair.events();
-    assert_eq!(failure_of(&events, id).processing, crate::Processing::MaybeProcessed);
+    assert_eq!(failure_of(&events, id).processing, baton_proto::Processing::MaybeProcessed);
     assert!(matches!(
         events.last(),
-        Some(Event::Closed(CloseCause::Timeout(crate::h2::Deadline::GoAwayDrain)))
+        Some(Event::Closed(CloseCause::Timeout(baton_proto::h2::Deadline::GoAwayDrain)))
     ));
 }
 
 #[test]
 fn zero_window_stall_fails_the_stream_instead_of_hanging() {
-    let config = Config { send_stall_timeout: Some(Duration::from_secs(10)), ..Config::default() };
+    let mut config = Config::default();
+    config.send_stall_timeout = Some(Duration::from_secs(10));
     let server = Settings { initial_window_size: Some(0), ..Settings::default() };
     let mut pair = Pair::with(config, server);
     let stalled = pair.post("/", b"never", true);
@@ -115,9 +115,9 @@ fn zero_window_stall_fails_the_stream_instead_of_hanging() {
     pair.advance(Duration::from_secs(1));
     let events = pair.events();
     let f = failure_of(&events, stalled);
-    assert_eq!(f.cause, FailureCause::Violation(crate::h2::Violation::SendWindowStalled));
+    assert_eq!(f.cause, FailureCause::Violation(baton_proto::h2::Violation::SendWindowStalled));
     assert_eq!(f.cause.reason(), Some(Reason::CANCEL));
-    assert_eq!(f.processing, crate::Processing::MaybeProcessed, "the head was sent");
+    assert_eq!(f.processing, baton_proto::Processing::MaybeProcessed, "the head was sent");
     assert!(events.iter().all(|e| !matches!(e, Event::StreamFailed(f) if f.stream_id == fine)));
     let frames = pair.flush();
     assert!(frames.iter().any(|f| matches!(f, Frame::RstStream(r) if r.stream_id == stalled)));
@@ -125,7 +125,8 @@ fn zero_window_stall_fails_the_stream_instead_of_hanging() {
 
 #[test]
 fn reset_streams_are_forgotten_after_the_expiry() {
-    let config = Config { reset_stream_expiry: Duration::from_secs(5), ..Config::default() };
+    let mut config = Config::default();
+    config.reset_stream_expiry = Duration::from_secs(5);
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();

@@ -3,10 +3,10 @@
 
 use bytes::Bytes;
 
-use super::harness::{Pair, failure_of};
-use super::peer;
-use crate::h2::frame::{Frame, Reason, Settings};
-use crate::h2::{Config, ConnectionState, Event, FailureCause, SendError};
+use baton_testkit::{Pair, failure_of};
+use baton_testkit::frames as peer;
+use baton_proto::h2::frame::{Frame, Reason, Settings};
+use baton_proto::h2::{Config, ConnectionState, Event, FailureCause, SendError};
 
 fn data_frames(frames: &[Frame]) -> Vec<(u32, usize, bool)> {
     frames
@@ -79,7 +79,7 @@ fn window_update_overflow_is_a_flow_control_error() {
     pair.flush();
     pair.deliver(&[peer::window_update(1, (1 << 31) - 1)]);
     let f = failure_of(&pair.events(), id);
-    assert_eq!(f.cause, FailureCause::Violation(crate::h2::Violation::StreamWindowOverflow));
+    assert_eq!(f.cause, FailureCause::Violation(baton_proto::h2::Violation::StreamWindowOverflow));
     let frames = pair.flush();
     assert!(matches!(frames.as_slice(), [Frame::RstStream(r)] if r.reason == Reason::FLOW_CONTROL_ERROR));
     pair.deliver(&[peer::window_update(0, (1 << 31) - 1)]);
@@ -90,22 +90,24 @@ fn window_update_overflow_is_a_flow_control_error() {
 
 #[test]
 fn receive_beyond_the_stream_window_is_a_stream_error() {
-    let config = Config { initial_stream_window: 100, ..Config::default() };
+    let mut config = Config::default();
+    config.initial_stream_window = 100;
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.response(1, "200", false);
     pair.deliver(&[head, peer::data(1, &[0; 100], false), peer::data(1, &[0; 1], false)]);
     let f = failure_of(&pair.events(), id);
-    assert_eq!(f.cause, FailureCause::Violation(crate::h2::Violation::StreamWindowExceeded));
+    assert_eq!(f.cause, FailureCause::Violation(baton_proto::h2::Violation::StreamWindowExceeded));
     assert_eq!(f.cause.reason(), Some(Reason::FLOW_CONTROL_ERROR));
     assert_eq!(pair.conn.state(), ConnectionState::Open);
 }
 
 #[test]
 fn receive_beyond_the_connection_window_is_a_connection_error() {
-    let config =
-        Config { initial_connection_window: 65_535, initial_stream_window: 1 << 20, ..Config::default() };
+    let mut config = Config::default();
+    config.initial_connection_window = 65_535;
+    config.initial_stream_window = 1 << 20;
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -121,8 +123,9 @@ fn receive_beyond_the_connection_window_is_a_connection_error() {
 
 #[test]
 fn released_data_reopens_both_windows() {
-    let config =
-        Config { initial_stream_window: 1_000, initial_connection_window: 65_535, ..Config::default() };
+    let mut config = Config::default();
+    config.initial_stream_window = 1_000;
+    config.initial_connection_window = 65_535;
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -137,12 +140,13 @@ fn released_data_reopens_both_windows() {
 
 #[test]
 fn padding_is_released_without_the_application() {
-    let config = Config { initial_stream_window: 100, ..Config::default() };
+    let mut config = Config::default();
+    config.initial_stream_window = 100;
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.response(1, "200", false);
-    let padded = Frame::Data(crate::h2::frame::Data {
+    let padded = Frame::Data(baton_proto::h2::frame::Data {
         stream_id: id,
         data: Bytes::from_static(b"abc"),
         end_stream: false,
@@ -208,13 +212,14 @@ fn request_head_larger_than_a_frame_uses_continuation() {
         block.extend_from_slice(&c.fragment);
     }
     assert!(matches!(frames.last(), Some(Frame::Continuation(c)) if c.end_headers));
-    let fields = pair.peer.decode_block(&Bytes::from(block));
+    let fields = pair.peer.decode_block(&Bytes::from(block)).unwrap();
     assert_eq!(fields.len(), 4 + 8);
 }
 
 #[test]
 fn send_buffer_applies_back_pressure() {
-    let config = Config { max_send_buffer: 1_000, ..Config::default() };
+    let mut config = Config::default();
+    config.max_send_buffer = 1_000;
     let server = Settings { initial_window_size: Some(0), ..Settings::default() };
     let mut pair = Pair::with(config, server);
     let id = pair.post("/", &[0; 800], false);

@@ -7,10 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 
-use super::harness::{Pair, ended};
-use super::peer;
-use crate::h2::Event;
-use crate::h2::frame::{Frame, Reason, StreamId};
+use baton_testkit::{Pair, ended};
+use baton_testkit::frames as peer;
+use baton_proto::h2::Event;
+use baton_proto::h2::frame::{Frame, Reason, StreamId};
 
 /// A POST opened without END_STREAM and held at once.
 fn held_post(pair: &mut Pair) -> StreamId {
@@ -91,7 +91,7 @@ fn an_unanswered_expectation_times_out_on_the_connection_timer() {
     let id = held_post(&mut pair);
     pair.conn.send_data(id, Bytes::from_static(b"body"), true).unwrap();
     pair.flush();
-    let wait = crate::h2::Config::default().continue_wait;
+    let wait = baton_proto::h2::Config::default().continue_wait;
     assert_eq!(pair.conn.poll_timeout(), Some(pair.now + wait));
     pair.advance(wait - Duration::from_millis(1));
     assert!(pair.flush().is_empty(), "still held");
@@ -112,7 +112,7 @@ fn holds_expire_in_order() {
     pair.advance(Duration::from_millis(400));
     let second = held_post(&mut pair);
     pair.flush();
-    let wait = crate::h2::Config::default().continue_wait;
+    let wait = baton_proto::h2::Config::default().continue_wait;
     pair.advance(wait - Duration::from_millis(400));
     assert_eq!(
         pair.events(),
@@ -136,6 +136,6 @@ fn a_reset_held_stream_leaves_no_hold_behind() {
     pair.deliver(&[peer::rst(1, Reason::REFUSED_STREAM)]);
     let events = pair.events();
     assert!(events.iter().any(|e| matches!(e, Event::StreamFailed(f) if f.stream_id == id)), "{events:?}");
-    pair.advance(crate::h2::Config::default().continue_wait);
+    pair.advance(baton_proto::h2::Config::default().continue_wait);
     assert!(pair.events().is_empty());
 }
