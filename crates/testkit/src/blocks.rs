@@ -98,12 +98,19 @@ impl FieldBlocks {
     pub fn observe(&mut self, frame: &Frame) -> Result<Option<FieldBlock>, BlockError> {
         if let Some(open) = &self.open {
             if !matches!(frame, Frame::Continuation(c) if c.stream_id == open.stream_id) {
-                return Err(BlockError::Interrupted { stream_id: open.stream_id, frame: Box::new(frame.clone()) });
+                return Err(BlockError::Interrupted {
+                    stream_id: open.stream_id,
+                    frame: Box::new(frame.clone()),
+                });
             }
         }
         let (open, end_headers) = match frame {
             Frame::Headers(h) => (
-                Open { stream_id: h.stream_id, end_stream: h.end_stream, fragments: BytesMut::from(&h.fragment[..]) },
+                Open {
+                    stream_id: h.stream_id,
+                    end_stream: h.end_stream,
+                    fragments: BytesMut::from(&h.fragment[..]),
+                },
                 h.end_headers,
             ),
             Frame::Continuation(c) => {

@@ -12,7 +12,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use baton_proto::h2::frame::{DEFAULT_MAX_FRAME_SIZE, Data, Frame, Ping, Settings, StreamId, encode_field_block};
+use baton_proto::h2::frame::{
+    DEFAULT_MAX_FRAME_SIZE, Data, Frame, Ping, Settings, StreamId, encode_field_block,
+};
 use baton_testkit::Peer;
 
 use super::matcher::{Matcher, describe};

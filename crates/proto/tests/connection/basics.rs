@@ -3,12 +3,12 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
-use baton_testkit::{Pair, ended, failure_of, sid};
-use baton_testkit::Peer;
-use baton_testkit::frames as peer;
 use baton_proto::h2::frame::{Frame, Reason, Settings};
 use baton_proto::h2::{Config, ConnectionState, Event, PREFACE};
 use baton_proto::{Phase, Processing};
+use baton_testkit::Peer;
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended, failure_of, sid};
 
 #[test]
 fn preface_settings_and_window_update_open_the_connection() {
@@ -43,7 +43,7 @@ fn server_settings_are_acknowledged_and_reported() {
 fn first_server_frame_must_be_settings() {
     let mut pair = Pair::start(Config::default());
     pair.flush();
-    pair.deliver(&[peer::ping([0; 8])]);
+    pair.deliver(&[frames::ping([0; 8])]);
     let frames = pair.flush();
     let Some(Frame::GoAway(g)) = frames.last() else { panic!("GOAWAY expected: {frames:?}") };
     assert_eq!(g.error_code, Reason::PROTOCOL_ERROR);
@@ -82,7 +82,7 @@ fn response_head_body_and_end_are_reported_in_order() {
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.headers(1, &[(":status", "200"), ("content-length", "5")], false);
-    pair.deliver(&[head, peer::data(1, b"hel", false), peer::data(1, b"lo", true)]);
+    pair.deliver(&[head, frames::data(1, b"hel", false), frames::data(1, b"lo", true)]);
     let events = pair.events();
     let [
         Event::ResponseReceived { head, .. },
@@ -123,7 +123,7 @@ fn response_trailers_end_the_stream() {
     pair.flush();
     let head = pair.peer.response(1, "200", false);
     let trailers = pair.peer.headers(1, &[("grpc-status", "0")], true);
-    pair.deliver(&[head, peer::data(1, b"x", false), trailers]);
+    pair.deliver(&[head, frames::data(1, b"x", false), trailers]);
     let events = pair.events();
     assert!(
         events

@@ -7,10 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 
-use baton_testkit::{Pair, ended};
-use baton_testkit::frames as peer;
 use baton_proto::h2::Event;
 use baton_proto::h2::frame::{Frame, Reason, StreamId};
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended};
 
 /// A POST opened without END_STREAM and held at once.
 fn held_post(pair: &mut Pair) -> StreamId {
@@ -73,13 +73,13 @@ fn a_refusing_status_drops_the_body_and_cancels_after_the_response() {
     pair.conn.send_data(id, Bytes::from_static(b"unwanted"), true).unwrap();
     pair.flush();
     let head = pair.peer.response(1, "417", false);
-    pair.deliver(&[head, peer::data(1, b"no", true)]);
+    pair.deliver(&[head, frames::data(1, b"no", true)]);
     let events = pair.events();
     assert!(ended(&events, id), "the response is whole: {events:?}");
     assert!(!events.iter().any(|e| matches!(e, Event::StreamFailed(_))), "{events:?}");
     let frames = pair.flush();
     assert!(data_frames(&frames).is_empty(), "the body never went: {frames:?}");
-    assert_eq!(frames, vec![peer::rst(1, Reason::CANCEL)]);
+    assert_eq!(frames, vec![frames::rst(1, Reason::CANCEL)]);
     assert!(pair.conn.send_data(id, Bytes::from_static(b"more"), true).is_err());
     // Nothing left of the stream: the wait is gone with it.
     assert_eq!(pair.conn.active_streams(), 0);
@@ -133,7 +133,7 @@ fn a_reset_held_stream_leaves_no_hold_behind() {
     let mut pair = Pair::new();
     let id = held_post(&mut pair);
     pair.flush();
-    pair.deliver(&[peer::rst(1, Reason::REFUSED_STREAM)]);
+    pair.deliver(&[frames::rst(1, Reason::REFUSED_STREAM)]);
     let events = pair.events();
     assert!(events.iter().any(|e| matches!(e, Event::StreamFailed(f) if f.stream_id == id)), "{events:?}");
     pair.advance(baton_proto::h2::Config::default().continue_wait);

@@ -3,10 +3,10 @@
 
 use bytes::Bytes;
 
-use baton_testkit::{Pair, failure_of};
-use baton_testkit::frames as peer;
 use baton_proto::h2::frame::{Frame, Reason, Settings};
 use baton_proto::h2::{Config, ConnectionState, Event, FailureCause, SendError};
+use baton_testkit::frames;
+use baton_testkit::{Pair, failure_of};
 
 fn data_frames(frames: &[Frame]) -> Vec<(u32, usize, bool)> {
     frames
@@ -25,9 +25,9 @@ fn send_stops_at_the_stream_window_and_resumes_on_window_update() {
     let id = pair.post("/", &[1; 2_500], true);
     let frames = pair.flush();
     assert_eq!(data_frames(&frames), vec![(1, 1_000, false)]);
-    pair.deliver(&[peer::window_update(1, 1_000)]);
+    pair.deliver(&[frames::window_update(1, 1_000)]);
     assert_eq!(data_frames(&pair.flush()), vec![(1, 1_000, false)]);
-    pair.deliver(&[peer::window_update(1, 5_000)]);
+    pair.deliver(&[frames::window_update(1, 5_000)]);
     assert_eq!(data_frames(&pair.flush()), vec![(1, 500, true)]);
     assert_eq!(pair.conn.send_buffered(id), Some(0));
 }
@@ -40,7 +40,7 @@ fn send_stops_at_the_connection_window() {
     pair.post("/", &[1; 100_000], true);
     let sent: usize = data_frames(&pair.flush()).iter().map(|d| d.1).sum();
     assert_eq!(sent, 65_535);
-    pair.deliver(&[peer::window_update(0, 40_000)]);
+    pair.deliver(&[frames::window_update(0, 40_000)]);
     let frames = pair.flush();
     let sent: usize = data_frames(&frames).iter().map(|d| d.1).sum();
     assert_eq!(sent, 100_000 - 65_535);
@@ -52,7 +52,7 @@ fn data_frames_respect_the_peer_max_frame_size() {
     let server =
         Settings { max_frame_size: Some(20_000), initial_window_size: Some(1 << 20), ..Settings::default() };
     let mut pair = Pair::with(Config::default(), server);
-    pair.deliver(&[peer::window_update(0, 1 << 20)]);
+    pair.deliver(&[frames::window_update(0, 1 << 20)]);
     pair.post("/", &[1; 50_000], true);
     let sizes: Vec<_> = data_frames(&pair.flush()).iter().map(|d| d.1).collect();
     assert_eq!(sizes, vec![20_000, 20_000, 10_000]);
@@ -77,12 +77,12 @@ fn window_update_overflow_is_a_flow_control_error() {
     let mut pair = Pair::new();
     let id = pair.post("/", b"x", false);
     pair.flush();
-    pair.deliver(&[peer::window_update(1, (1 << 31) - 1)]);
+    pair.deliver(&[frames::window_update(1, (1 << 31) - 1)]);
     let f = failure_of(&pair.events(), id);
     assert_eq!(f.cause, FailureCause::Violation(baton_proto::h2::Violation::StreamWindowOverflow));
     let frames = pair.flush();
     assert!(matches!(frames.as_slice(), [Frame::RstStream(r)] if r.reason == Reason::FLOW_CONTROL_ERROR));
-    pair.deliver(&[peer::window_update(0, (1 << 31) - 1)]);
+    pair.deliver(&[frames::window_update(0, (1 << 31) - 1)]);
     let frames = pair.flush();
     assert!(matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == Reason::FLOW_CONTROL_ERROR));
     assert_eq!(pair.conn.state(), ConnectionState::Closed);
@@ -96,7 +96,7 @@ fn receive_beyond_the_stream_window_is_a_stream_error() {
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.response(1, "200", false);
-    pair.deliver(&[head, peer::data(1, &[0; 100], false), peer::data(1, &[0; 1], false)]);
+    pair.deliver(&[head, frames::data(1, &[0; 100], false), frames::data(1, &[0; 1], false)]);
     let f = failure_of(&pair.events(), id);
     assert_eq!(f.cause, FailureCause::Violation(baton_proto::h2::Violation::StreamWindowExceeded));
     assert_eq!(f.cause.reason(), Some(Reason::FLOW_CONTROL_ERROR));
@@ -114,7 +114,7 @@ fn receive_beyond_the_connection_window_is_a_connection_error() {
     let head = pair.peer.response(1, "200", false);
     let mut frames = vec![head];
     for _ in 0..4 {
-        frames.push(peer::data(1, &[0; 16_384], false));
+        frames.push(frames::data(1, &[0; 16_384], false));
     }
     pair.deliver(&frames);
     let frames = pair.flush();
@@ -130,12 +130,12 @@ fn released_data_reopens_both_windows() {
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.response(1, "200", false);
-    pair.deliver(&[head, peer::data(1, &[0; 1_000], false)]);
+    pair.deliver(&[head, frames::data(1, &[0; 1_000], false)]);
     // Nothing is released until the application says so: back-pressure.
     assert!(pair.flush().is_empty());
     pair.conn.release_capacity(id, 1_000);
     let frames = pair.flush();
-    assert!(frames.contains(&peer::window_update(1, 1_000)), "{frames:?}");
+    assert!(frames.contains(&frames::window_update(1, 1_000)), "{frames:?}");
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn padding_is_released_without_the_application() {
     let events = pair.events();
     assert!(events.iter().any(|e| matches!(e, Event::DataReceived { data, .. } if &data[..] == b"abc")));
     let frames = pair.flush();
-    assert!(frames.contains(&peer::window_update(1, 61)), "61 padding bytes released: {frames:?}");
+    assert!(frames.contains(&frames::window_update(1, 61)), "61 padding bytes released: {frames:?}");
 }
 
 #[test]
@@ -225,7 +225,7 @@ fn send_buffer_applies_back_pressure() {
     let id = pair.post("/", &[0; 800], false);
     let err = pair.conn.send_data(id, Bytes::from_static(&[0; 300]), false).unwrap_err();
     assert_eq!(err, SendError::SendBufferFull(id));
-    pair.deliver(&[peer::window_update(1, 800)]);
+    pair.deliver(&[frames::window_update(1, 800)]);
     pair.flush();
     assert!(pair.events().iter().any(|e| matches!(e, Event::Writable { stream_id } if *stream_id == id)));
     pair.conn.send_data(id, Bytes::from_static(&[0; 300]), true).unwrap();

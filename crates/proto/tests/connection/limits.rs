@@ -4,11 +4,13 @@
 
 use bytes::{Bytes, BytesMut};
 
-use baton_testkit::{Pair, ended, failure_of};
-use baton_testkit::frames as peer;
 use baton_proto::Processing;
-use baton_proto::h2::frame::{Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown};
+use baton_proto::h2::frame::{
+    Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown,
+};
 use baton_proto::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Violation};
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended, failure_of};
 
 /// The connection was closed for `violation`: GOAWAY with its code and its
 /// text as debug data, and `Closed` naming it.
@@ -32,7 +34,7 @@ fn reset_with(pair: &mut Pair, id: StreamId, violation: Violation) -> baton_prot
     let f = failure_of(&pair.events(), id);
     assert_eq!(f.cause, FailureCause::Violation(violation.clone()));
     let frames = pair.flush();
-    assert!(frames.contains(&peer::rst(id.value(), violation.reason())), "{frames:?}");
+    assert!(frames.contains(&frames::rst(id.value(), violation.reason())), "{frames:?}");
     assert_eq!(pair.conn.state(), ConnectionState::Open, "a stream error keeps the connection");
     f
 }
@@ -91,7 +93,7 @@ fn frame_interleaved_in_a_field_block_is_a_protocol_error() {
     pair.get("/");
     pair.flush();
     let mut frames = split_headers(&mut pair, 1, &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaa")], 2);
-    frames.insert(1, peer::ping([0; 8]));
+    frames.insert(1, frames::ping([0; 8]));
     pair.deliver(&frames);
     closed_with(&mut pair, Violation::InterleavedFieldBlock);
 }
@@ -191,11 +193,11 @@ fn enable_push_one_from_the_server_is_a_protocol_error() {
 fn frames_on_idle_or_server_streams_are_protocol_errors() {
     type Make = fn(&mut Pair) -> Frame;
     let cases: [(Violation, Make); 5] = [
-        (Violation::DataOnIdleStream, |_| peer::data(5, b"x", false)),
+        (Violation::DataOnIdleStream, |_| frames::data(5, b"x", false)),
         (Violation::HeadersOnIdleStream, |p| p.peer.response(5, "200", true)),
         (Violation::HeadersOnIdleStream, |p| p.peer.response(2, "200", true)),
-        (Violation::ResetOnIdleStream, |_| peer::rst(7, Reason::CANCEL)),
-        (Violation::WindowUpdateOnIdleStream, |_| peer::window_update(9, 1)),
+        (Violation::ResetOnIdleStream, |_| frames::rst(7, Reason::CANCEL)),
+        (Violation::WindowUpdateOnIdleStream, |_| frames::window_update(9, 1)),
     ];
     for (violation, make) in cases {
         let mut pair = Pair::new();
@@ -220,7 +222,11 @@ fn priority_and_unknown_frames_are_ignored() {
     });
     let priority = Frame::Priority(baton_proto::h2::frame::Priority {
         stream_id: StreamId::new(11),
-        spec: baton_proto::h2::frame::PrioritySpec { dependency: StreamId::new(1), exclusive: false, weight: 3 },
+        spec: baton_proto::h2::frame::PrioritySpec {
+            dependency: StreamId::new(1),
+            exclusive: false,
+            weight: 3,
+        },
     });
     let head = pair.peer.response(1, "200", true);
     pair.deliver(&[unknown, priority, head]);
@@ -233,7 +239,7 @@ fn control_frame_flood_is_enhance_your_calm() {
     let mut config = Config::default();
     config.max_control_frames_in_a_row = 100;
     let mut pair = Pair::with(config, Settings::default());
-    let pings: Vec<Frame> = (0..101).map(|i| peer::ping([i as u8; 8])).collect();
+    let pings: Vec<Frame> = (0..101).map(|i| frames::ping([i as u8; 8])).collect();
     pair.deliver(&pings);
     closed_with(&mut pair, Violation::ControlFrameFlood);
 }
@@ -247,7 +253,7 @@ fn empty_data_flood_is_enhance_your_calm() {
     pair.flush();
     let head = pair.peer.response(1, "200", false);
     let mut frames = vec![head];
-    frames.extend((0..200).map(|_| peer::data(1, b"", false)));
+    frames.extend((0..200).map(|_| frames::data(1, b"", false)));
     pair.deliver(&frames);
     closed_with(&mut pair, Violation::ControlFrameFlood);
 }
@@ -276,7 +282,7 @@ fn oversized_frame_is_a_frame_size_error() {
 fn malformed_responses_are_stream_errors() {
     type Make = fn(&mut Pair) -> Vec<Frame>;
     let cases: [(Violation, Make); 7] = [
-        (Violation::DataOutsideBody, |_| vec![peer::data(1, b"x", true)]),
+        (Violation::DataOutsideBody, |_| vec![frames::data(1, b"x", true)]),
         (Violation::MalformedResponse("missing :status"), |p| vec![p.peer.headers(1, &[("x", "y")], true)]),
         (Violation::MalformedResponse("unknown or request pseudo-header in a response"), |p| {
             vec![p.peer.headers(1, &[(":status", "200"), (":path", "/")], true)]
@@ -286,7 +292,7 @@ fn malformed_responses_are_stream_errors() {
         (Violation::ContentLengthShort, |p| {
             vec![
                 p.peer.headers(1, &[(":status", "200"), ("content-length", "3")], false),
-                peer::data(1, b"ab", true),
+                frames::data(1, b"ab", true),
             ]
         }),
         (Violation::TrailersWithoutEndStream, |p| {
@@ -346,7 +352,7 @@ fn byte_at_a_time_delivery_gives_the_same_events() {
         let h1 = pair.peer.headers(1, &[(":status", "200"), ("content-length", "4")], false);
         let h3 = pair.peer.response(3, "201", false);
         let tr = pair.peer.headers(3, &[("x-t", "1")], true);
-        pair.deliver(&[h1, h3, peer::data(1, b"body", true), peer::go_away(3, Reason::NO_ERROR), tr]);
+        pair.deliver(&[h1, h3, frames::data(1, b"body", true), frames::go_away(3, Reason::NO_ERROR), tr]);
         let events = pair.events();
         assert!(ended(&events, a) && ended(&events, b));
         events
@@ -368,7 +374,7 @@ fn corrupting_any_server_byte_never_breaks_the_one_terminal_event_rule() {
     let h3 = reference.peer.response(3, "201", false);
     let tr = reference.peer.headers(3, &[("x-t", "1")], true);
     let mut wire = BytesMut::new();
-    for f in [h1, peer::data(1, b"body", true), h3, peer::go_away(3, Reason::NO_ERROR), tr] {
+    for f in [h1, frames::data(1, b"body", true), h3, frames::go_away(3, Reason::NO_ERROR), tr] {
         f.encode(&mut wire);
     }
     for i in 0..wire.len() {
@@ -429,8 +435,8 @@ fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
 fn pings_with_data(rounds: usize) -> Vec<Frame> {
     let mut frames = Vec::new();
     for r in 0..rounds {
-        frames.extend((0..5).map(|i| peer::ping([(r * 5 + i) as u8; 8])));
-        frames.push(peer::data(1, b"x", false));
+        frames.extend((0..5).map(|i| frames::ping([(r * 5 + i) as u8; 8])));
+        frames.push(frames::data(1, b"x", false));
     }
     frames
 }
@@ -503,7 +509,7 @@ fn unread_settings_acks_are_enhance_your_calm() {
     let mut frames = Vec::new();
     for _ in 0..200 {
         frames.extend((0..5).map(|_| Frame::Settings(Settings::default())));
-        frames.push(peer::data(1, b"x", false));
+        frames.push(frames::data(1, b"x", false));
     }
     pair.deliver(&frames);
     closed_with(&mut pair, Violation::AnswersNotRead);

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use baton_testkit::{Pair, failure_of};
-use baton_testkit::frames as peer;
 use baton_proto::h2::frame::{Frame, Reason, Settings};
 use baton_proto::h2::{CloseCause, Config, ConnectionState, Event, FailureCause};
+use baton_testkit::frames;
+use baton_testkit::{Pair, failure_of};
 
 #[test]
 fn unacknowledged_settings_end_in_settings_timeout() {
@@ -60,7 +60,7 @@ fn user_ping_is_answered_with_an_event() {
 #[test]
 fn server_ping_is_echoed_with_ack() {
     let mut pair = Pair::new();
-    pair.deliver(&[peer::ping(*b"abcdefgh")]);
+    pair.deliver(&[frames::ping(*b"abcdefgh")]);
     let frames = pair.flush();
     assert_eq!(frames, vec![Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: *b"abcdefgh" })]);
 }
@@ -132,13 +132,13 @@ fn reset_streams_are_forgotten_after_the_expiry() {
     pair.flush();
     pair.conn.reset(id, Reason::CANCEL, pair.now);
     let frames = pair.flush();
-    assert_eq!(frames, vec![peer::rst(1, Reason::CANCEL)]);
+    assert_eq!(frames, vec![frames::rst(1, Reason::CANCEL)]);
     // Within the expiry, late DATA is silently dropped.
-    pair.deliver(&[peer::data(1, b"late", false)]);
+    pair.deliver(&[frames::data(1, b"late", false)]);
     assert!(pair.flush().iter().all(|f| !matches!(f, Frame::RstStream(_))));
     pair.advance(Duration::from_secs(5));
     // After it, the stream is just closed: STREAM_CLOSED (§5.1).
-    pair.deliver(&[peer::data(1, b"later", false)]);
+    pair.deliver(&[frames::data(1, b"later", false)]);
     let frames = pair.flush();
-    assert!(frames.contains(&peer::rst(1, Reason::STREAM_CLOSED)), "{frames:?}");
+    assert!(frames.contains(&frames::rst(1, Reason::STREAM_CLOSED)), "{frames:?}");
 }

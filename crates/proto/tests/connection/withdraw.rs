@@ -5,11 +5,11 @@
 
 use bytes::BytesMut;
 
-use baton_testkit::{Pair, failure_of};
-use baton_testkit::Peer;
 use baton_proto::h2::frame::{Frame, Reason, StreamId};
 use baton_proto::h2::{Config, ConnectionState, Event};
 use baton_proto::{Phase, Processing};
+use baton_testkit::Peer;
+use baton_testkit::{Pair, failure_of};
 
 /// DATA on an idle stream: a connection error (RFC 9113 §5.1).
 const DATA_ON_IDLE_STREAM: [u8; 9] = [0, 0, 0, 0, 0, 0, 0, 0, 5];
