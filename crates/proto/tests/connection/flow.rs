@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 
+use crate::config;
 use baton_proto::h2::frame::{Frame, Reason, Settings};
 use baton_proto::h2::{Config, ConnectionState, Event, FailureCause, SendError};
 use baton_testkit::frames;
@@ -90,8 +91,7 @@ fn window_update_overflow_is_a_flow_control_error() {
 
 #[test]
 fn receive_beyond_the_stream_window_is_a_stream_error() {
-    let mut config = Config::default();
-    config.initial_stream_window = 100;
+    let config = config(|c| c.initial_stream_window = 100);
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -105,9 +105,10 @@ fn receive_beyond_the_stream_window_is_a_stream_error() {
 
 #[test]
 fn receive_beyond_the_connection_window_is_a_connection_error() {
-    let mut config = Config::default();
-    config.initial_connection_window = 65_535;
-    config.initial_stream_window = 1 << 20;
+    let config = config(|c| {
+        c.initial_connection_window = 65_535;
+        c.initial_stream_window = 1 << 20;
+    });
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -123,9 +124,10 @@ fn receive_beyond_the_connection_window_is_a_connection_error() {
 
 #[test]
 fn released_data_reopens_both_windows() {
-    let mut config = Config::default();
-    config.initial_stream_window = 1_000;
-    config.initial_connection_window = 65_535;
+    let config = config(|c| {
+        c.initial_stream_window = 1_000;
+        c.initial_connection_window = 65_535;
+    });
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -140,8 +142,7 @@ fn released_data_reopens_both_windows() {
 
 #[test]
 fn padding_is_released_without_the_application() {
-    let mut config = Config::default();
-    config.initial_stream_window = 100;
+    let config = config(|c| c.initial_stream_window = 100);
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -218,8 +219,7 @@ fn request_head_larger_than_a_frame_uses_continuation() {
 
 #[test]
 fn send_buffer_applies_back_pressure() {
-    let mut config = Config::default();
-    config.max_send_buffer = 1_000;
+    let config = config(|c| c.max_send_buffer = 1_000);
     let server = Settings { initial_window_size: Some(0), ..Settings::default() };
     let mut pair = Pair::with(config, server);
     let id = pair.post("/", &[0; 800], false);

@@ -3,6 +3,7 @@
 
 use http::Method;
 
+use crate::config;
 use baton_proto::h2::frame::{Frame, Reason, StreamId};
 use baton_proto::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError};
 use baton_proto::{Phase, Processing};
@@ -346,8 +347,7 @@ fn client_graceful_go_away_drains_then_closes() {
 
 #[test]
 fn stream_ids_exhausted_is_reported() {
-    let mut config = baton_proto::h2::Config::default();
-    config.first_stream_id = StreamId::MAX.value() - 2;
+    let config = config(|c| c.first_stream_id = StreamId::MAX.value() - 2);
     let mut pair = Pair::with(config, Default::default());
     let last = pair.get("/");
     assert_eq!(last, StreamId::new(StreamId::MAX.value() - 2));

@@ -4,6 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 
+use crate::config;
 use baton_proto::Processing;
 use baton_proto::h2::frame::{
     Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown,
@@ -109,8 +110,7 @@ fn continuation_without_headers_is_a_protocol_error() {
 
 #[test]
 fn continuation_flood_is_cut_off() {
-    let mut config = Config::default();
-    config.max_continuation_frames = 16;
+    let config = config(|c| c.max_continuation_frames = 16);
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -122,8 +122,7 @@ fn continuation_flood_is_cut_off() {
 
 #[test]
 fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
-    let mut config = Config::default();
-    config.max_header_list_size = 1_000;
+    let config = config(|c| c.max_header_list_size = 1_000);
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -135,8 +134,7 @@ fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
 
 #[test]
 fn header_list_above_our_limit_cancels_the_stream_and_keeps_hpack_in_sync() {
-    let mut config = Config::default();
-    config.max_header_list_size = 200;
+    let config = config(|c| c.max_header_list_size = 200);
     let mut pair = Pair::with(config, Settings::default());
     let big = pair.get("/");
     let next = pair.get("/");
@@ -236,8 +234,7 @@ fn priority_and_unknown_frames_are_ignored() {
 
 #[test]
 fn control_frame_flood_is_enhance_your_calm() {
-    let mut config = Config::default();
-    config.max_control_frames_in_a_row = 100;
+    let config = config(|c| c.max_control_frames_in_a_row = 100);
     let mut pair = Pair::with(config, Settings::default());
     let pings: Vec<Frame> = (0..101).map(|i| frames::ping([i as u8; 8])).collect();
     pair.deliver(&pings);
@@ -246,8 +243,7 @@ fn control_frame_flood_is_enhance_your_calm() {
 
 #[test]
 fn empty_data_flood_is_enhance_your_calm() {
-    let mut config = Config::default();
-    config.max_control_frames_in_a_row = 100;
+    let config = config(|c| c.max_control_frames_in_a_row = 100);
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -444,9 +440,10 @@ fn pings_with_data(rounds: usize) -> Vec<Frame> {
 /// A connection with a 1,000-byte write backlog limit and a response head
 /// in, its body still to come (so DATA keeps resetting the no-progress count).
 fn response_in_progress_with_small_backlog() -> Pair {
-    let mut config = Config::default();
-    config.max_control_frames_in_a_row = 10;
-    config.max_write_backlog = 1_000;
+    let config = config(|c| {
+        c.max_control_frames_in_a_row = 10;
+        c.max_write_backlog = 1_000;
+    });
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();

@@ -10,3 +10,11 @@ mod goaway;
 mod limits;
 mod timers;
 mod withdraw;
+
+/// The default client config with `edit` applied (`Config` is
+/// `#[non_exhaustive]`: outside baton-proto it has no struct literal).
+fn config(edit: impl FnOnce(&mut baton_proto::h2::Config)) -> baton_proto::h2::Config {
+    let mut config = baton_proto::h2::Config::default();
+    edit(&mut config);
+    config
+}

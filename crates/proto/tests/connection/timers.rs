@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::config;
 use baton_proto::h2::frame::{Frame, Reason, Settings};
 use baton_proto::h2::{CloseCause, Config, ConnectionState, Event, FailureCause};
 use baton_testkit::frames;
@@ -25,9 +26,10 @@ fn unacknowledged_settings_end_in_settings_timeout() {
 
 #[test]
 fn keepalive_ping_is_sent_and_its_loss_closes() {
-    let mut config = Config::default();
-    config.keepalive_interval = Some(Duration::from_secs(5));
-    config.keepalive_timeout = Duration::from_secs(2);
+    let config = config(|c| {
+        c.keepalive_interval = Some(Duration::from_secs(5));
+        c.keepalive_timeout = Duration::from_secs(2);
+    });
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -67,8 +69,7 @@ fn server_ping_is_echoed_with_ack() {
 
 #[test]
 fn idle_connection_closes_gracefully() {
-    let mut config = Config::default();
-    config.idle_timeout = Some(Duration::from_secs(60));
+    let config = config(|c| c.idle_timeout = Some(Duration::from_secs(60)));
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -102,8 +103,7 @@ fn client_go_away_drain_is_bounded() {
 
 #[test]
 fn zero_window_stall_fails_the_stream_instead_of_hanging() {
-    let mut config = Config::default();
-    config.send_stall_timeout = Some(Duration::from_secs(10));
+    let config = config(|c| c.send_stall_timeout = Some(Duration::from_secs(10)));
     let server = Settings { initial_window_size: Some(0), ..Settings::default() };
     let mut pair = Pair::with(config, server);
     let stalled = pair.post("/", b"never", true);
@@ -125,8 +125,7 @@ fn zero_window_stall_fails_the_stream_instead_of_hanging() {
 
 #[test]
 fn reset_streams_are_forgotten_after_the_expiry() {
-    let mut config = Config::default();
-    config.reset_stream_expiry = Duration::from_secs(5);
+    let config = config(|c| c.reset_stream_expiry = Duration::from_secs(5));
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
