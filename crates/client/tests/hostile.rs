@@ -100,6 +100,23 @@ impl Case {
         Elapsed { wall: self.wall.elapsed(), clock: self.clock.elapsed() }
     }
 
+    /// The case's request: restarts the clocks, GETs `url` and returns the
+    /// error it ends in (the request's own, or with [`FailsIn::Body`] that
+    /// of reading the body after a good head), and the time it took.
+    async fn failing_get(
+        &mut self,
+        client: &Client,
+        url: &str,
+        fails_in: FailsIn,
+    ) -> (baton::Error, Elapsed) {
+        self.restart_clock();
+        let err = match fails_in {
+            FailsIn::Request => client.get(url).send().await.unwrap_err(),
+            FailsIn::Body => client.get(url).send().await.unwrap().bytes().await.unwrap_err(),
+        };
+        (err, self.elapsed())
+    }
+
     /// The epilogue every case shares: the well-behaved origin still
     /// answers, over the connection it had before the attack (unless
     /// `fresh_ok`: paused-time cases jump the clock by minutes, past the
@@ -127,6 +144,15 @@ impl Case {
         assert!(peak < MEMORY_BOUND, "{}: {peak} bytes above the baseline", self.name);
         assert!(took.wall < WALL_BOUND, "{}: took {:?}", self.name, took.wall);
     }
+}
+
+/// Where an attack's error surfaces.
+#[derive(Debug, Clone, Copy)]
+enum FailsIn {
+    /// The request fails: no response head.
+    Request,
+    /// The head arrives; reading the body fails.
+    Body,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -234,10 +260,7 @@ async fn flood_after_head(case: &'static str, frame: Frame) {
             closed_with_go_away(&mut conn).await
         })
         .await;
-    case.restart_clock();
-    let resp = client.get(&url).send().await.unwrap();
-    let err = resp.bytes().await.unwrap_err();
-    let took = case.elapsed();
+    let (err, took) = case.failing_get(&client, &url, FailsIn::Body).await;
     assert!(err.is_decode(), "{err:?}");
     assert_eq!(err.processing(), Some(Processing::ResponseStarted), "{err}");
     let msg = err.to_string();
@@ -285,9 +308,7 @@ fn rst_stream_flood() {
             })
             .await;
         assert_eq!(client.get(&url).send().await.unwrap().text().await.unwrap(), "first");
-        case.restart_clock();
-        let err = client.get(&url).send().await.unwrap_err();
-        let took = case.elapsed();
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Request).await;
         let msg = err.to_string();
         assert_eq!(err.violation(), Some(&Violation::ControlFrameFlood), "{msg}");
         assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
@@ -335,9 +356,7 @@ async fn continuation_flood(name: &'static str, fragment: Bytes, count: usize) {
             closed_with_go_away(&mut conn).await
         })
         .await;
-    case.restart_clock();
-    let err = client.get(&url).send().await.unwrap_err();
-    let took = case.elapsed();
+    let (err, took) = case.failing_get(&client, &url, FailsIn::Request).await;
     let msg = err.to_string();
     assert_eq!(err.violation(), Some(&Violation::FieldBlockTooLarge), "{msg}");
     assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
@@ -373,9 +392,7 @@ fn hpack_bomb() {
                 reason
             })
             .await;
-        case.restart_clock();
-        let err = client.get(&url).send().await.unwrap_err();
-        let took = case.elapsed();
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Request).await;
         let msg = err.to_string();
         assert_eq!(err.violation(), Some(&Violation::ResponseHeadersTooLarge), "{msg}");
         assert!(!script.is_finished());
@@ -440,10 +457,7 @@ fn oversized_frame() {
                 closed_with_go_away(&mut conn).await
             })
             .await;
-        case.restart_clock();
-        let resp = client.get(&url).send().await.unwrap();
-        let err = resp.bytes().await.unwrap_err();
-        let took = case.elapsed();
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Body).await;
         let msg = err.to_string();
         assert!(matches!(err.violation(), Some(Violation::Frame(_))), "{msg}");
         assert_eq!(err.reason(), Some(Reason::FRAME_SIZE_ERROR), "{msg}");
@@ -574,10 +588,7 @@ fn ping_flood_interleaved_with_data_and_never_read() {
                 }
             })
             .await;
-        case.restart_clock();
-        let resp = client.get(&url).send().await.unwrap();
-        let err = resp.bytes().await.unwrap_err();
-        let took = case.elapsed();
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Body).await;
         let msg = err.to_string();
         assert_eq!(err.violation(), Some(&Violation::AnswersNotRead), "{msg}");
         assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
