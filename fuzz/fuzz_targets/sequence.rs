@@ -31,12 +31,9 @@ use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 
-use baton_proto::h2::frame::{
-    Continuation, Data, Frame, FrameDecoder, GoAway, Headers, Ping, Reason, RstStream, Settings, StreamId,
-    WindowUpdate,
-};
-use baton_proto::h2::hpack::{self, HeaderRef};
-use baton_proto::h2::{Config, Connection, PREFACE};
+use baton_proto::h2::frame::{Frame, Reason, Settings, StreamId};
+use baton_proto::h2::{Config, Connection};
+use baton_testkit::{FieldBlocks, frames};
 
 mod invariants;
 use invariants::Terminal;
@@ -46,39 +43,91 @@ enum Op {
     // User commands.
     Get,
     /// A head too large for one frame: HEADERS + CONTINUATION.
-    BigGet { len: u16 },
-    Post { body: u16, end: bool },
+    BigGet {
+        len: u16,
+    },
+    Post {
+        body: u16,
+        end: bool,
+    },
     /// A POST whose body the engine holds for `100 (Continue)`.
-    ExpectPost { body: u16 },
-    SendData { pick: u8, len: u16, end: bool },
-    Trailers { pick: u8 },
-    Reset { pick: u8, code: u8 },
-    Release { pick: u8, n: u16 },
+    ExpectPost {
+        body: u16,
+    },
+    SendData {
+        pick: u8,
+        len: u16,
+        end: bool,
+    },
+    Trailers {
+        pick: u8,
+    },
+    Reset {
+        pick: u8,
+        code: u8,
+    },
+    Release {
+        pick: u8,
+        n: u16,
+    },
     UserPing,
     UserGoAway,
-    Write { n: u16, take: bool },
-    Advance { ms: u16 },
+    Write {
+        n: u16,
+        take: bool,
+    },
+    Advance {
+        ms: u16,
+    },
     // Peer frames.
-    Response { pick: u8, status: u8, end_stream: bool, split: bool },
-    PeerData { pick: u8, len: u16, end_stream: bool, pad: Option<u8> },
-    PeerTrailers { pick: u8 },
-    PeerRst { pick: u8, code: u8 },
-    PeerSettings { window: Option<u32>, streams: Option<u8>, frame: Option<u32>, table: Option<u16> },
+    Response {
+        pick: u8,
+        status: u8,
+        end_stream: bool,
+        split: bool,
+    },
+    PeerData {
+        pick: u8,
+        len: u16,
+        end_stream: bool,
+        pad: Option<u8>,
+    },
+    PeerTrailers {
+        pick: u8,
+    },
+    PeerRst {
+        pick: u8,
+        code: u8,
+    },
+    PeerSettings {
+        window: Option<u32>,
+        streams: Option<u8>,
+        frame: Option<u32>,
+        table: Option<u16>,
+    },
     PeerSettingsAck,
-    PeerPing { ack: bool },
-    PeerGoAway { pick: u8, code: u8 },
-    PeerWindow { pick: Option<u8>, inc: u32 },
-    PeerRaw { bytes: Vec<u8> },
+    PeerPing {
+        ack: bool,
+    },
+    PeerGoAway {
+        pick: u8,
+        code: u8,
+    },
+    PeerWindow {
+        pick: Option<u8>,
+        inc: u32,
+    },
+    PeerRaw {
+        bytes: Vec<u8>,
+    },
     PeerEof,
 }
 
 const STATUSES: [&str; 6] = ["200", "100", "204", "404", "103", "abc"];
 
 struct Peer {
-    hpack: hpack::Encoder,
-    decoder: FrameDecoder,
-    inbox: BytesMut,
-    preface_seen: bool,
+    /// The codec: preface, frames, the server's HPACK encoder.
+    codec: baton_testkit::Peer,
     // Flow-control accounting of what the client sent (RFC 9113 §6.9).
     conn_window: i64,
     max_initial_window: i64,
@@ -87,8 +136,9 @@ struct Peer {
     ended: HashSet<StreamId>,
     /// Streams whose request header block arrived whole (END_HEADERS).
     heads: HashSet<StreamId>,
-    /// A header block begun and not yet ended (§6.10).
-    open_block: Option<StreamId>,
+    /// The client's header blocks, with nothing between a block's frames
+    /// (§6.10).
+    blocks: FieldBlocks,
     /// Bodies held for `100 (Continue)`, with the end of their wait.
     held_bodies: HashMap<StreamId, Instant>,
     /// Bodies refused by a final status other than 2xx.
@@ -96,42 +146,12 @@ struct Peer {
 }
 
 impl Peer {
-    fn block(&mut self, fields: &[(&str, &str)]) -> Bytes {
-        let mut dst = BytesMut::new();
-        self.hpack.encode(
-            fields.iter().map(|(n, v)| HeaderRef {
-                name: n.as_bytes(),
-                value: v.as_bytes(),
-                sensitive: false,
-            }),
-            &mut dst,
-        );
-        dst.freeze()
-    }
-
     /// Checks every complete frame the client wrote.
     fn receive(&mut self, bytes: &[u8]) {
-        self.inbox.extend_from_slice(bytes);
-        if !self.preface_seen {
-            if self.inbox.len() < PREFACE.len() {
-                return;
-            }
-            assert_eq!(&self.inbox[..PREFACE.len()], PREFACE);
-            let _ = self.inbox.split_to(PREFACE.len());
-            self.preface_seen = true;
-        }
-        while let Some(frame) = self.decoder.decode(&mut self.inbox).expect("client wrote an invalid frame") {
+        for frame in self.codec.receive(bytes) {
             // RFC 9113 §6.10: nothing comes between a block's frames.
-            if let Some(id) = self.open_block {
-                assert!(
-                    matches!(&frame, Frame::Continuation(c) if c.stream_id == id),
-                    "a header block on {id} was interrupted by {frame:?}"
-                );
-            }
-            match &frame {
-                Frame::Headers(h) if !h.end_headers => self.open_block = Some(h.stream_id),
-                Frame::Continuation(c) if c.end_headers => self.open_block = None,
-                _ => {}
+            if let Some(block) = self.blocks.observe(&frame).unwrap_or_else(|e| panic!("{e}")) {
+                self.heads.insert(block.stream_id);
             }
             match frame {
                 Frame::Data(d) => {
@@ -151,13 +171,7 @@ impl Peer {
                         self.ended.insert(id);
                     }
                 }
-                Frame::Continuation(c) if c.end_headers => {
-                    self.heads.insert(c.stream_id);
-                }
                 Frame::Headers(h) => {
-                    if h.end_headers {
-                        self.heads.insert(h.stream_id);
-                    }
                     assert!(
                         !self.ended.contains(&h.stream_id),
                         "HEADERS after END_STREAM on {}",
@@ -188,17 +202,14 @@ fuzz_target!(|ops: Vec<Op>| {
     config.max_send_buffer = 100_000;
     let mut conn = Connection::new(config, now);
     let mut peer = Peer {
-        hpack: hpack::Encoder::new(),
-        decoder: FrameDecoder::new(),
-        inbox: BytesMut::new(),
-        preface_seen: false,
+        codec: baton_testkit::Peer::new(),
         conn_window: 65_535,
         max_initial_window: 65_535,
         stream_updates: HashMap::new(),
         stream_sent: HashMap::new(),
         ended: HashSet::new(),
         heads: HashSet::new(),
-        open_block: None,
+        blocks: FieldBlocks::default(),
         held_bodies: HashMap::new(),
         refused_bodies: HashSet::new(),
     };
@@ -206,7 +217,7 @@ fuzz_target!(|ops: Vec<Op>| {
     // `pending`).
     let mut held = Bytes::new();
     let mut wire = BytesMut::new();
-    Frame::Settings(Settings::default()).encode(&mut wire);
+    frames::settings().encode(&mut wire);
     conn.handle_read(&wire, now);
 
     let uri: http::Uri = "https://example.com/p".parse().unwrap();
@@ -217,7 +228,8 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut events = Terminal::default();
 
     for op in ops.into_iter().take(512) {
-        let mut frames: Vec<Frame> = Vec::new();
+        // The peer frames this operation sends.
+        let mut out: Vec<Frame> = Vec::new();
         match op {
             Op::Get => {
                 if let Ok(id) = conn.send_request(&http::Method::GET, &uri, &headers, true, now) {
@@ -288,7 +300,8 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::Response { pick: p, status, end_stream, split } => {
                 let status = STATUSES[usize::from(status) % STATUSES.len()];
-                let fragment = peer.block(&[(":status", status), ("content-type", "text/plain")]);
+                let fragment =
+                    peer.codec.encode_block(&[(":status", status), ("content-type", "text/plain")]);
                 let stream_id = pick(&ids, p);
                 // What the status does to a held body (RFC 9110 §10.1.1).
                 if peer.held_bodies.contains_key(&stream_id) {
@@ -299,65 +312,41 @@ fuzz_target!(|ops: Vec<Op>| {
                         peer.refused_bodies.insert(stream_id);
                     }
                 }
+                let id = stream_id.value();
                 if split && fragment.len() > 1 {
-                    let (a, b) = fragment.split_at(fragment.len() / 2);
-                    frames.push(Frame::Headers(Headers {
-                        stream_id,
-                        end_stream,
-                        end_headers: false,
-                        priority: None,
-                        pad_len: None,
-                        fragment: Bytes::copy_from_slice(a),
-                    }));
-                    frames.push(Frame::Continuation(Continuation {
-                        stream_id,
-                        end_headers: true,
-                        fragment: Bytes::copy_from_slice(b),
-                    }));
+                    let mut first = fragment;
+                    let second = first.split_off(first.len() / 2);
+                    out.push(frames::headers_fragment(id, first, end_stream, false));
+                    out.push(frames::continuation(id, second, true));
                 } else {
-                    frames.push(Frame::Headers(Headers {
-                        stream_id,
-                        end_stream,
-                        end_headers: true,
-                        priority: None,
-                        pad_len: None,
-                        fragment,
-                    }));
+                    out.push(frames::headers_fragment(id, fragment, end_stream, true));
                 }
             }
-            Op::PeerData { pick: p, len, end_stream, pad } => frames.push(Frame::Data(Data {
-                stream_id: pick(&ids, p),
-                data: Bytes::from(vec![b'd'; usize::from(len % 20_000)]),
-                end_stream,
-                pad_len: pad,
-            })),
-            Op::PeerTrailers { pick: p } => {
-                let fragment = peer.block(&[("grpc-status", "0")]);
-                frames.push(Frame::Headers(Headers {
-                    stream_id: pick(&ids, p),
-                    end_stream: true,
-                    end_headers: true,
-                    priority: None,
-                    pad_len: None,
-                    fragment,
-                }));
+            Op::PeerData { pick: p, len, end_stream, pad } => {
+                let (id, payload) = (pick(&ids, p).value(), vec![b'd'; usize::from(len % 20_000)]);
+                out.push(match pad {
+                    Some(pad) => frames::padded_data(id, &payload, end_stream, pad),
+                    None => frames::data(id, &payload, end_stream),
+                });
             }
-            Op::PeerRst { pick: p, code } => frames.push(Frame::RstStream(RstStream {
-                stream_id: pick(&ids, p),
-                reason: Reason::new(u32::from(code)),
-            })),
+            Op::PeerTrailers { pick: p } => {
+                out.push(peer.codec.headers(pick(&ids, p).value(), &[("grpc-status", "0")], true));
+            }
+            Op::PeerRst { pick: p, code } => {
+                out.push(frames::rst(pick(&ids, p).value(), Reason::new(u32::from(code))));
+            }
             Op::PeerSettings { window, streams, frame, table } => {
                 let window = window.map(|w| w % (1 << 31));
                 let frame = frame.map(|f| (1 << 14) + f % ((1 << 24) - (1 << 14)));
                 if let Some(f) = frame {
                     // Until the client acknowledges, either size may be in use.
-                    let max = peer.decoder.max_frame_size().max(f);
-                    peer.decoder.set_max_frame_size(max);
+                    let max = peer.codec.decoder.max_frame_size().max(f);
+                    peer.codec.decoder.set_max_frame_size(max);
                 }
                 if let Some(w) = window {
                     peer.max_initial_window = peer.max_initial_window.max(i64::from(w));
                 }
-                frames.push(Frame::Settings(Settings {
+                out.push(Frame::Settings(Settings {
                     initial_window_size: window,
                     max_concurrent_streams: streams.map(u32::from),
                     max_frame_size: frame,
@@ -365,13 +354,17 @@ fuzz_target!(|ops: Vec<Op>| {
                     ..Settings::default()
                 }));
             }
-            Op::PeerSettingsAck => frames.push(Frame::Settings(Settings::ack())),
-            Op::PeerPing { ack } => frames.push(Frame::Ping(Ping { ack, payload: *b"peerping" })),
-            Op::PeerGoAway { pick: p, code } => frames.push(Frame::GoAway(GoAway {
-                last_stream_id: pick(&ids, p),
-                error_code: Reason::new(u32::from(code % 14)),
-                debug_data: Bytes::from_static(b"fuzz"),
-            })),
+            Op::PeerSettingsAck => out.push(frames::settings_ack()),
+            Op::PeerPing { ack } => {
+                out.push(if ack { frames::ping_ack(*b"peerping") } else { frames::ping(*b"peerping") })
+            }
+            Op::PeerGoAway { pick: p, code } => {
+                out.push(frames::go_away_debug(
+                    pick(&ids, p).value(),
+                    Reason::new(u32::from(code % 14)),
+                    b"fuzz",
+                ));
+            }
             Op::PeerWindow { pick: p, inc } => {
                 let stream_id = p.map_or(StreamId::ZERO, |p| pick(&ids, p));
                 let inc = inc % (1 << 31);
@@ -380,14 +373,14 @@ fuzz_target!(|ops: Vec<Op>| {
                 } else {
                     *peer.stream_updates.entry(stream_id).or_default() += i64::from(inc);
                 }
-                frames.push(Frame::WindowUpdate(WindowUpdate { stream_id, increment: inc }));
+                out.push(frames::window_update(stream_id.value(), inc));
             }
             Op::PeerRaw { bytes } => conn.handle_read(&bytes, now),
             Op::PeerEof => conn.handle_eof(now),
         }
-        if !frames.is_empty() {
+        if !out.is_empty() {
             let mut buf = BytesMut::new();
-            for f in &frames {
+            for f in &out {
                 f.encode(&mut buf);
             }
             conn.handle_read(&buf, now);

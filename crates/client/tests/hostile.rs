@@ -31,6 +31,7 @@ use baton_lab::{Lab, LabOptions, Scenario};
 use bytes::Bytes;
 use common::stay_awake;
 use peak_alloc::PeakAlloc;
+use tokio::task::JoinHandle;
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
@@ -99,6 +100,36 @@ impl Case {
         Elapsed { wall: self.wall.elapsed(), clock: self.clock.elapsed() }
     }
 
+    /// The case's request: restarts the clocks, GETs `url` and returns the
+    /// error it ends in (the request's own, or with [`FailsIn::Body`] that
+    /// of reading the body after a good head), and the time it took.
+    async fn failing_get(
+        &mut self,
+        client: &Client,
+        url: &str,
+        fails_in: FailsIn,
+    ) -> (baton::Error, Elapsed) {
+        self.restart_clock();
+        let err = match fails_in {
+            FailsIn::Request => client.get(url).send().await.unwrap_err(),
+            FailsIn::Body => client.get(url).send().await.unwrap().bytes().await.unwrap_err(),
+        };
+        (err, self.elapsed())
+    }
+
+    /// The epilogue every case shares: the well-behaved origin still
+    /// answers, over the connection it had before the attack (unless
+    /// `fresh_ok`: paused-time cases jump the clock by minutes, past the
+    /// lab's own idle handling); then the case's line, and its memory and
+    /// time bounds.
+    async fn finish(self, client: &Client, lab: Lab, fresh_ok: bool, error: &str, took: Elapsed) {
+        let resp = client.get(&lab.url("/bytes/1000")).send().await.unwrap();
+        assert!(fresh_ok || resp.attempts()[0].reused, "the other connection was torn down");
+        assert_eq!(resp.bytes().await.unwrap().len(), 1000);
+        lab.stop().await;
+        self.report(error, took);
+    }
+
     /// Prints the case's line and checks the memory and time bounds.
     fn report(self, error: &str, took: Elapsed) {
         let peak = ALLOC.peak_usage().saturating_sub(self.baseline);
@@ -113,6 +144,15 @@ impl Case {
         assert!(peak < MEMORY_BOUND, "{}: {peak} bytes above the baseline", self.name);
         assert!(took.wall < WALL_BOUND, "{}: took {:?}", self.name, took.wall);
     }
+}
+
+/// Where an attack's error surfaces.
+#[derive(Debug, Clone, Copy)]
+enum FailsIn {
+    /// The request fails: no response head.
+    Request,
+    /// The head arrives; reading the body fails.
+    Body,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -136,14 +176,43 @@ async fn good_origin(client: &Client) -> Lab {
     lab
 }
 
-/// The well-behaved origin still answers, over the connection it had before
-/// the attack (unless `fresh_ok`: paused-time cases jump the clock by
-/// minutes, past the lab's own idle handling).
-async fn good_origin_still_works(client: &Client, lab: Lab, fresh_ok: bool) {
-    let resp = client.get(&lab.url("/bytes/1000")).send().await.unwrap();
-    assert!(fresh_ok || resp.attempts()[0].reused, "the other connection was torn down");
-    assert_eq!(resp.bytes().await.unwrap().len(), 1000);
-    lab.stop().await;
+/// The prologue every case shares: the well-behaved origin with one request
+/// served over `client` ([`good_origin`]), and a script server whose first
+/// connection, handshaken with `settings`, runs `script` in a task. With
+/// `patience`, the server waits that long for the client (paused-time
+/// cases). Returns the origin, the script server's URL for `path`, and the
+/// script's task.
+async fn attack<T, F>(
+    client: &Client,
+    path: &str,
+    settings: Settings,
+    patience: Option<Duration>,
+    script: impl FnOnce(ScriptConn) -> F + Send + 'static,
+) -> (Lab, String, JoinHandle<T>)
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let lab = good_origin(client).await;
+    let mut server = ScriptServer::bind().await.unwrap();
+    if let Some(patience) = patience {
+        server = server.with_timeout(patience);
+    }
+    let url = format!("{}{path}", server.url());
+    let task = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(settings).await.unwrap();
+        script(conn).await
+    });
+    (lab, url, task)
+}
+
+/// Reads the client's frames until its GOAWAY, then until it closes the
+/// connection; returns the GOAWAY's error code.
+async fn closed_with_go_away(conn: &mut ScriptConn) -> Reason {
+    let reason = recv_go_away(conn).await;
+    conn.expect_eof().await.unwrap();
+    reason
 }
 
 /// Reads the client's frames until its GOAWAY and returns its error code.
@@ -182,32 +251,23 @@ async fn send_head(conn: &mut ScriptConn, stream: u32) {
 async fn flood_after_head(case: &'static str, frame: Frame) {
     let mut case = Case::start(case);
     let client = client();
-    let lab = good_origin(&client).await;
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/flood", server.url());
     let count = limits().max_control_frames_in_a_row as usize + 1;
-    let script = tokio::spawn(async move {
-        let mut conn = server.accept().await.unwrap();
-        conn.handshake(Settings::default()).await.unwrap();
-        conn.recv_request_head().await.unwrap();
-        send_head(&mut conn, 1).await;
-        conn.send_raw(&frames::repeated(&frame, count)).await.unwrap();
-        let reason = recv_go_away(&mut conn).await;
-        conn.expect_eof().await.unwrap();
-        reason
-    });
-    case.restart_clock();
-    let resp = client.get(&url).send().await.unwrap();
-    let err = resp.bytes().await.unwrap_err();
-    let took = case.elapsed();
+    let (lab, url, script) =
+        attack(&client, "/flood", Settings::default(), None, move |mut conn| async move {
+            conn.recv_request_head().await.unwrap();
+            send_head(&mut conn, 1).await;
+            conn.send_raw(&frames::repeated(&frame, count)).await.unwrap();
+            closed_with_go_away(&mut conn).await
+        })
+        .await;
+    let (err, took) = case.failing_get(&client, &url, FailsIn::Body).await;
     assert!(err.is_decode(), "{err:?}");
     assert_eq!(err.processing(), Some(Processing::ResponseStarted), "{err}");
     let msg = err.to_string();
     assert_eq!(err.violation(), Some(&Violation::ControlFrameFlood), "{msg}");
     assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
     assert_eq!(script.await.unwrap(), Reason::ENHANCE_YOUR_CALM);
-    good_origin_still_works(&client, lab, false).await;
-    case.report(&msg, took);
+    case.finish(&client, lab, false, &msg, took).await;
 }
 
 #[test]
@@ -233,28 +293,22 @@ fn rst_stream_flood() {
     run(false, || async {
         let mut case = Case::start("RST_STREAM flood (closed stream)");
         let client = client();
-        let lab = good_origin(&client).await;
-        let server = ScriptServer::bind().await.unwrap();
-        let url = format!("{}/flood", server.url());
         let count = limits().max_control_frames_in_a_row as usize + 1;
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-        let script = tokio::spawn(async move {
-            let mut conn = server.accept().await.unwrap();
-            conn.handshake(Settings::default()).await.unwrap();
-            conn.recv_request().await.unwrap();
-            conn.respond(1, 200, b"first").await.unwrap();
-            conn.recv_request_head().await.unwrap();
-            // Stream 3 is open and waiting for its head; stream 1 is closed.
-            conn.send_raw(&frames::repeated(&frames::rst(1, Reason::CANCEL), count)).await.unwrap();
-            let reason = recv_go_away(&mut conn).await;
-            conn.expect_eof().await.unwrap();
-            let _ = done_rx.await;
-            reason
-        });
+        let (lab, url, script) =
+            attack(&client, "/flood", Settings::default(), None, move |mut conn| async move {
+                conn.recv_request().await.unwrap();
+                conn.respond(1, 200, b"first").await.unwrap();
+                conn.recv_request_head().await.unwrap();
+                // Stream 3 is open and waiting for its head; stream 1 is closed.
+                conn.send_raw(&frames::repeated(&frames::rst(1, Reason::CANCEL), count)).await.unwrap();
+                let reason = closed_with_go_away(&mut conn).await;
+                let _ = done_rx.await;
+                reason
+            })
+            .await;
         assert_eq!(client.get(&url).send().await.unwrap().text().await.unwrap(), "first");
-        case.restart_clock();
-        let err = client.get(&url).send().await.unwrap_err();
-        let took = case.elapsed();
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Request).await;
         let msg = err.to_string();
         assert_eq!(err.violation(), Some(&Violation::ControlFrameFlood), "{msg}");
         assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
@@ -262,8 +316,7 @@ fn rst_stream_flood() {
         assert_eq!(err.processing(), Some(Processing::MaybeProcessed), "{err}");
         let _ = done_tx.send(());
         assert_eq!(script.await.unwrap(), Reason::ENHANCE_YOUR_CALM);
-        good_origin_still_works(&client, lab, false).await;
-        case.report(&msg, took);
+        case.finish(&client, lab, false, &msg, took).await;
     });
 }
 
@@ -291,33 +344,25 @@ fn continuation_flood_by_size() {
 async fn continuation_flood(name: &'static str, fragment: Bytes, count: usize) {
     let mut case = Case::start(name);
     let client = client();
-    let lab = good_origin(&client).await;
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/headers", server.url());
-    let script = tokio::spawn(async move {
-        let mut conn = server.accept().await.unwrap();
-        conn.handshake(Settings::default()).await.unwrap();
-        conn.recv_request_head().await.unwrap();
-        let head = frames::headers_fragment(1, fragment.clone(), false, false);
-        let more = frames::continuation(1, fragment, false);
-        let mut bytes = bytes::BytesMut::new();
-        head.encode(&mut bytes);
-        bytes.extend_from_slice(&frames::repeated(&more, count));
-        conn.send_raw(&bytes).await.unwrap();
-        let reason = recv_go_away(&mut conn).await;
-        conn.expect_eof().await.unwrap();
-        reason
-    });
-    case.restart_clock();
-    let err = client.get(&url).send().await.unwrap_err();
-    let took = case.elapsed();
+    let (lab, url, script) =
+        attack(&client, "/headers", Settings::default(), None, move |mut conn| async move {
+            conn.recv_request_head().await.unwrap();
+            let head = frames::headers_fragment(1, fragment.clone(), false, false);
+            let more = frames::continuation(1, fragment, false);
+            let mut bytes = bytes::BytesMut::new();
+            head.encode(&mut bytes);
+            bytes.extend_from_slice(&frames::repeated(&more, count));
+            conn.send_raw(&bytes).await.unwrap();
+            closed_with_go_away(&mut conn).await
+        })
+        .await;
+    let (err, took) = case.failing_get(&client, &url, FailsIn::Request).await;
     let msg = err.to_string();
     assert_eq!(err.violation(), Some(&Violation::FieldBlockTooLarge), "{msg}");
     assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
     assert_eq!(err.processing(), Some(Processing::MaybeProcessed), "{err}");
     assert_eq!(script.await.unwrap(), Reason::ENHANCE_YOUR_CALM);
-    good_origin_still_works(&client, lab, false).await;
-    case.report(&msg, took);
+    case.finish(&client, lab, false, &msg, took).await;
 }
 
 /// An HPACK bomb: 12,000 one-byte references to a 4,000-byte dynamic table
@@ -330,27 +375,24 @@ fn hpack_bomb() {
     run(false, || async {
         let mut case = Case::start("HPACK bomb (16 KiB -> 48 MB)");
         let client = client();
-        let lab = good_origin(&client).await;
-        let server = ScriptServer::bind().await.unwrap();
-        let url = format!("{}/bomb", server.url());
-        let script = tokio::spawn(async move {
-            let mut conn = server.accept().await.unwrap();
-            conn.handshake(Settings::default()).await.unwrap();
-            conn.recv_request_head().await.unwrap();
-            let mut block = bytes::BytesMut::from(&b"\x88"[..]); // :status: 200
-            block.extend_from_slice(&frames::hpack_bomb("x-bomb", 4_000, 12_000));
-            assert!(block.len() <= 16_384);
-            conn.send(frames::headers_fragment(1, block.freeze(), true, true)).await.unwrap();
-            let reason = recv_rst(&mut conn, 1).await;
-            // Static table only: the bomb changed the client's dynamic table
-            // behind this connection's encoder.
-            conn.recv_request_head().await.unwrap();
-            conn.send(frames::headers_fragment(3, Bytes::from_static(b"\x88"), true, true)).await.unwrap();
-            reason
-        });
-        case.restart_clock();
-        let err = client.get(&url).send().await.unwrap_err();
-        let took = case.elapsed();
+        let (lab, url, script) =
+            attack(&client, "/bomb", Settings::default(), None, move |mut conn| async move {
+                conn.recv_request_head().await.unwrap();
+                let mut block = bytes::BytesMut::from(&b"\x88"[..]); // :status: 200
+                block.extend_from_slice(&frames::hpack_bomb("x-bomb", 4_000, 12_000));
+                assert!(block.len() <= 16_384);
+                conn.send(frames::headers_fragment(1, block.freeze(), true, true)).await.unwrap();
+                let reason = recv_rst(&mut conn, 1).await;
+                // Static table only: the bomb changed the client's dynamic table
+                // behind this connection's encoder.
+                conn.recv_request_head().await.unwrap();
+                conn.send(frames::headers_fragment(3, Bytes::from_static(b"\x88"), true, true))
+                    .await
+                    .unwrap();
+                reason
+            })
+            .await;
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Request).await;
         let msg = err.to_string();
         assert_eq!(err.violation(), Some(&Violation::ResponseHeadersTooLarge), "{msg}");
         assert!(!script.is_finished());
@@ -358,8 +400,7 @@ fn hpack_bomb() {
         assert_eq!(resp.status(), 200);
         assert!(resp.attempts()[0].reused, "the bomb cost one stream, not the connection");
         assert_eq!(script.await.unwrap(), Reason::CANCEL);
-        good_origin_still_works(&client, lab, false).await;
-        case.report(&msg, took);
+        case.finish(&client, lab, false, &msg, took).await;
     });
 }
 
@@ -401,8 +442,7 @@ fn window_overflow() {
         assert_eq!(err.reason(), Some(Reason::FLOW_CONTROL_ERROR), "{msg2}");
         let (stream, connection) = script.await.unwrap();
         assert_eq!((stream, connection), (Reason::FLOW_CONTROL_ERROR, Reason::FLOW_CONTROL_ERROR));
-        good_origin_still_works(&client, lab, false).await;
-        case.report(&format!("{msg1} / {msg2}"), took);
+        case.finish(&client, lab, false, &format!("{msg1} / {msg2}"), took).await;
     });
 }
 
@@ -414,32 +454,23 @@ fn oversized_frame() {
     run(false, || async {
         let mut case = Case::start("oversized frame (16 MiB DATA)");
         let client = client();
-        let lab = good_origin(&client).await;
-        let server = ScriptServer::bind().await.unwrap();
-        let url = format!("{}/big", server.url());
-        let script = tokio::spawn(async move {
-            let mut conn = server.accept().await.unwrap();
-            conn.handshake(Settings::default()).await.unwrap();
-            conn.recv_request_head().await.unwrap();
-            send_head(&mut conn, 1).await;
-            let mut bytes = frames::raw_head(0xff_ffff, 0x0, 0, 1).to_vec();
-            bytes.extend_from_slice(&[0; 1000]);
-            conn.send_raw(&bytes).await.unwrap();
-            let reason = recv_go_away(&mut conn).await;
-            // The rest of the payload is never sent: the client ends anyway.
-            conn.expect_eof().await.unwrap();
-            reason
-        });
-        case.restart_clock();
-        let resp = client.get(&url).send().await.unwrap();
-        let err = resp.bytes().await.unwrap_err();
-        let took = case.elapsed();
+        let (lab, url, script) =
+            attack(&client, "/big", Settings::default(), None, move |mut conn| async move {
+                conn.recv_request_head().await.unwrap();
+                send_head(&mut conn, 1).await;
+                let mut bytes = frames::raw_head(0xff_ffff, 0x0, 0, 1).to_vec();
+                bytes.extend_from_slice(&[0; 1000]);
+                conn.send_raw(&bytes).await.unwrap();
+                // The rest of the payload is never sent: the client ends anyway.
+                closed_with_go_away(&mut conn).await
+            })
+            .await;
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Body).await;
         let msg = err.to_string();
         assert!(matches!(err.violation(), Some(Violation::Frame(_))), "{msg}");
         assert_eq!(err.reason(), Some(Reason::FRAME_SIZE_ERROR), "{msg}");
         assert_eq!(script.await.unwrap(), Reason::FRAME_SIZE_ERROR);
-        good_origin_still_works(&client, lab, false).await;
-        case.report(&msg, took);
+        case.finish(&client, lab, false, &msg, took).await;
     });
 }
 
@@ -496,8 +527,7 @@ fn invalid_pseudo_headers() {
         assert!(!resp.attempts()[0].reused, "a new connection");
         assert_eq!(resp.text().await.unwrap(), "fine");
         assert_eq!(script.await.unwrap(), vec![Reason::PROTOCOL_ERROR; n]);
-        good_origin_still_works(&client, lab, false).await;
-        case.report(&messages.join(" / "), took);
+        case.finish(&client, lab, false, &messages.join(" / "), took).await;
     });
 }
 
@@ -560,8 +590,14 @@ fn data_on_a_closed_stream() {
         let took = case.elapsed();
         assert_eq!(reason, Reason::STREAM_CLOSED);
         assert!(!rst, "RST_STREAM sent on a closed stream");
-        good_origin_still_works(&client, lab, false).await;
-        case.report("GOAWAY(STREAM_CLOSED) on the wire; the next request on a new connection", took);
+        case.finish(
+            &client,
+            lab,
+            false,
+            "GOAWAY(STREAM_CLOSED) on the wire; the next request on a new connection",
+            took,
+        )
+        .await;
     });
 }
 
@@ -578,35 +614,28 @@ fn ping_flood_interleaved_with_data_and_never_read() {
     run(false, || async {
         let mut case = Case::start("PING flood + DATA, never read");
         let client = client();
-        let lab = good_origin(&client).await;
-        let server = ScriptServer::bind().await.unwrap();
-        let url = format!("{}/pings", server.url());
-        let script = tokio::spawn(async move {
-            let mut conn = server.accept().await.unwrap();
-            conn.handshake(Settings::default()).await.unwrap();
-            conn.recv_request_head().await.unwrap();
-            send_head(&mut conn, 1).await;
-            let mut round = bytes::BytesMut::from(&frames::repeated(&frames::ping([9; 8]), 5_000)[..]);
-            frames::data(1, b"x", false).encode(&mut round);
-            // 2,000 rounds: 170 MB of PING ACKs owed if nothing stops it.
-            // The client stops reading (or closes) once it has queued
-            // enough; a write then blocks until the script's timeout.
-            for _ in 0..2_000 {
-                if conn.send_raw(&round).await.is_err() {
-                    break;
+        let (lab, url, script) =
+            attack(&client, "/pings", Settings::default(), None, move |mut conn| async move {
+                conn.recv_request_head().await.unwrap();
+                send_head(&mut conn, 1).await;
+                let mut round = bytes::BytesMut::from(&frames::repeated(&frames::ping([9; 8]), 5_000)[..]);
+                frames::data(1, b"x", false).encode(&mut round);
+                // 2,000 rounds: 170 MB of PING ACKs owed if nothing stops it.
+                // The client stops reading (or closes) once it has queued
+                // enough; a write then blocks until the script's timeout.
+                for _ in 0..2_000 {
+                    if conn.send_raw(&round).await.is_err() {
+                        break;
+                    }
                 }
-            }
-        });
-        case.restart_clock();
-        let resp = client.get(&url).send().await.unwrap();
-        let err = resp.bytes().await.unwrap_err();
-        let took = case.elapsed();
+            })
+            .await;
+        let (err, took) = case.failing_get(&client, &url, FailsIn::Body).await;
         let msg = err.to_string();
         assert_eq!(err.violation(), Some(&Violation::AnswersNotRead), "{msg}");
         assert_eq!(err.reason(), Some(Reason::ENHANCE_YOUR_CALM), "{msg}");
         script.abort();
-        good_origin_still_works(&client, lab, false).await;
-        case.report(&msg, took);
+        case.finish(&client, lab, false, &msg, took).await;
     });
 }
 
@@ -625,19 +654,20 @@ fn zero_window_forever() {
             let mut case = Case::start(name);
             let awake = stay_awake();
             let client = client();
-            let lab = good_origin(&client).await;
-            let server = ScriptServer::bind().await.unwrap().with_timeout(Duration::from_secs(3600));
-            let url = format!("{}/upload", server.url());
             let (head_tx, head_rx) = tokio::sync::oneshot::channel();
-            let script = tokio::spawn(async move {
-                let mut conn = server.accept().await.unwrap();
-                let zero = Settings { initial_window_size: Some(0), ..Settings::default() };
-                conn.handshake(zero).await.unwrap();
-                let head = conn.recv_request_head().await.unwrap();
-                head_tx.send(head.body.len()).unwrap();
-                // Never a WINDOW_UPDATE; the client gives up and says so.
-                recv_rst(&mut conn, 1).await
-            });
+            let (lab, url, script) = attack(
+                &client,
+                "/upload",
+                Settings { initial_window_size: Some(0), ..Settings::default() },
+                Some(Duration::from_secs(3600)),
+                move |mut conn| async move {
+                    let head = conn.recv_request_head().await.unwrap();
+                    head_tx.send(head.body.len()).unwrap();
+                    // Never a WINDOW_UPDATE; the client gives up and says so.
+                    recv_rst(&mut conn, 1).await
+                },
+            )
+            .await;
             case.restart_clock();
             let mut request = client.post(&url).body(vec![1u8; 100_000]);
             if let Some(total) = total {
@@ -661,8 +691,7 @@ fn zero_window_forever() {
             }
             assert_eq!(script.await.unwrap(), Reason::CANCEL);
             let _awake = stay_awake();
-            good_origin_still_works(&client, lab, true).await;
-            case.report(&msg, took);
+            case.finish(&client, lab, true, &msg, took).await;
         }
     });
 }
@@ -675,23 +704,25 @@ fn trickled_response_head() {
         let mut case = Case::start("head trickled 1 B/s, total 5 s");
         let awake = stay_awake();
         let client = client();
-        let lab = good_origin(&client).await;
-        let server = ScriptServer::bind().await.unwrap().with_timeout(Duration::from_secs(3600));
-        let url = format!("{}/slow", server.url());
         let (head_tx, head_rx) = tokio::sync::oneshot::channel();
-        let script = tokio::spawn(async move {
-            let mut conn = server.accept().await.unwrap();
-            conn.handshake(Settings::default()).await.unwrap();
-            conn.recv_request_head().await.unwrap();
-            head_tx.send(()).unwrap();
-            let head = conn.headers(1, &[(":status", "200"), ("x-padding", &"p".repeat(100))], true);
-            let mut bytes = bytes::BytesMut::new();
-            head.encode(&mut bytes);
-            for byte in bytes.iter() {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                conn.send_raw(&[*byte]).await.unwrap();
-            }
-        });
+        let (lab, url, script) = attack(
+            &client,
+            "/slow",
+            Settings::default(),
+            Some(Duration::from_secs(3600)),
+            move |mut conn| async move {
+                conn.recv_request_head().await.unwrap();
+                head_tx.send(()).unwrap();
+                let head = conn.headers(1, &[(":status", "200"), ("x-padding", &"p".repeat(100))], true);
+                let mut bytes = bytes::BytesMut::new();
+                head.encode(&mut bytes);
+                for byte in bytes.iter() {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    conn.send_raw(&[*byte]).await.unwrap();
+                }
+            },
+        )
+        .await;
         case.restart_clock();
         let request = tokio::spawn(client.get(&url).timeout(Duration::from_secs(5)).send());
         head_rx.await.unwrap();
@@ -702,8 +733,7 @@ fn trickled_response_head() {
         assert_eq!(took.clock, Duration::from_secs(5));
         script.abort();
         let _awake = stay_awake();
-        good_origin_still_works(&client, lab, true).await;
-        case.report(&err.to_string(), took);
+        case.finish(&client, lab, true, &err.to_string(), took).await;
     });
 }
 
@@ -720,19 +750,21 @@ fn trickled_response_body() {
             .read_timeout(Duration::from_millis(500))
             .build()
             .unwrap();
-        let lab = good_origin(&client).await;
-        let server = ScriptServer::bind().await.unwrap().with_timeout(Duration::from_secs(3600));
-        let url = format!("{}/slow", server.url());
-        let script = tokio::spawn(async move {
-            let mut conn = server.accept().await.unwrap();
-            conn.handshake(Settings::default()).await.unwrap();
-            conn.recv_request_head().await.unwrap();
-            send_head(&mut conn, 1).await;
-            for _ in 0..3600 {
-                conn.send(frames::data(1, b"x", false)).await.unwrap();
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        });
+        let (lab, url, script) = attack(
+            &client,
+            "/slow",
+            Settings::default(),
+            Some(Duration::from_secs(3600)),
+            move |mut conn| async move {
+                conn.recv_request_head().await.unwrap();
+                send_head(&mut conn, 1).await;
+                for _ in 0..3600 {
+                    conn.send(frames::data(1, b"x", false)).await.unwrap();
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            },
+        )
+        .await;
         let mut resp = client.get(&url).send().await.unwrap();
         assert_eq!(resp.chunk().await.unwrap(), Some(Bytes::from_static(b"x")));
         case.restart_clock();
@@ -744,7 +776,6 @@ fn trickled_response_body() {
         assert_eq!(took.clock, Duration::from_millis(500));
         script.abort();
         let _awake = stay_awake();
-        good_origin_still_works(&client, lab, true).await;
-        case.report(&err.to_string(), took);
+        case.finish(&client, lab, true, &err.to_string(), took).await;
     });
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use baton::Client;
-use baton_lab::nginx::{Nginx, NginxOptions};
+use baton_lab::nginx::{Nginx, NginxOptions, Protocol};
 use tokio::sync::Semaphore;
 
 const GETS: usize = 20_000;
@@ -86,10 +86,7 @@ fn nginx_or_skip(options: NginxOptions) -> Option<Nginx> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_h2_keepalive_requests_100_loses_nothing() {
-    let Some(nginx) = nginx_or_skip(NginxOptions { keepalive_requests: 100, ..NginxOptions::default() })
-    else {
-        return;
-    };
+    let Some(nginx) = nginx_or_skip(NginxOptions::new(Protocol::H2c).keepalive_requests(100)) else { return };
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
     let mut run = load(&client, &nginx, |_| {}).await;
     report("nginx h2c keepalive_requests=100", &client, &mut run);
@@ -100,10 +97,7 @@ async fn nginx_h2_keepalive_requests_100_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_h2_reloads_lose_nothing() {
-    let Some(nginx) = nginx_or_skip(NginxOptions { keepalive_requests: 100, ..NginxOptions::default() })
-    else {
-        return;
-    };
+    let Some(nginx) = nginx_or_skip(NginxOptions::new(Protocol::H2c).keepalive_requests(100)) else { return };
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
     let reloads = [(GETS + POSTS) / 3, 2 * (GETS + POSTS) / 3];
     let mut run = load(&client, &nginx, |i| {
@@ -117,9 +111,7 @@ async fn nginx_h2_reloads_lose_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_http1_keepalive_requests_10_loses_nothing() {
-    let Some(nginx) =
-        nginx_or_skip(NginxOptions { http2: false, keepalive_requests: 10, ..NginxOptions::default() })
-    else {
+    let Some(nginx) = nginx_or_skip(NginxOptions::new(Protocol::Http1).keepalive_requests(10)) else {
         return;
     };
     let client = Client::new();

@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::future::Future;
 use std::time::Duration;
 
 use baton::{Client, RetryPolicy};
@@ -19,6 +20,7 @@ use bytes::Bytes;
 use common::{one_shot, recv_headers_of, tick_slowly};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 const BODY: usize = 100_000;
@@ -50,13 +52,68 @@ fn assert_waited(waited: Duration, from: Duration) {
     assert!(waited >= from && waited < from + Duration::from_millis(20), "{waited:?}, not {from:?}");
 }
 
-/// A server connection with windows large enough for [`BODY`] at once.
-async fn h2_accept(server: &ScriptServer) -> ScriptConn {
+/// The windows a script server's connection opens.
+#[derive(Clone, Copy)]
+enum Windows {
+    /// The protocol's defaults (64 KiB): an upload stalls on them.
+    Default,
+    /// Large enough for [`BODY`] at once: SETTINGS_INITIAL_WINDOW_SIZE and
+    /// the connection window 1 MiB.
+    Roomy,
+}
+
+/// The server's next connection, handshaken with `windows`.
+async fn h2_accept(server: &ScriptServer, windows: Windows) -> ScriptConn {
     let mut conn = server.accept().await.unwrap();
-    let roomy = Settings { initial_window_size: Some(1 << 20), ..Settings::default() };
-    conn.handshake(roomy).await.unwrap();
-    conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
+    match windows {
+        Windows::Default => {
+            conn.handshake(Settings::default()).await.unwrap();
+        }
+        Windows::Roomy => {
+            let roomy = Settings { initial_window_size: Some(1 << 20), ..Settings::default() };
+            conn.handshake(roomy).await.unwrap();
+            conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
+        }
+    }
     conn
+}
+
+/// The HTTP/2 prologue: a script server whose first connection, with
+/// `windows`, runs `script` in a task. Returns the URL to post to and the
+/// task.
+async fn h2<T, F>(
+    windows: Windows,
+    script: impl FnOnce(ScriptConn) -> F + Send + 'static,
+) -> (String, JoinHandle<T>)
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let server = ScriptServer::bind().await.unwrap();
+    let url = format!("{}/upload", server.url());
+    (url, tokio::spawn(async move { script(h2_accept(&server, windows).await).await }))
+}
+
+/// [`h2`] for a test on tokio's paused clock, with the clock ticking (see
+/// [`tick_slowly`]) and [`Windows::Roomy`]; the ticker comes first.
+async fn paused_h2<T, F>(
+    script: impl FnOnce(ScriptConn) -> F + Send + 'static,
+) -> (common::Ticker, String, JoinHandle<T>)
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let (tick, server, url) = paused_server().await;
+    (tick, url, tokio::spawn(async move { script(h2_accept(&server, Windows::Roomy).await).await }))
+}
+
+/// A script server for a test on tokio's paused clock, with the clock
+/// ticking (see [`tick_slowly`]), and the URL to post to.
+async fn paused_server() -> (common::Ticker, ScriptServer, String) {
+    let tick = tick_slowly();
+    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
+    let url = format!("{}/upload", server.url());
+    (tick, server, url)
 }
 
 /// Reads stream 1's DATA until END_STREAM; returns the bytes and when the
@@ -80,29 +137,6 @@ async fn h2_body(conn: &mut ScriptConn, stream: u32) -> (Vec<u8>, Option<Instant
     }
 }
 
-/// A script server and the URL to post to.
-async fn server() -> (ScriptServer, String) {
-    let server = ScriptServer::bind().await.unwrap();
-    let url = format!("{}/upload", server.url());
-    (server, url)
-}
-
-/// A server connection with the protocol's default windows (64 KiB).
-async fn h2_accept_default(server: &ScriptServer) -> ScriptConn {
-    let mut conn = server.accept().await.unwrap();
-    conn.handshake(Settings::default()).await.unwrap();
-    conn
-}
-
-/// A script server for a test on tokio's paused clock, with the clock
-/// ticking (see [`tick_slowly`]), and the URL to post to.
-async fn paused_server() -> (common::Ticker, ScriptServer, String) {
-    let tick = tick_slowly();
-    let server = ScriptServer::bind().await.unwrap().with_timeout(SERVER_PATIENCE);
-    let url = format!("{}/upload", server.url());
-    (tick, server, url)
-}
-
 /// Lets `wait` pass with no DATA from the client (the body must wait for
 /// the answer), then answers `stream` with `100 (Continue)`.
 async fn continue_after(conn: &mut ScriptConn, stream: u32, wait: Duration) {
@@ -117,9 +151,7 @@ async fn continue_after(conn: &mut ScriptConn, stream: u32, wait: Duration) {
 /// follows it, not before.
 #[tokio::test(start_paused = true)]
 async fn h2_body_waits_for_100_continue() {
-    let (_tick, server, url) = paused_server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (_tick, url, script) = paused_h2(move |mut conn| async move {
         let head = conn.recv_request_head().await.unwrap();
         assert!(head.body.is_empty(), "body sent with the head");
         let asked = Instant::now();
@@ -127,7 +159,8 @@ async fn h2_body_waits_for_100_continue() {
         let (body, first) = h2_body(&mut conn, 1).await;
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
-    });
+    })
+    .await;
     post_expecting(&h2_client(), &url, 201).await;
     let (body, waited) = script.await.unwrap();
     assert_eq!(body, payload());
@@ -137,15 +170,14 @@ async fn h2_body_waits_for_100_continue() {
 /// HTTP/2: no answer at all; the body goes after one second.
 #[tokio::test(start_paused = true)]
 async fn h2_body_goes_after_a_second_without_an_answer() {
-    let (_tick, server, url) = paused_server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (_tick, url, script) = paused_h2(move |mut conn| async move {
         conn.recv_request_head().await.unwrap();
         let asked = Instant::now();
         let (body, first) = h2_body(&mut conn, 1).await;
         conn.respond(1, 201, b"").await.unwrap();
         (body, first.unwrap() - asked)
-    });
+    })
+    .await;
     post_expecting(&h2_client(), &url, 201).await;
     let (body, waited) = script.await.unwrap();
     assert_eq!(body, payload());
@@ -157,9 +189,7 @@ async fn h2_body_goes_after_a_second_without_an_answer() {
 /// that connection goes with its head.
 #[tokio::test(start_paused = true)]
 async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
-    let (_tick, server, url) = paused_server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (_tick, url, script) = paused_h2(move |mut conn| async move {
         let mut waits = Vec::new();
         for stream in [1, 3] {
             recv_headers_of(&mut conn, stream).await;
@@ -175,7 +205,8 @@ async fn h2_a_server_that_ignored_the_expectation_is_not_waited_for_again() {
             conn.respond(stream, 201, b"").await.unwrap();
         }
         waits
-    });
+    })
+    .await;
     let client = h2_client();
     for _ in 0..2 {
         post_expecting(&client, &url, 201).await;
@@ -195,7 +226,7 @@ async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_come
     let script = tokio::spawn(async move {
         // Connection 1: no answer; the body goes after a second. Then
         // GOAWAY: the next request needs a new connection.
-        let mut first = h2_accept(&server).await;
+        let mut first = h2_accept(&server, Windows::Roomy).await;
         first.recv_request_head().await.unwrap();
         let asked = Instant::now();
         let (_, data) = h2_body(&mut first, 1).await;
@@ -204,7 +235,7 @@ async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_come
         first.send(frames::go_away(1, baton_lab::script::Reason::NO_ERROR)).await.unwrap();
         // Connection 2, stream 1: the body comes at once (no 100 is sent
         // before it); then a late 100.
-        let mut second = h2_accept(&server).await;
+        let mut second = h2_accept(&server, Windows::Roomy).await;
         second.recv_request_head().await.unwrap();
         let asked = Instant::now();
         let came = tokio::time::timeout(Duration::from_millis(500), async {
@@ -243,9 +274,7 @@ async fn h2_an_ignored_expectation_is_remembered_for_the_origin_until_a_100_come
 /// end our side, also after the one-second wait has passed.
 #[tokio::test(start_paused = true)]
 async fn h2_refusing_status_means_the_body_is_never_sent() {
-    let (_tick, server, url) = paused_server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (_tick, url, script) = paused_h2(move |mut conn| async move {
         conn.recv_request_head().await.unwrap();
         conn.respond(1, 401, b"who are you").await.unwrap();
         let mut data = 0;
@@ -259,7 +288,8 @@ async fn h2_refusing_status_means_the_body_is_never_sent() {
         // Past the one-second wait: nothing more comes for stream 1.
         conn.respond(3, 200, b"next").await.ok();
         (data, reset)
-    });
+    })
+    .await;
     let client = h2_client();
     let resp = post_expecting(&client, &url, 401).await;
     assert_eq!(resp.text().await.unwrap(), "who are you");
@@ -273,17 +303,16 @@ async fn h2_refusing_status_means_the_body_is_never_sent() {
 /// (RFC 9113 §8.1: only the server's RST_STREAM(NO_ERROR) would stop it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_streamed_upload_goes_on_after_a_complete_early_response() {
-    let (server, url) = server().await;
-    let script = tokio::spawn(async move {
+    let (url, script) = h2(Windows::Default, move |mut conn| async move {
         // Default windows (64 KiB): the upload cannot be over before the
         // response is complete and the windows open.
-        let mut conn = h2_accept_default(&server).await;
         conn.recv_request_head().await.unwrap();
         conn.respond(1, 200, b"early").await.unwrap();
         conn.send(frames::window_update(0, 1 << 20)).await.unwrap();
         conn.send(frames::window_update(1, 1 << 20)).await.unwrap();
         h2_body(&mut conn, 1).await.0.len()
-    });
+    })
+    .await;
     let client = h2_client();
     let resp = client.post(&url).body(one_shot(16 << 10, 40)).send().await.unwrap();
     assert_eq!(resp.text().await.unwrap(), "early");
@@ -332,10 +361,8 @@ async fn dropped(rx: tokio::sync::oneshot::Receiver<()>) {
 /// dropped; the connection carries on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_upload_stops_when_the_server_resets_after_its_response() {
-    let (server, url) = server().await;
-    let script = tokio::spawn(async move {
+    let (url, script) = h2(Windows::Default, move |mut conn| async move {
         // Default windows (64 KiB): the endless upload stalls on them.
-        let mut conn = h2_accept_default(&server).await;
         conn.recv_request_head().await.unwrap();
         conn.respond(1, 200, b"enough").await.unwrap();
         // The PING's ACK shows the client read the whole response before
@@ -346,7 +373,8 @@ async fn h2_upload_stops_when_the_server_resets_after_its_response() {
         recv_headers_of(&mut conn, 3).await;
         conn.respond(3, 200, b"next").await.unwrap();
         conn
-    });
+    })
+    .await;
     let client = h2_client();
     let (body, gone) = endless();
     let resp = client.post(&url).body(body).send().await.unwrap();
@@ -364,13 +392,12 @@ async fn h2_upload_stops_when_the_server_resets_after_its_response() {
 /// is dropped then, not when the connection ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_upload_stops_when_the_server_resets_before_its_response() {
-    let (server, url) = server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept_default(&server).await;
+    let (url, script) = h2(Windows::Default, move |mut conn| async move {
         conn.recv_request_head().await.unwrap();
         conn.send(frames::rst(1, baton_lab::script::Reason::CANCEL)).await.unwrap();
         conn
-    });
+    })
+    .await;
     let client = h2_client();
     let (body, gone) = endless();
     let err = client.post(&url).body(body).send().await.unwrap_err();
@@ -383,15 +410,14 @@ async fn h2_upload_stops_when_the_server_resets_before_its_response() {
 /// follows the 2xx.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_streamed_body_follows_a_final_2xx() {
-    let (server, url) = server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (url, script) = h2(Windows::Roomy, move |mut conn| async move {
         conn.recv_request_head().await.unwrap();
         conn.send_headers(1, &[(":status", "200")], false).await.unwrap();
         let len = h2_body(&mut conn, 1).await.0.len();
         conn.send(frames::data(1, b"done", true)).await.unwrap();
         len
-    });
+    })
+    .await;
     let resp = h2_client()
         .post(&url)
         .header("expect", "100-continue")
@@ -440,20 +466,41 @@ async fn h1_body(sock: &mut TcpStream, mut already: Vec<u8>, len: usize) -> (Vec
     (already, first.unwrap_or_else(Instant::now))
 }
 
+/// A response with no body, for uploads the server takes.
+const CREATED: &[u8] = b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n";
+
 async fn h1_server() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/upload", listener.local_addr().unwrap());
     (listener, url)
 }
 
+/// The HTTP/1.1 prologue, on tokio's paused clock with the clock ticking
+/// (see [`tick_slowly`]): a listener whose first connection's request head
+/// must carry `Expect: 100-continue` ([`h1_expecting_head`]); then `script`
+/// runs in a task with the socket and what came after the head. Returns
+/// the ticker, the URL to post to, and the task.
+async fn paused_h1<T, F>(
+    script: impl FnOnce(TcpStream, Vec<u8>) -> F + Send + 'static,
+) -> (common::Ticker, String, JoinHandle<T>)
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tick = tick_slowly();
+    let (listener, url) = h1_server().await;
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let early = h1_expecting_head(&mut sock).await;
+        script(sock, early).await
+    });
+    (tick, url, task)
+}
+
 /// HTTP/1.1: `100 Continue` after 300 ms; the body follows it.
 #[tokio::test(start_paused = true)]
 async fn h1_body_waits_for_100_continue() {
-    let _tick = tick_slowly();
-    let (listener, url) = h1_server().await;
-    let server = tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.unwrap();
-        let early = h1_expecting_head(&mut sock).await;
+    let (_tick, url, server) = paused_h1(move |mut sock, early| async move {
         assert!(early.is_empty(), "body sent with the head");
         let asked = Instant::now();
         // 300 ms in which no byte may come.
@@ -462,9 +509,10 @@ async fn h1_body_waits_for_100_continue() {
         assert!(read.is_err(), "body sent before 100 Continue: {read:?}");
         sock.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.unwrap();
         let (body, first) = h1_body(&mut sock, early, BODY).await;
-        sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        sock.write_all(CREATED).await.unwrap();
         (body, first - asked)
-    });
+    })
+    .await;
     post_expecting(&h1_client(), &url, 201).await;
     let (body, waited) = server.await.unwrap();
     assert_eq!(body, payload());
@@ -474,16 +522,13 @@ async fn h1_body_waits_for_100_continue() {
 /// HTTP/1.1: no answer; the body goes after one second.
 #[tokio::test(start_paused = true)]
 async fn h1_body_goes_after_a_second_without_an_answer() {
-    let _tick = tick_slowly();
-    let (listener, url) = h1_server().await;
-    let server = tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.unwrap();
-        let early = h1_expecting_head(&mut sock).await;
+    let (_tick, url, server) = paused_h1(move |mut sock, early| async move {
         let asked = Instant::now();
         let (body, first) = h1_body(&mut sock, early, BODY).await;
-        sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        sock.write_all(CREATED).await.unwrap();
         (body, first - asked)
-    });
+    })
+    .await;
     post_expecting(&h1_client(), &url, 201).await;
     let (body, waited) = server.await.unwrap();
     assert_eq!(body, payload());
@@ -495,11 +540,7 @@ async fn h1_body_goes_after_a_second_without_an_answer() {
 /// where a next request would start).
 #[tokio::test(start_paused = true)]
 async fn h1_refusing_status_means_the_body_is_never_sent() {
-    let _tick = tick_slowly();
-    let (listener, url) = h1_server().await;
-    let server = tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.unwrap();
-        let mut rest = h1_expecting_head(&mut sock).await;
+    let (_tick, url, server) = paused_h1(move |mut sock, mut rest| async move {
         sock.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 11\r\n\r\nwho are you").await.unwrap();
         // Everything the client sends until it closes: past the one-second
         // wait, so a late release would show here.
@@ -511,7 +552,8 @@ async fn h1_refusing_status_means_the_body_is_never_sent() {
             }
         }
         rest.len()
-    });
+    })
+    .await;
     let client = h1_client();
     let resp = post_expecting(&client, &url, 401).await;
     assert_eq!(resp.text().await.unwrap(), "who are you");
@@ -532,7 +574,7 @@ async fn h1_417_repeats_the_request_without_the_expectation() {
         let (mut second, _) = listener.accept().await.unwrap();
         let (head, rest) = h1_head(&mut second).await;
         let (body, _) = h1_body(&mut second, rest, BODY).await;
-        second.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        second.write_all(CREATED).await.unwrap();
         (head, body)
     });
     // The default retry policy: a repeat is an attempt like any other.
@@ -550,9 +592,7 @@ async fn h1_417_repeats_the_request_without_the_expectation() {
 /// repeat goes out on the next stream without `expect`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_417_repeats_the_request_without_the_expectation() {
-    let (server, url) = server().await;
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (url, script) = h2(Windows::Roomy, move |mut conn| async move {
         conn.recv_request_head().await.unwrap();
         conn.respond(1, 417, b"").await.unwrap();
         loop {
@@ -570,7 +610,8 @@ async fn h2_417_repeats_the_request_without_the_expectation() {
         };
         conn.respond(3, 201, b"").await.unwrap();
         second
-    });
+    })
+    .await;
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
     let resp = post_expecting(&client, &url, 201).await;
     assert_eq!(resp.attempts()[0].retried, Some(baton::RetryReason::ExpectationFailed));
@@ -604,12 +645,10 @@ fn fed() -> (baton::Body, tokio::sync::mpsc::UnboundedSender<Bytes>) {
 /// other for good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_a_refused_upload_is_retried_while_its_body_waits_on_the_caller() {
-    let (server, url) = server().await;
     let (body, feed) = fed();
     feed.send(Bytes::from_static(b"first ")).unwrap();
     let (retried_tx, retried) = tokio::sync::oneshot::channel();
-    let script = tokio::spawn(async move {
-        let mut conn = h2_accept(&server).await;
+    let (url, script) = h2(Windows::Roomy, move |mut conn| async move {
         conn.recv_request_head().await.unwrap();
         // The first chunk came: the client now waits for the second.
         while !matches!(conn.recv_frame().await.unwrap(), Some(Frame::Data(d)) if !d.data.is_empty()) {}
@@ -622,7 +661,8 @@ async fn h2_a_refused_upload_is_retried_while_its_body_waits_on_the_caller() {
         let request = conn.recv_request().await.unwrap();
         conn.respond(3, 200, &request.body).await.unwrap();
         conn
-    });
+    })
+    .await;
     let feeder = tokio::spawn(async move {
         retried.await.unwrap();
         feed.send(Bytes::from_static(b"second")).unwrap();

@@ -1,10 +1,11 @@
 //! A scripted HTTP/2 exchange through the sans-IO engine, no sockets.
 //!
-//! A tiny in-process server (the frame codec and HPACK from this crate)
-//! behaves like nginx reaching `keepalive_requests`: it sends GOAWAY with the
-//! last stream it will answer, answers the streams at or below it, and
-//! ignores the rest. The client engine reports what happened to every
-//! request and the verdict that decides whether it may be retried.
+//! A tiny in-process server (baton-testkit's scripted `Peer`, on this
+//! crate's frame codec and HPACK) behaves like nginx reaching
+//! `keepalive_requests`: it sends GOAWAY with the last stream it will
+//! answer, answers the streams at or below it, and ignores the rest. The
+//! client engine reports what happened to every request and the verdict
+//! that decides whether it may be retried.
 //!
 //! Run with `cargo run --release -p baton-proto --example exchange`.
 
@@ -13,72 +14,29 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, Uri};
 
-use baton_proto::h2::frame::{Data, Frame, FrameDecoder, GoAway, Headers, Reason, Settings, StreamId};
-use baton_proto::h2::hpack::{Encoder, HeaderRef};
-use baton_proto::h2::{Config, Connection, Event, PREFACE};
+use baton_proto::h2::frame::{Frame, Reason, Settings, StreamId};
+use baton_proto::h2::{Config, Connection, Event};
+use baton_testkit::{Peer, frames};
 
-/// The server's side of the wire: frames in, frames out.
-struct ScriptedServer {
-    decoder: FrameDecoder,
-    encoder: Encoder,
-    inbox: BytesMut,
-    requests: Vec<StreamId>,
-}
-
-impl ScriptedServer {
-    fn receive(&mut self, bytes: &[u8]) {
-        self.inbox.extend_from_slice(bytes);
-        if self.inbox.starts_with(PREFACE) {
-            let _ = self.inbox.split_to(PREFACE.len());
-        }
-        while let Ok(Some(frame)) = self.decoder.decode(&mut self.inbox) {
-            if let Frame::Headers(h) = frame {
-                self.requests.push(h.stream_id);
-            }
-        }
-    }
-
-    fn response(&mut self, id: StreamId, body: &str, out: &mut BytesMut) {
-        let mut block = BytesMut::new();
-        let len = body.len().to_string();
-        let fields = [(&b":status"[..], &b"200"[..]), (b"content-length", len.as_bytes())];
-        self.encoder.encode(
-            fields.iter().map(|(n, v)| HeaderRef { name: n, value: v, sensitive: false }),
-            &mut block,
-        );
-        let head = Headers {
-            stream_id: id,
-            end_stream: false,
-            end_headers: true,
-            priority: None,
-            pad_len: None,
-            fragment: block.freeze(),
-        };
-        Frame::Headers(head).encode(out);
-        Frame::Data(Data::new(id, Bytes::copy_from_slice(body.as_bytes()), true)).encode(out);
-    }
+/// Writes everything the client has to the server; returns the streams
+/// whose request heads the server received.
+fn wire(client: &mut Connection, server: &mut Peer, now: Instant) -> Vec<StreamId> {
+    let out = client.poll_transmit(now).to_vec();
+    client.handle_written(out.len());
+    let frames = server.receive(&out);
+    frames.iter().filter_map(|f| if let Frame::Headers(h) = f { Some(h.stream_id) } else { None }).collect()
 }
 
 fn main() {
     let now = Instant::now();
     let mut client = Connection::new(Config::default(), now);
-    let mut server = ScriptedServer {
-        decoder: FrameDecoder::new(),
-        encoder: Encoder::new(),
-        inbox: BytesMut::new(),
-        requests: Vec::new(),
-    };
-    let wire = |client: &mut Connection, server: &mut ScriptedServer| {
-        let out = client.poll_transmit(now).to_vec();
-        client.handle_written(out.len());
-        server.receive(&out);
-    };
+    let mut server = Peer::new();
 
     // Handshake: the server's SETTINGS and its ACK of ours.
-    wire(&mut client, &mut server);
+    wire(&mut client, &mut server, now);
     let mut out = BytesMut::new();
     Frame::Settings(Settings { max_concurrent_streams: Some(100), ..Settings::default() }).encode(&mut out);
-    Frame::Settings(Settings::ack()).encode(&mut out);
+    frames::settings_ack().encode(&mut out);
     client.handle_read(&out, now);
 
     // Six requests: four GETs and two POSTs.
@@ -94,17 +52,21 @@ fn main() {
         }
         methods.push((id, method));
     }
-    wire(&mut client, &mut server);
-    println!("server received {} request heads", server.requests.len());
+    let requests = wire(&mut client, &mut server, now);
+    println!("server received {} request heads", requests.len());
 
     // nginx at keepalive_requests: GOAWAY(last=7) first, then the answers
     // for 1..=7; streams 9 and 11 are ignored.
     let last = StreamId::new(7);
     let mut out = BytesMut::new();
-    Frame::GoAway(GoAway { last_stream_id: last, error_code: Reason::NO_ERROR, debug_data: Bytes::new() })
-        .encode(&mut out);
-    for id in server.requests.clone().into_iter().filter(|id| *id <= last) {
-        server.response(id, "done", &mut out);
+    frames::go_away(last.value(), Reason::NO_ERROR).encode(&mut out);
+    for id in requests.into_iter().filter(|id| *id <= last) {
+        let body = "done";
+        let length = body.len().to_string();
+        server
+            .headers(id.value(), &[(":status", "200"), ("content-length", &length)], false)
+            .encode(&mut out);
+        frames::data(id.value(), body.as_bytes(), true).encode(&mut out);
     }
     client.handle_read(&out, now);
     client.handle_eof(now);

@@ -24,8 +24,6 @@ pub mod authority;
 pub mod h1;
 pub mod h2;
 mod journal;
-#[cfg(test)]
-mod tests;
 mod transmit;
 
 pub use journal::{Phase, Processing};

@@ -380,10 +380,13 @@ impl Pool {
     /// Where a reusable HTTP/1.1 connection goes after its exchange.
     fn home(&self, op: &Arc<OriginPool>) -> Home {
         let op = Arc::downgrade(op);
+        let shutdown = self.shutdown.clone();
         Box::new(move |conn| {
             if let Some(op) = op.upgrade() {
                 let mut st = op.lock();
-                let dropped = if st.h1_idle.len() < MAX_IDLE_H1 {
+                // Once the client is shutting down, a connection whose
+                // exchange just ended closes instead of idling.
+                let dropped = if st.h1_idle.len() < MAX_IDLE_H1 && shutdown.deadline().is_none() {
                     st.h1_idle.push(conn);
                     None
                 } else {

@@ -3,28 +3,28 @@
 
 use baton_interop::cases::Case;
 use baton_interop::load::LoadSpec;
-use baton_interop::nginx::{Nginx, NginxOptions};
+use baton_interop::nginx::{self, Nginx, NginxOptions};
 use baton_interop::{Proto, require};
 
 use crate::common::{self, MATRIX_CASES};
 
-fn start(options: NginxOptions, certs: &baton_interop::Certs) -> Option<Nginx> {
+fn start(options: &NginxOptions) -> Option<Nginx> {
     require("nginx", Nginx::find())?;
-    Some(Nginx::start(options, certs).expect("nginx starts"))
+    Some(Nginx::start(options).expect("nginx starts"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_matrix() {
     let certs = common::certs();
-    let Some(nginx) = start(NginxOptions::default(), &certs) else { return };
-    common::matrix("nginx", nginx.endpoints(), &certs, &MATRIX_CASES, &[]).await;
+    let Some(nginx) = start(&nginx::options(&certs)) else { return };
+    common::matrix("nginx", nginx::endpoints(&nginx), &certs, &MATRIX_CASES, &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_expect_100_continue() {
     let certs = common::certs();
-    let Some(nginx) = start(NginxOptions::default(), &certs) else { return };
-    common::matrix("nginx", nginx.endpoints(), &certs, &[Case::Expect100Continue], &[]).await;
+    let Some(nginx) = start(&nginx::options(&certs)) else { return };
+    common::matrix("nginx", nginx::endpoints(&nginx), &certs, &[Case::Expect100Continue], &[]).await;
 }
 
 /// `keepalive_requests` rotates every connection after that many requests
@@ -33,8 +33,8 @@ async fn nginx_expect_100_continue() {
 /// see `common::shed`.
 async fn keepalive_and_reloads(proto: Proto, keepalive_requests: u32, allow_capped: bool) {
     let certs = common::certs();
-    let Some(nginx) = start(NginxOptions { keepalive_requests, workers: 1 }, &certs) else { return };
-    let base = nginx.endpoints().base(proto).expect("nginx serves every protocol");
+    let Some(nginx) = start(&nginx::options(&certs).keepalive_requests(keepalive_requests)) else { return };
+    let base = nginx::endpoints(&nginx).base(proto).expect("nginx serves every protocol");
     let client = common::load_client(proto, &certs);
     let spec = LoadSpec::default();
     let name = format!("nginx {proto} keepalive_requests={keepalive_requests} + 2 reloads");

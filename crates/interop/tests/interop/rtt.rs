@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use baton_interop::load::LoadSpec;
-use baton_interop::nginx::{Nginx, NginxOptions};
+use baton_interop::nginx::{self, Nginx};
 use baton_interop::{Proto, require};
 use baton_lab::proxy::{Directions, Plan, Proxy, ProxyOptions};
 
@@ -26,8 +26,9 @@ async fn churn(proto: Proto, keepalive_requests: u32, reloads: usize, spec: Load
     if require("nginx", Nginx::find()).is_none() {
         return;
     }
-    let nginx = Nginx::start(NginxOptions { keepalive_requests, workers: 1 }, &certs).expect("nginx starts");
-    let endpoints = nginx.endpoints();
+    let nginx =
+        Nginx::start(&nginx::options(&certs).keepalive_requests(keepalive_requests)).expect("nginx starts");
+    let endpoints = nginx::endpoints(&nginx);
     let direct = match proto {
         Proto::H2c => endpoints.h2c,
         Proto::H2Tls => endpoints.tls,

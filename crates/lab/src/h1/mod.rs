@@ -28,8 +28,8 @@ use self::head::{Parse, RequestHead};
 use self::policy::{Head, Idle, Policy};
 use self::response::BodyFraming;
 use self::write::Answer;
+use crate::context::{ConnInfo, Shared};
 use crate::routes;
-use crate::server::{ConnInfo, Shared};
 
 /// Serves one HTTP/1.1 connection until it ends.
 pub(crate) async fn serve<IO>(io: IO, shared: Arc<Shared>, info: ConnInfo) -> io::Result<()>

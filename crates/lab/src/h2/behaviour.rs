@@ -8,8 +8,8 @@ use tokio::time::Instant;
 use baton_proto::h2::frame::{GoAway, Ping, Reason, Settings, StreamId};
 
 use super::conn::{MAX_CONCURRENT, ServerConn};
+use crate::context::ConnInfo;
 use crate::scenario::{DisconnectPoint, Scenario};
-use crate::server::ConnInfo;
 
 /// PING payload of the drain probe between the two GOAWAYs.
 const DRAIN_PING: [u8; 8] = *b"drain-me";

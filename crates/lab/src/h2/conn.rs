@@ -19,9 +19,9 @@ use baton_proto::h2::hpack;
 
 use super::behaviour::Behaviour;
 use super::writer::Out;
+use crate::context::{ConnInfo, Shared};
 use crate::ledger::REQUEST_ID_HEADER;
 use crate::routes::Plan;
-use crate::server::{ConnInfo, Shared};
 
 /// What we advertise. 1 MiB stream windows and a 16 MiB connection window
 /// keep uploads flowing; request bodies are consumed (and the window

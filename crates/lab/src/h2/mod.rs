@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::server::{ConnInfo, Shared};
+use crate::context::{ConnInfo, Shared};
 
 /// Serves one HTTP/2 connection until it ends.
 pub(crate) async fn serve<IO>(io: IO, shared: Arc<Shared>, info: ConnInfo) -> io::Result<()>

@@ -1,21 +1,21 @@
-//! One accepted connection: the server end of a script, with a frame
-//! decoder, both HPACK contexts and a record of everything received.
+//! One accepted connection: the server end of a script, a testkit
+//! [`Peer`] (frame decoder, both HPACK contexts) driven over TCP, with a
+//! record of everything received.
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use baton_proto::h2::PREFACE;
 use baton_proto::h2::frame::{
-    DEFAULT_MAX_FRAME_SIZE, Data, Frame, FrameDecoder, Headers, Ping, Settings, StreamId, encode_field_block,
+    DEFAULT_MAX_FRAME_SIZE, Data, Frame, Ping, Settings, StreamId, encode_field_block,
 };
-use baton_proto::h2::hpack::{self, HeaderRef};
+use baton_testkit::Peer;
 
 use super::matcher::{Matcher, describe};
 use super::request::{Request, Requests, invalid};
@@ -45,10 +45,9 @@ pub struct ScriptConn {
     peer_addr: SocketAddr,
     timeout: Duration,
     write_closed: bool,
-    read_buf: BytesMut,
-    decoder: FrameDecoder,
-    hpack_decoder: hpack::Decoder,
-    hpack_encoder: hpack::Encoder,
+    /// The codec: the bytes read and not yet decoded, the frame decoder and
+    /// both HPACK contexts.
+    peer: Peer,
     requests: Requests,
     received: Vec<Frame>,
     client_settings: Option<Settings>,
@@ -65,10 +64,7 @@ impl ScriptConn {
             peer_addr,
             timeout,
             write_closed: false,
-            read_buf: BytesMut::with_capacity(16 << 10),
-            decoder: FrameDecoder::new(),
-            hpack_decoder: hpack::Decoder::default(),
-            hpack_encoder: hpack::Encoder::new(),
+            peer: Peer::new(),
             requests: Requests::default(),
             received: Vec::new(),
             client_settings: None,
@@ -125,17 +121,19 @@ impl ScriptConn {
     /// `TimedOut`, or the socket's error.
     pub async fn recv_preface(&mut self) -> io::Result<()> {
         let deadline = self.deadline();
-        while self.read_buf.len() < PREFACE.len() {
+        loop {
+            match self.peer.take_preface() {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(seen) => {
+                    let seen = String::from_utf8_lossy(&seen).into_owned();
+                    return Err(invalid(format!("expected the HTTP/2 client preface, got {seen:?}")));
+                }
+            }
             if self.fill(deadline).await? == 0 {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "EOF before the client preface"));
             }
         }
-        if &self.read_buf[..PREFACE.len()] != PREFACE {
-            let seen = String::from_utf8_lossy(&self.read_buf[..PREFACE.len()]).into_owned();
-            return Err(invalid(format!("expected the HTTP/2 client preface, got {seen:?}")));
-        }
-        self.read_buf.advance(PREFACE.len());
-        Ok(())
     }
 
     /// The usual opening: reads the client preface and the client's SETTINGS
@@ -285,7 +283,7 @@ impl ScriptConn {
     /// Decodes the next frame, reading until it is whole, and records it.
     async fn next_frame(&mut self, deadline: Instant) -> io::Result<Option<Frame>> {
         loop {
-            match self.decoder.decode(&mut self.read_buf) {
+            match self.peer.next_frame() {
                 Ok(Some(frame)) => {
                     self.received.push(frame.clone());
                     self.observe(&frame)?;
@@ -295,10 +293,11 @@ impl ScriptConn {
                 Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
             }
             if self.fill(deadline).await? == 0 {
-                if self.read_buf.is_empty() {
+                let buffered = self.peer.inbox().len();
+                if buffered == 0 {
                     return Ok(None);
                 }
-                let msg = format!("EOF inside a frame ({} bytes buffered)", self.read_buf.len());
+                let msg = format!("EOF inside a frame ({buffered} bytes buffered)");
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, msg));
             }
         }
@@ -311,10 +310,10 @@ impl ScriptConn {
                 // RFC 9113 §6.5.3: our settings are in force once acknowledged.
                 if let Some(ours) = self.unacked.pop_front() {
                     if let Some(size) = ours.header_table_size {
-                        self.hpack_decoder.set_max_table_size(size as usize);
+                        self.peer.hpack_decoder.set_max_table_size(size as usize);
                     }
                     if let Some(max) = ours.max_frame_size {
-                        self.decoder.set_max_frame_size(max);
+                        self.peer.decoder.set_max_frame_size(max);
                     }
                 }
             }
@@ -323,7 +322,7 @@ impl ScriptConn {
                 // RFC 9113 §6.5.2: the client's HEADER_TABLE_SIZE bounds our
                 // encoder's table, its MAX_FRAME_SIZE our frames.
                 if let Some(size) = s.header_table_size {
-                    self.hpack_encoder.set_max_table_size(size as usize);
+                    self.peer.hpack_encoder.set_max_table_size(size as usize);
                 }
                 if let Some(max) = s.max_frame_size {
                     self.peer_max_frame_size = max;
@@ -331,15 +330,16 @@ impl ScriptConn {
             }
             _ => {}
         }
-        self.requests.observe(frame, &mut self.hpack_decoder)
+        self.requests.observe(frame, &mut self.peer)
     }
 
     /// Reads what is available into the read buffer; 0 means EOF.
     async fn fill(&mut self, deadline: Instant) -> io::Result<usize> {
         let timeout = self.timeout;
         let io = self.io.as_mut().ok_or_else(not_connected)?;
-        self.read_buf.reserve(8 << 10);
-        match tokio::time::timeout_at(deadline, io.read_buf(&mut self.read_buf)).await {
+        let inbox = self.peer.inbox();
+        inbox.reserve(8 << 10);
+        match tokio::time::timeout_at(deadline, io.read_buf(inbox)).await {
             Ok(result) => result,
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -382,7 +382,8 @@ impl ScriptConn {
     }
 
     /// Sends arbitrary bytes, e.g. a malformed frame from
-    /// [`frames::raw`](super::frames::raw). The connection's own state
+    /// [`frames::raw`](super::frames::raw) or a flood from
+    /// [`frames::repeated`](super::frames::repeated). The connection's own state
     /// (HPACK, settings) does not see them.
     ///
     /// # Errors
@@ -393,16 +394,7 @@ impl ScriptConn {
 
     /// HPACK-encodes `fields` with this connection's encoder (RFC 7541).
     pub fn encode_block(&mut self, fields: &[(&str, &str)]) -> Bytes {
-        let mut block = BytesMut::new();
-        self.hpack_encoder.encode(
-            fields.iter().map(|(name, value)| HeaderRef {
-                name: name.as_bytes(),
-                value: value.as_bytes(),
-                sensitive: false,
-            }),
-            &mut block,
-        );
-        block.freeze()
+        self.peer.encode_block(fields)
     }
 
     /// A HEADERS frame with END_HEADERS carrying `fields`, whatever its size
@@ -410,15 +402,7 @@ impl ScriptConn {
     /// `:status` are fields like any other: their order and presence are
     /// the caller's.
     pub fn headers(&mut self, stream: u32, fields: &[(&str, &str)], end_stream: bool) -> Frame {
-        let fragment = self.encode_block(fields);
-        Frame::Headers(Headers {
-            stream_id: StreamId::new(stream),
-            end_stream,
-            end_headers: true,
-            priority: None,
-            pad_len: None,
-            fragment,
-        })
+        self.peer.headers(stream, fields, end_stream)
     }
 
     /// Sends `fields` as HEADERS plus as many CONTINUATION frames as the
@@ -488,9 +472,9 @@ impl ScriptConn {
     /// rest takes effect on the client's ACK (RFC 9113 §6.5.3).
     fn sending_settings(&mut self, settings: Settings) {
         if let Some(max) = settings.max_frame_size
-            && max > self.decoder.max_frame_size()
+            && max > self.peer.decoder.max_frame_size()
         {
-            self.decoder.set_max_frame_size(max);
+            self.peer.decoder.set_max_frame_size(max);
         }
         self.unacked.push_back(settings);
     }

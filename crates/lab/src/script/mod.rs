@@ -18,7 +18,8 @@
 //! flow control (RFC 9113 §6.9: responses must fit the client's windows),
 //! no stream states, no TLS. It decodes the client's bytes with the same
 //! codec as the client under test ([`baton_proto::h2::frame`] and
-//! [`baton_proto::h2::hpack`]); a bug shared by both would not show here.
+//! [`baton_proto::h2::hpack`], through a [`baton_testkit::Peer`]); a bug
+//! shared by both would not show here.
 //!
 //! Every wait is bounded ([`DEFAULT_TIMEOUT`], or
 //! [`ScriptServer::with_timeout`]) and fails with `io::ErrorKind::TimedOut`.
@@ -65,7 +66,6 @@
 //! ```
 
 mod conn;
-pub mod frames;
 mod matcher;
 mod request;
 mod run;
@@ -75,6 +75,9 @@ mod transcript;
 
 /// Re-exported so scripts need no other import for their frames.
 pub use baton_proto::h2::frame::{Frame, Reason, Settings};
+/// The frame builders, from baton-testkit (where the proto tests and the
+/// fuzz targets find them too).
+pub use baton_testkit::frames;
 pub use conn::ScriptConn;
 pub use matcher::Matcher;
 pub use request::Request;

@@ -7,7 +7,7 @@ use std::io;
 use bytes::{Bytes, BytesMut};
 
 use baton_proto::h2::frame::{Frame, StreamId};
-use baton_proto::h2::hpack::{self, Header};
+use baton_testkit::{BlockError, FieldBlock, FieldBlocks, Peer};
 
 use super::matcher::describe;
 
@@ -65,93 +65,47 @@ impl Entry {
     }
 }
 
-/// A field block being reassembled from HEADERS + CONTINUATION (RFC 9113 §4.3).
-#[derive(Debug)]
-struct Block {
-    stream_id: StreamId,
-    end_stream: bool,
-    fragments: BytesMut,
-}
-
 /// Every request on a connection, in the order their heads arrived.
 #[derive(Debug, Default)]
 pub(crate) struct Requests {
     entries: Vec<Entry>,
-    block: Option<Block>,
+    blocks: FieldBlocks,
 }
 
 impl Requests {
     /// Feeds one received frame. Field blocks are decoded as soon as they
-    /// are complete, so `hpack` stays in step with the client's encoder
-    /// (RFC 9113 §4.3) whoever reads the frames.
+    /// are complete, so `peer`'s HPACK decoder stays in step with the
+    /// client's encoder (RFC 9113 §4.3) whoever reads the frames.
     ///
     /// # Errors
     /// `InvalidData` when the client breaks the field-block rules of RFC
     /// 9113 §4.3 / §6.10 or its block does not decode: a test tool reports
     /// the client's bug rather than answering it with a GOAWAY.
-    pub(crate) fn observe(&mut self, frame: &Frame, hpack: &mut hpack::Decoder) -> io::Result<()> {
-        // RFC 9113 §6.10: a field block is a contiguous sequence of frames;
-        // anything but a CONTINUATION on the same stream in between is a
-        // connection error of type PROTOCOL_ERROR.
-        if let Some(block) = &self.block
-            && !matches!(frame, Frame::Continuation(c) if c.stream_id == block.stream_id)
-        {
-            return Err(invalid(format!(
-                "client sent {} inside the field block of stream {} (RFC 9113 §6.10)",
-                describe(frame),
-                block.stream_id
-            )));
-        }
-        match frame {
-            Frame::Headers(h) => {
-                let block = Block {
-                    stream_id: h.stream_id,
-                    end_stream: h.end_stream,
-                    fragments: BytesMut::from(&h.fragment[..]),
-                };
-                if h.end_headers {
-                    self.finish(block, hpack)?;
-                } else {
-                    self.block = Some(block);
-                }
-            }
-            Frame::Continuation(c) => {
-                let Some(mut block) = self.block.take() else {
-                    return Err(invalid(format!(
-                        "client sent CONTINUATION on stream {} outside a field block (RFC 9113 §6.10)",
-                        c.stream_id
-                    )));
-                };
-                block.fragments.extend_from_slice(&c.fragment);
-                if c.end_headers {
-                    self.finish(block, hpack)?;
-                } else {
-                    self.block = Some(block);
-                }
-            }
-            Frame::Data(d) => {
+    pub(crate) fn observe(&mut self, frame: &Frame, peer: &mut Peer) -> io::Result<()> {
+        let block = self.blocks.observe(frame).map_err(|e| match e {
+            BlockError::Interrupted { stream_id, frame } => invalid(format!(
+                "client sent {} inside the field block of stream {stream_id} (RFC 9113 §6.10)",
+                describe(&frame)
+            )),
+            stray @ BlockError::StrayContinuation { .. } => invalid(format!("client sent {stray}")),
+        })?;
+        match (frame, block) {
+            (_, Some(block)) => self.finish(block, peer),
+            (Frame::Data(d), None) => {
                 if let Some(entry) = self.entry_mut(d.stream_id) {
                     entry.body.extend_from_slice(&d.data);
                     entry.request.ended |= d.end_stream;
                 }
+                Ok(())
             }
-            _ => {}
+            _ => Ok(()),
         }
-        Ok(())
     }
 
-    fn finish(&mut self, block: Block, hpack: &mut hpack::Decoder) -> io::Result<()> {
-        let mut fields = Vec::new();
-        hpack
-            .decode(&block.fragments.freeze(), |h: Header| {
-                fields.push((
-                    String::from_utf8_lossy(&h.name).into_owned(),
-                    String::from_utf8_lossy(&h.value).into_owned(),
-                ));
-            })
-            .map_err(|e| {
-                invalid(format!("client field block on stream {} does not decode: {e}", block.stream_id))
-            })?;
+    fn finish(&mut self, block: FieldBlock, peer: &mut Peer) -> io::Result<()> {
+        let fields = peer.decode_block(&block.fragment).map_err(|e| {
+            invalid(format!("client field block on stream {} does not decode: {e}", block.stream_id))
+        })?;
         if let Some(entry) = self.entry_mut(block.stream_id) {
             // A second field block on the stream: trailers (RFC 9113 §8.1).
             entry.request.trailers = fields;
@@ -204,47 +158,30 @@ pub(crate) fn invalid(msg: String) -> io::Error {
 
 #[cfg(test)]
 mod tests {
-    use baton_proto::h2::hpack::HeaderRef;
-
     use super::super::frames;
     use super::*;
 
-    fn block(fields: &[(&str, &str)]) -> Bytes {
-        let mut out = BytesMut::new();
-        hpack::Encoder::new().encode(
-            fields.iter().map(|(n, v)| HeaderRef {
-                name: n.as_bytes(),
-                value: v.as_bytes(),
-                sensitive: false,
-            }),
-            &mut out,
-        );
-        out.freeze()
-    }
-
     #[test]
     fn assembles_continuation_data_and_trailers() {
-        let mut hpack = hpack::Decoder::default();
+        let (mut client, mut server) = (Peer::new(), Peer::new());
         let mut reqs = Requests::default();
-        let head = block(&[(":method", "POST"), (":path", "/x")]);
+        let head = client.encode_block(&[(":method", "POST"), (":path", "/x")]);
         let (a, b) = head.split_at(2);
         for frame in [
             frames::headers_fragment(1, Bytes::copy_from_slice(a), false, false),
             frames::continuation(1, Bytes::copy_from_slice(b), true),
             frames::data(1, b"he", false),
         ] {
-            reqs.observe(&frame, &mut hpack).unwrap();
+            reqs.observe(&frame, &mut server).unwrap();
         }
         assert!(reqs.take_complete().is_none());
         let head = reqs.take_head().unwrap();
         assert_eq!((head.method(), head.path(), &head.body[..]), (Some("POST"), Some("/x"), &b"he"[..]));
         assert!(reqs.take_head().is_none());
 
-        reqs.observe(&frames::data(1, b"llo", false), &mut hpack).unwrap();
-        let mut encoder = hpack::Encoder::new();
-        let mut trailers = BytesMut::new();
-        encoder.encode([HeaderRef { name: b"x-sum", value: b"1", sensitive: false }], &mut trailers);
-        reqs.observe(&frames::headers_fragment(1, trailers.freeze(), true, true), &mut hpack).unwrap();
+        reqs.observe(&frames::data(1, b"llo", false), &mut server).unwrap();
+        let trailers = client.headers(1, &[("x-sum", "1")], true);
+        reqs.observe(&trailers, &mut server).unwrap();
         let full = reqs.take_complete().unwrap();
         assert_eq!(&full.body[..], b"hello");
         assert_eq!(full.trailers, vec![("x-sum".to_owned(), "1".to_owned())]);
@@ -253,12 +190,12 @@ mod tests {
 
     #[test]
     fn interleaving_a_field_block_is_reported() {
-        let mut hpack = hpack::Decoder::default();
+        let mut server = Peer::new();
         let mut reqs = Requests::default();
-        reqs.observe(&frames::headers_fragment(1, Bytes::new(), true, false), &mut hpack).unwrap();
-        let err = reqs.observe(&frames::ping([0; 8]), &mut hpack).unwrap_err();
+        reqs.observe(&frames::headers_fragment(1, Bytes::new(), true, false), &mut server).unwrap();
+        let err = reqs.observe(&frames::ping([0; 8]), &mut server).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        let err = Requests::default().observe(&frames::continuation(1, Bytes::new(), true), &mut hpack);
+        let err = Requests::default().observe(&frames::continuation(1, Bytes::new(), true), &mut server);
         assert!(err.is_err());
     }
 }

@@ -1,23 +1,12 @@
 //! Response body decoders, one per framing of RFC 9112 §6.3.
 
-use bytes::{Bytes, BytesMut};
-use http::HeaderMap;
+use bytes::BytesMut;
 
+use super::body_item::BodyItem;
 use super::chunked::ChunkedDecoder;
 use super::config::Config;
 use super::error::ResponseError;
 use super::framing::BodyKind;
-
-/// One step of a body.
-#[derive(Debug)]
-pub(crate) enum BodyItem {
-    /// Body bytes, never empty, sharing the read buffer's memory.
-    Data(Bytes),
-    /// The trailer section of a chunked body.
-    Trailers(HeaderMap),
-    /// The body is complete.
-    End,
-}
 
 /// Decodes one response body from the front of the read buffer.
 #[derive(Debug)]

@@ -13,7 +13,7 @@
 use bytes::{Buf, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::body::BodyItem;
+use super::body_item::BodyItem;
 use super::config::Config;
 use super::error::ResponseError;
 use super::response::{httparse_reason, share};

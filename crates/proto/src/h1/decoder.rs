@@ -4,13 +4,14 @@
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 
-use super::body::{BodyDecoder, BodyItem};
+use super::body::BodyDecoder;
+use super::body_item::BodyItem;
 use super::config::Config;
 use super::error::ResponseError;
-use super::event::ResponseHead;
 use super::framing::{BodyKind, Framing, response_framing};
 use super::keep_alive::response_persists;
 use super::response::HeadParser;
+use super::response::ResponseHead;
 
 /// What a head means for the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,21 +2,11 @@
 //! names where one fits).
 
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode, Version};
+use http::HeaderMap;
 
 use super::error::{CloseCause, RequestFailure};
 use super::framing::BodyKind;
-
-/// A response head as received: final or informational (1xx).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponseHead {
-    /// `HTTP/1.0` or `HTTP/1.1`.
-    pub version: Version,
-    /// The status code.
-    pub status: StatusCode,
-    /// The header fields, in order, obs-fold replaced by SP (RFC 9112 §5.2).
-    pub headers: HeaderMap,
-}
+use super::response::ResponseHead;
 
 /// An output of [`super::Connection::poll_event`].
 ///

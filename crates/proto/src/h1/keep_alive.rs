@@ -6,8 +6,8 @@ use std::time::Duration;
 use http::header::{CONNECTION, HeaderName};
 use http::{HeaderMap, Version};
 
-use super::event::ResponseHead;
 use super::framing::{list_elements, parse_decimal, trim_ows};
+use super::response::ResponseHead;
 
 /// Where the connection stands with respect to reuse (hyper's `KA`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@
 //! de-chunked but still gzip-coded, with the header there to say so).
 
 mod body;
+mod body_item;
 mod chunked;
 mod config;
 mod conn;
@@ -31,5 +32,6 @@ pub use config::Config;
 pub use conn::{Connection, ConnectionState};
 pub use decoder::{Decoded, ResponseDecoder};
 pub use error::{CloseCause, RequestFailure, ResponseError, SendError};
-pub use event::{Event, ResponseHead};
+pub use event::Event;
 pub use framing::BodyKind;
+pub use response::ResponseHead;

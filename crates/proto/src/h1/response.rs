@@ -8,7 +8,17 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
 use super::config::Config;
 use super::error::ResponseError;
-use super::event::ResponseHead;
+
+/// A response head as received: final or informational (1xx).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// `HTTP/1.0` or `HTTP/1.1`.
+    pub version: Version,
+    /// The status code.
+    pub status: StatusCode,
+    /// The header fields, in order, obs-fold replaced by SP (RFC 9112 §5.2).
+    pub headers: HeaderMap,
+}
 
 /// Header slots kept on the stack; a larger `Config::max_headers` uses a
 /// heap buffer for each parse.

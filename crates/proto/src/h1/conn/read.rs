@@ -5,12 +5,14 @@ use std::time::Instant;
 
 use super::{Connection, Reading, Writing};
 use crate::Phase;
-use crate::h1::body::{BodyDecoder, BodyItem};
+use crate::h1::body::BodyDecoder;
+use crate::h1::body_item::BodyItem;
 use crate::h1::decoder::{HeadKind, classify_head};
 use crate::h1::error::{CloseCause, ResponseError};
-use crate::h1::event::{Event, ResponseHead};
+use crate::h1::event::Event;
 use crate::h1::keep_alive::{KeepAlive, keep_alive_timeout};
 use crate::h1::response::HeadParser;
+use crate::h1::response::ResponseHead;
 
 /// What one decoding step produced.
 enum Step {

@@ -4,11 +4,14 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::harness::{Pair, ended, failure_of};
-use super::peer;
-use crate::Processing;
-use crate::h2::frame::{Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown};
-use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Violation};
+use crate::config;
+use baton_proto::Processing;
+use baton_proto::h2::frame::{
+    Continuation, Frame, Headers, PushPromise, Reason, Settings, StreamId, Unknown,
+};
+use baton_proto::h2::{CloseCause, Config, ConnectionState, Event, FailureCause, Violation};
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended, failure_of};
 
 /// The connection was closed for `violation`: GOAWAY with its code and its
 /// text as debug data, and `Closed` naming it.
@@ -28,11 +31,11 @@ fn closed_with(pair: &mut Pair, violation: Violation) {
 }
 
 /// Stream `id` was reset for `violation`, and the connection goes on.
-fn reset_with(pair: &mut Pair, id: StreamId, violation: Violation) -> crate::h2::StreamFailure {
+fn reset_with(pair: &mut Pair, id: StreamId, violation: Violation) -> baton_proto::h2::StreamFailure {
     let f = failure_of(&pair.events(), id);
     assert_eq!(f.cause, FailureCause::Violation(violation.clone()));
     let frames = pair.flush();
-    assert!(frames.contains(&peer::rst(id.value(), violation.reason())), "{frames:?}");
+    assert!(frames.contains(&frames::rst(id.value(), violation.reason())), "{frames:?}");
     assert_eq!(pair.conn.state(), ConnectionState::Open, "a stream error keeps the connection");
     f
 }
@@ -55,7 +58,7 @@ fn continuation(id: u32, end_headers: bool, fragment: Bytes) -> Frame {
 }
 
 fn split_headers(pair: &mut Pair, id: u32, fields: &[(&str, &str)], pieces: usize) -> Vec<Frame> {
-    let block = pair.peer.block(fields);
+    let block = pair.peer.encode_block(fields);
     let size = block.len().div_ceil(pieces).max(1);
     let chunks: Vec<Bytes> = block.chunks(size).map(Bytes::copy_from_slice).collect();
     let mut frames = vec![headers_frame(id, true, chunks.len() == 1, chunks[0].clone())];
@@ -91,7 +94,7 @@ fn frame_interleaved_in_a_field_block_is_a_protocol_error() {
     pair.get("/");
     pair.flush();
     let mut frames = split_headers(&mut pair, 1, &[(":status", "200"), ("x-a", "aaaaaaaaaaaaaaaaaaaa")], 2);
-    frames.insert(1, peer::ping([0; 8]));
+    frames.insert(1, frames::ping([0; 8]));
     pair.deliver(&frames);
     closed_with(&mut pair, Violation::InterleavedFieldBlock);
 }
@@ -107,7 +110,7 @@ fn continuation_without_headers_is_a_protocol_error() {
 
 #[test]
 fn continuation_flood_is_cut_off() {
-    let config = Config { max_continuation_frames: 16, ..Config::default() };
+    let config = config(|c| c.max_continuation_frames = 16);
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -119,7 +122,7 @@ fn continuation_flood_is_cut_off() {
 
 #[test]
 fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
-    let config = Config { max_header_list_size: 1_000, ..Config::default() };
+    let config = config(|c| c.max_header_list_size = 1_000);
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -131,7 +134,7 @@ fn oversized_field_block_is_cut_off_before_it_is_buffered_whole() {
 
 #[test]
 fn header_list_above_our_limit_cancels_the_stream_and_keeps_hpack_in_sync() {
-    let config = Config { max_header_list_size: 200, ..Config::default() };
+    let config = config(|c| c.max_header_list_size = 200);
     let mut pair = Pair::with(config, Settings::default());
     let big = pair.get("/");
     let next = pair.get("/");
@@ -166,7 +169,7 @@ fn push_promise_is_a_protocol_error() {
     let mut pair = Pair::new();
     pair.get("/");
     pair.flush();
-    let fragment = pair.peer.block(&[(":method", "GET"), (":path", "/pushed")]);
+    let fragment = pair.peer.encode_block(&[(":method", "GET"), (":path", "/pushed")]);
     pair.deliver(&[Frame::PushPromise(PushPromise {
         stream_id: StreamId::new(1),
         promised_id: StreamId::new(2),
@@ -188,11 +191,11 @@ fn enable_push_one_from_the_server_is_a_protocol_error() {
 fn frames_on_idle_or_server_streams_are_protocol_errors() {
     type Make = fn(&mut Pair) -> Frame;
     let cases: [(Violation, Make); 5] = [
-        (Violation::DataOnIdleStream, |_| peer::data(5, b"x", false)),
+        (Violation::DataOnIdleStream, |_| frames::data(5, b"x", false)),
         (Violation::HeadersOnIdleStream, |p| p.peer.response(5, "200", true)),
         (Violation::HeadersOnIdleStream, |p| p.peer.response(2, "200", true)),
-        (Violation::ResetOnIdleStream, |_| peer::rst(7, Reason::CANCEL)),
-        (Violation::WindowUpdateOnIdleStream, |_| peer::window_update(9, 1)),
+        (Violation::ResetOnIdleStream, |_| frames::rst(7, Reason::CANCEL)),
+        (Violation::WindowUpdateOnIdleStream, |_| frames::window_update(9, 1)),
     ];
     for (violation, make) in cases {
         let mut pair = Pair::new();
@@ -210,14 +213,18 @@ fn priority_and_unknown_frames_are_ignored() {
     let id = pair.get("/");
     pair.flush();
     let unknown = Frame::Unknown(Unknown {
-        kind: crate::h2::frame::FrameType(0xfa),
+        kind: baton_proto::h2::frame::FrameType(0xfa),
         flags: 0xff,
         stream_id: StreamId::new(1),
         payload: Bytes::from_static(b"whatever"),
     });
-    let priority = Frame::Priority(crate::h2::frame::Priority {
+    let priority = Frame::Priority(baton_proto::h2::frame::Priority {
         stream_id: StreamId::new(11),
-        spec: crate::h2::frame::PrioritySpec { dependency: StreamId::new(1), exclusive: false, weight: 3 },
+        spec: baton_proto::h2::frame::PrioritySpec {
+            dependency: StreamId::new(1),
+            exclusive: false,
+            weight: 3,
+        },
     });
     let head = pair.peer.response(1, "200", true);
     pair.deliver(&[unknown, priority, head]);
@@ -227,22 +234,22 @@ fn priority_and_unknown_frames_are_ignored() {
 
 #[test]
 fn control_frame_flood_is_enhance_your_calm() {
-    let config = Config { max_control_frames_in_a_row: 100, ..Config::default() };
+    let config = config(|c| c.max_control_frames_in_a_row = 100);
     let mut pair = Pair::with(config, Settings::default());
-    let pings: Vec<Frame> = (0..101).map(|i| peer::ping([i as u8; 8])).collect();
+    let pings: Vec<Frame> = (0..101).map(|i| frames::ping([i as u8; 8])).collect();
     pair.deliver(&pings);
     closed_with(&mut pair, Violation::ControlFrameFlood);
 }
 
 #[test]
 fn empty_data_flood_is_enhance_your_calm() {
-    let config = Config { max_control_frames_in_a_row: 100, ..Config::default() };
+    let config = config(|c| c.max_control_frames_in_a_row = 100);
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
     let head = pair.peer.response(1, "200", false);
     let mut frames = vec![head];
-    frames.extend((0..200).map(|_| peer::data(1, b"", false)));
+    frames.extend((0..200).map(|_| frames::data(1, b"", false)));
     pair.deliver(&frames);
     closed_with(&mut pair, Violation::ControlFrameFlood);
 }
@@ -255,12 +262,12 @@ fn oversized_frame_is_a_frame_size_error() {
     let head = pair.peer.response(1, "200", false);
     pair.deliver(&[head]);
     let mut raw = BytesMut::new();
-    crate::h2::frame::Data::encode_slice(&mut raw, StreamId::new(1), &[0; 20_000], false);
+    baton_proto::h2::frame::Data::encode_slice(&mut raw, StreamId::new(1), &[0; 20_000], false);
     pair.deliver_bytes(&raw);
     closed_with(
         &mut pair,
-        Violation::Frame(crate::h2::frame::FrameError::TooLarge {
-            kind: crate::h2::frame::FrameType::DATA,
+        Violation::Frame(baton_proto::h2::frame::FrameError::TooLarge {
+            kind: baton_proto::h2::frame::FrameType::DATA,
             length: 20_000,
             max: 16_384,
         }),
@@ -271,7 +278,7 @@ fn oversized_frame_is_a_frame_size_error() {
 fn malformed_responses_are_stream_errors() {
     type Make = fn(&mut Pair) -> Vec<Frame>;
     let cases: [(Violation, Make); 7] = [
-        (Violation::DataOutsideBody, |_| vec![peer::data(1, b"x", true)]),
+        (Violation::DataOutsideBody, |_| vec![frames::data(1, b"x", true)]),
         (Violation::MalformedResponse("missing :status"), |p| vec![p.peer.headers(1, &[("x", "y")], true)]),
         (Violation::MalformedResponse("unknown or request pseudo-header in a response"), |p| {
             vec![p.peer.headers(1, &[(":status", "200"), (":path", "/")], true)]
@@ -281,7 +288,7 @@ fn malformed_responses_are_stream_errors() {
         (Violation::ContentLengthShort, |p| {
             vec![
                 p.peer.headers(1, &[(":status", "200"), ("content-length", "3")], false),
-                peer::data(1, b"ab", true),
+                frames::data(1, b"ab", true),
             ]
         }),
         (Violation::TrailersWithoutEndStream, |p| {
@@ -323,7 +330,7 @@ fn server_header_table_size_is_honoured_by_our_encoder() {
         pair.conn.send_request(&http::Method::GET, &uri, &h, true, pair.now).unwrap();
         let frames = pair.flush();
         let Frame::Headers(hd) = &frames[0] else { panic!() };
-        let fields = pair.peer.decode_block(&hd.fragment);
+        let fields = pair.peer.decode_block(&hd.fragment).unwrap();
         assert!(fields.contains(&("x-custom".to_string(), "some value".to_string())));
     }
     assert_eq!(pair.peer.hpack_decoder.table_size(), 0);
@@ -341,7 +348,7 @@ fn byte_at_a_time_delivery_gives_the_same_events() {
         let h1 = pair.peer.headers(1, &[(":status", "200"), ("content-length", "4")], false);
         let h3 = pair.peer.response(3, "201", false);
         let tr = pair.peer.headers(3, &[("x-t", "1")], true);
-        pair.deliver(&[h1, h3, peer::data(1, b"body", true), peer::go_away(3, Reason::NO_ERROR), tr]);
+        pair.deliver(&[h1, h3, frames::data(1, b"body", true), frames::go_away(3, Reason::NO_ERROR), tr]);
         let events = pair.events();
         assert!(ended(&events, a) && ended(&events, b));
         events
@@ -363,7 +370,7 @@ fn corrupting_any_server_byte_never_breaks_the_one_terminal_event_rule() {
     let h3 = reference.peer.response(3, "201", false);
     let tr = reference.peer.headers(3, &[("x-t", "1")], true);
     let mut wire = BytesMut::new();
-    for f in [h1, peer::data(1, b"body", true), h3, peer::go_away(3, Reason::NO_ERROR), tr] {
+    for f in [h1, frames::data(1, b"body", true), h3, frames::go_away(3, Reason::NO_ERROR), tr] {
         f.encode(&mut wire);
     }
     for i in 0..wire.len() {
@@ -399,12 +406,12 @@ fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
     let good = pair.get("/");
     pair.flush();
     // The first block indexes a field the second one refers to.
-    let fragment = pair.peer.block(&[(":status", "200"), ("x-shared", "value")]);
+    let fragment = pair.peer.encode_block(&[(":status", "200"), ("x-shared", "value")]);
     let headers = Frame::Headers(Headers {
         stream_id: bad,
         end_stream: true,
         end_headers: true,
-        priority: Some(crate::h2::frame::PrioritySpec { dependency: bad, exclusive: false, weight: 1 }),
+        priority: Some(baton_proto::h2::frame::PrioritySpec { dependency: bad, exclusive: false, weight: 1 }),
         pad_len: None,
         fragment,
     });
@@ -424,8 +431,8 @@ fn self_dependent_headers_reset_the_stream_after_hpack_decoding() {
 fn pings_with_data(rounds: usize) -> Vec<Frame> {
     let mut frames = Vec::new();
     for r in 0..rounds {
-        frames.extend((0..5).map(|i| peer::ping([(r * 5 + i) as u8; 8])));
-        frames.push(peer::data(1, b"x", false));
+        frames.extend((0..5).map(|i| frames::ping([(r * 5 + i) as u8; 8])));
+        frames.push(frames::data(1, b"x", false));
     }
     frames
 }
@@ -433,7 +440,10 @@ fn pings_with_data(rounds: usize) -> Vec<Frame> {
 /// A connection with a 1,000-byte write backlog limit and a response head
 /// in, its body still to come (so DATA keeps resetting the no-progress count).
 fn response_in_progress_with_small_backlog() -> Pair {
-    let config = Config { max_control_frames_in_a_row: 10, max_write_backlog: 1_000, ..Config::default() };
+    let config = config(|c| {
+        c.max_control_frames_in_a_row = 10;
+        c.max_write_backlog = 1_000;
+    });
     let mut pair = Pair::with(config, Settings::default());
     pair.get("/");
     pair.flush();
@@ -496,7 +506,7 @@ fn unread_settings_acks_are_enhance_your_calm() {
     let mut frames = Vec::new();
     for _ in 0..200 {
         frames.extend((0..5).map(|_| Frame::Settings(Settings::default())));
-        frames.push(peer::data(1, b"x", false));
+        frames.push(frames::data(1, b"x", false));
     }
     pair.deliver(&frames);
     closed_with(&mut pair, Violation::AnswersNotRead);

@@ -3,11 +3,12 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
-use super::harness::{Pair, ended, failure_of, sid};
-use super::peer::{self, Peer};
-use crate::h2::frame::{Frame, Reason, Settings};
-use crate::h2::{Config, ConnectionState, Event, PREFACE};
-use crate::{Phase, Processing};
+use baton_proto::h2::frame::{Frame, Reason, Settings};
+use baton_proto::h2::{Config, ConnectionState, Event, PREFACE};
+use baton_proto::{Phase, Processing};
+use baton_testkit::Peer;
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended, failure_of, sid};
 
 #[test]
 fn preface_settings_and_window_update_open_the_connection() {
@@ -42,7 +43,7 @@ fn server_settings_are_acknowledged_and_reported() {
 fn first_server_frame_must_be_settings() {
     let mut pair = Pair::start(Config::default());
     pair.flush();
-    pair.deliver(&[peer::ping([0; 8])]);
+    pair.deliver(&[frames::ping([0; 8])]);
     let frames = pair.flush();
     let Some(Frame::GoAway(g)) = frames.last() else { panic!("GOAWAY expected: {frames:?}") };
     assert_eq!(g.error_code, Reason::PROTOCOL_ERROR);
@@ -61,7 +62,7 @@ fn get_request_head_carries_pseudo_headers_first() {
     let frames = pair.flush();
     let [Frame::Headers(h)] = frames.as_slice() else { panic!("{frames:?}") };
     assert!(h.end_stream && h.end_headers);
-    let fields = pair.peer.decode_block(&h.fragment);
+    let fields = pair.peer.decode_block(&h.fragment).unwrap();
     let expect: Vec<(String, String)> = [
         (":method", "GET"),
         (":scheme", "https"),
@@ -81,7 +82,7 @@ fn response_head_body_and_end_are_reported_in_order() {
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.headers(1, &[(":status", "200"), ("content-length", "5")], false);
-    pair.deliver(&[head, peer::data(1, b"hel", false), peer::data(1, b"lo", true)]);
+    pair.deliver(&[head, frames::data(1, b"hel", false), frames::data(1, b"lo", true)]);
     let events = pair.events();
     let [
         Event::ResponseReceived { head, .. },
@@ -122,7 +123,7 @@ fn response_trailers_end_the_stream() {
     pair.flush();
     let head = pair.peer.response(1, "200", false);
     let trailers = pair.peer.headers(1, &[("grpc-status", "0")], true);
-    pair.deliver(&[head, peer::data(1, b"x", false), trailers]);
+    pair.deliver(&[head, frames::data(1, b"x", false), trailers]);
     let events = pair.events();
     assert!(
         events
@@ -145,7 +146,7 @@ fn request_trailers_follow_the_body() {
     };
     assert!(!d.end_stream && &d.data[..] == b"abc");
     assert!(tr.end_stream, "§8.1: trailers end the stream");
-    let fields = pair.peer.decode_block(&tr.fragment);
+    let fields = pair.peer.decode_block(&tr.fragment).unwrap();
     assert_eq!(fields, vec![("x-checksum".to_string(), "1".to_string())]);
 }
 
@@ -223,9 +224,9 @@ fn an_http1_answer_to_the_preface_is_named() {
         pair.deliver_bytes(piece);
     }
     let events = pair.events();
-    let Some(Event::Closed(crate::h2::CloseCause::Violation(v))) = events.last() else {
+    let Some(Event::Closed(baton_proto::h2::CloseCause::Violation(v))) = events.last() else {
         panic!("{events:?}")
     };
-    assert_eq!(*v, crate::h2::Violation::AnsweredInHttp1);
+    assert_eq!(*v, baton_proto::h2::Violation::AnsweredInHttp1);
     assert_eq!(v.reason(), Reason::PROTOCOL_ERROR);
 }

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use super::harness::{Pair, failure_of};
-use super::peer;
-use crate::h2::frame::{Frame, Reason, Settings};
-use crate::h2::{CloseCause, Config, ConnectionState, Event, FailureCause};
+use crate::config;
+use baton_proto::h2::frame::{Frame, Reason, Settings};
+use baton_proto::h2::{CloseCause, Config, ConnectionState, Event, FailureCause};
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended, failure_of};
 
 #[test]
 fn unacknowledged_settings_end_in_settings_timeout() {
@@ -25,11 +26,10 @@ fn unacknowledged_settings_end_in_settings_timeout() {
 
 #[test]
 fn keepalive_ping_is_sent_and_its_loss_closes() {
-    let config = Config {
-        keepalive_interval: Some(Duration::from_secs(5)),
-        keepalive_timeout: Duration::from_secs(2),
-        ..Config::default()
-    };
+    let config = config(|c| {
+        c.keepalive_interval = Some(Duration::from_secs(5));
+        c.keepalive_timeout = Duration::from_secs(2);
+    });
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -38,7 +38,7 @@ fn keepalive_ping_is_sent_and_its_loss_closes() {
     let [Frame::Ping(p)] = frames.as_slice() else { panic!("{frames:?}") };
     assert!(!p.ack);
     // Answered: nothing happens, the next PING is scheduled.
-    pair.deliver(&[Frame::Ping(crate::h2::frame::Ping { ack: true, payload: p.payload })]);
+    pair.deliver(&[Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: p.payload })]);
     assert!(pair.events().is_empty(), "keep-alive ACKs are not reported");
     pair.advance(Duration::from_secs(5));
     assert!(matches!(pair.flush().as_slice(), [Frame::Ping(_)]));
@@ -55,21 +55,21 @@ fn user_ping_is_answered_with_an_event() {
     pair.conn.ping(*b"12345678");
     let frames = pair.flush();
     assert!(matches!(frames.as_slice(), [Frame::Ping(p)] if !p.ack));
-    pair.deliver(&[Frame::Ping(crate::h2::frame::Ping { ack: true, payload: *b"12345678" })]);
+    pair.deliver(&[Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: *b"12345678" })]);
     assert_eq!(pair.events(), vec![Event::PingAck { payload: *b"12345678" }]);
 }
 
 #[test]
 fn server_ping_is_echoed_with_ack() {
     let mut pair = Pair::new();
-    pair.deliver(&[peer::ping(*b"abcdefgh")]);
+    pair.deliver(&[frames::ping(*b"abcdefgh")]);
     let frames = pair.flush();
-    assert_eq!(frames, vec![Frame::Ping(crate::h2::frame::Ping { ack: true, payload: *b"abcdefgh" })]);
+    assert_eq!(frames, vec![Frame::Ping(baton_proto::h2::frame::Ping { ack: true, payload: *b"abcdefgh" })]);
 }
 
 #[test]
 fn idle_connection_closes_gracefully() {
-    let config = Config { idle_timeout: Some(Duration::from_secs(60)), ..Config::default() };
+    let config = config(|c| c.idle_timeout = Some(Duration::from_secs(60)));
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
@@ -77,7 +77,7 @@ fn idle_connection_closes_gracefully() {
     assert_eq!(pair.conn.state(), ConnectionState::Open, "not idle while a stream is open");
     let head = pair.peer.response(1, "204", true);
     pair.deliver(&[head]);
-    assert!(super::harness::ended(&pair.events(), id));
+    assert!(ended(&pair.events(), id));
     pair.advance(Duration::from_secs(59));
     assert_eq!(pair.conn.state(), ConnectionState::Open);
     pair.advance(Duration::from_secs(1));
@@ -94,10 +94,10 @@ fn client_go_away_drain_is_bounded() {
     pair.conn.go_away(Reason::NO_ERROR, pair.now);
     pair.advance(Duration::from_secs(30));
     let events = pair.events();
-    assert_eq!(failure_of(&events, id).processing, crate::Processing::MaybeProcessed);
+    assert_eq!(failure_of(&events, id).processing, baton_proto::Processing::MaybeProcessed);
     assert!(matches!(
         events.last(),
-        Some(Event::Closed(CloseCause::Timeout(crate::h2::Deadline::GoAwayDrain)))
+        Some(Event::Closed(CloseCause::Timeout(baton_proto::h2::Deadline::GoAwayDrain)))
     ));
 }
 
@@ -118,15 +118,15 @@ fn a_shutdown_drains_until_its_deadline() {
     );
     let head = pair.peer.response(1, "200", true);
     pair.deliver(&[head]);
-    assert!(super::harness::ended(&pair.events(), quick));
+    assert!(ended(&pair.events(), quick));
     pair.advance(Duration::from_millis(1_999));
     assert!(pair.events().is_empty(), "still draining");
     pair.advance(Duration::from_millis(1));
     let events = pair.events();
-    assert_eq!(failure_of(&events, slow).processing, crate::Processing::MaybeProcessed);
+    assert_eq!(failure_of(&events, slow).processing, baton_proto::Processing::MaybeProcessed);
     assert!(matches!(
         events.last(),
-        Some(Event::Closed(CloseCause::Timeout(crate::h2::Deadline::GoAwayDrain)))
+        Some(Event::Closed(CloseCause::Timeout(baton_proto::h2::Deadline::GoAwayDrain)))
     ));
     // A later, earlier deadline wins; a later one does not move it back.
     let mut pair = Pair::new();
@@ -138,7 +138,7 @@ fn a_shutdown_drains_until_its_deadline() {
 
 #[test]
 fn zero_window_stall_fails_the_stream_instead_of_hanging() {
-    let config = Config { send_stall_timeout: Some(Duration::from_secs(10)), ..Config::default() };
+    let config = config(|c| c.send_stall_timeout = Some(Duration::from_secs(10)));
     let server = Settings { initial_window_size: Some(0), ..Settings::default() };
     let mut pair = Pair::with(config, server);
     let stalled = pair.post("/", b"never", true);
@@ -150,9 +150,9 @@ fn zero_window_stall_fails_the_stream_instead_of_hanging() {
     pair.advance(Duration::from_secs(1));
     let events = pair.events();
     let f = failure_of(&events, stalled);
-    assert_eq!(f.cause, FailureCause::Violation(crate::h2::Violation::SendWindowStalled));
+    assert_eq!(f.cause, FailureCause::Violation(baton_proto::h2::Violation::SendWindowStalled));
     assert_eq!(f.cause.reason(), Some(Reason::CANCEL));
-    assert_eq!(f.processing, crate::Processing::MaybeProcessed, "the head was sent");
+    assert_eq!(f.processing, baton_proto::Processing::MaybeProcessed, "the head was sent");
     assert!(events.iter().all(|e| !matches!(e, Event::StreamFailed(f) if f.stream_id == fine)));
     let frames = pair.flush();
     assert!(frames.iter().any(|f| matches!(f, Frame::RstStream(r) if r.stream_id == stalled)));
@@ -160,20 +160,20 @@ fn zero_window_stall_fails_the_stream_instead_of_hanging() {
 
 #[test]
 fn reset_streams_are_forgotten_after_the_expiry() {
-    let config = Config { reset_stream_expiry: Duration::from_secs(5), ..Config::default() };
+    let config = config(|c| c.reset_stream_expiry = Duration::from_secs(5));
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();
     pair.conn.reset(id, Reason::CANCEL, pair.now);
     let frames = pair.flush();
-    assert_eq!(frames, vec![peer::rst(1, Reason::CANCEL)]);
+    assert_eq!(frames, vec![frames::rst(1, Reason::CANCEL)]);
     // Within the expiry, late DATA is silently dropped.
-    pair.deliver(&[peer::data(1, b"late", false)]);
+    pair.deliver(&[frames::data(1, b"late", false)]);
     assert!(pair.flush().iter().all(|f| !matches!(f, Frame::RstStream(_))));
     pair.advance(Duration::from_secs(5));
     // After it, the stream is just closed: a frame on it is a connection
     // error STREAM_CLOSED (§5.1), never an RST_STREAM on a closed stream.
-    pair.deliver(&[peer::data(1, b"later", false)]);
+    pair.deliver(&[frames::data(1, b"later", false)]);
     let frames = pair.flush();
     assert!(!frames.iter().any(|f| matches!(f, Frame::RstStream(_))), "{frames:?}");
     assert!(

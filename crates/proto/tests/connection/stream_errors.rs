@@ -9,12 +9,11 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use http::Method;
 
-use super::harness::{Pair, failure_of};
-use super::peer;
-use crate::h2::frame::{
+use baton_proto::h2::frame::{
     Continuation, Frame, FrameError, FrameType, Priority, PrioritySpec, Reason, StreamId, WindowUpdate,
 };
-use crate::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError, Violation};
+use baton_proto::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError, Violation};
+use baton_testkit::{Pair, failure_of, frames as peer};
 
 /// Where a stream is in its life when the bad frame arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +59,11 @@ fn with_stream_in(state: State) -> (Pair, StreamId) {
             pair.flush();
             let head = pair.peer.response(1, "200", true);
             pair.deliver(&[head]);
-            assert_eq!(pair.conn.stream_phase(id), Some(crate::Phase::Complete), "kept for its request side");
+            assert_eq!(
+                pair.conn.stream_phase(id),
+                Some(baton_proto::Phase::Complete),
+                "kept for its request side"
+            );
         }
         State::ResetByUs => {
             pair.get("/");

@@ -1,14 +1,24 @@
 //! Frame builders, in the manner of h2-support's `frames` module: one short
-//! call per frame a test wants the server to send.
+//! call per frame a test wants a server to send.
 //!
-//! Stream ids are plain `u32` here so scripts read like the RFC's examples
+//! Stream ids are plain `u32` here so tests read like the RFC's examples
 //! (`frames::rst(1, Reason::CANCEL)`); they become [`StreamId`]s (reserved
 //! bit dropped) in the returned [`Frame`]. Only [`raw`] and [`raw_head`] keep
 //! every bit, for frames that must be malformed.
 //!
-//! HEADERS frames need the connection's HPACK encoder, so they are built by
-//! [`ScriptConn::headers`](super::ScriptConn::headers); [`headers_fragment`]
-//! and [`continuation`] take an already encoded field block.
+//! HEADERS frames with fields need an HPACK encoder, so they are built by
+//! [`Peer::headers`](crate::Peer::headers); [`headers_fragment`] and
+//! [`continuation`] take an already encoded field block.
+//!
+//! ```
+//! use baton_proto::h2::frame::{Frame, Reason};
+//! use baton_testkit::frames;
+//!
+//! let Frame::GoAway(g) = frames::go_away(3, Reason::NO_ERROR) else { unreachable!() };
+//! assert_eq!(g.last_stream_id.value(), 3);
+//! // A PING of 7 bytes: the wire bytes, since no `Frame` can be malformed.
+//! assert_eq!(frames::raw(0x6, 0, 0, &[0; 7]).len(), 9 + 7);
+//! ```
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -17,9 +27,8 @@ use baton_proto::h2::frame::{
     StreamId, Unknown, WindowUpdate,
 };
 
-/// Flag bits (RFC 9113 §6), for [`raw`] and
-/// [`Matcher::flags`](super::Matcher::flags). Each frame type gives the bits
-/// its own meaning, so some share a value.
+/// Flag bits (RFC 9113 §6), for [`raw`] and [`unknown`]. Each frame type
+/// gives the bits its own meaning, so some share a value.
 pub use baton_proto::h2::frame::flags;
 
 /// The largest value of the 24-bit Length field (RFC 9113 §4.1).
@@ -28,6 +37,18 @@ const MAX_LENGTH: usize = (1 << 24) - 1;
 /// A DATA frame without padding (RFC 9113 §6.1).
 pub fn data(stream: u32, payload: &[u8], end_stream: bool) -> Frame {
     Frame::Data(Data::new(StreamId::new(stream), Bytes::copy_from_slice(payload), end_stream))
+}
+
+/// A DATA frame with a Pad Length field of `pad_len` (RFC 9113 §6.1): the
+/// frame carries `pad_len` zero bytes of padding after `payload`, and all of
+/// it, padding included, counts against flow control.
+pub fn padded_data(stream: u32, payload: &[u8], end_stream: bool, pad_len: u8) -> Frame {
+    Frame::Data(Data {
+        stream_id: StreamId::new(stream),
+        data: Bytes::copy_from_slice(payload),
+        end_stream,
+        pad_len: Some(pad_len),
+    })
 }
 
 /// A HEADERS frame carrying an already encoded field-block fragment
@@ -113,8 +134,7 @@ pub fn unknown(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Frame {
 /// §4.1) whose Length is `payload.len()`, then `payload`. Nothing is checked,
 /// and `stream` is written with all 32 bits (the reserved bit included), so
 /// this is how a test sends a PING of 7 bytes, a SETTINGS frame on stream 1,
-/// or any other malformed frame. Send it with
-/// [`ScriptConn::send_raw`](super::ScriptConn::send_raw).
+/// or any other malformed frame.
 ///
 /// # Panics
 /// If `payload` is longer than the 24-bit Length field can say (16 MiB);
@@ -139,10 +159,8 @@ pub fn raw_head(length: u32, kind: u8, flags: u8, stream: u32) -> Bytes {
 
 /// The wire bytes of `frame` encoded `count` times back to back, for
 /// floods (RFC 9113 §10.5: PING, SETTINGS, RST_STREAM, empty DATA,
-/// CONTINUATION). Send them with
-/// [`ScriptConn::send_raw`](super::ScriptConn::send_raw) in one write; the
-/// connection's own state (HPACK, settings) does not see them, so use it for
-/// frames that need none.
+/// CONTINUATION), to be sent in one write. The sending peer's own state
+/// (HPACK, settings) does not see them, so use it for frames that need none.
 pub fn repeated(frame: &Frame, count: usize) -> Bytes {
     let mut one = BytesMut::new();
     frame.encode(&mut one);
@@ -160,7 +178,7 @@ pub fn repeated(frame: &Frame, count: usize) -> Bytes {
 /// entry). A block of about `value_len + refs` bytes decodes to about
 /// `refs * (name.len() + value_len + 32)` bytes of header list (§4.1 sizes).
 ///
-/// The block changes the receiver's dynamic table behind the connection's
+/// The block changes the receiver's dynamic table behind the sending peer's
 /// encoder: after it, send only blocks that use the static table (e.g. the
 /// single byte `0x88`, `:status: 200`) on that connection.
 ///
@@ -258,6 +276,7 @@ mod tests {
     fn builders_round_trip() {
         for frame in [
             data(1, b"abc", true),
+            padded_data(1, b"abc", false, 4),
             rst(3, Reason::REFUSED_STREAM),
             go_away_debug(5, Reason::ENHANCE_YOUR_CALM, b"calm"),
             settings(),

@@ -3,16 +3,17 @@
 
 use http::Method;
 
-use super::harness::{Pair, ended, failure_of, sid};
-use super::peer;
-use crate::h2::frame::{Frame, Reason, StreamId};
-use crate::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError};
-use crate::{Phase, Processing};
+use crate::config;
+use baton_proto::h2::frame::{Frame, Reason, StreamId};
+use baton_proto::h2::{CloseCause, ConnectionState, Event, FailureCause, SendError};
+use baton_proto::{Phase, Processing};
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended, failure_of, sid};
 
 /// Answers `id` with a complete 200 and a small body.
 fn respond(pair: &mut Pair, id: u32) {
     let head = pair.peer.response(id, "200", false);
-    pair.deliver(&[head, peer::data(id, b"ok", true)]);
+    pair.deliver(&[head, frames::data(id, b"ok", true)]);
 }
 
 fn go_away_of(events: &[Event]) -> Vec<(StreamId, Reason)> {
@@ -37,7 +38,7 @@ fn s1_go_away_crossing_a_new_stream_fails_it_as_not_processed() {
     // GOAWAY(last=1) is already on its way.
     let b = pair.get("/b");
     pair.flush();
-    pair.deliver(&[peer::go_away(1, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(1, Reason::NO_ERROR)]);
     let events = pair.events();
     assert_eq!(go_away_of(&events), vec![(sid(1), Reason::NO_ERROR)]);
     let f = failure_of(&events, b);
@@ -53,7 +54,7 @@ fn s2_streams_above_last_fail_and_streams_below_complete() {
     let mut pair = Pair::new();
     let ids: Vec<_> = (0..4).map(|i| pair.get(&format!("/{i}"))).collect();
     pair.flush();
-    pair.deliver(&[peer::go_away_debug(3, Reason::NO_ERROR, "rotate")]);
+    pair.deliver(&[frames::go_away_debug(3, Reason::NO_ERROR, b"rotate")]);
     let events = pair.events();
     assert_eq!(pair.conn.state(), ConnectionState::Draining);
     for id in &ids[2..] {
@@ -87,7 +88,7 @@ fn s3_post_with_partial_body_above_last_is_not_processed() {
     let get = pair.get("/");
     let post = pair.post("/upload", &[1u8; 30_000], false);
     pair.flush();
-    pair.deliver(&[peer::go_away(1, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(1, Reason::NO_ERROR)]);
     let f = failure_of(&pair.events(), post);
     assert_eq!(f.processing, Processing::NotProcessed);
     assert_eq!(f.body_sent, 30_000);
@@ -110,7 +111,7 @@ fn s5_close_after_go_away_leaves_streams_below_maybe_processed() {
     let post = pair.post("/", b"x", true);
     let above = pair.get("/late");
     pair.flush();
-    pair.deliver(&[peer::go_away_debug(3, Reason::NO_ERROR, "bye")]);
+    pair.deliver(&[frames::go_away_debug(3, Reason::NO_ERROR, b"bye")]);
     pair.conn.handle_transport_error("connection reset by peer".into(), pair.now);
     let events = pair.events();
     for id in [get, post] {
@@ -130,7 +131,7 @@ fn s6_body_cut_by_close_is_response_started() {
     let id = pair.get("/");
     pair.flush();
     let head = pair.peer.headers(1, &[(":status", "200"), ("content-length", "100")], false);
-    pair.deliver(&[head, peer::data(1, &[0; 40], false)]);
+    pair.deliver(&[head, frames::data(1, &[0; 40], false)]);
     pair.conn.handle_eof(pair.now);
     let f = failure_of(&pair.events(), id);
     assert_eq!(f.processing, Processing::ResponseStarted);
@@ -148,7 +149,7 @@ fn s7_each_stream_is_classified_by_its_own_id() {
     let written_above = pair.get("/d"); // 7
     pair.flush();
     let queued = pair.get("/e"); // 9, queued, not flushed
-    pair.deliver(&[peer::go_away(3, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(3, Reason::NO_ERROR)]);
     pair.conn.handle_eof(pair.now);
     let events = pair.events();
     assert_eq!(failure_of(&events, below_post).processing, Processing::MaybeProcessed);
@@ -166,13 +167,13 @@ fn s8_double_go_away_fails_only_the_streams_in_between() {
     let mut pair = Pair::new();
     let ids: Vec<_> = (0..5).map(|i| pair.get(&format!("/{i}"))).collect(); // 1,3,5,7,9
     pair.flush();
-    pair.deliver(&[peer::go_away(StreamId::MAX.value(), Reason::NO_ERROR), peer::ping(*b"drain!!!")]);
+    pair.deliver(&[frames::go_away(StreamId::MAX.value(), Reason::NO_ERROR), frames::ping(*b"drain!!!")]);
     let events = pair.events();
     assert!(events.iter().all(|e| !matches!(e, Event::StreamFailed(_))), "first GOAWAY fails nothing");
     assert_eq!(pair.conn.state(), ConnectionState::Draining, "no new streams after the first");
     let frames = pair.flush();
     assert!(frames.iter().any(|f| matches!(f, Frame::Ping(p) if p.ack && &p.payload == b"drain!!!")));
-    pair.deliver(&[peer::go_away(5, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(5, Reason::NO_ERROR)]);
     let events = pair.events();
     let failed: Vec<_> = events
         .iter()
@@ -195,7 +196,7 @@ fn go_away_raising_last_stream_id_is_a_protocol_error() {
     let mut pair = Pair::new();
     pair.get("/");
     pair.flush();
-    pair.deliver(&[peer::go_away(1, Reason::NO_ERROR), peer::go_away(3, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(1, Reason::NO_ERROR), frames::go_away(3, Reason::NO_ERROR)]);
     let frames = pair.flush();
     assert!(matches!(frames.last(), Some(Frame::GoAway(g)) if g.error_code == Reason::PROTOCOL_ERROR));
     assert_eq!(pair.conn.state(), ConnectionState::Closed);
@@ -208,7 +209,7 @@ fn s9_nginx_rotation_completes_everything_at_or_below_last() {
     let mut pair = Pair::new();
     let ids: Vec<_> = (0..6).map(|i| pair.get(&format!("/{i}"))).collect();
     pair.flush();
-    pair.deliver(&[peer::go_away(7, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(7, Reason::NO_ERROR)]);
     for id in [1, 3, 5, 7] {
         respond(&mut pair, id);
     }
@@ -229,7 +230,7 @@ fn s10_last_stream_id_zero_means_nothing_was_processed() {
     let a = pair.get("/");
     let b = pair.post("/", b"abc", true);
     pair.flush();
-    pair.deliver(&[peer::go_away(0, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(0, Reason::NO_ERROR)]);
     let events = pair.events();
     for id in [a, b] {
         assert_eq!(failure_of(&events, id).processing, Processing::NotProcessed);
@@ -248,7 +249,7 @@ fn s11_s12_error_codes_are_carried_to_each_failure() {
         let below = pair.get("/");
         let above = pair.get("/");
         pair.flush();
-        pair.deliver(&[peer::go_away_debug(1, code, "calm down")]);
+        pair.deliver(&[frames::go_away_debug(1, code, b"calm down")]);
         let events = pair.events();
         let f = failure_of(&events, above);
         assert_eq!(f.processing, Processing::NotProcessed);
@@ -268,7 +269,7 @@ fn s13_refused_stream_is_not_processed() {
     let post = pair.post("/", b"payload", true);
     let get = pair.get("/");
     pair.flush();
-    pair.deliver(&[peer::rst(1, Reason::REFUSED_STREAM), peer::rst(3, Reason::CANCEL)]);
+    pair.deliver(&[frames::rst(1, Reason::REFUSED_STREAM), frames::rst(3, Reason::CANCEL)]);
     let events = pair.events();
     let f = failure_of(&events, post);
     assert_eq!(f.processing, Processing::NotProcessed);
@@ -285,7 +286,7 @@ fn s15_silent_go_away_does_not_hang() {
     let below = pair.get("/");
     let above = pair.get("/");
     pair.flush();
-    pair.deliver(&[peer::go_away(1, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(1, Reason::NO_ERROR)]);
     assert_eq!(failure_of(&pair.events(), above).processing, Processing::NotProcessed);
     respond(&mut pair, 1);
     let events = pair.events();
@@ -314,15 +315,15 @@ fn s16_close_without_go_away() {
 /// arrives is refused by the engine without being sent (the client moves it).
 #[test]
 fn s17_request_waiting_for_a_slot_is_refused_not_sent() {
-    let server = crate::h2::frame::Settings { max_concurrent_streams: Some(1), ..Default::default() };
-    let mut pair = Pair::with(crate::h2::Config::default(), server);
+    let server = baton_proto::h2::frame::Settings { max_concurrent_streams: Some(1), ..Default::default() };
+    let mut pair = Pair::with(baton_proto::h2::Config::default(), server);
     pair.get("/");
     let uri: http::Uri = "https://example.com/".parse().unwrap();
     let headers = http::HeaderMap::new();
     let err = pair.conn.send_request(&Method::GET, &uri, &headers, true, pair.now).unwrap_err();
     assert_eq!(err, SendError::ConcurrencyLimit);
     pair.flush();
-    pair.deliver(&[peer::go_away(1, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(1, Reason::NO_ERROR)]);
     let err = pair.conn.send_request(&Method::GET, &uri, &headers, true, pair.now).unwrap_err();
     assert!(matches!(err, SendError::GoingAway(_)));
 }
@@ -346,7 +347,7 @@ fn client_graceful_go_away_drains_then_closes() {
 
 #[test]
 fn stream_ids_exhausted_is_reported() {
-    let config = crate::h2::Config { first_stream_id: StreamId::MAX.value() - 2, ..Default::default() };
+    let config = config(|c| c.first_stream_id = StreamId::MAX.value() - 2);
     let mut pair = Pair::with(config, Default::default());
     let last = pair.get("/");
     assert_eq!(last, StreamId::new(StreamId::MAX.value() - 2));
@@ -366,10 +367,10 @@ fn data_for_streams_failed_by_go_away_is_ignored() {
     pair.get("/");
     let above = pair.post("/", &[0; 10], false);
     pair.flush();
-    pair.deliver(&[peer::go_away(1, Reason::NO_ERROR)]);
+    pair.deliver(&[frames::go_away(1, Reason::NO_ERROR)]);
     pair.events();
     // A confused server still sends on the failed stream: ignored, no RST.
-    pair.deliver(&[peer::data(above.value(), b"late", true)]);
+    pair.deliver(&[frames::data(above.value(), b"late", true)]);
     assert!(pair.events().is_empty());
     let frames = pair.flush();
     assert!(frames.iter().all(|f| !matches!(f, Frame::RstStream(_))), "{frames:?}");

@@ -7,10 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 
-use super::harness::{Pair, ended};
-use super::peer;
-use crate::h2::Event;
-use crate::h2::frame::{Frame, Reason, StreamId};
+use baton_proto::h2::Event;
+use baton_proto::h2::frame::{Frame, Reason, StreamId};
+use baton_testkit::frames;
+use baton_testkit::{Pair, ended};
 
 /// A POST opened without END_STREAM and held at once.
 fn held_post(pair: &mut Pair) -> StreamId {
@@ -73,13 +73,13 @@ fn a_refusing_status_drops_the_body_and_cancels_after_the_response() {
     pair.conn.send_data(id, Bytes::from_static(b"unwanted"), true).unwrap();
     pair.flush();
     let head = pair.peer.response(1, "417", false);
-    pair.deliver(&[head, peer::data(1, b"no", true)]);
+    pair.deliver(&[head, frames::data(1, b"no", true)]);
     let events = pair.events();
     assert!(ended(&events, id), "the response is whole: {events:?}");
     assert!(!events.iter().any(|e| matches!(e, Event::StreamFailed(_))), "{events:?}");
     let frames = pair.flush();
     assert!(data_frames(&frames).is_empty(), "the body never went: {frames:?}");
-    assert_eq!(frames, vec![peer::rst(1, Reason::CANCEL)]);
+    assert_eq!(frames, vec![frames::rst(1, Reason::CANCEL)]);
     assert!(pair.conn.send_data(id, Bytes::from_static(b"more"), true).is_err());
     // Nothing left of the stream: the wait is gone with it.
     assert_eq!(pair.conn.active_streams(), 0);
@@ -91,7 +91,7 @@ fn an_unanswered_expectation_times_out_on_the_connection_timer() {
     let id = held_post(&mut pair);
     pair.conn.send_data(id, Bytes::from_static(b"body"), true).unwrap();
     pair.flush();
-    let wait = crate::h2::Config::default().continue_wait;
+    let wait = baton_proto::h2::Config::default().continue_wait;
     assert_eq!(pair.conn.poll_timeout(), Some(pair.now + wait));
     pair.advance(wait - Duration::from_millis(1));
     assert!(pair.flush().is_empty(), "still held");
@@ -112,7 +112,7 @@ fn holds_expire_in_order() {
     pair.advance(Duration::from_millis(400));
     let second = held_post(&mut pair);
     pair.flush();
-    let wait = crate::h2::Config::default().continue_wait;
+    let wait = baton_proto::h2::Config::default().continue_wait;
     pair.advance(wait - Duration::from_millis(400));
     assert_eq!(
         pair.events(),
@@ -133,9 +133,9 @@ fn a_reset_held_stream_leaves_no_hold_behind() {
     let mut pair = Pair::new();
     let id = held_post(&mut pair);
     pair.flush();
-    pair.deliver(&[peer::rst(1, Reason::REFUSED_STREAM)]);
+    pair.deliver(&[frames::rst(1, Reason::REFUSED_STREAM)]);
     let events = pair.events();
     assert!(events.iter().any(|e| matches!(e, Event::StreamFailed(f) if f.stream_id == id)), "{events:?}");
-    pair.advance(crate::h2::Config::default().continue_wait);
+    pair.advance(baton_proto::h2::Config::default().continue_wait);
     assert!(pair.events().is_empty());
 }

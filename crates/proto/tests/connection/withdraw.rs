@@ -5,11 +5,11 @@
 
 use bytes::BytesMut;
 
-use super::harness::{Pair, failure_of};
-use super::peer::Peer;
-use crate::h2::frame::{Frame, Reason, StreamId};
-use crate::h2::{Config, ConnectionState, Event};
-use crate::{Phase, Processing};
+use baton_proto::h2::frame::{Frame, Reason, StreamId};
+use baton_proto::h2::{Config, ConnectionState, Event};
+use baton_proto::{Phase, Processing};
+use baton_testkit::Peer;
+use baton_testkit::{Pair, failure_of};
 
 /// DATA on an idle stream: a connection error (RFC 9113 §5.1).
 const DATA_ON_IDLE_STREAM: [u8; 9] = [0, 0, 0, 0, 0, 0, 0, 0, 5];
@@ -130,7 +130,7 @@ fn a_stream_error_before_the_head_left_judges_it_as_sent() {
     let mut pair = Pair::new();
     let id = pair.get("/");
     // DATA before any HEADERS on an open stream: a stream error (§8.1).
-    pair.deliver(&[super::peer::data(1, b"x", false)]);
+    pair.deliver(&[baton_testkit::frames::data(1, b"x", false)]);
     let failure = failure_of(&pair.events(), id);
     assert_eq!(failure.phase, Phase::HeadersQueued);
     assert_eq!(failure.processing, Processing::MaybeProcessed);

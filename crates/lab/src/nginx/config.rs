@@ -1,0 +1,118 @@
+//! The private `nginx.conf`: everything inside the prefix, nothing logged
+//! but errors, one `server` block per listener, and the site's routes in
+//! each.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use super::options::{Listener, NginxOptions, Protocol};
+
+/// Where the launcher puts the TLS identity inside the prefix.
+pub(super) const CERT_FILE: &str = "cert.pem";
+/// Likewise for the key.
+pub(super) const KEY_FILE: &str = "key.pem";
+
+/// The whole configuration for `options`, the listeners at `addrs` (in
+/// order), for an nginx of `version`.
+pub(super) fn render(
+    prefix: &Path,
+    options: &NginxOptions,
+    addrs: &[SocketAddr],
+    version: (u32, u32, u32),
+    as_root: bool,
+) -> String {
+    let p = prefix.display();
+    let user = if as_root { "user root;\n" } else { "" };
+    let mut out = format!(
+        "{user}worker_processes {workers};\n\
+         daemon off;\n\
+         pid {p}/nginx.pid;\n\
+         error_log {p}/logs/error.log warn;\n\
+         events {{ worker_connections 4096; }}\n\
+         http {{\n\
+         \x20   access_log off;\n\
+         \x20   client_body_temp_path {p}/client_body;\n\
+         \x20   proxy_temp_path {p}/proxy;\n\
+         \x20   fastcgi_temp_path {p}/fastcgi;\n\
+         \x20   uwsgi_temp_path {p}/uwsgi;\n\
+         \x20   scgi_temp_path {p}/scgi;\n\
+         \x20   keepalive_timeout 60s;\n",
+        workers = options.workers.max(1),
+    );
+    out.push_str(&options.site.http_directives(prefix));
+    let locations = options.site.locations(prefix);
+    for (listener, addr) in options.listeners.iter().zip(addrs) {
+        out.push_str("    server {\n");
+        out.push_str(&listen(listener, *addr, prefix, version));
+        out.push_str(&format!("        keepalive_requests {};\n", listener.keepalive_requests.max(1)));
+        out.push_str(&locations);
+        out.push_str("    }\n");
+    }
+    out.push_str(&options.site.servers(prefix));
+    out.push_str("}\n");
+    out
+}
+
+/// The `listen` lines of one listener's `server` block.
+fn listen(listener: &Listener, addr: SocketAddr, prefix: &Path, version: (u32, u32, u32)) -> String {
+    // nginx 1.25.1 moved HTTP/2 from `listen ... http2` to `http2 on;`.
+    let modern = version >= (1, 25, 1);
+    let h2 = |ssl: &str| {
+        if modern {
+            format!("        listen {addr}{ssl};\n        http2 on;\n")
+        } else {
+            format!("        listen {addr}{ssl} http2;\n")
+        }
+    };
+    match listener.protocol {
+        Protocol::Http1 => format!("        listen {addr};\n"),
+        Protocol::H2c => h2(""),
+        Protocol::H2Tls => {
+            let p = prefix.display();
+            h2(" ssl")
+                + &format!(
+                    "        ssl_certificate {p}/{CERT_FILE};\n\
+                     \x20       ssl_certificate_key {p}/{KEY_FILE};\n\
+                     \x20       ssl_protocols TLSv1.2 TLSv1.3;\n"
+                )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::nginx::Listener;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn one_server_block_per_listener_with_its_own_keepalive() {
+        let mut options = NginxOptions::new(Protocol::H2c);
+        options.listeners.push(Listener { protocol: Protocol::H2c, keepalive_requests: 100 });
+        options.listeners.push(Listener::new(Protocol::Http1));
+        let prefix = PathBuf::from("/tmp/p");
+        let conf = render(&prefix, &options, &[addr(1), addr(2), addr(3)], (1, 26, 0), false);
+        assert_eq!(conf.matches("    server {").count(), 3, "{conf}");
+        assert!(conf.contains("listen 127.0.0.1:1;\n        http2 on;\n        keepalive_requests 1000000;"));
+        assert!(conf.contains("listen 127.0.0.1:2;\n        http2 on;\n        keepalive_requests 100;"));
+        assert!(conf.contains("listen 127.0.0.1:3;\n        keepalive_requests 1000000;"));
+        assert!(conf.contains("location /bytes/ { root /tmp/p/html; }"));
+        assert!(!conf.contains("user root"));
+    }
+
+    #[test]
+    fn old_nginx_gets_http2_on_the_listen_line_and_tls_its_files() {
+        let options = NginxOptions::new(Protocol::H2Tls);
+        let conf = render(&PathBuf::from("/p"), &options, &[addr(4)], (1, 22, 1), true);
+        assert!(conf.starts_with("user root;\n"));
+        assert!(
+            conf.contains("listen 127.0.0.1:4 ssl http2;\n        ssl_certificate /p/cert.pem;"),
+            "{conf}"
+        );
+    }
+}
