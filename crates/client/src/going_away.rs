@@ -10,7 +10,7 @@ use crate::journal::Attempt;
 
 /// The account of a failure on a connection the server had sent GOAWAY on
 /// (RFC 9113 §6.8), with the names of httpcore PR #1054
-/// (`ConnectionGoingAway`). [`Error::going_away`] returns it.
+/// (`ConnectionGoingAway`). [`Error::going_away`](crate::Error::going_away) returns it.
 ///
 /// The fields say what the server announced and how far this request got;
 /// the methods give the verdict.
@@ -62,7 +62,7 @@ impl ConnectionGoingAway {
     /// True when the server proved it did not process the request (our
     /// stream was above `last_stream_id`), or the request never left: sending
     /// it again cannot duplicate anything. Such an error reaches the caller
-    /// only when baton's own retries ran out ([`Error::is_retries_exhausted`])
+    /// only when baton's own retries ran out ([`Error::is_retries_exhausted`](crate::Error::is_retries_exhausted))
     /// or the body could not be replayed.
     ///
     /// ```no_run

@@ -6,7 +6,8 @@
 //!
 //! The GIL is released whenever a call waits on the network: the sync calls
 //! run their futures with the GIL detached, and the asyncio ones complete
-//! through [`bridge`] without the runtime's threads ever taking it.
+//! through the bridge (`bridge.rs`) without the runtime's threads ever
+//! taking it.
 
 mod body;
 mod bridge;
