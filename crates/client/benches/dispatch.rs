@@ -7,6 +7,9 @@
 //! - `64_concurrent`: 64 GETs at once on one HTTP/2 connection, the pool's
 //!   checkout under contention and the driver's write batching; reported
 //!   per request.
+//! - `body_1mib`: one GET of a 1 MiB body read with `Response::chunk`, the
+//!   body's path from the connection to the caller (flow-control credit
+//!   included); reported in bytes.
 //!
 //! The lab shares the machine, so compare runs of this benchmark with each
 //! other (before and after a change), not with other tools.
@@ -21,6 +24,15 @@ use tokio::runtime::Runtime;
 async fn get(client: &Client, url: &str) -> usize {
     let resp = client.get(url).send().await.expect("lab answers");
     resp.bytes().await.expect("lab sends the body").len()
+}
+
+async fn chunks(client: &Client, url: &str) -> usize {
+    let mut resp = client.get(url).send().await.expect("lab answers");
+    let mut n = 0;
+    while let Some(chunk) = resp.chunk().await.expect("lab sends the body") {
+        n += chunk.len();
+    }
+    n
 }
 
 fn concurrent(rt: &Runtime, client: &Arc<Client>, url: &Arc<str>, n: usize) {
@@ -55,6 +67,10 @@ fn dispatch(c: &mut Criterion) {
     g.throughput(Throughput::Elements(64));
     g.bench_function("h2_64_concurrent", |b| b.iter(|| concurrent(&rt, &h2, &url, 64)));
     g.bench_function("h1_64_concurrent", |b| b.iter(|| concurrent(&rt, &h1, &url, 64)));
+    let big = lab.url("/bytes/1048576");
+    g.throughput(Throughput::Bytes(1 << 20));
+    g.bench_function("h2_body_1mib", |b| b.iter(|| rt.block_on(chunks(&h2, &big))));
+    g.bench_function("h1_body_1mib", |b| b.iter(|| rt.block_on(chunks(&h1, &big))));
     g.finish();
     rt.block_on(lab.stop());
 }
