@@ -11,9 +11,11 @@ use baton_proto::h2 as proto;
 
 use crate::body::Body;
 use crate::connect::Connector;
+use crate::decompress::Accepts;
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
 use crate::pool::Pool;
+use crate::redirect;
 use crate::request::RequestBuilder;
 use crate::response::Response;
 use crate::retry::{Budget, RetryPolicy};
@@ -77,6 +79,9 @@ pub struct ClientBuilder {
     idle_timeout: Duration,
     http1_only: bool,
     h2: proto::Config,
+    redirect: redirect::Policy,
+    referer: bool,
+    accepts: Accepts,
 }
 
 impl Default for ClientBuilder {
@@ -97,6 +102,9 @@ impl Default for ClientBuilder {
             idle_timeout: Duration::from_secs(90),
             http1_only: false,
             h2: proto::Config::default(),
+            redirect: redirect::Policy::default(),
+            referer: true,
+            accepts: Accepts::default(),
         }
     }
 }
@@ -347,6 +355,153 @@ impl ClientBuilder {
         self
     }
 
+    /// How redirects are followed (default [`redirect::Policy::default`]:
+    /// up to 10, as reqwest). The rules each hop follows (method, body,
+    /// headers across origins) are in the [`redirect`](crate::redirect)
+    /// module; every hop is in the response's
+    /// [`attempts`](Response::attempts).
+    ///
+    /// ```
+    /// use baton::redirect::Policy;
+    ///
+    /// // As curl without -L: a redirect is the response.
+    /// let client = baton::Client::builder().redirect(Policy::none()).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn redirect(mut self, policy: redirect::Policy) -> Self {
+        self.redirect = policy;
+        self
+    }
+
+    /// Whether a followed redirect sends `Referer` with the URL it came
+    /// from (default `true`, as reqwest; never from `https` to `http`, and
+    /// never with the URL's userinfo).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().referer(false).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn referer(mut self, enable: bool) -> Self {
+        self.referer = enable;
+        self
+    }
+
+    /// Whether responses compressed with gzip are decoded (default `true`
+    /// with the `gzip` cargo feature, which this method needs). When on, a
+    /// request without its own `Accept-Encoding` (or with a `Range`) asks
+    /// for gzip; a response whose `Content-Encoding` is gzip loses that
+    /// header and `Content-Length`, and its body is decoded as it is read.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().gzip(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "gzip")]
+    pub fn gzip(mut self, enable: bool) -> Self {
+        self.accepts.gzip = enable;
+        self
+    }
+
+    /// Whether responses compressed with brotli (`br`) are decoded (default
+    /// `true` with the `brotli` cargo feature, which this method needs). As
+    /// [`gzip`](Self::gzip) otherwise.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().brotli(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "brotli")]
+    pub fn brotli(mut self, enable: bool) -> Self {
+        self.accepts.brotli = enable;
+        self
+    }
+
+    /// Whether responses compressed with zstd are decoded (default `true`
+    /// with the `zstd` cargo feature, which this method needs). As
+    /// [`gzip`](Self::gzip) otherwise.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().zstd(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "zstd")]
+    pub fn zstd(mut self, enable: bool) -> Self {
+        self.accepts.zstd = enable;
+        self
+    }
+
+    /// Whether responses compressed with deflate (the zlib format, RFC 9110
+    /// §8.4.1.2) are decoded (default `true` with the `deflate` cargo
+    /// feature, which this method needs). As [`gzip`](Self::gzip)
+    /// otherwise.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().deflate(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "deflate")]
+    pub fn deflate(mut self, enable: bool) -> Self {
+        self.accepts.deflate = enable;
+        self
+    }
+
+    /// Never decodes gzip, nor asks for it, whatever cargo features some
+    /// other crate in the build turned on. Exists without the `gzip`
+    /// feature too, so code that needs the raw bytes can say so.
+    ///
+    /// ```
+    /// // A proxy hands the bytes on as they came.
+    /// let client = baton::Client::builder().no_gzip().no_brotli().no_zstd().no_deflate().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn no_gzip(mut self) -> Self {
+        self.accepts.gzip = false;
+        self
+    }
+
+    /// Never decodes brotli, nor asks for it (see [`no_gzip`](Self::no_gzip)).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().no_brotli().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn no_brotli(mut self) -> Self {
+        self.accepts.brotli = false;
+        self
+    }
+
+    /// Never decodes zstd, nor asks for it (see [`no_gzip`](Self::no_gzip)).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().no_zstd().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn no_zstd(mut self) -> Self {
+        self.accepts.zstd = false;
+        self
+    }
+
+    /// Never decodes deflate, nor asks for it (see [`no_gzip`](Self::no_gzip)).
+    ///
+    /// ```
+    /// let client = baton::Client::builder().no_deflate().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn no_deflate(mut self) -> Self {
+        self.accepts.deflate = false;
+        self
+    }
+
     /// Builds the client. No connection is opened yet.
     ///
     /// # Errors
@@ -400,6 +555,10 @@ impl ClientBuilder {
                 response_timeout: self.response_timeout,
                 read_timeout: self.read_timeout,
                 total_timeout: self.total_timeout,
+                redirect: self.redirect,
+                referer: self.referer,
+                accept_encoding: self.accepts.header(),
+                accepts: self.accepts,
             }),
         })
     }

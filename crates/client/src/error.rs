@@ -30,6 +30,8 @@ pub(crate) enum Kind {
     Decode,
     /// A retry was warranted but the attempt cap or retry budget ran out.
     RetriesExhausted,
+    /// The redirect policy refused a redirect, or it could not be followed.
+    Redirect,
     /// The client was shut down.
     Closed,
 }
@@ -313,11 +315,38 @@ impl Error {
         self.inner.kind == Kind::RetriesExhausted
     }
 
+    /// A redirect ended the request: the [redirect policy](crate::redirect::Policy)
+    /// refused it (too many, or a custom policy's
+    /// [`error`](crate::redirect::Hop::error), its
+    /// [`source`](std::error::Error::source)), or it leads to a URL that
+    /// cannot be followed (not `http` or `https`). Its verdict is
+    /// [`Processing::ResponseStarted`](crate::Processing::ResponseStarted):
+    /// the server answered the request.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), baton::Error> {
+    /// let client = baton::Client::builder().redirect(baton::redirect::Policy::limited(2)).build()?;
+    /// match client.get("http://example.com/loop").send().await {
+    ///     Err(e) if e.is_redirect() => println!("gave up: {e}"),
+    ///     other => println!("{}", other?.status()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_redirect(&self) -> bool {
+        self.inner.kind == Kind::Redirect
+    }
+
     /// How far the request got: the verdict of the last attempt, for failures
     /// on a connection (DESIGN.md §2). A timeout gives the strongest verdict
     /// of the attempts it cut off: `MaybeProcessed` if one was with a
     /// connection and unanswered, `NotSent` if none ever was. `None` when no
     /// verdict applies: builder and connect errors.
+    ///
+    /// After a redirect was followed, the request was answered (the
+    /// redirect is the server's answer to it), so a later failure of the
+    /// chain is `ResponseStarted` whatever the next hop's own verdict: a
+    /// POST redirected with 303 was processed, and sending it again would
+    /// repeat it. Each hop's own verdict is in its [`attempts`](Self::attempts).
     ///
     /// baton has already retried what its [`RetryPolicy`](crate::RetryPolicy)
     /// allows, so this is for the application's own decision.

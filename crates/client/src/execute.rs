@@ -1,22 +1,27 @@
 //! One request from its start to a response or a failure: its attempts,
 //! each leased from the pool and handed to a connection, the retry policy's
-//! decision after each failed one (`retry.rs`), the back-off, the deadlines,
-//! and the account every failure carries.
+//! decision after each failed one (`retry.rs`), the back-off, the
+//! redirects it follows (`redirect.rs`), the deadlines, the decoding of a
+//! compressed response (`decompress/`), and the account every failure
+//! carries.
 
 use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use http::{HeaderMap, Method, Uri};
+use http::{Extensions, HeaderMap, HeaderValue, Method, Uri};
 use tokio::sync::oneshot;
 
 use crate::body::Body;
-use crate::conn::{AttemptRequest, Outcome, expects_continue};
+use crate::conn::{AttemptRequest, Outcome, ResponseParts, expects_continue};
+use crate::decompress::{self, Accepts};
 use crate::error::{Error, Kind};
 use crate::failure::{AttemptFailure, Cause, human_bytes};
+use crate::incoming::Incoming;
 use crate::journal::{self, Attempt, Log, Processing, RetryReason};
 use crate::origin::Origin;
 use crate::pool::{Lease, LeaseError, Pool};
+use crate::redirect;
 use crate::response::Response;
 use crate::retry::{self, Budget, Decision, Refusal, RequestFacts, RetryPolicy};
 use crate::stats::Counters;
@@ -31,6 +36,11 @@ pub(crate) struct Core {
     pub(crate) response_timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) total_timeout: Option<Duration>,
+    pub(crate) redirect: redirect::Policy,
+    pub(crate) referer: bool,
+    pub(crate) accepts: Accepts,
+    /// `accepts` as an `Accept-Encoding` value, made once.
+    pub(crate) accept_encoding: Option<HeaderValue>,
 }
 
 /// What a request carries besides its `http::Request`.
@@ -41,13 +51,16 @@ pub(crate) struct RequestOptions {
     pub(crate) timeouts: Timeouts,
 }
 
-/// A request taken apart, as its attempts use it.
+/// A request taken apart, as its attempts use it; a redirect makes it the
+/// next hop's.
 struct Exchange {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
     idempotent: bool,
+    /// The caller's own say on idempotence, which `idempotent` follows.
+    declared_idempotent: Option<bool>,
     timeouts: Timeouts,
 }
 
@@ -70,26 +83,29 @@ pub(crate) fn execute(
     let idempotent =
         options.idempotent.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
     body.set_replay_limit(core.policy.replay_limit());
+    let mut headers = parts.headers;
+    decompress::ask(core.accept_encoding.as_ref(), &mut headers);
     let exchange = Exchange {
         method: parts.method,
         uri: parts.uri,
-        headers: parts.headers,
+        headers,
         body,
         idempotent,
+        declared_idempotent: options.idempotent,
         timeouts: options.timeouts,
     };
+    let extensions = parts.extensions;
     async move {
         if let Some(e) = invalid {
             return Err(e);
         }
-        let origin = Origin::of(&exchange.uri)?;
+        Origin::of(&exchange.uri)?;
         core.stats.request();
-        core.budget.deposit();
         let journal = Mutex::new(Log::default());
         let started = tokio::time::Instant::now();
-        let attempts = run(&core, &origin, &exchange, &journal);
+        let chain = follow(&core, exchange, extensions, &journal);
         let result = match limit {
-            Some(limit) => match tokio::time::timeout(limit, attempts).await {
+            Some(limit) => match tokio::time::timeout(limit, chain).await {
                 // A limit too far to add to the clock leaves the body no
                 // deadline beyond its own (`Duration::MAX` is "none").
                 Ok(r) => r.map(|resp| match started.checked_add(limit) {
@@ -101,7 +117,7 @@ pub(crate) fn execute(
                     Err(cut_off(&journal, Error::timeout(TimeoutKind::Total, why.clone()), &why))
                 }
             },
-            None => attempts.await,
+            None => chain.await,
         };
         match &result {
             Ok(_) => core.stats.response(),
@@ -111,6 +127,116 @@ pub(crate) fn execute(
     }
 }
 
+/// The request's hops, each run by [`run`], until a response that is not a
+/// redirect to follow (`redirect.rs` has the rules), decoded if it came
+/// compressed.
+async fn follow(
+    core: &Core,
+    mut exchange: Exchange,
+    extensions: Extensions,
+    journal: &Mutex<Log>,
+) -> Result<Response, Error> {
+    // httpx's read timeout covers the head and each wait for the body.
+    let read_timeout = exchange.timeouts.read.or(core.read_timeout);
+    // The URLs of the hops so far, the request's own first (only made
+    // when there is a redirect to follow).
+    let mut previous: Vec<Uri> = Vec::new();
+    loop {
+        let origin = Origin::of(&exchange.uri)?;
+        core.budget.deposit();
+        let mut parts = run(core, &origin, &exchange, journal).await?;
+        parts.attempt.status = Some(parts.status);
+        if redirect::redirects(parts.status) && core.redirect.follows() {
+            match next_hop(core, &mut exchange, &parts, &mut previous).await {
+                None => {}
+                Some(Ok(next)) => {
+                    tracing::info!(
+                        from = %exchange.uri,
+                        to = %next,
+                        status = parts.status.as_u16(),
+                        method = %exchange.method,
+                        "following redirect"
+                    );
+                    redirected(journal, parts, Some(next.clone()));
+                    core.stats.redirect();
+                    exchange.uri = next;
+                    continue;
+                }
+                Some(Err(e)) => {
+                    let attempts = redirected(journal, parts, None);
+                    return Err(e.with_processing(Processing::ResponseStarted).with_attempts(attempts));
+                }
+            }
+        }
+        let method = exchange.method;
+        let url = exchange.uri;
+        let journal = lock(journal).answered_by(parts.attempt);
+        let body = Incoming::wire(parts.body, journal, read_timeout);
+        let mut response = Response::new(parts.status, parts.headers, parts.version, url, extensions, body);
+        decompress::decode(core.accepts, &method, &mut response);
+        return Ok(response);
+    }
+}
+
+/// What follows `parts`, a redirect answering `exchange`: `None` when it
+/// is the response (the policy stops there, its `Location` does not
+/// resolve, or its body would have to be sent again and cannot be);
+/// otherwise the next URL, with `exchange` made the next hop's (method,
+/// body, headers), or the error that ends the request.
+async fn next_hop(
+    core: &Core,
+    exchange: &mut Exchange,
+    parts: &ResponseParts,
+    previous: &mut Vec<Uri>,
+) -> Option<Result<Uri, Error>> {
+    let (method, keeps_body) = redirect::method_after(parts.status, &exchange.method);
+    let has_body = exchange.body.size_hint() != Some(0);
+    if keeps_body && has_body && exchange.body.replayable().await.is_err() {
+        // 307 or 308 with a body that cannot be sent again: tower-http
+        // and reqwest return the redirect too.
+        return None;
+    }
+    let next = redirect::location(&parts.headers, &exchange.uri)?;
+    if previous.is_empty() {
+        previous.push(exchange.uri.clone());
+    }
+    match redirect::decide(&core.redirect, parts.status, &next, previous) {
+        Ok(false) => return None,
+        Ok(true) => {}
+        Err(e) => return Some(Err(e)),
+    }
+    previous.push(next.clone());
+    redirect::rewrite_headers(&mut exchange.headers, &exchange.uri, &next, keeps_body, core.referer);
+    if !keeps_body {
+        exchange.body = Body::empty();
+    }
+    if method != exchange.method {
+        exchange.idempotent = retry::is_idempotent(&method, &exchange.headers);
+        exchange.method = method;
+    } else if exchange.declared_idempotent.is_none() {
+        exchange.idempotent = retry::is_idempotent(&exchange.method, &exchange.headers);
+    }
+    Some(Ok(next))
+}
+
+/// Records the redirect `parts` answered in the journal: followed to `to`,
+/// or (`None`) where the request ended. What of its body has already
+/// arrived is taken in, so that its connection can be reused without
+/// waiting for the rest; the rest is dropped. Returns the attempts so far.
+fn redirected(journal: &Mutex<Log>, parts: ResponseParts, to: Option<Uri>) -> Vec<Attempt> {
+    let ResponseParts { mut attempt, mut body, .. } = parts;
+    body.drain_ready();
+    // The server answered: whatever happens next, the request was processed.
+    attempt.processing = Some(Processing::ResponseStarted);
+    if to.is_some() {
+        attempt.retried = Some(RetryReason::Redirect);
+    }
+    attempt.redirected_to = to;
+    let mut log = lock(journal);
+    log.push(attempt);
+    log.attempts()
+}
+
 /// The attempts of one request, until a response or a failure that is not
 /// retried (DESIGN.md §3).
 async fn run(
@@ -118,11 +244,10 @@ async fn run(
     origin: &Origin,
     exchange: &Exchange,
     journal: &Mutex<Log>,
-) -> Result<Response, Error> {
-    let Exchange { method, uri, headers, body, idempotent, timeouts } = exchange;
+) -> Result<ResponseParts, Error> {
+    let Exchange { method, uri, headers, body, idempotent, timeouts, .. } = exchange;
     // httpx's read timeout covers the head and each wait for the body.
     let response_timeout = timeouts.read.or(core.response_timeout);
-    let read_timeout = timeouts.read.or(core.read_timeout);
     // Without `Expect` after a 417 (below).
     let mut headers = Cow::Borrowed(headers);
     let mut attempts = 0;
@@ -216,6 +341,7 @@ async fn run(
                         match retry::decide(&core.policy, &core.budget, &failure, facts) {
                             Decision::Retry { reason, .. } => {
                                 let mut attempt = failure.attempt;
+                                attempt.status = Some(parts.status);
                                 attempt.retried = Some(reason);
                                 lock(journal).push(attempt);
                                 core.stats.retry(reason);
@@ -223,10 +349,10 @@ async fn run(
                                 continue;
                             }
                             // Not repeated: the 417 is the answer.
-                            Decision::Fail(_) => return Ok(respond(journal, parts, read_timeout)),
+                            Decision::Fail(_) => return Ok(parts),
                         }
                     }
-                    Ok(Outcome::Response(parts)) => return Ok(respond(journal, parts, read_timeout)),
+                    Ok(Outcome::Response(parts)) => return Ok(parts),
                     Ok(Outcome::Failed(f)) => f,
                     Err(_) => {
                         // The request went to the connection, and may have
@@ -304,20 +430,6 @@ async fn run(
             }
         }
     }
-}
-
-/// The response, with every attempt that led to it; its body reads wait
-/// at most `read_timeout` each.
-fn respond(
-    journal: &Mutex<Log>,
-    parts: crate::conn::ResponseParts,
-    read_timeout: Option<Duration>,
-) -> Response {
-    let mut log = lock(journal);
-    log.answered();
-    let mut all = log.attempts();
-    all.push(parts.attempt.clone());
-    Response::new(parts, all, read_timeout)
 }
 
 /// The error of a request whose last failure is not retried. The request's

@@ -2,6 +2,7 @@
 //! retried (DESIGN.md §2).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use baton_proto::h2::{GoAway, StreamId};
@@ -23,11 +24,13 @@ use baton_proto::h2::{GoAway, StreamId};
 ///
 /// # From `baton-proto`
 pub use baton_proto::{Phase, Processing};
-use http::Version;
+use http::{StatusCode, Uri, Version};
 
 /// Why an attempt was followed by another ([`Attempt::retried`]).
 ///
 /// Its text (the `Display` form) is also the key of [`Stats::retries`](crate::Stats::retries).
+/// A [`Redirect`](Self::Redirect) is no retry: it spends no retry budget
+/// and is counted in [`Stats::redirects`](crate::Stats::redirects) instead.
 ///
 /// ```
 /// use baton::RetryReason;
@@ -55,6 +58,10 @@ pub enum RetryReason {
     /// request is repeated without the expectation (RFC 9110 §10.1.1). The
     /// body had not been sent.
     ExpectationFailed,
+    /// The response was a redirect (RFC 9110 §15.4) that the
+    /// [redirect policy](crate::redirect::Policy) followed: the next attempt
+    /// is the first of the next hop, to [`Attempt::redirected_to`].
+    Redirect,
 }
 
 impl fmt::Display for RetryReason {
@@ -66,6 +73,7 @@ impl fmt::Display for RetryReason {
             Self::Idempotent => "idempotent, outcome unknown",
             Self::Http11Required => "HTTP_1_1_REQUIRED",
             Self::ExpectationFailed => "417 Expectation Failed",
+            Self::Redirect => "redirect",
         })
     }
 }
@@ -95,7 +103,7 @@ pub struct Attempt {
     /// Whether the connection had carried requests before this one.
     pub reused: bool,
     /// HTTP version spoken.
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_version"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_http::version"))]
     pub version: Version,
     /// The HTTP/2 stream id, when a stream was opened.
     pub stream_id: Option<StreamId>,
@@ -108,12 +116,24 @@ pub struct Attempt {
     pub go_away: Option<GoAway>,
     /// What went wrong, for a failed attempt.
     pub error: Option<String>,
-    /// The verdict, for a failed attempt.
+    /// The verdict, for a failed attempt; for a redirect that was followed,
+    /// `ResponseStarted` (the server answered it, so whatever happens to
+    /// the next hop, the request was processed: see
+    /// [`Error::processing`](crate::Error::processing)).
     pub processing: Option<Processing>,
     /// Why the next attempt was made, if one was.
     pub retried: Option<RetryReason>,
     /// Back-off waited before the next attempt.
     pub backoff: Duration,
+    /// The response's status, for an attempt answered with a response head:
+    /// the request's last attempt when it succeeded, a redirect, a `417`.
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_http::status"))]
+    pub status: Option<StatusCode>,
+    /// For a redirect that was followed ([`RetryReason::Redirect`]): where it
+    /// led, the response's `Location` resolved against the request's URL
+    /// (RFC 9110 §10.2.2).
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_http::uri"))]
+    pub redirected_to: Option<Uri>,
 }
 
 impl Attempt {
@@ -130,6 +150,8 @@ impl Attempt {
             processing: None,
             retried: None,
             backoff: Duration::ZERO,
+            status: None,
+            redirected_to: None,
         }
     }
 }
@@ -145,7 +167,10 @@ impl fmt::Display for Attempt {
             write!(f, " stream {id}")?;
         }
         write!(f, ": {}", self.phase)?;
-        if let Some(p) = self.processing {
+        if let Some(status) = self.status {
+            write!(f, ", {status}")?;
+        }
+        if let (Some(p), None) = (self.processing, &self.redirected_to) {
             write!(f, ", {p}")?;
         }
         if let Some(g) = &self.go_away {
@@ -154,10 +179,52 @@ impl fmt::Display for Attempt {
         if let Some(e) = &self.error {
             write!(f, ", {e}")?;
         }
-        if let Some(r) = self.retried {
-            write!(f, "; retried ({r})")?;
+        match (self.retried, &self.redirected_to) {
+            (_, Some(to)) => write!(f, "; redirected to {to}")?,
+            (Some(r), None) => write!(f, "; retried ({r})")?,
+            (None, None) => {}
         }
         Ok(())
+    }
+}
+
+/// The journal of a request that got a response: every [`Attempt`] it
+/// took, across retries and redirects, the one answered last. Cheap to
+/// clone (shared).
+///
+/// [`Response::attempts`](crate::Response::attempts) and
+/// [`Incoming::attempts`](crate::Incoming::attempts) return it as a slice;
+/// an `http::Response` made from a [`Response`](crate::Response) (what the
+/// `tower::Service` returns) carries it as an extension, so it survives
+/// middleware that replaces the body.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// let resp: http::Response<baton::Incoming> = client.get("https://example.com/").send().await?.into();
+/// if let Some(journal) = resp.extensions().get::<baton::Journal>() {
+///     for attempt in journal.attempts() {
+///         println!("{attempt}");
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Journal(Arc<[Attempt]>);
+
+impl Journal {
+    /// The attempts `done`, then `last`, in one allocation.
+    pub(crate) fn new(done: &[Attempt], last: Attempt) -> Self {
+        Self(done.iter().cloned().chain(std::iter::once(last)).collect())
+    }
+
+    /// Every attempt, in order, the one answered last.
+    ///
+    /// ```
+    /// let journal = baton::Journal::default();
+    /// assert!(journal.attempts().is_empty());
+    /// ```
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.0
     }
 }
 
@@ -182,14 +249,15 @@ impl Log {
         self.in_flight = Some(attempt);
     }
 
-    /// The attempt in flight got its outcome.
-    pub(crate) fn answered(&mut self) {
-        self.in_flight = None;
-    }
-
     /// The attempts that ended.
     pub(crate) fn attempts(&self) -> Vec<Attempt> {
         self.done.clone()
+    }
+
+    /// The attempts that ended, then `last`, the one answered.
+    pub(crate) fn answered_by(&mut self, last: Attempt) -> Journal {
+        self.in_flight = None;
+        Journal::new(&self.done, last)
     }
 
     /// The account of a request cut off by a timeout (`why`): the attempts

@@ -1,16 +1,19 @@
 //! Responses: the head at once, the body read chunk by chunk as the
-//! application wants it (each chunk read reopens the flow-control window).
+//! application wants it (each chunk read reopens the flow-control window),
+//! through [`Incoming`], which is also what an `http::Response` made from a
+//! [`Response`] carries.
 
 use std::fmt;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, StatusCode, Version};
+use http::{Extensions, HeaderMap, StatusCode, Uri, Version};
+use http_body::Body as _;
 
-use crate::conn::{BodyEvent, BodyReceiver, ResponseParts};
-use crate::error::{Error, Kind};
-use crate::journal::{Attempt, Processing};
-use crate::timeouts::TimeoutKind;
+use crate::error::Error;
+use crate::incoming::Incoming;
+use crate::journal::{Attempt, Journal};
 
 /// A response whose head has arrived.
 ///
@@ -18,6 +21,10 @@ use crate::timeouts::TimeoutKind;
 /// [`Response::text`]. It is not buffered ahead of the reader: on HTTP/2,
 /// each chunk read reopens the flow-control window, so a slow reader slows
 /// the server down instead of filling memory.
+///
+/// A `Response` converts into an `http::Response<`[`Incoming`]`>` (and
+/// back): the body as an `http_body::Body`, with the journal as a
+/// [`Journal`] extension, for code built on the `http` types.
 ///
 /// # Drop
 /// Dropping a response before its end abandons the body: the HTTP/2 stream is
@@ -38,34 +45,39 @@ pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     version: Version,
-    attempts: Vec<Attempt>,
-    body: BodyReceiver,
+    url: Uri,
+    extensions: Extensions,
+    body: Incoming,
     trailers: Option<HeaderMap>,
-    done: bool,
-    idle_timeout: Option<Duration>,
-    /// The request's total deadline, and the limit it came from.
-    deadline: Option<(tokio::time::Instant, Duration)>,
 }
 
+/// The URL of a [`Response`] made into an `http::Response`, so that making
+/// it back into a `Response` keeps it.
+#[derive(Clone)]
+struct ResponseUrl(Uri);
+
 impl Response {
-    pub(crate) fn new(parts: ResponseParts, attempts: Vec<Attempt>, idle_timeout: Option<Duration>) -> Self {
-        Self {
-            status: parts.status,
-            headers: parts.headers,
-            version: parts.version,
-            attempts,
-            body: parts.body,
-            trailers: None,
-            done: false,
-            idle_timeout,
-            deadline: None,
-        }
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        version: Version,
+        url: Uri,
+        extensions: Extensions,
+        body: Incoming,
+    ) -> Self {
+        Self { status, headers, version, url, extensions, body, trailers: None }
     }
 
     /// Bounds the body by the request's total deadline too.
     pub(crate) fn with_deadline(mut self, at: tokio::time::Instant, limit: Duration) -> Self {
-        self.deadline = Some((at, limit));
+        self.body.set_deadline(at, limit);
         self
+    }
+
+    /// The head's parts the client's layers change (redirects,
+    /// decompression): headers and the body.
+    pub(crate) fn parts_mut(&mut self) -> (&mut HeaderMap, &mut Incoming) {
+        (&mut self.headers, &mut self.body)
     }
 
     /// The status code. Any status is a response: a 503 is not an error.
@@ -126,7 +138,51 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn attempts(&self) -> &[Attempt] {
-        &self.attempts
+        self.body.attempts()
+    }
+
+    /// The URL of the response: the request's, or after redirects were
+    /// followed, the last one's (where the body comes from).
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("http://example.com/").send().await?;
+    /// println!("{} came from {}", resp.status(), resp.url());
+    /// # Ok(()) }
+    /// ```
+    pub fn url(&self) -> &Uri {
+        &self.url
+    }
+
+    /// The extensions: those of the `http::Request` given to
+    /// [`Client::execute`](crate::Client::execute) (or the
+    /// `tower::Service`), handed on to its response.
+    ///
+    /// ```no_run
+    /// #[derive(Clone)]
+    /// struct Job(u32);
+    ///
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let mut request = http::Request::get("https://example.com/").body(baton::Body::empty()).unwrap();
+    /// request.extensions_mut().insert(Job(7));
+    /// let resp = client.execute(request).await?;
+    /// assert_eq!(resp.extensions().get::<Job>().map(|j| j.0), Some(7));
+    /// # Ok(()) }
+    /// ```
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The extensions, to change.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let mut resp = client.get("https://example.com/").send().await?;
+    /// resp.extensions_mut().insert(std::time::Instant::now());
+    /// # Ok(()) }
+    /// ```
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
     }
 
     /// The trailers, once the body has been read to its end with
@@ -168,65 +224,29 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        if self.done {
-            return Ok(None);
-        }
-        loop {
-            // The idle limit restarts with every chunk; the total deadline
-            // does not (a body trickled in just under the idle limit still
-            // ends when the request's time is up).
-            let left = self.deadline.map(|(at, _)| at.saturating_duration_since(tokio::time::Instant::now()));
-            let wait = match (self.idle_timeout, left) {
-                (Some(idle), Some(left)) => Some(idle.min(left)),
-                (idle, left) => idle.or(left),
-            };
-            let event = match wait {
-                Some(t) => match tokio::time::timeout(t, self.body.recv()).await {
-                    Ok(e) => e,
-                    Err(_) => {
-                        self.finish();
-                        let (which, message) = match self.deadline {
-                            Some((_, limit)) if left == Some(t) => (
-                                TimeoutKind::Total,
-                                format!("request timed out after {limit:?} while reading the body"),
-                            ),
-                            _ => (TimeoutKind::Read, format!("no response body data for {t:?}")),
-                        };
-                        return Err(Error::timeout(which, message)
-                            .with_processing(Processing::ResponseStarted)
-                            .with_attempts(self.attempts.clone()));
+        // Each call is a wait of its own for the read timeout, as it was
+        // when the body was read with an `async fn` per chunk: time spent
+        // between calls (a `chunk()` polled once and dropped) never counts.
+        self.body.new_wait();
+        std::future::poll_fn(|cx| {
+            loop {
+                let frame = match std::pin::Pin::new(&mut self.body).poll_frame(cx) {
+                    Poll::Ready(Some(Ok(frame))) => frame,
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                    Poll::Ready(None) => return Poll::Ready(Ok(None)),
+                    Poll::Pending => return Poll::Pending,
+                };
+                match frame.into_data() {
+                    Ok(data) => return Poll::Ready(Ok(Some(data))),
+                    Err(frame) => {
+                        if let Ok(trailers) = frame.into_trailers() {
+                            self.trailers = Some(trailers);
+                        }
                     }
-                },
-                None => self.body.recv().await,
-            };
-            match event {
-                Some(BodyEvent::Data(data)) => {
-                    self.body.consumed(data.len());
-                    return Ok(Some(data));
-                }
-                Some(BodyEvent::Trailers(t)) => self.trailers = Some(t),
-                Some(BodyEvent::End) => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                Some(BodyEvent::Failed(f)) => {
-                    self.done = true;
-                    let message =
-                        format!("response body cut off: {}", f.attempt.error.as_deref().unwrap_or("failed"));
-                    let mut attempts = self.attempts.clone();
-                    attempts.pop();
-                    attempts.push(f.attempt.clone());
-                    let error = Error::new(Kind::Decode, message);
-                    return Err(f.error_with(error, Processing::ResponseStarted, attempts));
-                }
-                None => {
-                    self.done = true;
-                    return Err(Error::new(Kind::Decode, "connection driver ended mid-body")
-                        .with_processing(Processing::ResponseStarted)
-                        .with_attempts(self.attempts.clone()));
                 }
             }
-        }
+        })
+        .await
     }
 
     /// The whole body, in memory. A body that arrived in one chunk is
@@ -271,19 +291,6 @@ impl Response {
         let bytes = self.bytes().await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
-
-    fn finish(&mut self) {
-        if !self.done {
-            self.done = true;
-            self.body.abandon();
-        }
-    }
-}
-
-impl Drop for Response {
-    fn drop(&mut self) {
-        self.finish();
-    }
 }
 
 impl fmt::Debug for Response {
@@ -292,7 +299,55 @@ impl fmt::Debug for Response {
             .field("status", &self.status)
             .field("version", &self.version)
             .field("headers", &self.headers)
-            .field("attempts", &self.attempts.len())
+            .field("url", &self.url)
+            .field("attempts", &self.attempts().len())
             .finish()
+    }
+}
+
+/// The response as an `http::Response`, its body an [`Incoming`]: the
+/// status, headers and version as they are, the extensions with the
+/// [`Journal`] added. Trailers already read with
+/// [`Response::chunk`] are not in it; the rest of the body is.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// let resp: http::Response<baton::Incoming> = client.get("https://example.com/").send().await?.into();
+/// let journal = resp.extensions().get::<baton::Journal>().expect("baton puts it there");
+/// println!("{} after {} attempt(s)", resp.status(), journal.attempts().len());
+/// # Ok(()) }
+/// ```
+impl From<Response> for http::Response<Incoming> {
+    fn from(resp: Response) -> Self {
+        let Response { status, headers, version, url, mut extensions, body, trailers: _ } = resp;
+        if let Some(journal) = body.journal() {
+            extensions.insert(journal.clone());
+        }
+        extensions.insert(ResponseUrl(url));
+        let mut out = Self::new(body);
+        *out.status_mut() = status;
+        *out.version_mut() = version;
+        *out.headers_mut() = headers;
+        *out.extensions_mut() = extensions;
+        out
+    }
+}
+
+/// An `http::Response<Incoming>` as a [`Response`] again. Its
+/// [`url`](Response::url) is the one it had as a `Response`, or `/` for one
+/// that never was.
+///
+/// ```no_run
+/// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+/// let resp: http::Response<baton::Incoming> = client.get("https://example.com/").send().await?.into();
+/// let text = baton::Response::from(resp).text().await?;
+/// # Ok(()) }
+/// ```
+impl From<http::Response<Incoming>> for Response {
+    fn from(resp: http::Response<Incoming>) -> Self {
+        let (mut parts, body) = resp.into_parts();
+        let url = parts.extensions.remove::<ResponseUrl>().map_or_else(Uri::default, |u| u.0);
+        parts.extensions.remove::<Journal>();
+        Self::new(parts.status, parts.headers, parts.version, url, parts.extensions, body)
     }
 }

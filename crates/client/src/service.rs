@@ -1,4 +1,5 @@
-//! `tower::Service` for the client, so middleware stacks can use it.
+//! `tower::Service` for the client, so middleware stacks (tower-http's
+//! layers among them) can use it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,16 +11,23 @@ use http_body::Body as HttpBody;
 use crate::body::Body;
 use crate::client::Client;
 use crate::error::{BoxError, Error};
-use crate::response::Response;
+use crate::incoming::Incoming;
 
-/// A [`Client`] is a `tower::Service`, for middleware stacks (timeouts,
-/// rate limits, tracing layers) built on `tower-service`. It takes any
-/// `http_body::Body` with `Bytes` data and retries as the client would.
+/// A [`Client`] is a `tower::Service` from `http::Request<B>`, for any
+/// `http_body::Body` `B` with `Bytes` data, to `http::Response<`[`Incoming`]`>`,
+/// so tower and tower-http middleware (redirects, decompression, tracing,
+/// timeouts, rate limits) wraps it as it is. It retries, follows
+/// redirects and decodes as the client is configured to.
 ///
-/// The body is always read as a stream, through [`Body::wrap`] (even a
-/// [`Body`]): its length is unknown, so HTTP/1.1 sends it chunked unless the
-/// request has a `Content-Length` header, and only the
-/// [replay buffer](crate::RetryPolicy::replay_buffer) of it can be resent.
+/// - The request body goes through [`Body::from_http`]: a [`Body`] as it
+///   is; a body of known length whose bytes are all there at once
+///   (`http_body_util::Full`, `String`...) in memory, sent with
+///   `Content-Length` and replayable whatever its size; any other stream
+///   sent with `Content-Length` when its size hint is exact (chunked over
+///   HTTP/1.1 otherwise), replayable while it fits the
+///   [replay buffer](crate::RetryPolicy::replay_buffer).
+/// - The request's extensions come back in the response's, beside the
+///   [`Journal`](crate::Journal) of its attempts.
 ///
 /// ```no_run
 /// use tower_service::Service;
@@ -30,7 +38,7 @@ use crate::response::Response;
 /// let mut service = baton::Client::new();
 /// std::future::poll_fn(|cx| Service::<Request>::poll_ready(&mut service, cx)).await?;
 /// let request = http::Request::get("https://example.com/").body(baton::Body::empty()).unwrap();
-/// let resp = service.call(request).await?;
+/// let resp: http::Response<baton::Incoming> = service.call(request).await?;
 /// println!("{}", resp.status());
 /// # Ok(()) }
 /// ```
@@ -39,9 +47,9 @@ where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    type Response = Response;
+    type Response = http::Response<Incoming>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Incoming>, Error>> + Send>>;
 
     /// Always ready: the pool queues requests internally, waiting for a
     /// free HTTP/2 stream when every connection is full.
@@ -59,9 +67,9 @@ where
         Poll::Ready(Ok(()))
     }
 
-    /// Sends the request, like [`Client::execute`]. The body is read as a
-    /// stream; up to the retry policy's replay buffer of it is kept so it can
-    /// be sent again. The future is `Send` and owns a clone of the client.
+    /// Sends the request, like [`Client::execute`], and returns its response
+    /// as an `http::Response<Incoming>`. The future is `Send` and owns a
+    /// clone of the client.
     ///
     /// # Errors
     /// As [`Client::execute`].
@@ -70,17 +78,16 @@ where
     /// use tower_service::Service;
     ///
     /// # async fn run(mut client: baton::Client) -> Result<(), baton::Error> {
-    /// let request = http::Request::post("https://example.com/events")
-    ///     .header("content-length", "2")
-    ///     .body(String::from("{}"))
-    ///     .unwrap();
+    /// // A String is in memory: sent with Content-Length, replayable.
+    /// let request = http::Request::post("https://example.com/events").body(String::from("{}")).unwrap();
     /// let resp = client.call(request).await?;
     /// println!("{}", resp.status());
     /// # Ok(()) }
     /// ```
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let request = http::Request::from_parts(parts, Body::wrap(body));
-        Box::pin(self.execute(request))
+        let request = http::Request::from_parts(parts, Body::from_http(body));
+        let response = self.execute(request);
+        Box::pin(async move { response.await.map(http::Response::from) })
     }
 }

@@ -36,6 +36,9 @@ pub struct Stats {
     /// Requests that failed, by verdict: the keys are [`Processing`]'s text,
     /// or `"no connection"` for failures without one.
     pub failures: BTreeMap<String, u64>,
+    /// Redirects followed (each hop of a chain once; not retries).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub redirects: u64,
 }
 
 impl Stats {
@@ -74,6 +77,7 @@ pub(crate) struct Counters {
     responses: AtomicU64,
     connections_opened: AtomicU64,
     streams_refused: AtomicU64,
+    redirects: AtomicU64,
     maps: Mutex<Maps>,
 }
 
@@ -95,6 +99,10 @@ impl Counters {
 
     pub(crate) fn connection_opened(&self) {
         self.connections_opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn redirect(&self) {
+        self.redirects.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn refused(&self) {
@@ -131,6 +139,7 @@ impl Counters {
             streams_refused: self.streams_refused.load(Ordering::Relaxed),
             retries,
             failures,
+            redirects: self.redirects.load(Ordering::Relaxed),
         }
     }
 }

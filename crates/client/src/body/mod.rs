@@ -77,7 +77,8 @@ enum Polling {
 
 enum Inner {
     Full(Bytes),
-    Stream(Arc<Mutex<StreamSource>>),
+    /// A stream, and its length when its size hint gave it exactly.
+    Stream(Arc<Mutex<StreamSource>>, Option<u64>),
 }
 
 impl Body {
@@ -96,9 +97,12 @@ impl Body {
 
     /// Wraps a streaming `http_body::Body`. Its frames are read as the
     /// connection's flow control allows; data frames are sent, trailers are
-    /// ignored. Its length is unknown to baton ([`size_hint`](Self::size_hint)
-    /// is `None`), so HTTP/1.1 sends it chunked unless the request has a
-    /// `Content-Length` header.
+    /// ignored. When its size hint is exact, that is its length
+    /// ([`size_hint`](Self::size_hint)): it is sent with `Content-Length`
+    /// (HTTP/1.1 and HTTP/2 alike), and a stream that then gives more or
+    /// fewer bytes fails the request as the body's fault. Otherwise its
+    /// length is unknown, and HTTP/1.1 sends it chunked unless the request
+    /// has a `Content-Length` header.
     ///
     /// The first [`replay buffer`](crate::RetryPolicy::replay_buffer) bytes
     /// are kept for a retry; past them, a retry is refused. An error from
@@ -142,17 +146,99 @@ impl Body {
         if body.is_end_stream() {
             return Self::empty();
         }
+        let len = body.size_hint().exact();
         let progress = Arc::new(Progress::default());
         Self {
             polling: std::sync::Mutex::new(None),
             progress: Some(progress.clone()),
-            inner: Inner::Stream(Arc::new(Mutex::new(StreamSource::new(body, progress)))),
+            inner: Inner::Stream(Arc::new(Mutex::new(StreamSource::new(body, progress))), len),
+        }
+    }
+
+    /// Any `http_body::Body` as a request body, its length kept: what the
+    /// `tower::Service` of [`Client`](crate::Client) sends.
+    ///
+    /// - A `Body` is taken as it is.
+    /// - A body of known length (an exact size hint) whose bytes are all
+    ///   there at its first poll (`http_body_util::Full`, `String`,
+    ///   `Bytes`...) becomes an in-memory body: sent with `Content-Length`
+    ///   and replayable for a retry or a redirect whatever its size, with no
+    ///   replay buffer involved.
+    /// - Any other body is [wrapped](Self::wrap): sent with `Content-Length`
+    ///   when its length is known, chunked over HTTP/1.1 otherwise, and
+    ///   replayable while it fits the replay buffer.
+    ///
+    /// The first poll uses a no-op waker: a body that is not ready then is
+    /// polled again, with the connection's, once it can be sent.
+    ///
+    /// ```
+    /// let json = String::from(r#"{"item": 7}"#);
+    /// let body = baton::Body::from_http(json);
+    /// assert_eq!(body.size_hint(), Some(11));
+    /// assert!(body.try_clone().is_some(), "in memory: replayable whatever its size");
+    /// ```
+    pub fn from_http<B>(body: B) -> Self
+    where
+        B: HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let mut slot = Some(body);
+        if let Some(body) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Self>>() {
+            return body.take().unwrap_or_default();
+        }
+        let Some(body) = slot else { return Self::empty() };
+        let Some(len) = body.size_hint().exact() else { return Self::wrap(body) };
+        if len == 0 || body.is_end_stream() {
+            return Self::empty();
+        }
+        let mut body = Box::pin(body);
+        let first = body.as_mut().poll_frame(&mut Context::from_waker(std::task::Waker::noop()));
+        match first {
+            Poll::Pending => Self::wrap(body),
+            Poll::Ready(None) => Self::empty(),
+            Poll::Ready(Some(Err(e))) => Self::wrap(Resumed { first: Some(Err(e.into())), rest: body }),
+            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                Ok(data) if data.len() as u64 == len => Self::from(data),
+                Ok(data) => Self::wrap(Resumed { first: Some(Ok(data)), rest: body }),
+                // Trailers first: baton sends no request trailers.
+                Err(_) => Self::wrap(body),
+            },
+        }
+    }
+
+    /// A second handle on an in-memory body (sharing its bytes, no copy);
+    /// `None` for a stream, which can be read once (what a retry replays of
+    /// it is the replay buffer's business). For middleware that resends a
+    /// request, such as tower-http's `FollowRedirect` (its policy's
+    /// `clone_body`).
+    ///
+    /// ```
+    /// let body = baton::Body::from("payload");
+    /// let copy = body.try_clone().expect("in memory");
+    /// assert_eq!(copy.size_hint(), Some(7));
+    /// let (tx, rx) = tokio::sync::mpsc::channel::<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>(1);
+    /// # drop(tx);
+    /// # struct Rx(tokio::sync::mpsc::Receiver<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>);
+    /// # impl http_body::Body for Rx {
+    /// #     type Data = bytes::Bytes;
+    /// #     type Error = std::io::Error;
+    /// #     fn poll_frame(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>)
+    /// #         -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> { self.0.poll_recv(cx) }
+    /// # }
+    /// let stream = baton::Body::wrap(Rx(rx));
+    /// assert!(stream.try_clone().is_none());
+    /// ```
+    pub fn try_clone(&self) -> Option<Self> {
+        match &self.inner {
+            Inner::Full(b) => Some(Self::from(b.clone())),
+            Inner::Stream(..) => None,
         }
     }
 
     /// The exact length, when known without reading: `Some` for in-memory
-    /// bodies, `None` for [`Body::wrap`]. (The `http_body::Body` trait's
-    /// `size_hint` says the same as an `http_body::SizeHint`.)
+    /// bodies and for [`Body::wrap`] of a body with an exact size hint,
+    /// `None` for other streams. (The `http_body::Body` trait's `size_hint`
+    /// says the same as an `http_body::SizeHint`.)
     ///
     /// ```
     /// assert_eq!(baton::Body::from(vec![0u8; 10]).size_hint(), Some(10));
@@ -161,12 +247,12 @@ impl Body {
     pub fn size_hint(&self) -> Option<u64> {
         match &self.inner {
             Inner::Full(b) => Some(b.len() as u64),
-            Inner::Stream(_) => None,
+            Inner::Stream(_, len) => *len,
         }
     }
 
     pub(crate) fn set_replay_limit(&self, limit: usize) {
-        if let Inner::Stream(src) = &self.inner {
+        if let Inner::Stream(src, _) = &self.inner {
             if let Ok(mut s) = src.try_lock() {
                 s.set_limit(limit);
             }
@@ -178,7 +264,7 @@ impl Body {
     pub(crate) async fn replayable(&self) -> Result<(), u64> {
         match &self.inner {
             Inner::Full(_) => Ok(()),
-            Inner::Stream(src) => src.lock().await.replayable(),
+            Inner::Stream(src, _) => src.lock().await.replayable(),
         }
     }
 
@@ -204,7 +290,8 @@ impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
             Inner::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
-            Inner::Stream(_) => f.write_str("Body::Stream"),
+            Inner::Stream(_, Some(n)) => write!(f, "Body::Stream({n} bytes)"),
+            Inner::Stream(_, None) => f.write_str("Body::Stream"),
         }
     }
 }
@@ -296,6 +383,46 @@ impl HttpBody for Body {
             Some(n) => http_body::SizeHint::with_exact(n),
             None => http_body::SizeHint::default(),
         }
+    }
+}
+
+/// A body whose first frame was taken (by [`Body::from_http`]'s first
+/// poll), put back in front of the rest.
+struct Resumed<B> {
+    first: Option<Result<Bytes, BoxError>>,
+    rest: Pin<Box<B>>,
+}
+
+impl<B> HttpBody for Resumed<B>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(first.map(http_body::Frame::data)));
+        }
+        self.rest.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into)))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        let first = match &self.first {
+            Some(Ok(data)) => data.len() as u64,
+            _ => 0,
+        };
+        let rest = self.rest.size_hint();
+        let mut hint = http_body::SizeHint::new();
+        hint.set_lower(rest.lower().saturating_add(first));
+        if let Some(upper) = rest.upper() {
+            hint.set_upper(upper.saturating_add(first));
+        }
+        hint
     }
 }
 

@@ -67,11 +67,13 @@ pub(crate) struct BodyReader {
 
 enum Source {
     Full(Option<Bytes>),
-    /// `index`: the next buffered chunk; `position`: bytes delivered.
+    /// `index`: the next buffered chunk; `position`: bytes delivered;
+    /// `len`: the length the body declared, which it must keep to.
     Stream {
         src: Arc<Mutex<StreamSource>>,
         index: usize,
         position: u64,
+        len: Option<u64>,
     },
 }
 
@@ -80,7 +82,9 @@ impl BodyReader {
     pub(super) fn of(inner: &Inner) -> Self {
         match inner {
             Inner::Full(b) => Self { source: Source::Full(Some(b.clone())) },
-            Inner::Stream(src) => Self { source: Source::Stream { src: src.clone(), index: 0, position: 0 } },
+            Inner::Stream(src, len) => {
+                Self { source: Source::Stream { src: src.clone(), index: 0, position: 0, len: *len } }
+            }
         }
     }
 
@@ -92,17 +96,38 @@ impl BodyReader {
         }
     }
 
-    /// The next chunk, `None` at the end.
+    /// The body's length when known: in memory, or a stream that declared
+    /// it (sent as `Content-Length`).
+    pub(crate) fn len(&self) -> Option<u64> {
+        match &self.source {
+            Source::Full(b) => Some(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Source::Stream { len, .. } => *len,
+        }
+    }
+
+    /// The next chunk, `None` at the end. A stream that declared its length
+    /// and goes past it, or ends short of it, fails: a `Content-Length` the
+    /// body contradicts would be a malformed request (RFC 9110 §8.6, RFC
+    /// 9113 §8.1.1).
     pub(crate) async fn next(&mut self) -> Option<Result<Bytes, BoxError>> {
         match &mut self.source {
             Source::Full(b) => b.take().filter(|b| !b.is_empty()).map(Ok),
-            Source::Stream { src, index, position } => {
+            Source::Stream { src, index, position, len } => {
                 let mut s = src.lock().await;
                 s.progress.asking(true);
                 let item = Self::next_from(&mut s, index, position).await;
                 s.progress.asking(false);
                 s.progress.pulled(item.is_none());
-                item
+                match (len, &item) {
+                    (Some(len), Some(Ok(_))) if *position > *len => {
+                        Some(Err(format!("the body is longer than its declared {len} bytes").into()))
+                    }
+                    (Some(len), None) if *position < *len => Some(Err(format!(
+                        "the body ended after {position} of its declared {len} bytes"
+                    )
+                    .into())),
+                    _ => item,
+                }
             }
         }
     }

@@ -14,7 +14,6 @@
 //! what can be outstanding.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -89,12 +88,34 @@ pub(crate) struct BodyReceiver {
 
 impl BodyReceiver {
     /// The next event; `None` once the sender is gone and the queue empty.
+    #[cfg(test)]
     pub(crate) async fn recv(&mut self) -> Option<BodyEvent> {
-        let event = poll_fn(|cx| self.poll_recv(cx)).await;
+        std::future::poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    /// The next event if there is one, else `Pending` (and `cx` is woken
+    /// when one comes); `None` once the sender is gone and the queue empty.
+    pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<BodyEvent>> {
+        let event = std::task::ready!(self.poll_recv(cx));
         if matches!(event, None | Some(BodyEvent::End | BodyEvent::Failed(_))) {
             self.ended = true;
         }
-        event
+        Poll::Ready(event)
+    }
+
+    /// Takes in what has already arrived, without waiting, handing its
+    /// credit back; `true` when that reached the body's end (then dropping
+    /// the reader abandons nothing: an HTTP/1.1 connection stays reusable).
+    pub(crate) fn drain_ready(&mut self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            match self.poll_event(&mut cx) {
+                Poll::Ready(Some(BodyEvent::Data(data))) => self.consumed(data.len()),
+                Poll::Ready(Some(BodyEvent::Trailers(_))) => {}
+                Poll::Ready(Some(BodyEvent::End | BodyEvent::Failed(_)) | None) => return true,
+                Poll::Pending => return false,
+            }
+        }
     }
 
     /// The reader is done with `n` bytes it received: the connection may

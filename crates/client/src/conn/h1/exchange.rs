@@ -78,7 +78,8 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
     attempt.connection_id = id;
     let reused = engine.requests_started() > 0;
     let full = request_body.full();
-    let body_len = full.as_ref().map(|b| b.len() as u64);
+    // In memory, or a stream that declared its length: `Content-Length`.
+    let body_len = request_body.len();
     if let Err(e) = engine.send_request(&method, &uri, &headers, body_len, now()) {
         attempt.error = Some(e.to_string());
         let failure = AttemptFailure::new(attempt, refusal(&e), Processing::NotSent, !reused);

@@ -15,12 +15,13 @@ use crate::failure::{AttemptFailure, Cause};
 
 /// RFC 9110 §8.6: a user agent SHOULD send Content-Length when the method
 /// gives the content a meaning; HTTP/2 allows it (RFC 9113 §8.1.1), and some
-/// server handlers need it to read the body. Only an in-memory body has a
-/// known length; an empty one gets `0` only where the method expects a body.
-fn add_content_length(method: &Method, headers: &mut HeaderMap, body: &Bytes) {
-    let wants_length = !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+/// server handlers need it to read the body. An in-memory body has a known
+/// length, and so has a stream that declared one (its reader holds it to
+/// it); an empty one gets `0` only where the method expects a body.
+fn add_content_length(method: &Method, headers: &mut HeaderMap, len: u64) {
+    let wants_length = len > 0 || matches!(*method, Method::POST | Method::PUT | Method::PATCH);
     if wants_length && !headers.contains_key(header::CONTENT_LENGTH) {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
 }
 
@@ -33,8 +34,8 @@ impl Driver {
         let full = req.body.full();
         let end_stream = full.as_ref().is_some_and(Bytes::is_empty);
         let mut headers = req.headers;
-        if let Some(body) = &full {
-            add_content_length(&req.method, &mut headers, body);
+        if let Some(len) = req.body.len() {
+            add_content_length(&req.method, &mut headers, len);
         }
         let id = match self.conn.send_request(&req.method, &req.uri, &headers, end_stream, now()) {
             Ok(id) => id,

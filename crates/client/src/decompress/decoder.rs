@@ -1,0 +1,223 @@
+//! A compressed response body decoded as it is read: async-compression's
+//! decoders read the body off the wire through [`Input`] (a
+//! `tokio::io::AsyncBufRead` over the body's frames), and [`Decoded`] hands
+//! out what they produce as data frames, then the trailers.
+//!
+//! Errors keep their meaning: a body cut off, or a read timeout, comes out
+//! as the error the wire gave (verdict `ResponseStarted`, with the journal),
+//! not as the decoder's view of it; a body that does not decode is a
+//! decode error with the same verdict.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::{Buf, Bytes};
+use http::HeaderMap;
+use http_body::Frame;
+use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
+
+use super::Coding;
+use crate::error::{Error, Kind};
+use crate::incoming::Wire;
+use crate::journal::Journal;
+
+/// How much decoded data one frame carries at most.
+const FRAME: usize = 32 << 10;
+
+/// The compressed bytes as the decoders read them.
+pub(crate) struct Input {
+    wire: Wire,
+    /// What is left of the last data frame.
+    chunk: Bytes,
+    /// Any compressed byte came: an empty body is an empty body, not a
+    /// truncated stream (a server may label a bodiless response).
+    seen: bool,
+    trailers: Option<HeaderMap>,
+    /// The wire's own error, kept whole: the decoder gets only an
+    /// `io::Error` standing for it.
+    error: Option<Error>,
+}
+
+impl AsyncRead for Input {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let data = ready!(self.as_mut().poll_fill_buf(cx))?;
+        let n = data.len().min(buf.remaining());
+        buf.put_slice(&data[..n]);
+        self.consume(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncBufRead for Input {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        while this.chunk.is_empty() {
+            match ready!(this.wire.poll_frame(cx)) {
+                None => break,
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => {
+                        this.seen |= !data.is_empty();
+                        this.chunk = data;
+                    }
+                    Err(frame) => this.trailers = frame.into_trailers().ok(),
+                },
+                Some(Err(e)) => {
+                    let stand_in = io::Error::other(e.to_string());
+                    this.error = Some(e);
+                    return Poll::Ready(Err(stand_in));
+                }
+            }
+        }
+        Poll::Ready(Ok(&this.chunk))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.get_mut().chunk.advance(amt);
+    }
+}
+
+/// One of async-compression's decoders over [`Input`]. `deflate` is the
+/// zlib format (RFC 9110 §8.4.1.2), as reqwest and tower-http read it.
+enum Codec {
+    #[cfg(feature = "gzip")]
+    Gzip(async_compression::tokio::bufread::GzipDecoder<Input>),
+    #[cfg(feature = "deflate")]
+    Deflate(async_compression::tokio::bufread::ZlibDecoder<Input>),
+    #[cfg(feature = "brotli")]
+    Brotli(async_compression::tokio::bufread::BrotliDecoder<Input>),
+    #[cfg(feature = "zstd")]
+    Zstd(async_compression::tokio::bufread::ZstdDecoder<Input>),
+}
+
+impl Codec {
+    fn new(coding: Coding, input: Input) -> Self {
+        match coding {
+            #[cfg(feature = "gzip")]
+            Coding::Gzip => {
+                let mut decoder = async_compression::tokio::bufread::GzipDecoder::new(input);
+                // RFC 1952 §2.2: a gzip file is a series of members; servers
+                // that compress in pieces send several.
+                decoder.multiple_members(true);
+                Self::Gzip(decoder)
+            }
+            #[cfg(feature = "deflate")]
+            Coding::Deflate => Self::Deflate(async_compression::tokio::bufread::ZlibDecoder::new(input)),
+            #[cfg(feature = "brotli")]
+            Coding::Brotli => Self::Brotli(async_compression::tokio::bufread::BrotliDecoder::new(input)),
+            #[cfg(feature = "zstd")]
+            Coding::Zstd => Self::Zstd(async_compression::tokio::bufread::ZstdDecoder::new(input)),
+            // `Accepts` turns on only what is compiled in.
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("coding {coding:?} is not compiled in"),
+        }
+    }
+
+    fn input(&self) -> &Input {
+        match self {
+            #[cfg(feature = "gzip")]
+            Self::Gzip(d) => d.get_ref(),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(d) => d.get_ref(),
+            #[cfg(feature = "brotli")]
+            Self::Brotli(d) => d.get_ref(),
+            #[cfg(feature = "zstd")]
+            Self::Zstd(d) => d.get_ref(),
+        }
+    }
+
+    fn input_mut(&mut self) -> &mut Input {
+        match self {
+            #[cfg(feature = "gzip")]
+            Self::Gzip(d) => d.get_mut(),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(d) => d.get_mut(),
+            #[cfg(feature = "brotli")]
+            Self::Brotli(d) => d.get_mut(),
+            #[cfg(feature = "zstd")]
+            Self::Zstd(d) => d.get_mut(),
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Self::Gzip(d) => Pin::new(d).poll_read(cx, buf),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(d) => Pin::new(d).poll_read(cx, buf),
+            #[cfg(feature = "brotli")]
+            Self::Brotli(d) => Pin::new(d).poll_read(cx, buf),
+            #[cfg(feature = "zstd")]
+            Self::Zstd(d) => Pin::new(d).poll_read(cx, buf),
+        }
+    }
+}
+
+/// A body being decoded.
+pub(crate) struct Decoded {
+    codec: Codec,
+    coding: Coding,
+    /// Where the decoder writes; each frame is a copy of what it wrote, so
+    /// a short frame does not hold a whole buffer.
+    scratch: Vec<u8>,
+    done: bool,
+}
+
+impl Decoded {
+    /// `wire`'s body decoded from `coding`.
+    pub(crate) fn new(coding: Coding, wire: Wire) -> Self {
+        let input = Input { wire, chunk: Bytes::new(), seen: false, trailers: None, error: None };
+        Self { codec: Codec::new(coding, input), coding, scratch: Vec::new(), done: false }
+    }
+
+    pub(crate) fn journal(&self) -> &Journal {
+        self.codec.input().wire.journal()
+    }
+
+    pub(crate) fn new_wait(&mut self) {
+        self.codec.input_mut().wire.new_wait();
+    }
+
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    /// The next decoded frame: data, then the trailers if the body had any.
+    pub(crate) fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.scratch.len() != FRAME {
+            self.scratch.resize(FRAME, 0);
+        }
+        let mut buf = ReadBuf::new(&mut self.scratch);
+        let result = ready!(self.codec.poll_read(cx, &mut buf));
+        let n = buf.filled().len();
+        match result {
+            Ok(()) if n > 0 => Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(&self.scratch[..n]))))),
+            Ok(()) => {
+                self.done = true;
+                self.scratch = Vec::new();
+                Poll::Ready(self.codec.input_mut().trailers.take().map(|t| Ok(Frame::trailers(t))))
+            }
+            Err(e) => {
+                self.done = true;
+                let input = self.codec.input_mut();
+                if let Some(wire_error) = input.error.take() {
+                    return Poll::Ready(Some(Err(wire_error)));
+                }
+                if !input.seen && e.kind() == io::ErrorKind::UnexpectedEof {
+                    // Labelled compressed, but empty: nothing to decode.
+                    return Poll::Ready(input.trailers.take().map(|t| Ok(Frame::trailers(t))));
+                }
+                let message = format!("the {} response body does not decode: {e}", self.coding.name());
+                let error = input.wire.failed(Error::new(Kind::Decode, message).with_source(e));
+                Poll::Ready(Some(Err(error)))
+            }
+        }
+    }
+}
