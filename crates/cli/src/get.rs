@@ -17,9 +17,15 @@ unless -H replaces them, or removes them with -H \"User-Agent:\". Host (the
 URL's authority; :authority in HTTP/2), Content-Length and Transfer-Encoding
 (from the body) cannot be removed: -H \"Host:\" is an error, not ignored.
 
+Redirects: as curl, a 3xx is the response unless -L follows it (with
+--max-redirs, 50 by default): 303, and POST after 301 or 302, become GET;
+307 and 308 resend the method and body; Authorization and Cookie are not sent
+to another origin. With -v, each hop is listed with the attempts.
+
 Exit status: 0 when a response came (whatever its status code, as curl; with
--f, 22 for a status of 400 or more), 1 when the request failed, 2 for bad
-arguments.";
+-f, 22 for a status of 400 or more), 1 when the request failed, 47 when -L
+cannot follow a redirect (past --max-redirs, as curl, or to a URL that is not
+http or https), 2 for bad arguments.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
@@ -56,6 +62,16 @@ pub(crate) struct Args {
     /// Print the response's attempt journal as JSON instead of the body.
     #[arg(long)]
     json: bool,
+    /// Follow redirects (301, 302, 303, 307, 308), as curl's -L.
+    #[arg(short = 'L', long = "location")]
+    location: bool,
+    /// With -L, follow at most this many redirects (-1: no limit).
+    #[arg(long = "max-redirs", value_name = "NUM", default_value_t = 50, allow_negative_numbers = true)]
+    max_redirs: i64,
+    /// Ask for a compressed response (Accept-Encoding: gzip, br, zstd,
+    /// deflate) and decode it, as curl's --compressed.
+    #[arg(long)]
+    compressed: bool,
     /// Give up after this many seconds, retries included.
     #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = flags::positive_seconds)]
     timeout: f64,
@@ -65,7 +81,12 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     if args.verbose {
         trace::install();
     }
-    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
+    let mut builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
+    // curl sends no Referer of its own accord (only with --referer).
+    builder = builder.redirect(redirect_policy(&args)).referer(false);
+    if !args.compressed {
+        builder = builder.no_gzip().no_brotli().no_zstd().no_deflate();
+    }
     let result = match builder.build() {
         Ok(client) => {
             let result = get(&client, args).await;
@@ -87,16 +108,32 @@ pub(crate) async fn run(args: Args) -> ExitCode {
             eprintln!("baton get: {message}");
             ExitCode::FAILURE
         }
+        Err(Failure::Redirect(message)) => {
+            eprintln!("baton get: {message}");
+            ExitCode::from(47)
+        }
         Err(Failure::Quiet) => ExitCode::FAILURE,
     }
 }
 
-/// Bad input (exit 2, nothing sent), a failed request (exit 1), or an
-/// output whose reader went away (exit 1, nothing to say).
+/// Bad input (exit 2, nothing sent), a failed request (exit 1), a
+/// redirect -L cannot follow (exit 47, curl's for too many), or an output
+/// whose reader went away (exit 1, nothing to say).
 enum Failure {
     Usage(String),
     Request(String),
+    Redirect(String),
     Quiet,
+}
+
+/// curl's: no redirect followed without -L; with it, --max-redirs of them
+/// (a negative number: no limit).
+fn redirect_policy(args: &Args) -> baton::redirect::Policy {
+    match (args.location, usize::try_from(args.max_redirs)) {
+        (false, _) => baton::redirect::Policy::none(),
+        (true, Ok(max)) => baton::redirect::Policy::limited(max),
+        (true, Err(_)) => baton::redirect::Policy::limited(usize::MAX),
+    }
 }
 
 impl From<String> for Failure {
@@ -106,7 +143,13 @@ impl From<String> for Failure {
 }
 
 fn failed(e: &Error) -> Failure {
-    if e.is_builder() { Failure::Usage(e.to_string()) } else { Failure::Request(describe(e)) }
+    if e.is_builder() {
+        Failure::Usage(e.to_string())
+    } else if e.is_redirect() {
+        Failure::Redirect(describe(e))
+    } else {
+        Failure::Request(describe(e))
+    }
 }
 
 /// How long a request still in flight at exit may run on: none is, since

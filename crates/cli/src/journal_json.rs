@@ -43,6 +43,10 @@ struct AttemptJson<'a> {
     processing: Option<String>,
     retried: Option<String>,
     backoff_ms: u128,
+    /// The response's status, for an attempt that got a response head.
+    status: Option<u16>,
+    /// Where a followed redirect led.
+    redirected_to: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +74,8 @@ impl<'a> AttemptJson<'a> {
             processing: a.processing.map(|p| p.to_string()),
             retried: a.retried.map(|r| r.to_string()),
             backoff_ms: a.backoff.as_millis(),
+            status: a.status.map(|s| s.as_u16()),
+            redirected_to: a.redirected_to.as_ref().map(ToString::to_string),
         }
     }
 }

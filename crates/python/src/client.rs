@@ -135,7 +135,16 @@ impl Client {
         connect_timeout: Option<f64>,
         pool_idle_timeout: Option<f64>,
     ) -> PyResult<Self> {
-        let mut b = baton::Client::builder();
+        // An httpx transport answers each request with its own response:
+        // redirects are httpx's to follow (`follow_redirects`), and the
+        // body goes up as it came, for httpx to decode (`Response.read`),
+        // whatever cargo features the build turned on.
+        let mut b = baton::Client::builder()
+            .redirect(baton::redirect::Policy::none())
+            .no_gzip()
+            .no_brotli()
+            .no_zstd()
+            .no_deflate();
         match (http1, http2 || http2_prior_knowledge) {
             (true, false) => b = b.http1_only(),
             // httpx: `http1=False, http2=True` speaks HTTP/2 to http://

@@ -68,7 +68,15 @@ impl Plan {
             (None, Some(_)) => Method::POST,
             (None, None) => Method::GET,
         };
-        let mut builder = Client::builder().max_connections_per_origin(args.connections as usize);
+        // As h2load: no redirects followed, no Accept-Encoding, the bytes
+        // as they come (the load is what the command line says).
+        let mut builder = Client::builder()
+            .max_connections_per_origin(args.connections as usize)
+            .redirect(baton::redirect::Policy::none())
+            .no_gzip()
+            .no_brotli()
+            .no_zstd()
+            .no_deflate();
         if let Some(t) = args.timeout {
             builder = builder.timeout(Duration::from_secs_f64(t));
         }

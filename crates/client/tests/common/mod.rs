@@ -87,3 +87,78 @@ pub(crate) async fn recv_headers_of(conn: &mut baton_lab::script::ScriptConn, st
         }
     }
 }
+
+/// nginx with `options`, or `None` with a note when it is not installed
+/// (a failure instead with `BATON_INTEROP_REQUIRE=1`, as CI sets it).
+pub(crate) fn nginx_or_skip(options: &baton_lab::nginx::NginxOptions) -> Option<baton_lab::nginx::Nginx> {
+    if baton_lab::nginx::Nginx::find().is_none() {
+        assert!(
+            std::env::var_os("BATON_INTEROP_REQUIRE").is_none_or(|v| v != "1"),
+            "nginx is not installed and BATON_INTEROP_REQUIRE=1"
+        );
+        println!("skipped: nginx is not installed (apt-get install nginx)");
+        return None;
+    }
+    Some(baton_lab::nginx::Nginx::start(options).expect("nginx starts"))
+}
+
+/// Debian's brotli filter for nginx (libnginx-mod-http-brotli-filter).
+pub(crate) const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so";
+
+/// What nginx serves to the surface tests (redirects, compression, the
+/// request framing the tower::Service chose), on every listener:
+///
+/// - `/show`: the request as nginx saw it, one line: method, Content-Length,
+///   Transfer-Encoding, Authorization, Cookie, Proxy-Authorization, Referer,
+///   Host, Accept-Encoding.
+/// - `/go/<status>?to=<url>`: `<status>` (301, 302, 303, 307, 308) with
+///   `Location: <url>`, nginx's own `return`.
+/// - `/text.txt`: [`baton_lab::routes::text`]`(TEXT_LEN)` as a static file,
+///   with `gzip on` and, when the module is installed, `brotli on`; the
+///   `X-Seen-AE` response header says which Accept-Encoding came.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SurfaceSite;
+
+impl SurfaceSite {
+    pub(crate) const TEXT_LEN: usize = 200_000;
+
+    /// Whether this machine's nginx can load the brotli filter.
+    pub(crate) fn brotli() -> bool {
+        std::path::Path::new(BROTLI_MODULE).is_file()
+    }
+}
+
+impl baton_lab::nginx::Site for SurfaceSite {
+    fn write_files(&self, html: &std::path::Path) -> std::io::Result<()> {
+        std::fs::write(html.join("text.txt"), baton_lab::routes::text(Self::TEXT_LEN))
+    }
+
+    fn main_directives(&self, _prefix: &std::path::Path) -> String {
+        if Self::brotli() { format!("load_module {BROTLI_MODULE};\n") } else { String::new() }
+    }
+
+    fn http_directives(&self, _prefix: &std::path::Path) -> String {
+        let mut out = String::from("    gzip on;\n    gzip_types text/plain;\n    gzip_min_length 0;\n");
+        if Self::brotli() {
+            out.push_str("    brotli on;\n    brotli_types text/plain;\n    brotli_min_length 0;\n");
+        }
+        out
+    }
+
+    fn locations(&self, prefix: &std::path::Path) -> String {
+        let mut out = String::from(
+            "        location = /show { default_type text/plain; return 200 \"$request_method cl=$content_length \
+             te=$http_transfer_encoding auth=$http_authorization cookie=$http_cookie \
+             proxy=$http_proxy_authorization referer=$http_referer host=$http_host ae=$http_accept_encoding\\n\"; }\n",
+        );
+        for status in [301, 302, 303, 307, 308] {
+            out.push_str(&format!("        location = /go/{status} {{ return {status} $arg_to; }}\n"));
+        }
+        out.push_str(&format!(
+            "        location = /text.txt {{ root {}/html; default_type text/plain; \
+             add_header X-Seen-AE \"$http_accept_encoding\" always; }}\n",
+            prefix.display()
+        ));
+        out
+    }
+}

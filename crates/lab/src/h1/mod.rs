@@ -74,7 +74,7 @@ where
             Err(Failure::Io(e)) => return Err(e),
         };
         shared.count_request();
-        shared.ledger.processed(head.request_id());
+        shared.ledger.processed(routes::ledger_id(head.target(), head.request_id()).as_deref());
         let plan = routes::plan(head.target(), &body);
         drop(body);
         if !plan.delay.is_zero() {

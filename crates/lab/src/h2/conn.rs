@@ -454,7 +454,9 @@ impl ServerConn {
         else {
             return;
         };
-        self.shared.ledger.processed(head.request_id.as_deref());
+        self.shared
+            .ledger
+            .processed(crate::routes::ledger_id(&head.path, head.request_id.as_deref()).as_deref());
         let plan = crate::routes::plan(&head.path, &body.freeze());
         if head.method == "HEAD" {
             let plan = Plan { body: crate::routes::PlanBody::Full(Bytes::new()), ..plan };

@@ -23,8 +23,9 @@ pub(super) fn render(
 ) -> String {
     let p = prefix.display();
     let user = if as_root { "user root;\n" } else { "" };
+    let main = options.site.main_directives(prefix);
     let mut out = format!(
-        "{user}worker_processes {workers};\n\
+        "{main}{user}worker_processes {workers};\n\
          daemon off;\n\
          pid {p}/nginx.pid;\n\
          error_log {p}/logs/error.log warn;\n\
@@ -93,7 +94,7 @@ mod tests {
     #[test]
     fn one_server_block_per_listener_with_its_own_keepalive() {
         let mut options = NginxOptions::new(Protocol::H2c);
-        options.listeners.push(Listener { protocol: Protocol::H2c, keepalive_requests: 100 });
+        options.listeners.push(Listener { keepalive_requests: 100, ..Listener::new(Protocol::H2c) });
         options.listeners.push(Listener::new(Protocol::Http1));
         let prefix = PathBuf::from("/tmp/p");
         let conf = render(&prefix, &options, &[addr(1), addr(2), addr(3)], (1, 26, 0), false);

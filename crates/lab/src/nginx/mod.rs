@@ -89,7 +89,7 @@ impl Nginx {
             std::fs::write(prefix.join(config::CERT_FILE), &identity.cert_pem)?;
             std::fs::write(prefix.join(config::KEY_FILE), &identity.key_pem)?;
         }
-        let addrs = options.listeners.iter().map(|_| free_port()).collect::<io::Result<Vec<_>>>()?;
+        let addrs = options.listeners.iter().map(|l| free_port(l.ip)).collect::<io::Result<Vec<_>>>()?;
         let conf = prefix.join("nginx.conf");
         std::fs::write(&conf, config::render(&prefix, options, &addrs, version, is_root()))?;
         let log = prefix.join("logs/error.log");
@@ -242,9 +242,9 @@ fn scratch_dir() -> io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// A port of 127.0.0.1 that was free a moment ago.
-fn free_port() -> io::Result<SocketAddr> {
-    TcpListener::bind("127.0.0.1:0")?.local_addr()
+/// A port of `ip` that was free a moment ago.
+fn free_port(ip: std::net::IpAddr) -> io::Result<SocketAddr> {
+    TcpListener::bind(SocketAddr::new(ip, 0))?.local_addr()
 }
 
 fn is_root() -> bool {

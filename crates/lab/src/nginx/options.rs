@@ -1,6 +1,7 @@
 //! How to run nginx: its listeners, its workers, its TLS identity and what
 //! it serves.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use super::site::{BytesSite, Site};
@@ -27,7 +28,8 @@ impl Protocol {
     }
 }
 
-/// One port of 127.0.0.1, as its own `server` block.
+/// One port of a loopback address (127.0.0.1 unless [`Listener::on`] says
+/// otherwise), as its own `server` block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listener {
     /// What it speaks.
@@ -35,14 +37,31 @@ pub struct Listener {
     /// `keepalive_requests`: requests per connection before nginx rotates it
     /// (GOAWAY for HTTP/2, `Connection: close` for HTTP/1.1).
     pub keepalive_requests: u32,
+    /// The address it listens on (a free port of it is picked).
+    pub ip: IpAddr,
 }
 
 impl Listener {
-    /// A listener for `protocol` whose connections nginx never rotates in
-    /// a test's lifetime (`keepalive_requests` 1,000,000; nginx's own
-    /// default is 1,000).
+    /// A listener for `protocol` on 127.0.0.1 whose connections nginx never
+    /// rotates in a test's lifetime (`keepalive_requests` 1,000,000; nginx's
+    /// own default is 1,000).
     pub fn new(protocol: Protocol) -> Self {
-        Self { protocol, keepalive_requests: 1_000_000 }
+        Self { protocol, keepalive_requests: 1_000_000, ip: IpAddr::V4(Ipv4Addr::LOCALHOST) }
+    }
+
+    /// The same on `ip`, another loopback address: 127.0.0.2 is a second
+    /// origin on the same machine (for redirects across origins).
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use baton_lab::nginx::{Listener, Protocol};
+    ///
+    /// let other = Listener::new(Protocol::Http1).on(Ipv4Addr::new(127, 0, 0, 2).into());
+    /// assert_eq!(other.ip.to_string(), "127.0.0.2");
+    /// ```
+    pub fn on(mut self, ip: IpAddr) -> Self {
+        self.ip = ip;
+        self
     }
 }
 

@@ -15,6 +15,13 @@ pub trait Site: fmt::Debug + Send + Sync {
     /// When a file cannot be written.
     fn write_files(&self, html: &Path) -> io::Result<()>;
 
+    /// Directives for the main context, before everything else: for
+    /// `load_module` (a dynamic module from the distribution, such as
+    /// brotli's filter).
+    fn main_directives(&self, _prefix: &Path) -> String {
+        String::new()
+    }
+
     /// Directives for the `http` block (after the launcher's own).
     fn http_directives(&self, _prefix: &Path) -> String {
         String::new()
