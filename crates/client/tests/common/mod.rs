@@ -109,7 +109,7 @@ pub(crate) const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_f
 /// request framing the tower::Service chose), on every listener:
 ///
 /// - `/show`: the request as nginx saw it, one line: method, Content-Length,
-///   Transfer-Encoding, Authorization, Cookie, Proxy-Authorization, Referer,
+///   Transfer-Encoding, Content-Type, Authorization, Cookie, Proxy-Authorization, Referer,
 ///   Host, Accept-Encoding.
 /// - `/go/<status>?to=<url>`: `<status>` (301, 302, 303, 307, 308) with
 ///   `Location: <url>`, nginx's own `return`.
@@ -148,7 +148,7 @@ impl baton_lab::nginx::Site for SurfaceSite {
     fn locations(&self, prefix: &std::path::Path) -> String {
         let mut out = String::from(
             "        location = /show { default_type text/plain; return 200 \"$request_method cl=$content_length \
-             te=$http_transfer_encoding auth=$http_authorization cookie=$http_cookie \
+             te=$http_transfer_encoding ct=$content_type auth=$http_authorization cookie=$http_cookie \
              proxy=$http_proxy_authorization referer=$http_referer host=$http_host ae=$http_accept_encoding\\n\"; }\n",
         );
         for status in [301, 302, 303, 307, 308] {
