@@ -225,6 +225,77 @@ async fn get_header_forms_follow_curl() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot remove host: RFC 9112 §3.2"), "{out:?}");
 }
 
+/// `-L` follows redirects as curl's does (none without it), `--max-redirs`
+/// bounds them with curl's exit status 47, and `-v` lists every hop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_location_follows_redirects_as_curl() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let chain = lab.url("/redirect/302/redirect/307/bytes/5");
+    let out = baton_async(vec!["get".into(), "-i".into(), chain.clone()]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout.starts_with("HTTP/1.1 302 Found\n"), "no -L: the redirect is the answer: {stdout}");
+    assert!(stdout.contains("location: /redirect/307/bytes/5\n"), "{stdout}");
+
+    let out = baton_async(vec!["get".into(), "-L".into(), "-v".into(), chain.clone()]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.stdout, b"xxxxx");
+    assert!(
+        stderr.contains("attempt 1: ")
+            && stderr.contains(&format!("redirected to {}", lab.url("/redirect/307/bytes/5"))),
+        "{stderr}"
+    );
+    assert!(stderr.contains("attempt 3: "), "every hop listed: {stderr}");
+
+    let out = baton_async(vec![
+        "get".into(),
+        "--location".into(),
+        "--max-redirs".into(),
+        "1".into(),
+        chain.clone(),
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(47), "{stderr}");
+    assert!(stderr.contains("too many redirects (more than 1)"), "{stderr}");
+    let out = baton_async(vec!["get".into(), "-L".into(), "--max-redirs".into(), "-1".into(), chain]).await;
+    assert_eq!(out.stdout, b"xxxxx", "-1: no limit: {out:?}");
+
+    // A 307 sends the POST body again.
+    let post = lab.url("/redirect/307/echo");
+    let out = baton_async(vec!["get".into(), "-L".into(), "-d".into(), "again".into(), post]).await;
+    assert_eq!(out.stdout, b"again", "{out:?}");
+    lab.stop().await;
+}
+
+/// `--compressed` asks for every coding baton decodes and decodes the
+/// answer; without it nothing is asked and the bytes come as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_compressed_asks_and_decodes() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let text = baton_lab::routes::text(20_000);
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+        let url = lab.url(&format!("/text/20000?encoding={coding}"));
+        let out = baton_async(vec!["get".into(), "--compressed".into(), url.clone()]).await;
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(out.stdout, text, "{coding} decoded");
+        let out = baton_async(vec!["get".into(), url]).await;
+        let encoded = baton_lab::coding::Coding::parse(coding).unwrap().encode(&text);
+        assert_eq!(out.stdout, encoded, "{coding} without --compressed: as it came");
+    }
+    let (url, head) = recording_server().await;
+    let out = baton_async(vec!["get".into(), "--compressed".into(), url]).await;
+    assert!(out.status.success(), "{out:?}");
+    let head = head.await.unwrap().to_ascii_lowercase();
+    assert!(head.contains("\r\naccept-encoding: gzip, br, zstd, deflate\r\n"), "{head}");
+    let (url, head) = recording_server().await;
+    baton_async(vec!["get".into(), url]).await;
+    let head = head.await.unwrap().to_ascii_lowercase();
+    assert!(!head.contains("accept-encoding"), "curl sends none without --compressed: {head}");
+    lab.stop().await;
+}
+
 /// An HTTP/1.1 server for one request: its URL, and the request head it
 /// received.
 async fn recording_server() -> (String, tokio::task::JoinHandle<String>) {

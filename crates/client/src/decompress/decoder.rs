@@ -164,6 +164,9 @@ pub(crate) struct Decoded {
     /// Where the decoder writes; each frame is a copy of what it wrote, so
     /// a short frame does not hold a whole buffer.
     scratch: Vec<u8>,
+    /// The compressed stream ended: what is left of the body (its end, the
+    /// trailers) is read off the wire.
+    decoded: bool,
     done: bool,
 }
 
@@ -171,7 +174,7 @@ impl Decoded {
     /// `wire`'s body decoded from `coding`.
     pub(crate) fn new(coding: Coding, wire: Wire) -> Self {
         let input = Input { wire, chunk: Bytes::new(), seen: false, trailers: None, error: None };
-        Self { codec: Codec::new(coding, input), coding, scratch: Vec::new(), done: false }
+        Self { codec: Codec::new(coding, input), coding, scratch: Vec::new(), decoded: false, done: false }
     }
 
     pub(crate) fn journal(&self) -> &Journal {
@@ -191,6 +194,9 @@ impl Decoded {
         if self.done {
             return Poll::Ready(None);
         }
+        if self.decoded {
+            return self.poll_rest(cx);
+        }
         if self.scratch.len() != FRAME {
             self.scratch.resize(FRAME, 0);
         }
@@ -200,9 +206,9 @@ impl Decoded {
         match result {
             Ok(()) if n > 0 => Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(&self.scratch[..n]))))),
             Ok(()) => {
-                self.done = true;
+                self.decoded = true;
                 self.scratch = Vec::new();
-                Poll::Ready(self.codec.input_mut().trailers.take().map(|t| Ok(Frame::trailers(t))))
+                self.poll_rest(cx)
             }
             Err(e) => {
                 self.done = true;
@@ -217,6 +223,33 @@ impl Decoded {
                 let message = format!("the {} response body does not decode: {e}", self.coding.name());
                 let error = input.wire.failed(Error::new(Kind::Decode, message).with_source(e));
                 Poll::Ready(Some(Err(error)))
+            }
+        }
+    }
+
+    /// After the compressed stream's end: the body read to its end (a
+    /// decoder that is done reads no further, and a body not read to its
+    /// end would be abandoned: an HTTP/2 stream reset, an HTTP/1.1
+    /// connection closed), then its trailers. Bytes after the compressed
+    /// stream are not part of it and are dropped, as reqwest's decoders do.
+    fn poll_rest(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let input = self.codec.input_mut();
+        input.chunk.clear();
+        loop {
+            match ready!(input.wire.poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    if let Ok(trailers) = frame.into_trailers() {
+                        input.trailers = Some(trailers);
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                None => {
+                    self.done = true;
+                    return Poll::Ready(input.trailers.take().map(|t| Ok(Frame::trailers(t))));
+                }
             }
         }
     }
