@@ -36,12 +36,23 @@
 //! ```
 //!
 //! The entry points: [`Client`] and [`ClientBuilder`]; [`RequestBuilder`]
-//! and [`Body`] for requests; [`Response`]; [`Error`] with its
-//! [`Processing`] verdict, [`ConnectionGoingAway`] and [`Attempt`] journal;
-//! [`RetryPolicy`]; [`Stats`]. A `Client` is also a `tower::Service`. The
+//! and [`Body`] for requests; [`Response`] and its body as an
+//! `http_body::Body`, [`Incoming`]; [`Error`] with its [`Processing`]
+//! verdict, [`ConnectionGoingAway`] and [`Attempt`] journal ([`Journal`]
+//! on a response); [`RetryPolicy`]; [`redirect::Policy`]; [`Stats`]. The
 //! wire values they carry ([`GoAway`], [`StreamId`], [`Reason`],
 //! [`Violation`]) and [`Http2Config`] are re-exported from `baton-proto`, so
 //! users need no other dependency.
+//!
+//! A `Client` is also a `tower::Service` from `http::Request<B>` (any
+//! `http_body::Body`) to `http::Response<Incoming>`, so tower-http's layers
+//! (`FollowRedirect`, `Decompression`, `Trace`, `Timeout`...) wrap it as it
+//! is; `examples/tower_http.rs` builds such a stack.
+//!
+//! Redirects are followed as reqwest does by default: up to 10, with RFC
+//! 9110 §15.4's method and body rules and no credentials across origins
+//! ([`redirect`] has them all); every hop is in the journal, and a hop
+//! that meets a GOAWAY is retried like any request.
 //!
 //! A request with an `Expect: 100-continue` header sends its head and holds
 //! its body until the server says `100 (Continue)` or answers with a final
@@ -53,13 +64,18 @@
 //! expectation there), later bodies to that origin go at once, on every
 //! connection, until a `100 (Continue)` from it shows it does answer.
 //!
-//! What this crate does not do: proxies, cookies, redirects, compression,
-//! HTTP/1.1 pipelining, HTTP/3.
+//! What this crate does not do: proxies, cookies, HTTP/1.1 pipelining,
+//! HTTP/3.
 //!
-//! The `serde` cargo feature (off by default) makes the journal and the
-//! counters machine-readable: [`Attempt`], [`Stats`] and what they hold
-//! ([`Phase`], [`Processing`], [`RetryReason`], [`GoAway`]) implement
-//! `serde::Serialize` and `serde::Deserialize`.
+//! Cargo features, all off by default:
+//! - `gzip`, `deflate`, `brotli`, `zstd`: response decompression (on
+//!   async-compression), as in reqwest: each asks for its coding in
+//!   `Accept-Encoding` and decodes responses that use it, unless the builder
+//!   turns it off ([`ClientBuilder::no_gzip`] and its siblings exist without
+//!   the features too).
+//! - `serde`: the journal and the counters machine-readable: [`Attempt`],
+//!   [`Stats`] and what they hold ([`Phase`], [`Processing`], [`RetryReason`],
+//!   [`GoAway`]) implement `serde::Serialize` and `serde::Deserialize`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -209,7 +209,7 @@ impl Response {
     /// [`Error::is_decode`] when the exchange broke after the head, or
     /// [`Error::is_timeout`] when no byte arrived within the
     /// [read timeout](crate::ClientBuilder::read_timeout). Both carry the
-    /// verdict [`Processing::ResponseStarted`] and are never retried. After
+    /// verdict [`Processing::ResponseStarted`](crate::Processing::ResponseStarted) and are never retried. After
     /// an error the body is over: later calls return `Ok(None)`.
     ///
     /// ```no_run

@@ -41,6 +41,28 @@ async fn a_journal_and_the_stats_round_trip_through_json() {
     assert_eq!(serde_json::from_value::<Stats>(value).unwrap(), stats);
 }
 
+/// A redirect's hop: its status, where it led, and the reason `redirect`;
+/// the answered attempt's status. The stats count the redirect apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_round_trips_through_json() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let client = Client::new();
+    let resp = client.get(&lab.url("/redirect/308/bytes/3")).send().await.unwrap();
+    let attempts = resp.attempts().to_vec();
+    let target = lab.url("/bytes/3");
+    lab.stop().await;
+    let journal = serde_json::to_value(&attempts).unwrap();
+    let [hop, answered] = journal.as_array().unwrap().as_slice() else { panic!("two attempts: {journal}") };
+    assert_eq!(hop["status"], json!(308), "{hop}");
+    assert_eq!(hop["redirected_to"], json!(target), "{hop}");
+    assert_eq!(hop["retried"], json!("redirect"), "{hop}");
+    assert_eq!(hop["processing"], json!("response_started"), "{hop}");
+    assert_eq!((&answered["status"], &answered["redirected_to"]), (&json!(200), &json!(null)));
+    assert_eq!(serde_json::from_value::<Vec<Attempt>>(journal).unwrap(), attempts);
+    let stats = serde_json::to_value(client.stats()).unwrap();
+    assert_eq!((&stats["redirects"], &stats["retries"]), (&json!(1), &json!({})), "{stats}");
+}
+
 #[test]
 fn an_unknown_version_is_refused() {
     let attempt = json!({
@@ -52,5 +74,6 @@ fn an_unknown_version_is_refused() {
     assert!(err.to_string().contains("unknown HTTP version \"HTTP/1.2\""), "{err}");
     let mut fixed = attempt;
     fixed["version"] = json!("HTTP/1.0");
+    // A journal written before `status` and `redirected_to` existed reads.
     assert_eq!(serde_json::from_value::<Attempt>(fixed).unwrap().version, http::Version::HTTP_10);
 }
