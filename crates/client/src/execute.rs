@@ -99,11 +99,11 @@ pub(crate) fn execute(
         if let Some(e) = invalid {
             return Err(e);
         }
-        Origin::of(&exchange.uri)?;
+        let origin = Origin::of(&exchange.uri)?;
         core.stats.request();
         let journal = Mutex::new(Log::default());
         let started = tokio::time::Instant::now();
-        let chain = follow(&core, exchange, extensions, &journal);
+        let chain = follow(&core, origin, exchange, extensions, &journal);
         let result = match limit {
             Some(limit) => match tokio::time::timeout(limit, chain).await {
                 // A limit too far to add to the clock leaves the body no
@@ -132,6 +132,7 @@ pub(crate) fn execute(
 /// compressed.
 async fn follow(
     core: &Core,
+    mut origin: Origin,
     mut exchange: Exchange,
     extensions: Extensions,
     journal: &Mutex<Log>,
@@ -142,7 +143,6 @@ async fn follow(
     // when there is a redirect to follow).
     let mut previous: Vec<Uri> = Vec::new();
     loop {
-        let origin = Origin::of(&exchange.uri)?;
         core.budget.deposit();
         let mut parts = run(core, &origin, &exchange, journal).await?;
         parts.attempt.status = Some(parts.status);
@@ -159,6 +159,8 @@ async fn follow(
                     );
                     redirected(journal, parts, Some(next.clone()));
                     core.stats.redirect();
+                    // `redirect::decide` checked it can be followed.
+                    origin = Origin::of(&next)?;
                     exchange.uri = next;
                     continue;
                 }

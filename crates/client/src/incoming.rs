@@ -99,10 +99,14 @@ impl Incoming {
         Self { kind: Inner::Wire(Wire { rx, journal, done: false, idle, deadline: None, timer: None }) }
     }
 
-    /// Bounds the body by the request's total deadline `at`, from `limit`.
+    /// Bounds the body by the request's total deadline `at`, from `limit`
+    /// (decoded or not: the deadline is the wire's).
     pub(crate) fn set_deadline(&mut self, at: Instant, limit: Duration) {
-        if let Inner::Wire(wire) = &mut self.kind {
-            wire.deadline = Some((at, limit));
+        match &mut self.kind {
+            Inner::Empty => {}
+            Inner::Wire(wire) => wire.deadline = Some((at, limit)),
+            #[cfg(any(feature = "gzip", feature = "deflate", feature = "brotli", feature = "zstd"))]
+            Inner::Decoded(d) => d.wire_mut().deadline = Some((at, limit)),
         }
     }
 

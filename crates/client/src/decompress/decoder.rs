@@ -185,6 +185,11 @@ impl Decoded {
         self.codec.input_mut().wire.new_wait();
     }
 
+    /// The body as it comes off the wire, whose deadlines bound this one.
+    pub(crate) fn wire_mut(&mut self) -> &mut Wire {
+        &mut self.codec.input_mut().wire
+    }
+
     pub(crate) fn is_end_stream(&self) -> bool {
         self.done
     }
@@ -252,5 +257,78 @@ impl Decoded {
                 }
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "gzip"))]
+mod tests {
+    use std::time::Duration;
+
+    use http_body::Body as _;
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::conn::{BodyEvent, BodySender, Release, body_channel};
+    use crate::incoming::Incoming;
+    use crate::timeouts::TimeoutKind;
+
+    struct NoCredit;
+
+    impl Release for NoCredit {
+        fn release(&self, _: usize) {}
+        fn cancel(&self) {}
+    }
+
+    /// A gzip body of `text`'s first half on the wire, decoded, with a read
+    /// timeout of `idle` and a total deadline `total` from now.
+    fn half_sent(idle: Duration, total: Duration) -> (BodySender, Incoming, usize) {
+        let text = baton_lab::routes::text(100_000);
+        let gz = baton_lab::coding::Coding::Gzip.encode(&text);
+        let (tx, rx) = body_channel(Box::new(NoCredit));
+        assert!(tx.send(BodyEvent::Data(gz.slice(..gz.len() / 2))));
+        let mut wire = Incoming::wire(rx, Journal::default(), Some(idle));
+        let mut body = Incoming::decoded(Decoded::new(Coding::Gzip, wire.take_wire().unwrap()));
+        body.set_deadline(Instant::now() + total, total);
+        (tx, body, text.len())
+    }
+
+    async fn read_until_error(body: &mut Incoming) -> (usize, Error) {
+        let mut decoded = 0;
+        loop {
+            match std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await {
+                Some(Ok(frame)) => decoded += frame.into_data().map_or(0, |d| d.len()),
+                Some(Err(e)) => return (decoded, e),
+                None => panic!("the body ended, {decoded} bytes decoded"),
+            }
+        }
+    }
+
+    /// The request's total deadline and the read timeout bound a body that
+    /// is being decoded as they bound one that is not: here the sender
+    /// stalls half-way.
+    #[tokio::test(start_paused = true)]
+    async fn deadlines_bound_a_decoded_body() {
+        let (_tx, mut body, len) = half_sent(Duration::from_secs(5), Duration::from_secs(2));
+        let started = Instant::now();
+        let (decoded, e) = read_until_error(&mut body).await;
+        assert!(decoded > 0 && decoded < len, "{decoded}");
+        assert_eq!(e.timeout_kind(), Some(TimeoutKind::Total), "{e}");
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        assert!(body.is_end_stream());
+
+        let (_tx, mut body, _) = half_sent(Duration::from_secs(1), Duration::from_secs(60));
+        let (_, e) = read_until_error(&mut body).await;
+        assert_eq!(e.timeout_kind(), Some(TimeoutKind::Read), "{e}");
+        assert_eq!(e.processing(), Some(crate::journal::Processing::ResponseStarted));
+    }
+
+    /// A body labelled gzip but empty on the wire is empty, not an error.
+    #[tokio::test]
+    async fn an_empty_labelled_body_is_empty() {
+        let (tx, rx) = body_channel(Box::new(NoCredit));
+        assert!(tx.send(BodyEvent::End));
+        let mut wire = Incoming::wire(rx, Journal::default(), None);
+        let mut body = Incoming::decoded(Decoded::new(Coding::Gzip, wire.take_wire().unwrap()));
+        assert!(std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await.is_none());
     }
 }
