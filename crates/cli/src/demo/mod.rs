@@ -11,6 +11,7 @@
 //! against a fresh lab) and prints their rows and a side-by-side table. The
 //! peers' results never change the exit status.
 
+mod blackhole;
 mod cases;
 mod client;
 mod drive;
@@ -59,6 +60,24 @@ pub(crate) struct Args {
     /// never reordered). A tenth of the round trip by default.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, requires = "rtt")]
     jitter: Option<Duration>,
+    /// Instead of the scenarios: how long a request takes to fail or be
+    /// retried elsewhere when its connection goes silent (a blackhole), for
+    /// an HTTP/2 connection with requests in flight and idle pooled HTTP/2
+    /// and HTTP/1.1 connections; with --peers, also hyper-util and reqwest.
+    #[arg(long, conflicts_with_all = ["json", "only", "requests", "rtt"])]
+    blackhole: bool,
+    /// With --blackhole: drop the connection's packets with iptables (as a
+    /// dropped flow does) instead of the fault proxy's blackhole, which
+    /// TCP itself cannot see. Needs root in a private network namespace.
+    #[arg(long, requires = "blackhole")]
+    kernel: bool,
+    /// With --blackhole: how long to wait for each request.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "60s", requires = "blackhole")]
+    limit: Duration,
+    /// With --blackhole --kernel: how long the silent connection sits idle
+    /// before the next request, in the `idle long` cases.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "40s", requires = "kernel")]
+    idle_long: Duration,
 }
 
 /// `--only`: the scenario with that id, or those whose name has it in.
@@ -73,6 +92,15 @@ pub(crate) async fn run(args: Args) -> ExitCode {
              cargo run --release -p baton-cli --features peers -- demo --peers"
         );
         return ExitCode::from(2);
+    }
+    if args.blackhole {
+        let options = blackhole::Options {
+            peers: args.peers,
+            kernel: args.kernel,
+            limit: args.limit,
+            idle_long: args.idle_long,
+        };
+        return blackhole::run(options).await;
     }
     let selected: Vec<Case> = cases()
         .into_iter()
