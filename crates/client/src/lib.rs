@@ -82,6 +82,7 @@ mod retry;
 mod serde_version;
 mod service;
 mod stats;
+mod tcp_keepalive;
 mod timeouts;
 mod tls;
 mod tls_io;
