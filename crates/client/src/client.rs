@@ -17,6 +17,7 @@ use crate::pool::Pool;
 use crate::request::RequestBuilder;
 use crate::response::Response;
 use crate::retry::{Budget, RetryPolicy};
+use crate::settings_wait::SettingsWait;
 use crate::stats::{Counters, Stats};
 use crate::tls::Trust;
 
@@ -77,6 +78,7 @@ pub struct ClientBuilder {
     idle_timeout: Duration,
     http1_only: bool,
     tcp_keepalive: Option<Duration>,
+    settings_wait: SettingsWait,
     h2: proto::Config,
 }
 
@@ -99,6 +101,7 @@ impl Default for ClientBuilder {
             http1_only: false,
             // tcp_keepalive.rs: reqwest's and Go's 15 s.
             tcp_keepalive: Some(Duration::from_secs(15)),
+            settings_wait: SettingsWait::default(),
             h2: proto::Config::default(),
         }
     }
@@ -424,6 +427,25 @@ impl ClientBuilder {
         self
     }
 
+    /// When a new HTTP/2 connection takes its first requests: before the
+    /// server's SETTINGS arrive, or only after (default
+    /// [`SettingsWait::SafeRequestsFirst`]: idempotent requests with
+    /// in-memory bodies go at once, the others wait a round trip). See
+    /// [`SettingsWait`] for what waiting buys.
+    ///
+    /// ```
+    /// use baton::SettingsWait;
+    ///
+    /// // Every request on a new connection waits for the server's preface.
+    /// let client = baton::Client::builder().http2_settings_wait(SettingsWait::Always).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn http2_settings_wait(mut self, wait: SettingsWait) -> Self {
+        self.settings_wait = wait;
+        self
+    }
+
     /// Low-level HTTP/2 settings and limits (default
     /// [`Http2Config::default()`](crate::Http2Config)). It replaces every
     /// HTTP/2 setting, the keep-alive ones included: call the
@@ -484,6 +506,7 @@ impl ClientBuilder {
             self.max_per_origin,
             self.max_http1_per_origin,
             self.idle_timeout,
+            self.settings_wait,
             stats.clone(),
         );
         Ok(Client {

@@ -81,6 +81,7 @@ mod retry;
 #[cfg(feature = "serde")]
 mod serde_version;
 mod service;
+mod settings_wait;
 mod stats;
 mod tcp_keepalive;
 mod timeouts;
@@ -95,6 +96,7 @@ pub use journal::{Attempt, Phase, Processing, RetryReason};
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;
+pub use settings_wait::SettingsWait;
 pub use stats::Stats;
 pub use timeouts::{TimeoutKind, Timeouts};
 

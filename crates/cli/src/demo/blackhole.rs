@@ -82,6 +82,9 @@ impl Shape {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
     Baton,
+    /// baton with `http2_keep_alive_interval(None)` and `tcp_keepalive(None)`:
+    /// what it did before it had either.
+    BatonWithoutKeepalive,
     #[cfg(feature = "peers")]
     Peer(super::peers::Peer),
 }
@@ -90,6 +93,7 @@ impl Who {
     fn name(self) -> &'static str {
         match self {
             Self::Baton => "baton",
+            Self::BatonWithoutKeepalive => "baton, no keep-alives",
             #[cfg(feature = "peers")]
             Self::Peer(p) => p.name(),
         }
@@ -97,7 +101,11 @@ impl Who {
 
     fn sender(self, http1: bool) -> Result<Sender, String> {
         match self {
-            Self::Baton => baton_sender(http1),
+            Self::Baton => baton_sender(baton::Client::builder(), http1),
+            Self::BatonWithoutKeepalive => baton_sender(
+                baton::Client::builder().http2_keep_alive_interval(None).tcp_keepalive(None),
+                http1,
+            ),
             #[cfg(feature = "peers")]
             Self::Peer(p) => super::peers::blackhole_sender(p, http1),
         }
@@ -129,7 +137,8 @@ pub(super) async fn run(options: Options) -> ExitCode {
         eprintln!("baton demo --blackhole --kernel: {e}");
         return ExitCode::from(2);
     }
-    let clients: Vec<Who> = std::iter::once(Who::Baton).chain(peers(options.peers)).collect();
+    let clients: Vec<Who> =
+        [Who::Baton, Who::BatonWithoutKeepalive].into_iter().chain(peers(options.peers)).collect();
     let mut shapes = vec![Shape::H2InFlight, Shape::H2Idle, Shape::H1Idle];
     if options.kernel {
         shapes.extend([Shape::H2IdleLong, Shape::H1IdleLong]);
@@ -142,11 +151,11 @@ pub(super) async fn run(options: Options) -> ExitCode {
             match measure(shape, who, options).await {
                 Ok(fates) => {
                     let line: Vec<String> = fates.iter().map(ToString::to_string).collect();
-                    println!("{:<13} {:<11} {}", shape.name(), who.name(), line.join("; "));
+                    println!("{:<13} {:<22} {}", shape.name(), who.name(), line.join("; "));
                 }
                 Err(e) => {
                     failed = true;
-                    println!("{:<13} {:<11} could not measure: {e}", shape.name(), who.name());
+                    println!("{:<13} {:<22} could not measure: {e}", shape.name(), who.name());
                 }
             }
         }
@@ -279,8 +288,7 @@ async fn finish(proxy: Option<Proxy>, lab: Lab) {
     lab.stop().await;
 }
 
-fn baton_sender(http1: bool) -> Result<Sender, String> {
-    let builder = baton::Client::builder();
+fn baton_sender(builder: baton::ClientBuilder, http1: bool) -> Result<Sender, String> {
     let builder = if http1 { builder.http1_only() } else { builder.http2_prior_knowledge() };
     let client = builder.build().map_err(|e| e.to_string())?;
     Ok(Arc::new(move |method: Method, url: String| {
@@ -313,19 +321,22 @@ mod kernel {
     use std::process::Command;
 
     /// Refuses to touch the firewall of the machine's own network
-    /// namespace: only a private one (`unshare -n`) is ours to change.
+    /// namespace: only a private one (`unshare -n`), whose only interface
+    /// is loopback, is ours to change.
     pub(super) fn check() -> Result<(), String> {
-        let ours =
-            std::fs::read_link("/proc/self/ns/net").map_err(|e| format!("cannot read our namespace: {e}"))?;
-        let init =
-            std::fs::read_link("/proc/1/ns/net").map_err(|e| format!("cannot read init's namespace: {e}"))?;
-        if ours == init {
-            return Err("refusing to change the firewall of the machine's network namespace; \
-                        run inside a private one: unshare -n sh -c 'ip link set lo up && baton demo --blackhole --kernel'"
-                .into());
+        // /proc/self/net/dev lists this process's namespace's interfaces
+        // (/sys/class/net may be the host's, mounted from outside).
+        let dev = std::fs::read_to_string("/proc/self/net/dev")
+            .map_err(|e| format!("cannot list network interfaces: {e}"))?;
+        let interfaces: Vec<String> =
+            dev.lines().skip(2).filter_map(|l| l.split(':').next()).map(|n| n.trim().to_owned()).collect();
+        if interfaces.iter().any(|name| name != "lo") {
+            return Err(format!(
+                "refusing to change the firewall of a network namespace with interfaces {interfaces:?}; \
+                 run inside a private one: unshare -n sh -c 'ip link set lo up && baton demo --blackhole --kernel'"
+            ));
         }
-        let status =
-            Command::new("iptables").args(["-L", "-n"]).output().map_err(|e| format!("iptables: {e}"))?;
+        let status = Command::new("iptables").args(["-L", "-n"]).output().map_err(|e| format!("iptables: {e}"))?;
         if !status.status.success() {
             return Err(format!("iptables -L failed: {}", String::from_utf8_lossy(&status.stderr)));
         }

@@ -20,6 +20,7 @@ mod network;
 #[cfg(feature = "peers")]
 mod peers;
 mod report;
+mod settings_wait;
 mod tally;
 
 use std::collections::BTreeMap;
@@ -78,6 +79,14 @@ pub(crate) struct Args {
     /// before the next request, in the `idle long` cases.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "40s", requires = "kernel")]
     idle_long: Duration,
+    /// Instead of the scenarios: what waiting for a new HTTP/2 connection's
+    /// SETTINGS costs, against nginx (h2c and TLS) behind the fault proxy
+    /// at --rtt (default 20ms), for each `SettingsWait` policy.
+    #[arg(long, conflicts_with_all = ["json", "only", "requests", "blackhole", "peers"])]
+    settings_wait: bool,
+    /// With --settings-wait: requests per figure.
+    #[arg(long, default_value_t = 20, requires = "settings_wait")]
+    samples: usize,
 }
 
 /// `--only`: the scenario with that id, or those whose name has it in.
@@ -92,6 +101,9 @@ pub(crate) async fn run(args: Args) -> ExitCode {
              cargo run --release -p baton-cli --features peers -- demo --peers"
         );
         return ExitCode::from(2);
+    }
+    if args.settings_wait {
+        return settings_wait::run(args.rtt.unwrap_or(Duration::from_millis(20)), args.samples.max(1)).await;
     }
     if args.blackhole {
         let options = blackhole::Options {
