@@ -105,7 +105,7 @@ fn allows(case: &Case, o: &Outcome, e: &baton::Error) -> bool {
 /// Runs `case` through a fresh lab behind a proxy at 20 ms RTT and checks
 /// every outcome; returns the outcomes.
 async fn run(case: Case) -> Vec<Outcome> {
-    let mut options = LabOptions::new(case.scenario.clone());
+    let mut options = LabOptions::new(case.scenario);
     options.max_concurrent_streams = case.max_streams;
     let lab = Lab::start(options).await.unwrap();
     let plan = Plan::new().delay(Directions::Both, Duration::from_millis(10), Duration::from_millis(2));
