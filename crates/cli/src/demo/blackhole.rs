@@ -336,7 +336,8 @@ mod kernel {
                  run inside a private one: unshare -n sh -c 'ip link set lo up && baton demo --blackhole --kernel'"
             ));
         }
-        let status = Command::new("iptables").args(["-L", "-n"]).output().map_err(|e| format!("iptables: {e}"))?;
+        let status =
+            Command::new("iptables").args(["-L", "-n"]).output().map_err(|e| format!("iptables: {e}"))?;
         if !status.status.success() {
             return Err(format!("iptables -L failed: {}", String::from_utf8_lossy(&status.stderr)));
         }
