@@ -409,7 +409,7 @@ impl ClientBuilder {
     /// also `TCP_USER_TIMEOUT`, so data written on a dead path is given up
     /// after the same total (30 s by default) instead of the kernel's
     /// 15 minutes of retransmissions. `None` turns both off. Default 15 s
-    /// (reqwest's and Go's).
+    /// (reqwest's and Go's; reqwest's user timeout is 30 s too).
     ///
     /// This is what finds an HTTP/1.1 connection whose path died (HTTP/1.1
     /// has no PING), and keeps middleboxes from expiring idle flows.

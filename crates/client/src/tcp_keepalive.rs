@@ -24,10 +24,12 @@
 //!   by default, as long as the client's own limit on a request body that
 //!   makes no progress.
 //!
-//! Defaults, and others': 15 s idle, probes every 5 s, 3 of them (reqwest
-//! and Go start probing at 15 s too, every 15 s; curl at 60 s; Chrome at
-//! 45 s). The proxy in baton-lab cannot show any of this: its kernel
-//! acknowledges what it holds, as a live path does.
+//! Defaults, and others': 15 s idle, probes every 5 s, 3 of them, and a
+//! 30 s user timeout. reqwest 0.12 has the same 15 s and 30 s (its probes
+//! come every 15 s); Go probes from 15 s, every 15 s; curl from 60 s;
+//! Chrome from 45 s. The proxy in baton-lab cannot show any of this: its
+//! kernel acknowledges what it holds, as a live path does (`baton demo
+//! --blackhole --kernel` drops packets with iptables instead).
 
 use std::time::Duration;
 

@@ -62,6 +62,12 @@ pub(crate) struct Args {
     /// Requests in flight at once, over all origins.
     #[arg(short = 'c', long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     concurrency: u32,
+    /// Start at most this many requests a second (default: as fast as
+    /// the concurrency allows). A short run paced over tens of seconds
+    /// meets the reloads, the scenario changes and the blackholes a long
+    /// one does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    rate: Option<u64>,
     /// Time between reloads of the first nginx.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "5s")]
     reload_every: Duration,
@@ -142,6 +148,10 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     let bases = origins.bases();
     let limit = Arc::new(Semaphore::new(args.concurrency as usize));
     for n in 0..args.requests {
+        if let Some(rate) = args.rate {
+            let due = Duration::from_secs_f64(n as f64 / rate as f64);
+            tokio::time::sleep_until(tokio::time::Instant::from_std(start + due)).await;
+        }
         let Ok(permit) = limit.clone().acquire_owned().await else { break };
         let which = Which::of(n);
         let method = Method::of(n);

@@ -143,7 +143,9 @@ impl Origins {
         reloading.access_log = true;
         let reloading = Nginx::start(&reloading).map_err(|e| format!("nginx: {e}"))?;
         let mut faulty = NginxOptions::new(Protocol::H2Tls);
-        faulty.listeners = vec![Listener { protocol: Protocol::H2Tls, keepalive_requests: 1000 }];
+        // 200 requests a connection: enough for a fault to meet requests in
+        // flight, few enough that many connections meet one.
+        faulty.listeners = vec![Listener { protocol: Protocol::H2Tls, keepalive_requests: 200 }];
         faulty.tls =
             Some(TlsIdentity { cert_pem: cert.cert_pem.clone(), key_pem: cert.key_pem().to_owned() });
         faulty.access_log = true;
