@@ -7,6 +7,8 @@
 //! - `baton bench URL` is a load generator built on the client.
 //! - `baton lab` serves the lab's scenarios on 127.0.0.1; `baton lab proxy`
 //!   forwards TCP through network faults.
+//! - `baton soak` runs a million requests against three origins that
+//!   close connections every way, and checks every outcome.
 
 mod bench;
 mod demo;
@@ -17,6 +19,7 @@ mod journal_json;
 mod json_fixed;
 mod lab;
 mod lab_proxy;
+mod soak;
 mod trace;
 
 use std::process::ExitCode;
@@ -42,6 +45,9 @@ enum Command {
     /// Serve a lab scenario on 127.0.0.1, or (`baton lab proxy`) forward
     /// TCP through network faults.
     Lab(lab::Args),
+    /// Send a million requests to three origins that close connections
+    /// every way they do, and prove nothing was lost.
+    Soak(soak::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
             Command::Get(args) => get::run(args).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Lab(args) => lab::run(args).await,
+            Command::Soak(args) => soak::run(args).await,
         }
     })
 }

@@ -19,6 +19,7 @@ use crate::redirect;
 use crate::request::RequestBuilder;
 use crate::response::Response;
 use crate::retry::{Budget, RetryPolicy};
+use crate::settings_wait::SettingsWait;
 use crate::stats::{Counters, Stats};
 use crate::tls::Trust;
 
@@ -78,6 +79,8 @@ pub struct ClientBuilder {
     danger_accept_invalid_certs: bool,
     idle_timeout: Duration,
     http1_only: bool,
+    tcp_keepalive: Option<Duration>,
+    settings_wait: SettingsWait,
     h2: proto::Config,
     redirect: redirect::Policy,
     referer: bool,
@@ -101,6 +104,9 @@ impl Default for ClientBuilder {
             danger_accept_invalid_certs: false,
             idle_timeout: Duration::from_secs(90),
             http1_only: false,
+            // tcp_keepalive.rs: reqwest's and Go's 15 s.
+            tcp_keepalive: Some(Duration::from_secs(15)),
+            settings_wait: SettingsWait::default(),
             h2: proto::Config::default(),
             redirect: redirect::Policy::default(),
             referer: true,
@@ -340,8 +346,118 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends an HTTP/2 PING once a connection with requests in flight has
+    /// received nothing for this long, and closes the connection when
+    /// nothing arrives for [`http2_keep_alive_timeout`](Self::http2_keep_alive_timeout)
+    /// after it (RFC 9113 §6.7). `None` turns the PINGs off. Default 5 s.
+    ///
+    /// This is how a connection that went silent (a load balancer dropped
+    /// the flow: a blackhole) is found dead: its requests then fail with
+    /// their verdicts and are retried where the rules allow (a GET on a new
+    /// connection; a POST whose outcome is unknown fails `MaybeProcessed`),
+    /// within 10 s of the last byte instead of at their own deadlines. Any
+    /// byte received answers a PING, so a busy connection never sends one.
+    /// A request on a connection silent for longer than this sends its PING
+    /// at once, with the request. After two PINGs with no response data in
+    /// between, the next ones wait at least five minutes (gRPC servers close
+    /// a connection on a third PING within five minutes: "too_many_pings").
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // Behind a balancer known to drop flows: notice within 3 s + 2 s.
+    /// let client = baton::Client::builder()
+    ///     .http2_keep_alive_interval(Duration::from_secs(3))
+    ///     .http2_keep_alive_timeout(Duration::from_secs(2))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn http2_keep_alive_interval(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.h2.keepalive_interval = interval.into();
+        self
+    }
+
+    /// How long after a keep-alive PING a connection may receive nothing
+    /// before it is closed as dead (default 5 s). See
+    /// [`http2_keep_alive_interval`](Self::http2_keep_alive_interval).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // A satellite link: give the PING's answer more time.
+    /// let client = baton::Client::builder().http2_keep_alive_timeout(Duration::from_secs(20)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn http2_keep_alive_timeout(mut self, timeout: Duration) -> Self {
+        self.h2.keepalive_timeout = timeout;
+        self
+    }
+
+    /// Also sends keep-alive PINGs on idle HTTP/2 connections, with no
+    /// request in flight (default `false`). Off, an idle connection costs
+    /// nothing and is checked when a request next uses it. On, a dead idle
+    /// connection leaves the pool before a request finds it, and NAT state
+    /// stays fresh; but gRPC servers, by default, close connections that
+    /// PING with no call open.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().http2_keep_alive_while_idle(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn http2_keep_alive_while_idle(mut self, enabled: bool) -> Self {
+        self.h2.keepalive_while_idle = enabled;
+        self
+    }
+
+    /// TCP keep-alive on every connection: probes after this long idle,
+    /// then every 5 s, and the connection ends after 3 unanswered; on Linux
+    /// also `TCP_USER_TIMEOUT`, so data written on a dead path is given up
+    /// after the same total (30 s by default) instead of the kernel's
+    /// 15 minutes of retransmissions. `None` turns both off. Default 15 s
+    /// (reqwest's and Go's; reqwest's user timeout is 30 s too).
+    ///
+    /// This is what finds an HTTP/1.1 connection whose path died (HTTP/1.1
+    /// has no PING), and keeps middleboxes from expiring idle flows.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder().tcp_keepalive(Duration::from_secs(30)).build()?;
+    /// let without = baton::Client::builder().tcp_keepalive(None).build()?;
+    /// # drop((client, without));
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn tcp_keepalive(mut self, time: impl Into<Option<Duration>>) -> Self {
+        self.tcp_keepalive = time.into();
+        self
+    }
+
+    /// When a new HTTP/2 connection takes its first requests: before the
+    /// server's SETTINGS arrive, or only after (default
+    /// [`SettingsWait::SafeRequestsFirst`]: idempotent requests with
+    /// in-memory bodies go at once, the others wait a round trip). See
+    /// [`SettingsWait`] for what waiting buys.
+    ///
+    /// ```
+    /// use baton::SettingsWait;
+    ///
+    /// // Every request on a new connection waits for the server's preface.
+    /// let client = baton::Client::builder().http2_settings_wait(SettingsWait::Always).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn http2_settings_wait(mut self, wait: SettingsWait) -> Self {
+        self.settings_wait = wait;
+        self
+    }
+
     /// Low-level HTTP/2 settings and limits (default
-    /// [`Http2Config::default()`](crate::Http2Config)).
+    /// [`Http2Config::default()`](crate::Http2Config)). It replaces every
+    /// HTTP/2 setting, the keep-alive ones included: call the
+    /// `http2_keep_alive_*` methods after it.
     ///
     /// ```
     /// let mut h2 = baton::Http2Config::default();
@@ -532,6 +648,7 @@ impl ClientBuilder {
             self.connect_timeout,
             self.h2_prior_knowledge && !self.http1_only,
             self.http1_only,
+            self.tcp_keepalive,
         )?;
         let stats = Arc::new(Counters::default());
         let mut h2 = self.h2;
@@ -544,6 +661,7 @@ impl ClientBuilder {
             self.max_per_origin,
             self.max_http1_per_origin,
             self.idle_timeout,
+            self.settings_wait,
             stats.clone(),
         );
         Ok(Client {

@@ -1,4 +1,5 @@
-//! Setting up transports: DNS, TCP with TCP_NODELAY and a connect timeout,
+//! Setting up transports: DNS, TCP with TCP_NODELAY, keep-alive
+//! (`tcp_keepalive.rs`) and a connect timeout,
 //! rustls with ALPN, or HTTP/2 prior knowledge over plain TCP.
 
 use std::fmt;
@@ -12,6 +13,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
+use crate::tcp_keepalive;
 use crate::timeouts::TimeoutKind;
 use crate::tls::{Tls, Trust};
 use crate::tls_io::{Counted, TlsIo};
@@ -36,6 +38,8 @@ pub(crate) struct Connector {
     pub(crate) connect_timeout: Duration,
     pub(crate) h2_prior_knowledge: bool,
     pub(crate) http1_only: bool,
+    /// TCP keep-alive's idle time (`tcp_keepalive.rs`); `None` leaves it off.
+    pub(crate) tcp_keepalive: Option<Duration>,
 }
 
 impl fmt::Debug for Connector {
@@ -44,6 +48,7 @@ impl fmt::Debug for Connector {
             .field("connect_timeout", &self.connect_timeout)
             .field("h2_prior_knowledge", &self.h2_prior_knowledge)
             .field("http1_only", &self.http1_only)
+            .field("tcp_keepalive", &self.tcp_keepalive)
             .finish()
     }
 }
@@ -54,9 +59,10 @@ impl Connector {
         connect_timeout: Duration,
         h2_prior_knowledge: bool,
         http1_only: bool,
+        tcp_keepalive: Option<Duration>,
     ) -> Result<Self, Error> {
         let tls = Arc::new(Tls::new(trust, http1_only)?);
-        Ok(Self { tls, connect_timeout, h2_prior_knowledge, http1_only })
+        Ok(Self { tls, connect_timeout, h2_prior_knowledge, http1_only, tcp_keepalive })
     }
 
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
@@ -68,6 +74,9 @@ impl Connector {
                 format!("connect to {origin} timed out after {:?}", self.connect_timeout),
             )
         })??;
+        if let Some(time) = self.tcp_keepalive {
+            tcp_keepalive::apply(&tcp, time);
+        }
         if !origin.tls {
             let protocol = if self.h2_prior_knowledge && !force_h1 && !self.http1_only {
                 Protocol::H2

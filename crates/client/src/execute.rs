@@ -264,7 +264,10 @@ async fn run(
         // same decision as any failed attempt (S14: bounded by the attempt
         // cap and the budget, backing off), but fails with its own error.
         let mut connect_error = None;
-        let failure = match core.pool.lease(origin, attempts > 1, timeouts).await {
+        // Safe to send on a connection the server may not have taken up
+        // (`settings_wait.rs`): sent again if its outcome is unknown.
+        let safe = *idempotent && body.size_hint().is_some();
+        let failure = match core.pool.lease(origin, attempts > 1, timeouts, safe).await {
             Ok(lease) => {
                 let (tx, rx) = oneshot::channel();
                 let (id, reused, version) = match &lease {

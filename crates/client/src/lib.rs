@@ -100,7 +100,9 @@ mod retry;
 #[cfg(feature = "serde")]
 mod serde_http;
 mod service;
+mod settings_wait;
 mod stats;
+mod tcp_keepalive;
 mod timeouts;
 mod tls;
 mod tls_io;
@@ -115,6 +117,7 @@ pub use redirect::Policy as RedirectPolicy;
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;
+pub use settings_wait::SettingsWait;
 pub use stats::Stats;
 pub use timeouts::{TimeoutKind, Timeouts};
 

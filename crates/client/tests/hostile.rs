@@ -642,18 +642,36 @@ fn ping_flood_interleaved_with_data_and_never_read() {
 // ----- cases that end by a timeout, on tokio's paused clock ------------------
 
 /// A server that never opens its window (SETTINGS_INITIAL_WINDOW_SIZE 0,
-/// no WINDOW_UPDATE) for an upload. With a total timeout the request ends
-/// at it; without one, the engine's send-stall limit (30 s) ends the stream.
+/// no WINDOW_UPDATE) for an upload, and never answers a PING. With a total
+/// timeout the request ends at it; without one, the keep-alive PING finds
+/// the server silent and ends the connection after 5 s + 5 s; without that
+/// too, the engine's send-stall limit (30 s) ends the stream.
 #[test]
 fn zero_window_forever() {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Ends {
+        Total(Duration),
+        KeepAlive,
+        Stall,
+    }
     run(true, || async {
-        for (name, total) in [
-            ("zero window, total timeout 5 s", Some(Duration::from_secs(5))),
-            ("zero window, engine stall limit", None),
+        for (name, ends) in [
+            ("zero window, total timeout 5 s", Ends::Total(Duration::from_secs(5))),
+            ("zero window, keep-alive PING unanswered", Ends::KeepAlive),
+            ("zero window, engine stall limit", Ends::Stall),
         ] {
             let mut case = Case::start(name);
             let awake = stay_awake();
-            let client = client();
+            let client = if ends == Ends::Stall {
+                Client::builder()
+                    .http2_prior_knowledge()
+                    .retry(RetryPolicy::never())
+                    .http2_keep_alive_interval(None)
+                    .build()
+                    .unwrap()
+            } else {
+                client()
+            };
             let (head_tx, head_rx) = tokio::sync::oneshot::channel();
             let (lab, url, script) = attack(
                 &client,
@@ -663,14 +681,24 @@ fn zero_window_forever() {
                 move |mut conn| async move {
                     let head = conn.recv_request_head().await.unwrap();
                     head_tx.send(head.body.len()).unwrap();
-                    // Never a WINDOW_UPDATE; the client gives up and says so.
-                    recv_rst(&mut conn, 1).await
+                    // Never a WINDOW_UPDATE, never a PING ACK: the client
+                    // gives up and resets the stream, or closes the
+                    // connection it found dead.
+                    loop {
+                        match conn.recv_frame().await {
+                            Ok(Some(Frame::RstStream(r))) if r.stream_id.value() == 1 => {
+                                break Some(r.reason);
+                            }
+                            Ok(Some(_)) => {}
+                            Ok(None) | Err(_) => break None,
+                        }
+                    }
                 },
             )
             .await;
             case.restart_clock();
             let mut request = client.post(&url).body(vec![1u8; 100_000]);
-            if let Some(total) = total {
+            if let Ends::Total(total) = ends {
                 request = request.timeout(total);
             }
             let request = tokio::spawn(request.send());
@@ -679,17 +707,25 @@ fn zero_window_forever() {
             let err = request.await.unwrap().unwrap_err();
             let took = case.elapsed();
             let msg = err.to_string();
-            match total {
-                Some(total) => {
+            match ends {
+                Ends::Total(total) => {
                     assert!(err.is_timeout(), "{err:?}");
                     assert_eq!(took.clock, total);
                 }
-                None => {
+                Ends::KeepAlive => {
+                    assert!(msg.contains("keep-alive"), "{msg}");
+                    let config = limits();
+                    let bound = config.keepalive_interval.unwrap() + config.keepalive_timeout;
+                    assert_eq!(took.clock, bound);
+                }
+                Ends::Stall => {
                     assert_eq!(err.violation(), Some(&Violation::SendWindowStalled), "{msg}");
                     assert_eq!(took.clock, limits().send_stall_timeout.unwrap());
                 }
             }
-            assert_eq!(script.await.unwrap(), Reason::CANCEL);
+            // The stream is cancelled, or the connection closed with it.
+            let expected = if ends == Ends::KeepAlive { None } else { Some(Reason::CANCEL) };
+            assert_eq!(script.await.unwrap(), expected);
             let _awake = stay_awake();
             case.finish(&client, lab, true, &msg, took).await;
         }

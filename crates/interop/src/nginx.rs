@@ -33,6 +33,7 @@ pub fn options(certs: &Certs) -> NginxOptions {
         workers: 1,
         tls: Some(TlsIdentity { cert_pem: certs.cert_pem.clone(), key_pem: certs.key_pem.clone() }),
         site: Arc::new(ContentSite),
+        access_log: false,
     }
 }
 

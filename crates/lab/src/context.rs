@@ -3,6 +3,7 @@
 //! server (`server.rs`) makes them; the protocol handlers (`h1`, `h2`) read
 //! them.
 
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::watch;
@@ -13,7 +14,8 @@ use crate::scenario::Scenario;
 /// State shared by the accept loop and every connection.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) scenario: Scenario,
+    /// What connections accepted from now on do ([`crate::Lab::set_scenario`]).
+    pub(crate) scenario: RwLock<Scenario>,
     pub(crate) max_concurrent_streams: Option<u32>,
     pub(crate) ledger: Ledger,
     /// Requests received server-wide (for `nginx-reload`).
@@ -23,11 +25,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The scenario new connections get.
+    pub(crate) fn scenario(&self) -> Scenario {
+        *self.scenario.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Counts a request server-wide and fires a reload when the scenario
     /// says so.
     pub(crate) fn count_request(&self) {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Scenario::NginxReload { after } = self.scenario
+        if let Scenario::NginxReload { after } = self.scenario()
             && after > 0
             && n == u64::from(after)
         {
@@ -41,4 +48,6 @@ impl Shared {
 pub(crate) struct ConnInfo {
     /// 1 for the first connection the lab accepted, and so on.
     pub(crate) ordinal: u64,
+    /// The scenario it was accepted under: it keeps it for its life.
+    pub(crate) scenario: Scenario,
 }

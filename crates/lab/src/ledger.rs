@@ -74,6 +74,15 @@ impl Ledger {
         self.go_aways.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Takes the per-id counts gathered so far, leaving the ledger's map
+    /// empty (the totals stay): a long run (a soak) moves them into its own
+    /// books as it goes, so the lab's memory does not grow with every id.
+    /// A request processed later is counted in the next take.
+    pub fn take_counts(&self) -> HashMap<String, u32> {
+        let mut map = self.by_id.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *map)
+    }
+
     /// How many times the request with this id was processed.
     pub fn count(&self, id: &str) -> u32 {
         let map = self.by_id.lock().unwrap_or_else(|e| e.into_inner());

@@ -46,7 +46,7 @@ impl DisconnectPoint {
 }
 
 /// One lab behaviour.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
     /// A correct HTTP/2 and HTTP/1.1 server: never sends GOAWAY on its own.
     Normal,
@@ -450,7 +450,7 @@ mod tests {
             let params = words
                 .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).unwrap())
                 .collect::<Vec<_>>();
-            assert_eq!(Scenario::parse(name, &params), Ok(s.clone()), "{text}");
+            assert_eq!(Scenario::parse(name, &params), Ok(s), "{text}");
         }
         assert_eq!(Scenario::NginxReload { after: 0 }.to_string(), "nginx-reload after=0");
         assert_eq!(

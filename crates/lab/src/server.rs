@@ -83,7 +83,7 @@ impl Lab {
             (None, None)
         };
         let shared = Arc::new(Shared {
-            scenario: options.scenario,
+            scenario: std::sync::RwLock::new(options.scenario),
             max_concurrent_streams: options.max_concurrent_streams,
             ledger: Ledger::default(),
             requests: AtomicU64::new(0),
@@ -128,7 +128,30 @@ impl Lab {
             Some(n) => format!(", max_concurrent_streams {n}"),
             None => String::new(),
         };
-        format!("baton-lab: {} on {} ({transport}{streams})", self.shared.scenario, self.url("/"))
+        format!("baton-lab: {} on {} ({transport}{streams})", self.shared.scenario(), self.url("/"))
+    }
+
+    /// The scenario connections accepted from now on are served with.
+    pub fn scenario(&self) -> Scenario {
+        self.shared.scenario()
+    }
+
+    /// Serves connections accepted from now on with `scenario`; open
+    /// connections keep the one they were accepted under. (A soak cycles
+    /// one origin through every way of closing connections.)
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use baton_lab::{Lab, LabOptions, Scenario};
+    ///
+    /// let lab = Lab::start(LabOptions::new(Scenario::Normal)).await?;
+    /// lab.set_scenario(Scenario::NginxRotate { requests: 100 });
+    /// assert_eq!(lab.scenario(), Scenario::NginxRotate { requests: 100 });
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_scenario(&self, scenario: Scenario) {
+        *self.shared.scenario.write().unwrap_or_else(|e| e.into_inner()) = scenario;
     }
 
     /// Triggers an `nginx-reload` drain of every open connection now.
@@ -169,7 +192,7 @@ async fn accept_loop(
                 let Ok((tcp, _)) = accepted else { continue };
                 ordinal += 1;
                 shared.ledger.connection();
-                let info = ConnInfo { ordinal };
+                let info = ConnInfo { ordinal, scenario: shared.scenario() };
                 connections.spawn(serve_connection(tcp, shared.clone(), acceptor.clone(), info));
             }
         }
@@ -184,7 +207,7 @@ async fn serve_connection(
     info: ConnInfo,
 ) {
     let _ = tcp.set_nodelay(true);
-    if let Scenario::GoawayThenRst { .. } = shared.scenario {
+    if let Scenario::GoawayThenRst { .. } = info.scenario {
         // SO_LINGER 0: close() sends RST instead of FIN.
         let _ = socket2::SockRef::from(&tcp).set_linger(Some(Duration::ZERO));
     }
@@ -263,7 +286,7 @@ pub async fn serve_until_ctrl_c(options: LabOptions) -> io::Result<()> {
 /// ("only on demand") could never fire outside a test. The handler is in
 /// place when this returns.
 fn reload_on_sighup(lab: &Lab) -> Option<JoinHandle<()>> {
-    if !matches!(lab.shared.scenario, Scenario::NginxReload { .. }) {
+    if !matches!(lab.shared.scenario(), Scenario::NginxReload { .. }) {
         return None;
     }
     #[cfg(unix)]

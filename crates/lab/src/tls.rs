@@ -13,6 +13,7 @@ pub struct TestCertificate {
     /// The certificate, PEM (for curl's `--cacert` and friends).
     pub cert_pem: String,
     key: PrivatePkcs8KeyDer<'static>,
+    key_pem: String,
 }
 
 impl TestCertificate {
@@ -27,7 +28,15 @@ impl TestCertificate {
             cert: certified.cert.der().clone(),
             cert_pem: certified.cert.pem(),
             key: PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()),
+            key_pem: certified.key_pair.serialize_pem(),
         })
+    }
+
+    /// The private key, PEM (PKCS #8), for servers configured from files
+    /// (nginx's `ssl_certificate_key`, through
+    /// [`TlsIdentity`](crate::nginx::TlsIdentity)).
+    pub fn key_pem(&self) -> &str {
+        &self.key_pem
     }
 
     /// A server config offering `alpn` (in preference order) with this

@@ -394,6 +394,30 @@ async fn connection_close_with_and_without_the_header() {
     }
 }
 
+/// `Lab::set_scenario`: connections accepted afterwards get the new
+/// scenario, the open one keeps its own; and `Ledger::take_counts` hands
+/// over the counts so far and starts again.
+#[tokio::test]
+async fn a_new_scenario_is_for_new_connections() {
+    let lab = start(Scenario::Normal).await;
+    let mut before = Raw::connect(&lab).await;
+    before.send(get("/bytes/5", "b1")).await;
+    assert_eq!(before.response().await.header("connection"), None);
+    lab.set_scenario(Scenario::ConnectionClose { requests: 1, header: true });
+    let mut after = Raw::connect(&lab).await;
+    after.send(get("/bytes/5", "a1")).await;
+    assert_eq!(after.response().await.header("connection"), Some("close"));
+    assert_eq!(after.end().await, End::Eof(vec![]));
+    before.send(get("/bytes/5", "b2")).await;
+    assert_eq!(before.response().await.header("connection"), None, "the open connection keeps its scenario");
+    let counts = lab.ledger().take_counts();
+    assert_eq!(counts.len(), 3);
+    assert!(["b1", "a1", "b2"].iter().all(|id| counts.get(*id) == Some(&1)), "{counts:?}");
+    assert_eq!(lab.ledger().count("b1"), 0, "taken");
+    assert_eq!(lab.ledger().stats().processed, 3, "the totals stay");
+    lab.stop().await;
+}
+
 #[tokio::test]
 async fn keepalive_race_drops_the_next_request_unprocessed() {
     let lab = start(Scenario::KeepaliveRace { requests: 1 }).await;
@@ -571,7 +595,7 @@ async fn reqwest_load(lab: &Lab, client: reqwest::Client, total: usize) -> usize
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reqwest_http1_against_normal_and_connection_close() {
     for scenario in [Scenario::Normal, Scenario::ConnectionClose { requests: 10, header: true }] {
-        let lab = start(scenario.clone()).await;
+        let lab = start(scenario).await;
         let client = reqwest::Client::builder().http1_only().build().unwrap();
         assert_eq!(reqwest_load(&lab, client, 2000).await, 0, "{scenario}");
         assert_each_once(&lab, 2000, "q");
@@ -589,7 +613,7 @@ async fn hyper_util_http1_against_normal_and_connection_close() {
     use hyper_util::rt::TokioExecutor;
 
     for scenario in [Scenario::Normal, Scenario::ConnectionClose { requests: 10, header: true }] {
-        let lab = start(scenario.clone()).await;
+        let lab = start(scenario).await;
         let client = Client::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
         let uri: http::Uri = lab.url("/bytes/100").parse().unwrap();
         let failures = load(2000, 32, "y", move |id| {

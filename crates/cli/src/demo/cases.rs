@@ -48,7 +48,7 @@ pub(super) struct Case {
 impl Case {
     /// The options of the fresh lab each client run of this case gets.
     pub(super) fn lab_options(&self) -> LabOptions {
-        let mut options = LabOptions::new(self.scenario.clone());
+        let mut options = LabOptions::new(self.scenario);
         options.max_concurrent_streams = self.max_streams;
         options
     }

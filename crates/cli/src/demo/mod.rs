@@ -11,6 +11,7 @@
 //! against a fresh lab) and prints their rows and a side-by-side table. The
 //! peers' results never change the exit status.
 
+mod blackhole;
 mod cases;
 mod client;
 mod drive;
@@ -19,6 +20,7 @@ mod network;
 #[cfg(feature = "peers")]
 mod peers;
 mod report;
+mod settings_wait;
 mod tally;
 
 use std::collections::BTreeMap;
@@ -59,6 +61,32 @@ pub(crate) struct Args {
     /// never reordered). A tenth of the round trip by default.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, requires = "rtt")]
     jitter: Option<Duration>,
+    /// Instead of the scenarios: how long a request takes to fail or be
+    /// retried elsewhere when its connection goes silent (a blackhole), for
+    /// an HTTP/2 connection with requests in flight and idle pooled HTTP/2
+    /// and HTTP/1.1 connections; with --peers, also hyper-util and reqwest.
+    #[arg(long, conflicts_with_all = ["json", "only", "requests", "rtt"])]
+    blackhole: bool,
+    /// With --blackhole: drop the connection's packets with iptables (as a
+    /// dropped flow does) instead of the fault proxy's blackhole, which
+    /// TCP itself cannot see. Needs root in a private network namespace.
+    #[arg(long, requires = "blackhole")]
+    kernel: bool,
+    /// With --blackhole: how long to wait for each request.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "60s", requires = "blackhole")]
+    limit: Duration,
+    /// With --blackhole --kernel: how long the silent connection sits idle
+    /// before the next request, in the `idle long` cases.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, default_value = "40s", requires = "kernel")]
+    idle_long: Duration,
+    /// Instead of the scenarios: what waiting for a new HTTP/2 connection's
+    /// SETTINGS costs, against nginx (h2c and TLS) behind the fault proxy
+    /// at --rtt (default 20ms), for each `SettingsWait` policy.
+    #[arg(long, conflicts_with_all = ["json", "only", "requests", "blackhole", "peers"])]
+    settings_wait: bool,
+    /// With --settings-wait: requests per figure.
+    #[arg(long, default_value_t = 20, requires = "settings_wait")]
+    samples: usize,
 }
 
 /// `--only`: the scenario with that id, or those whose name has it in.
@@ -73,6 +101,18 @@ pub(crate) async fn run(args: Args) -> ExitCode {
              cargo run --release -p baton-cli --features peers -- demo --peers"
         );
         return ExitCode::from(2);
+    }
+    if args.settings_wait {
+        return settings_wait::run(args.rtt.unwrap_or(Duration::from_millis(20)), args.samples.max(1)).await;
+    }
+    if args.blackhole {
+        let options = blackhole::Options {
+            peers: args.peers,
+            kernel: args.kernel,
+            limit: args.limit,
+            idle_long: args.idle_long,
+        };
+        return blackhole::run(options).await;
     }
     let selected: Vec<Case> = cases()
         .into_iter()

@@ -2,6 +2,7 @@
 //! server for each other: a connection that opens later starts from what
 //! earlier ones found out, instead of finding it out again.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
@@ -26,6 +27,10 @@ pub(crate) struct OriginShared {
     /// §10.1.1 lets a client send without waiting). A `100 (Continue)`
     /// seen later shows the server does answer, and it is forgotten.
     continue_ignored: AtomicBool,
+    /// When one of the origin's HTTP/2 connections last closed (EOF or a
+    /// reset) before the server's SETTINGS arrived: a server that did not
+    /// take a connection up (`settings_wait.rs`).
+    lost_before_preface: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl OriginShared {
@@ -39,5 +44,18 @@ impl OriginShared {
     /// `100 (Continue)` (`false`).
     pub(crate) fn set_continue_ignored(&self, ignored: bool) {
         self.continue_ignored.store(ignored, Ordering::Release);
+    }
+
+    /// A connection closed before the server's SETTINGS arrived.
+    pub(crate) fn lost_before_preface(&self) {
+        *self.lost_before_preface.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(tokio::time::Instant::now());
+    }
+
+    /// Whether a connection closed before the server's SETTINGS within
+    /// `window`.
+    pub(crate) fn lost_before_preface_within(&self, window: std::time::Duration) -> bool {
+        let at = *self.lost_before_preface.lock().unwrap_or_else(|e| e.into_inner());
+        at.is_some_and(|at| at.elapsed() < window)
     }
 }

@@ -1,7 +1,8 @@
 //! Opening a connection for the pool: the transport, then for HTTP/2 the
-//! wait for the server's SETTINGS (no stream goes on a connection before its
-//! preface, see ARCHITECTURE.md), with what each way of failing means for a
-//! retry.
+//! wait for the server's SETTINGS (its preface), with what each way of
+//! failing means for a retry. Where the client's [`SettingsWait`] lets
+//! requests go before the preface, the connection joins the pool at once,
+//! for those requests only (`settings_wait.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -16,6 +17,7 @@ use crate::conn::shutdown::Shutdown;
 use crate::connect::{Connector, Protocol};
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
+use crate::settings_wait::SettingsWait;
 use crate::stats::Counters;
 use crate::timeouts::TimeoutKind;
 
@@ -24,6 +26,7 @@ pub(super) struct Dial<'a> {
     pub(super) connector: &'a Connector,
     pub(super) idle_timeout: Duration,
     pub(super) h2_config: &'a proto::Config,
+    pub(super) settings_wait: SettingsWait,
     pub(super) stats: &'a Arc<Counters>,
     /// Counts the new connection's task; once the client is shutting down,
     /// a connection that opens late is told so at once.
@@ -44,6 +47,7 @@ impl Dial<'_> {
         op: &OriginPool,
         force_h1: bool,
         id: u64,
+        early: bool,
     ) -> Result<Opened, Error> {
         let (io, protocol) = self.connector.connect(origin, force_h1).await?;
         self.stats.connection_opened();
@@ -60,11 +64,33 @@ impl Dial<'_> {
         if let Some(deadline) = self.shutdown.deadline() {
             handle.shutdown(deadline);
         }
+        // RFC 9113 §3.4 lets streams go right after the client's preface;
+        // the policy says for which requests, and when: a server known to
+        // speak HTTP/2 (ALPN said h2, or an earlier connection got its
+        // SETTINGS; h2c prior knowledge to a server that is not HTTP/2 is
+        // then a connect error, with nothing sent), and no connection to
+        // the origin closed before its preface of late.
+        let h2_known = origin.tls || known > 0;
+        let lost = op.shared.lost_before_preface_within(SettingsWait::WAIT_AFTER_LOSS);
+        let pooled_early = self.settings_wait.early_connection(h2_known, lost);
+        if pooled_early {
+            handle.allow_early();
+            Self::pool(op, &handle);
+            if early {
+                return Ok(Opened::H2(handle));
+            }
+        }
         // The connection counts once the server's preface arrived (see
         // `H2Shared::ready`); a connection that dies first is a connect
         // error, and nothing was sent on it.
         let limit = self.connector.connect_timeout;
-        match tokio::time::timeout(limit, handle.ready()).await {
+        let ready = tokio::time::timeout(limit, handle.ready()).await;
+        if pooled_early && !matches!(ready, Ok(Ok(()))) {
+            // Early requests may still hold it: it closes, and they fail
+            // with its cause.
+            handle.shutdown(std::time::Instant::now());
+        }
+        match ready {
             Ok(Ok(())) => {}
             Ok(Err(h2::NotReady { cause, after_settings })) => {
                 let said = |what: &str| match &cause {
@@ -101,11 +127,20 @@ impl Dial<'_> {
                 ));
             }
         }
+        if !pooled_early {
+            Self::pool(op, &handle);
+        }
+        // Those waiting for a stream that may not go early can now.
+        op.shared.notify.notify_waiters();
+        Ok(Opened::H2(handle))
+    }
+
+    /// Offers `handle` to the origin's requests.
+    fn pool(op: &OriginPool, handle: &H2Handle) {
         let mut st = op.lock();
         st.speaks = Speaks::H2;
         st.h2.push(handle.clone());
         drop(st);
         op.shared.notify.notify_waiters();
-        Ok(Opened::H2(handle))
     }
 }

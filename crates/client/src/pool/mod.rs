@@ -19,6 +19,7 @@ use crate::conn::shutdown::Shutdown;
 use crate::connect::Connector;
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
+use crate::settings_wait::SettingsWait;
 use crate::stats::Counters;
 use crate::timeouts::{TimeoutKind, Timeouts};
 use dial::{Dial, Opened};
@@ -53,6 +54,8 @@ pub(crate) struct Pool {
     /// HTTP/1.1 connections per origin, at most.
     max_h1: usize,
     idle_timeout: Duration,
+    /// When new HTTP/2 connections take their first requests.
+    settings_wait: SettingsWait,
     next_id: AtomicU64,
     stats: Arc<Counters>,
     /// The client's shutdown: its deadline once begun, and the connection
@@ -80,6 +83,7 @@ impl Pool {
         max_per_origin: usize,
         max_h1: usize,
         idle_timeout: Duration,
+        settings_wait: SettingsWait,
         stats: Arc<Counters>,
     ) -> Self {
         Self {
@@ -89,6 +93,7 @@ impl Pool {
             max_per_origin: max_per_origin.max(1),
             max_h1: max_h1.max(1),
             idle_timeout,
+            settings_wait,
             next_id: AtomicU64::new(1),
             stats,
             shutdown: Arc::default(),
@@ -149,6 +154,9 @@ impl Pool {
     ///
     /// `limits.pool` bounds the waits for room (the whole of them, from
     /// here), `limits.connect` a connection this request opens itself.
+    /// `safe`: the request is idempotent with an in-memory body, so it may
+    /// go on an HTTP/2 connection before the server's SETTINGS, as the
+    /// client's [`SettingsWait`] says.
     ///
     /// # Errors
     /// A connection that could not be set up, or no room within
@@ -158,7 +166,9 @@ impl Pool {
         origin: &Origin,
         fresh: bool,
         limits: &Timeouts,
+        safe: bool,
     ) -> Result<Lease, LeaseError> {
+        let early = self.settings_wait.early_request(safe);
         if self.shutdown.deadline().is_some() {
             let error = Error::new(Kind::Closed, format!("the client was shut down: no request to {origin}"));
             let version = self.version_for(origin, &self.origin(origin), false);
@@ -168,7 +178,7 @@ impl Pool {
         let pool_deadline = limits.pool.and_then(|d| tokio::time::Instant::now().checked_add(d));
         // Most requests find room at once: they skip registering for the
         // origin's notification (two locks of its waiter list).
-        let mut first = Some(self.next(origin, &op, fresh)).filter(|n| !matches!(n, Next::Wait));
+        let mut first = Some(self.next(origin, &op, fresh, early)).filter(|n| !matches!(n, Next::Wait));
         loop {
             let notified = op.shared.notify.notified();
             tokio::pin!(notified);
@@ -177,7 +187,7 @@ impl Pool {
                 None => {
                     // Listening before looking, so no wake-up is missed.
                     notified.as_mut().enable();
-                    self.next(origin, &op, fresh)
+                    self.next(origin, &op, fresh, early)
                 }
             };
             match next {
@@ -199,7 +209,7 @@ impl Pool {
                     // future, and is needed once per connection, not per
                     // request: inline, every request's future was 3.8 KB.
                     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-                    let connecting = Box::pin(self.connect(origin, &op, force_h1, id));
+                    let connecting = Box::pin(self.connect(origin, &op, force_h1, id, early));
                     let result = match limits.connect {
                         Some(limit) => tokio::time::timeout(limit, connecting).await.unwrap_or_else(|_| {
                             Err(Error::timeout(
@@ -241,7 +251,7 @@ impl Pool {
         }
     }
 
-    fn next(&self, origin: &Origin, op: &Arc<OriginPool>, fresh: bool) -> Next {
+    fn next(&self, origin: &Origin, op: &Arc<OriginPool>, fresh: bool, early: bool) -> Next {
         // HTTP/1.1 connections closed here give their place back, which
         // takes the lock: declared before the guard, they are dropped after
         // it, once it is released. (A `Wait` is only waited on after a
@@ -279,7 +289,9 @@ impl Pool {
         }
         st.h2.retain(|h| !h.is_closed());
         let open = st.h2.iter().filter(|h| h.is_open()).count();
-        if let Some((handle, reused)) = st.h2.iter().find_map(|h| h.try_reserve().map(|r| (h.clone(), r))) {
+        if let Some((handle, reused)) =
+            st.h2.iter().find_map(|h| h.try_reserve(early).map(|r| (h.clone(), r)))
+        {
             // Near the limit, and no other connection has room beyond it:
             // open the successor now, while this one's last streams run.
             let successor_needed =
@@ -292,8 +304,11 @@ impl Pool {
         }
         // One connection attempt at a time per origin; draining connections
         // do not count, so a GOAWAY opens the replacement at once
-        // (make-before-break).
-        if st.connecting == 0 && open < self.max_per_origin {
+        // (make-before-break). A request that may not go before a server's
+        // SETTINGS waits for those of a connection already taking early
+        // requests rather than opening another.
+        let preface_due = st.h2.iter().any(H2Handle::awaiting_preface);
+        if st.connecting == 0 && open < self.max_per_origin && !preface_due {
             st.connecting += 1;
             return Next::Connect { force_h1: false };
         }
@@ -311,21 +326,24 @@ impl Pool {
     }
 
     /// Opens connection `id`; `None` when it turned out HTTP/2 but full.
+    /// `early`: the request may take a stream before the server's SETTINGS.
     async fn connect(
         &self,
         origin: &Origin,
         op: &Arc<OriginPool>,
         force_h1: bool,
         id: u64,
+        early: bool,
     ) -> Result<Option<Lease>, Error> {
         let dial = Dial {
             connector: &self.connector,
             idle_timeout: self.idle_timeout,
             h2_config: &self.h2_config,
+            settings_wait: self.settings_wait,
             stats: &self.stats,
             shutdown: &self.shutdown,
         };
-        match dial.open(origin, op, force_h1, id).await? {
+        match dial.open(origin, op, force_h1, id, early).await? {
             Opened::H1(mut conn) => {
                 if !force_h1 {
                     // ALPN chose http/1.1: remember it for this origin, and
@@ -339,7 +357,7 @@ impl Pool {
                 }
                 Ok(Some(Lease::H1 { conn, reused: false, home: self.home(op) }))
             }
-            Opened::H2(handle) => Ok(handle.try_reserve().map(|reused| Lease::H2 { handle, reused })),
+            Opened::H2(handle) => Ok(handle.try_reserve(early).map(|reused| Lease::H2 { handle, reused })),
         }
     }
 
@@ -348,12 +366,13 @@ impl Pool {
     /// took a `connecting` slot for it.
     fn open_in_background(&self, origin: &Origin, op: &Arc<OriginPool>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (connector, h2_config, stats, idle_timeout, shutdown) = (
+        let (connector, h2_config, stats, idle_timeout, shutdown, settings_wait) = (
             self.connector.clone(),
             self.h2_config.clone(),
             self.stats.clone(),
             self.idle_timeout,
             self.shutdown.clone(),
+            self.settings_wait,
         );
         let (origin, op) = (origin.clone(), op.clone());
         // Made before the spawn: a task dropped before its first poll (a
@@ -365,10 +384,13 @@ impl Pool {
                 connector: &connector,
                 idle_timeout,
                 h2_config: &h2_config,
+                settings_wait,
                 stats: &stats,
                 shutdown: &shutdown,
             };
-            match dial.open(&origin, &op, false, id).await {
+            // Nobody waits on it: it is pooled once its SETTINGS came, or
+            // at once where the policy lets requests go early.
+            match dial.open(&origin, &op, false, id, false).await {
                 Ok(Opened::H2(_)) => {}
                 // ALPN changed its mind: nothing to pool ahead of time.
                 Ok(Opened::H1(_)) => {}

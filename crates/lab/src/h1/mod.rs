@@ -36,10 +36,9 @@ pub(crate) async fn serve<IO>(io: IO, shared: Arc<Shared>, info: ConnInfo) -> io
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    // Every HTTP/1.1 count is per connection: the ordinal is not needed.
-    let _ = info;
     let mut conn = Conn::new(io);
-    let mut policy = Policy::new(&shared.scenario, &shared.reload);
+    // Every HTTP/1.1 count is per connection: the ordinal is not needed.
+    let mut policy = Policy::new(&info.scenario, &shared.reload);
     let mut head = RequestHead::default();
     let mut n: u32 = 0;
     loop {

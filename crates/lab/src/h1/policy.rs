@@ -55,7 +55,7 @@ impl Policy {
     /// moment do not concern it (it belongs to the "new workers").
     pub(super) fn new(scenario: &Scenario, reload: &watch::Sender<u64>) -> Self {
         let reload = matches!(scenario, Scenario::NginxReload { .. }).then(|| reload.subscribe());
-        Self { scenario: scenario.clone(), reload }
+        Self { scenario: *scenario, reload }
     }
 
     /// The reload notifications to watch while idle.

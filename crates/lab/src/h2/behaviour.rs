@@ -59,7 +59,7 @@ impl Behaviour {
             _ => max_concurrent.unwrap_or(MAX_CONCURRENT),
         };
         Self {
-            scenario: scenario.clone(),
+            scenario: *scenario,
             reload: None,
             client_went_away: false,
             go_away_last: None,
@@ -174,7 +174,7 @@ impl ServerConn {
             return false;
         }
         let n = self.requests;
-        match self.behaviour.scenario.clone() {
+        match self.behaviour.scenario {
             Scenario::Http11Required => {
                 self.go_away(StreamId::ZERO, Reason::HTTP_1_1_REQUIRED, Then::Close);
                 self.shared.ledger.ignored();

@@ -119,7 +119,7 @@ pub(super) struct ServerConn {
 impl ServerConn {
     pub(super) fn new(shared: Arc<Shared>, info: ConnInfo, out: mpsc::UnboundedSender<Out>) -> Self {
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
-        let behaviour = Behaviour::new(&shared.scenario, shared.max_concurrent_streams, info);
+        let behaviour = Behaviour::new(&info.scenario, shared.max_concurrent_streams, info);
         Self {
             shared,
             info,

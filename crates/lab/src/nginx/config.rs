@@ -1,11 +1,14 @@
 //! The private `nginx.conf`: everything inside the prefix, nothing logged
-//! but errors, one `server` block per listener, and the site's routes in
-//! each.
+//! but errors (and, when asked, each request's id, status and method), one
+//! `server` block per listener, and the site's routes in each.
 
 use std::net::SocketAddr;
 use std::path::Path;
 
 use super::options::{Listener, NginxOptions, Protocol};
+
+/// The access log inside the prefix, when [`NginxOptions::access_log`].
+pub(super) const ACCESS_LOG: &str = "logs/access.log";
 
 /// Where the launcher puts the TLS identity inside the prefix.
 pub(super) const CERT_FILE: &str = "cert.pem";
@@ -31,7 +34,6 @@ pub(super) fn render(
          error_log {p}/logs/error.log warn;\n\
          events {{ worker_connections 4096; }}\n\
          http {{\n\
-         \x20   access_log off;\n\
          \x20   client_body_temp_path {p}/client_body;\n\
          \x20   proxy_temp_path {p}/proxy;\n\
          \x20   fastcgi_temp_path {p}/fastcgi;\n\
@@ -40,6 +42,14 @@ pub(super) fn render(
          \x20   keepalive_timeout 60s;\n",
         workers = options.workers.max(1),
     );
+    if options.access_log {
+        // One line per request: what a soak checks its outcomes against.
+        out.push_str(&format!(
+            "    log_format baton_ids '$http_x_request_id $status $request_method';\n    access_log {p}/{ACCESS_LOG} baton_ids;\n"
+        ));
+    } else {
+        out.push_str("    access_log off;\n");
+    }
     out.push_str(&options.site.http_directives(prefix));
     let locations = options.site.locations(prefix);
     for (listener, addr) in options.listeners.iter().zip(addrs) {
@@ -104,6 +114,20 @@ mod tests {
         assert!(conf.contains("listen 127.0.0.1:3;\n        keepalive_requests 1000000;"));
         assert!(conf.contains("location /bytes/ { root /tmp/p/html; }"));
         assert!(!conf.contains("user root"));
+        assert!(conf.contains("access_log off;"));
+    }
+
+    #[test]
+    fn the_access_log_names_each_request_by_its_id() {
+        let mut options = NginxOptions::new(Protocol::H2c);
+        options.access_log = true;
+        let conf = render(&PathBuf::from("/p"), &options, &[addr(5)], (1, 22, 1), false);
+        assert!(
+            conf.contains("log_format baton_ids '$http_x_request_id $status $request_method';"),
+            "{conf}"
+        );
+        assert!(conf.contains("access_log /p/logs/access.log baton_ids;"), "{conf}");
+        assert!(!conf.contains("access_log off"));
     }
 
     #[test]

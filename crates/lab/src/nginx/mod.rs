@@ -153,6 +153,13 @@ impl Nginx {
         self.signal("reload")
     }
 
+    /// The access log's path (written only with
+    /// [`NginxOptions::access_log`]): one line per request, `ID STATUS
+    /// METHOD`, `-` for a request without `x-request-id`.
+    pub fn access_log(&self) -> PathBuf {
+        self.prefix.join(config::ACCESS_LOG)
+    }
+
     /// The error log so far (its last 4 KiB).
     pub fn error_log(&self) -> String {
         let text = std::fs::read_to_string(self.prefix.join("logs/error.log")).unwrap_or_default();

@@ -94,6 +94,11 @@ pub struct NginxOptions {
     pub tls: Option<TlsIdentity>,
     /// What every listener serves.
     pub site: Arc<dyn Site>,
+    /// Log every request to `logs/access.log` in the prefix
+    /// ([`Nginx::access_log`](super::Nginx::access_log)), one line each:
+    /// its `x-request-id`, status and method. Off by default (nothing but
+    /// errors is logged): a soak checks what nginx processed against it.
+    pub access_log: bool,
 }
 
 impl Default for NginxOptions {
@@ -107,7 +112,13 @@ impl NginxOptions {
     /// One listener for `protocol` ([`Listener::new`]), one worker, serving
     /// [`BytesSite`].
     pub fn new(protocol: Protocol) -> Self {
-        Self { listeners: vec![Listener::new(protocol)], workers: 1, tls: None, site: Arc::new(BytesSite) }
+        Self {
+            listeners: vec![Listener::new(protocol)],
+            workers: 1,
+            tls: None,
+            site: Arc::new(BytesSite),
+            access_log: false,
+        }
     }
 
     /// Sets `keepalive_requests` on every listener.

@@ -55,10 +55,40 @@ pub struct Config {
     pub settings_ack_timeout: Duration,
     /// Close the connection gracefully after this long with no open stream.
     pub idle_timeout: Option<Duration>,
-    /// Send a PING after this long without receiving anything.
+    /// Send a keep-alive PING once nothing at all has arrived for this long
+    /// (RFC 9113 §6.7: PING tells "whether an idle connection is still
+    /// functional"); `None` never pings. 5 s: a connection a load balancer
+    /// dropped without a word (a blackhole) is found dead within
+    /// `keepalive_interval + keepalive_timeout` of its last byte, 10 s,
+    /// where without a PING its requests wait for their own deadlines.
+    /// Chrome pings an HTTP/2 connection silent for 10 s before reusing it
+    /// and gives up 10 s later; gRPC, Go and hyper leave it off by default.
+    /// A connection that receives anything never pings, so a busy one pays
+    /// nothing; see `keepalive_while_idle` and
+    /// `keepalive_max_pings_without_data` for when a silent one does.
     pub keepalive_interval: Option<Duration>,
-    /// How long a keep-alive PING may stay unanswered.
+    /// How long a keep-alive PING may go with nothing received (its ACK or
+    /// anything else) before the connection is closed as dead. 5 s: a
+    /// PING's answer takes one round trip, and any byte that arrives counts
+    /// as one (an ACK queued behind response data is not waited for);
+    /// gRPC, hyper and .NET wait 20 s, Go 15 s, Chrome 10 s.
     pub keepalive_timeout: Duration,
+    /// Ping idle connections too (no stream open). Off: an idle connection
+    /// is checked when a request next opens a stream on it (its PING goes
+    /// out with the request if it has been silent for `keepalive_interval`),
+    /// and idle connections cost nothing. gRPC servers, by default, count a
+    /// PING on a connection with no call as abuse (gRPC's
+    /// `KEEPALIVE_PERMIT_WITHOUT_CALLS` is off); hyper's and .NET's
+    /// `while_idle`/`WithActiveRequests` are the same switch.
+    pub keepalive_while_idle: bool,
+    /// Keep-alive PINGs sent while no HEADERS or DATA arrives, after which
+    /// the interval becomes at least 5 minutes; 0 for no such limit. 2:
+    /// gRPC's own clients send at most 2 (`MAX_PINGS_WITHOUT_DATA`), and
+    /// gRPC servers close the connection (GOAWAY ENHANCE_YOUR_CALM,
+    /// "too_many_pings") on the third PING within 5 minutes with no data
+    /// sent in between. A long poll that stays silent is still checked,
+    /// every 5 minutes.
+    pub keepalive_max_pings_without_data: u32,
     /// How long frames for a stream we reset are silently ignored (RFC 9113
     /// §5.1, "closed": the peer may have sent them before it saw our reset).
     pub reset_stream_expiry: Duration,
@@ -98,8 +128,10 @@ impl Default for Config {
             max_write_backlog: 1 << 20,
             settings_ack_timeout: Duration::from_secs(10),
             idle_timeout: None,
-            keepalive_interval: None,
-            keepalive_timeout: Duration::from_secs(20),
+            keepalive_interval: Some(Duration::from_secs(5)),
+            keepalive_timeout: Duration::from_secs(5),
+            keepalive_while_idle: false,
+            keepalive_max_pings_without_data: 2,
             reset_stream_expiry: Duration::from_secs(30),
             max_reset_streams: 1_024,
             send_stall_timeout: Some(Duration::from_secs(30)),

@@ -7,6 +7,7 @@ mod basics;
 mod expect;
 mod flow;
 mod goaway;
+mod keepalive;
 mod limits;
 mod stream_errors;
 mod timers;

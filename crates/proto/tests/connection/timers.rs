@@ -69,7 +69,12 @@ fn server_ping_is_echoed_with_ack() {
 
 #[test]
 fn idle_connection_closes_gracefully() {
-    let config = config(|c| c.idle_timeout = Some(Duration::from_secs(60)));
+    // Without keep-alive PINGs: the two minutes with a stream open would
+    // have one (keepalive.rs tests them).
+    let config = config(|c| {
+        c.idle_timeout = Some(Duration::from_secs(60));
+        c.keepalive_interval = None;
+    });
     let mut pair = Pair::with(config, Settings::default());
     let id = pair.get("/");
     pair.flush();

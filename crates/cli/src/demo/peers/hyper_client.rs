@@ -39,3 +39,25 @@ async fn send(client: HyperClient, req: Req) -> Result<usize, String> {
     response.into_body().collect().await.map_err(|e| chain(&e))?;
     Ok(1)
 }
+
+/// One client for `baton demo --blackhole`: h2c prior knowledge, or
+/// HTTP/1.1, with the legacy client's defaults.
+pub(super) fn sender(http1: bool) -> crate::demo::blackhole::Sender {
+    let client: HyperClient = Client::builder(TokioExecutor::new()).http2_only(!http1).build_http();
+    std::sync::Arc::new(move |method: http::Method, url: String| {
+        let client = client.clone();
+        Box::pin(async move {
+            let body = if method == http::Method::POST {
+                Full::new(Bytes::from_static(b"post")).boxed()
+            } else {
+                Full::new(Bytes::new()).boxed()
+            };
+            let request =
+                http::Request::builder().method(method).uri(&url).body(body).map_err(|e| e.to_string())?;
+            let response = client.request(request).await.map_err(|e| chain(&e))?;
+            let status = response.status().as_u16();
+            response.into_body().collect().await.map_err(|e| chain(&e))?;
+            Ok(status.to_string())
+        }) as crate::demo::blackhole::Sent
+    })
+}

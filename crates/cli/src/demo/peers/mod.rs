@@ -62,6 +62,14 @@ pub(super) async fn run_case(case: &Case, peer: Peer, network: Network) -> Resul
     Ok(PeerRow { id: case.id, peer, tally, errors: errors(&outcomes) })
 }
 
+/// A client of `peer` for `baton demo --blackhole`, with its defaults.
+pub(super) fn blackhole_sender(peer: Peer, http1: bool) -> Result<super::blackhole::Sender, String> {
+    match peer {
+        Peer::HyperUtil => Ok(hyper_client::sender(http1)),
+        Peer::Reqwest => reqwest_client::sender(http1),
+    }
+}
+
 /// Bounds one request by [`REQUEST_TIMEOUT`], as baton's own timeout does.
 async fn bounded(send: impl Future<Output = Result<usize, String>>) -> Result<usize, String> {
     tokio::time::timeout(REQUEST_TIMEOUT, send)

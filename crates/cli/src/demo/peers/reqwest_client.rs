@@ -28,3 +28,24 @@ async fn send(client: reqwest::Client, req: Req) -> Result<usize, String> {
     response.bytes().await.map_err(|e| chain(&e))?;
     Ok(1)
 }
+
+/// One client for `baton demo --blackhole`: h2c prior knowledge, or
+/// HTTP/1.1, with reqwest's defaults (TCP keep-alive 15 s among them).
+pub(super) fn sender(http1: bool) -> Result<crate::demo::blackhole::Sender, String> {
+    let builder = reqwest::Client::builder().no_proxy();
+    let builder = if http1 { builder.http1_only() } else { builder.http2_prior_knowledge() };
+    let client = builder.build().map_err(|e| chain(&e))?;
+    Ok(std::sync::Arc::new(move |method: http::Method, url: String| {
+        let client = client.clone();
+        Box::pin(async move {
+            let mut request = client.request(method.clone(), &url);
+            if method == http::Method::POST {
+                request = request.body("post");
+            }
+            let response = request.send().await.map_err(|e| chain(&e))?;
+            let status = response.status().as_u16();
+            response.bytes().await.map_err(|e| chain(&e))?;
+            Ok(status.to_string())
+        }) as crate::demo::blackhole::Sent
+    }))
+}

@@ -143,6 +143,19 @@ impl Driver {
             // Whoever waits for the preface learns it came before the end.
             self.shared.ready.store(true, Ordering::Release);
         }
+        // Closed or reset by the other end before its preface: a server
+        // that did not take the connection up. The origin's next
+        // connections wait for theirs (`settings_wait.rs`), the retries of
+        // this one's requests included, which lease as soon as they hear.
+        if state == ConnectionState::Closed
+            && !self.conn.peer_settings_received()
+            && matches!(
+                self.conn.close_cause(),
+                Some(proto::CloseCause::Eof | proto::CloseCause::Transport(_))
+            )
+        {
+            self.shared.origin.lost_before_preface();
+        }
         self.shared.set_state(state);
     }
 

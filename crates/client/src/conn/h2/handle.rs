@@ -62,6 +62,9 @@ pub(super) struct H2Shared {
     /// then fails its requests as never sent, and the first requests know
     /// the server's real concurrency limit.
     pub(super) ready: AtomicBool,
+    /// Streams may be opened before the server's SETTINGS, for requests the
+    /// client's `SettingsWait` lets go early (`settings_wait.rs`).
+    pub(super) early: AtomicBool,
     /// How the connection ended, once it has.
     pub(super) closed_by: Mutex<Option<CloseCause>>,
     /// What the origin's connections share and learn (`origin.rs`).
@@ -78,6 +81,7 @@ impl H2Shared {
             max: AtomicUsize::new(max_streams),
             opened: AtomicU64::new(0),
             ready: AtomicBool::new(false),
+            early: AtomicBool::new(false),
             closed_by: Mutex::new(None),
             origin,
         }
@@ -106,10 +110,16 @@ pub(crate) struct H2Handle {
 
 impl H2Handle {
     /// Takes a stream slot if the connection is open and below the server's
-    /// limit. Returns whether the connection had carried streams before.
-    pub(crate) fn try_reserve(&self) -> Option<bool> {
+    /// limit, and its SETTINGS arrived (or, for a request that may go
+    /// `early`, the connection takes streams before them). Returns whether
+    /// the connection had carried streams before.
+    pub(crate) fn try_reserve(&self, early: bool) -> Option<bool> {
         let s = &self.shared;
-        if s.state.load() != ConnectionState::Open || !s.ready.load(Ordering::Acquire) {
+        if s.state.load() != ConnectionState::Open {
+            return None;
+        }
+        let may_take = s.ready.load(Ordering::Acquire) || (early && s.early.load(Ordering::Acquire));
+        if !may_take {
             return None;
         }
         if self.exhausted() {
@@ -131,6 +141,12 @@ impl H2Handle {
     /// True once the connection will never take a stream again.
     pub(crate) fn is_closed(&self) -> bool {
         self.shared.state.load() == ConnectionState::Closed
+    }
+
+    /// True while it is open and its server's SETTINGS have not arrived: it
+    /// will take streams once they do.
+    pub(crate) fn awaiting_preface(&self) -> bool {
+        self.shared.state.load() == ConnectionState::Open && !self.shared.ready.load(Ordering::Acquire)
     }
 
     /// True while it takes new streams.
@@ -160,6 +176,12 @@ impl H2Handle {
     /// it gets no more, and the pool counts it as draining.
     fn exhausted(&self) -> bool {
         self.remaining() == Some(0)
+    }
+
+    /// Lets requests that may go early take streams before the server's
+    /// SETTINGS.
+    pub(crate) fn allow_early(&self) {
+        self.shared.early.store(true, Ordering::Release);
     }
 
     /// Waits for the server's SETTINGS.

@@ -104,7 +104,11 @@ impl Connection {
         }
         match self.state {
             ConnectionState::Draining => self.close(CloseCause::Drained),
-            ConnectionState::Open => self.arm_idle(),
+            ConnectionState::Open => {
+                self.arm_idle();
+                // No stream left to watch over (unless pinging while idle).
+                self.arm_keepalive();
+            }
             ConnectionState::Closed => {}
         }
     }

@@ -28,6 +28,7 @@
 mod close;
 mod expect;
 mod frame_bounds;
+mod keepalive;
 mod recv;
 mod send;
 mod timers;
@@ -53,6 +54,7 @@ use super::timer::{Timer, TimerTable};
 use crate::Phase;
 use crate::transmit::Transmitted;
 use frame_bounds::FrameBounds;
+use keepalive::KeepAlive;
 
 /// RFC 9113 §3.4: the client connection preface.
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -165,8 +167,7 @@ pub struct Connection {
     close_cause: Option<super::error::CloseCause>,
     /// Where in the outgoing stream our (first NO_ERROR) GOAWAY starts.
     go_away_at: Option<u64>,
-    keepalive_ping: Option<[u8; 8]>,
-    ping_counter: u64,
+    keepalive: KeepAlive,
 
     timers: TimerTable,
     events: VecDeque<Event>,
@@ -224,8 +225,7 @@ impl Connection {
             go_aways_received: 0,
             close_cause: None,
             go_away_at: None,
-            keepalive_ping: None,
-            ping_counter: 0,
+            keepalive: KeepAlive::new(now),
             timers: TimerTable::default(),
             events: VecDeque::new(),
             config,
@@ -389,6 +389,9 @@ impl Connection {
         self.highest_opened = id;
         self.next_stream_id = id.next();
         self.timers.stop(Timer::Idle);
+        // A connection silent for longer than the keep-alive interval gets
+        // its PING now, with this request (keepalive.rs).
+        self.arm_keepalive();
         if !end_stream {
             self.events.push_back(Event::Writable { stream_id: id });
         }
@@ -631,12 +634,6 @@ impl Connection {
     fn arm_idle(&mut self) {
         if let (Some(idle), true) = (self.config.idle_timeout, self.streams.is_empty()) {
             self.timers.set(Timer::Idle, self.now + idle);
-        }
-    }
-
-    fn arm_keepalive(&mut self) {
-        if let (Some(interval), None) = (self.config.keepalive_interval, self.keepalive_ping) {
-            self.timers.set(Timer::KeepAlivePing, self.now + interval);
         }
     }
 

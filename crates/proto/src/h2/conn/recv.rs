@@ -46,9 +46,7 @@ impl Connection {
     /// Processes every complete frame in the read buffer.
     pub fn handle_received(&mut self, now: Instant) {
         self.now = now;
-        if self.keepalive_ping.is_none() {
-            self.arm_keepalive();
-        }
+        self.keepalive_heard();
         // RFC 9113 §3.4: the server's preface is a SETTINGS frame. A server
         // that answers in HTTP/1.x (h2c prior knowledge to a server that
         // does not speak it) would otherwise read as a frame of some
@@ -80,6 +78,7 @@ impl Connection {
             return self.recv_frame(Frame::Headers(headers));
         }
         self.control_frames_in_a_row = 0;
+        self.keepalive_data();
         self.recv_headers(headers, self_dependent);
     }
 
@@ -104,6 +103,7 @@ impl Connection {
         };
         if progress {
             self.control_frames_in_a_row = 0;
+            self.keepalive_data();
         } else {
             self.control_frames_in_a_row += 1;
             if self.control_frames_in_a_row > self.config.max_control_frames_in_a_row {
@@ -452,10 +452,7 @@ impl Connection {
             // §6.7: reply with the same payload, ACK set.
             return Ping { ack: true, payload: p.payload }.encode(&mut self.write_buf);
         }
-        if self.keepalive_ping == Some(p.payload) {
-            self.keepalive_ping = None;
-            self.timers.stop(Timer::KeepAlivePing);
-            self.arm_keepalive();
+        if self.keepalive_acked(p.payload) {
             return;
         }
         self.events.push_back(Event::PingAck { payload: p.payload });

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::{Connection, ConnectionState};
 use crate::h2::error::{CloseCause, Deadline};
-use crate::h2::frame::{Ping, StreamId};
+use crate::h2::frame::StreamId;
 use crate::h2::timer::Timer;
 use crate::h2::violation::Violation;
 
@@ -23,15 +23,10 @@ impl Connection {
             return self.connection_error(Violation::SettingsNotAcknowledged);
         }
         if self.timers.is_expired(Timer::KeepAlivePing, now) {
-            self.timers.stop(Timer::KeepAlivePing);
-            if self.keepalive_ping.is_some() {
-                return self.close(CloseCause::Timeout(Deadline::KeepAlive));
+            self.keepalive_expired(now);
+            if self.state == ConnectionState::Closed {
+                return;
             }
-            self.ping_counter += 1;
-            let payload = self.ping_counter.to_be_bytes();
-            Ping { ack: false, payload }.encode(&mut self.write_buf);
-            self.keepalive_ping = Some(payload);
-            self.timers.set(Timer::KeepAlivePing, now + self.config.keepalive_timeout);
         }
         if self.timers.is_expired(Timer::Idle, now) {
             self.timers.stop(Timer::Idle);

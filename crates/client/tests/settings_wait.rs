@@ -1,0 +1,223 @@
+//! When a new HTTP/2 connection takes its first requests
+//! (`ClientBuilder::http2_settings_wait`), seen from a scripted server that
+//! holds its own SETTINGS back: a request sent before them arrives before
+//! the client's SETTINGS ACK, one that waited arrives after it (the client
+//! acknowledges the server's SETTINGS the moment they arrive, and only then
+//! lets a waiting request go).
+//!
+//! The default, `SafeRequestsFirst`: a GET goes at once on a new connection
+//! to a server known to speak HTTP/2; a POST waits; the first h2c
+//! connection to an origin waits; and after a connection closed before its
+//! SETTINGS, every request waits.
+
+use std::time::Duration;
+
+use baton::{Client, Processing, SettingsWait};
+use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings};
+
+/// A script that finds the client waiting (when it should not) fails here,
+/// instead of both sides waiting on each other.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+fn client(wait: Option<SettingsWait>) -> Client {
+    let builder = Client::builder().http2_prior_knowledge().connect_timeout(PATIENCE);
+    match wait {
+        Some(wait) => builder.http2_settings_wait(wait).build().unwrap(),
+        None => builder.build().unwrap(),
+    }
+}
+
+/// A connection served the usual way: handshake, one request answered.
+async fn serve_one(conn: &mut ScriptConn) {
+    conn.handshake(Settings::default()).await.unwrap();
+    let request = conn.recv_request().await.unwrap();
+    conn.respond(request.stream_id.value(), 200, b"ok").await.unwrap();
+}
+
+/// Whether the first request on a new connection came before the server's
+/// SETTINGS: reads the preface and the client's SETTINGS; with `hold`, waits
+/// for the request's HEADERS before sending ours (the client must have sent
+/// it early); otherwise sends ours at once and reads on. Returns whether the
+/// client's SETTINGS ACK came after the HEADERS, and the stream id.
+async fn first_request(conn: &mut ScriptConn, hold: bool) -> (bool, u32) {
+    conn.recv_preface().await.unwrap();
+    let Some(Frame::Settings(theirs)) = conn.recv_frame().await.unwrap() else { panic!("SETTINGS first") };
+    assert!(!theirs.ack);
+    if !hold {
+        conn.send(Frame::Settings(Settings::default())).await.unwrap();
+    }
+    let mut acked = false;
+    let stream = loop {
+        match conn.recv_frame().await.unwrap() {
+            Some(Frame::Settings(s)) if s.ack => acked = true,
+            Some(Frame::Headers(h)) => break h.stream_id.value(),
+            Some(_) => {}
+            None => panic!("the client closed before its request"),
+        }
+    };
+    if hold {
+        conn.send(Frame::Settings(Settings::default())).await.unwrap();
+    }
+    (!acked, stream)
+}
+
+/// Closes a served connection and waits for the client to close its end:
+/// by then the client's pool knows it closed.
+async fn close_and_signal(conn: &mut ScriptConn, closed: tokio::sync::oneshot::Sender<()>) {
+    conn.close().await.unwrap();
+    conn.expect_eof().await.unwrap();
+    closed.send(()).unwrap();
+}
+
+/// Finishes a connection whose first request `first_request` read: our
+/// SETTINGS are out; acknowledge the client's and answer the request.
+async fn answer(conn: &mut ScriptConn, stream: u32) {
+    conn.send(Frame::Settings(Settings::ack())).await.unwrap();
+    let request = conn.recv_request().await.unwrap();
+    assert_eq!(request.stream_id.value(), stream);
+    conn.respond(stream, 200, b"ok").await.unwrap();
+}
+
+/// An origin the client has talked to before (over HTTP/2, SETTINGS seen):
+/// its next connection takes a GET at once, with the client's preface.
+#[tokio::test]
+async fn a_get_goes_before_the_servers_settings_on_an_origin_known_to_speak_http2() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    let script = tokio::spawn(async move {
+        let mut first = server.accept().await.unwrap();
+        serve_one(&mut first).await;
+        close_and_signal(&mut first, closed_tx).await;
+        let mut second = server.accept().await.unwrap();
+        let (early, stream) = first_request(&mut second, true).await;
+        answer(&mut second, stream).await;
+        early
+    });
+    let client = client(None);
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    closed.await.unwrap();
+    let resp = client.get(&url).send().await.unwrap();
+    assert_eq!(resp.attempts().len(), 1);
+    resp.bytes().await.unwrap();
+    assert!(script.await.unwrap(), "the GET went before the server's SETTINGS");
+}
+
+/// A POST on the same kind of new connection waits for the server's
+/// SETTINGS: if the connection dies before them, nothing was sent.
+#[tokio::test]
+async fn a_post_waits_for_the_servers_settings() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    let script = tokio::spawn(async move {
+        let mut first = server.accept().await.unwrap();
+        serve_one(&mut first).await;
+        close_and_signal(&mut first, closed_tx).await;
+        let mut second = server.accept().await.unwrap();
+        let (early, stream) = first_request(&mut second, false).await;
+        answer(&mut second, stream).await;
+        early
+    });
+    let client = client(None);
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    closed.await.unwrap();
+    client.post(&url).body("order").send().await.unwrap().bytes().await.unwrap();
+    assert!(!script.await.unwrap(), "the POST waited for the server's SETTINGS");
+}
+
+/// The first h2c connection to an origin waits even for a GET: prior
+/// knowledge is the caller's word, and a server that is not HTTP/2 then
+/// fails the connection with nothing sent.
+#[tokio::test]
+async fn the_first_h2c_connection_waits() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        let (early, stream) = first_request(&mut conn, false).await;
+        answer(&mut conn, stream).await;
+        early
+    });
+    client(None).get(&url).send().await.unwrap().bytes().await.unwrap();
+    assert!(!script.await.unwrap());
+}
+
+/// `Never`: even a POST on a first h2c connection goes at once.
+#[tokio::test]
+async fn never_sends_everything_at_once() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        let (early, stream) = first_request(&mut conn, true).await;
+        answer(&mut conn, stream).await;
+        early
+    });
+    client(Some(SettingsWait::Never)).post(&url).body("order").send().await.unwrap().bytes().await.unwrap();
+    assert!(script.await.unwrap());
+}
+
+/// `Always`: a GET on a new connection to a known origin waits too.
+#[tokio::test]
+async fn always_waits_even_for_a_get() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    let script = tokio::spawn(async move {
+        let mut first = server.accept().await.unwrap();
+        serve_one(&mut first).await;
+        close_and_signal(&mut first, closed_tx).await;
+        let mut second = server.accept().await.unwrap();
+        let (early, stream) = first_request(&mut second, false).await;
+        answer(&mut second, stream).await;
+        early
+    });
+    let client = client(Some(SettingsWait::Always));
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    closed.await.unwrap();
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    assert!(!script.await.unwrap());
+}
+
+/// A new connection that dies before the server's SETTINGS, with a GET
+/// sent early on it: the GET's outcome is unknown (MaybeProcessed), so it
+/// is sent again once, on a new connection, and that one (and every other
+/// for `SettingsWait::WAIT_AFTER_LOSS`) waits for the server's SETTINGS.
+#[tokio::test]
+async fn after_a_connection_lost_before_its_settings_every_request_waits() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    let script = tokio::spawn(async move {
+        let mut first = server.accept().await.unwrap();
+        serve_one(&mut first).await;
+        close_and_signal(&mut first, closed_tx).await;
+        // Taken, never answered (no SETTINGS): reset once the GET is in.
+        let mut lost = server.accept().await.unwrap();
+        lost.recv_preface().await.unwrap();
+        let early = loop {
+            match lost.recv_frame().await.unwrap() {
+                Some(Frame::Headers(_)) => break true,
+                Some(_) => {}
+                None => break false,
+            }
+        };
+        lost.reset().unwrap();
+        let mut third = server.accept().await.unwrap();
+        let (then_early, stream) = first_request(&mut third, false).await;
+        answer(&mut third, stream).await;
+        (early, then_early)
+    });
+    let client = client(None);
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    closed.await.unwrap();
+    let resp = client.get(&url).send().await.unwrap();
+    let attempts = resp.attempts().to_vec();
+    resp.bytes().await.unwrap();
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    assert_eq!(attempts[0].processing, Some(Processing::MaybeProcessed), "{attempts:#?}");
+    let (early, then_early) = script.await.unwrap();
+    assert!(early, "the GET went early on the connection that was lost");
+    assert!(!then_early, "after the loss, the retry waited for the server's SETTINGS");
+}
