@@ -145,7 +145,7 @@ impl Origins {
         let mut faulty = NginxOptions::new(Protocol::H2Tls);
         // 200 requests a connection: enough for a fault to meet requests in
         // flight, few enough that many connections meet one.
-        faulty.listeners = vec![Listener { protocol: Protocol::H2Tls, keepalive_requests: 200 }];
+        faulty.listeners = vec![Listener { keepalive_requests: 200, ..Listener::new(Protocol::H2Tls) }];
         faulty.tls =
             Some(TlsIdentity { cert_pem: cert.cert_pem.clone(), key_pem: cert.key_pem().to_owned() });
         faulty.access_log = true;
