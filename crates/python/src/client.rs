@@ -9,6 +9,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::body::BodySender;
 use crate::bridge::{Op, Outcome};
@@ -30,6 +31,14 @@ fn seconds(s: Option<f64>) -> PyResult<Option<Duration>> {
     .transpose()
 }
 
+/// `item` as a `(bytes, bytes)` pair, when it is exactly that.
+fn fast_pair<'py>(item: &Bound<'py, PyAny>) -> Option<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let pair = item.cast::<PyTuple>().ok().filter(|t| t.len() == 2)?;
+    let name = pair.get_item(0).ok()?.cast_into::<PyBytes>().ok()?;
+    let value = pair.get_item(1).ok()?.cast_into::<PyBytes>().ok()?;
+    Some((name, value))
+}
+
 /// The request as the Rust client takes it, checked.
 struct Prepared {
     builder: baton::RequestBuilder,
@@ -43,21 +52,34 @@ impl Client {
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: Vec<(PyBackedBytes, PyBackedBytes)>,
+        headers: &Bound<'_, PyAny>,
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
     ) -> PyResult<Prepared> {
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
-        let mut map = HeaderMap::with_capacity(headers.len());
+        let mut map = HeaderMap::new();
         let mut bad = None;
-        for (name, value) in &headers {
-            match (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
-                (Ok(n), Ok(v)) => {
-                    map.append(n, v);
-                }
-                _ => {
-                    bad.get_or_insert_with(|| String::from_utf8_lossy(name).into_owned());
+        let mut add = |name: &[u8], value: &[u8]| match (
+            HeaderName::from_bytes(name),
+            HeaderValue::from_bytes(value),
+        ) {
+            (Ok(n), Ok(v)) => {
+                map.append(n, v);
+            }
+            _ => {
+                bad.get_or_insert_with(|| String::from_utf8_lossy(name).into_owned());
+            }
+        };
+        // httpx and the pool hand over a list of (bytes, bytes): those are
+        // read in place, anything else through the general conversion.
+        for item in headers.try_iter()? {
+            let item = item?;
+            match fast_pair(&item) {
+                Some((n, v)) => add(n.as_bytes(), v.as_bytes()),
+                None => {
+                    let (n, v): (PyBackedBytes, PyBackedBytes) = item.extract()?;
+                    add(&n, &v);
                 }
             }
         }
@@ -175,7 +197,8 @@ impl Client {
         Ok(Self { inner })
     }
 
-    /// Starts a request; the op gives the response tuple (see `Head`).
+    /// A request, sent once its op is waited for (or `Op.start()`ed); the
+    /// op gives the response tuple (see `Head`).
     /// `body` is `bytes`, a `BodySender`, or None. `timeouts` is httpx's
     /// (connect, read, write, pool) in seconds. With `eager`, a body with a
     /// `Content-Length` up to 1 MiB is read before the head is handed over.
@@ -186,16 +209,16 @@ impl Client {
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: Vec<(PyBackedBytes, PyBackedBytes)>,
+        headers: &Bound<'_, PyAny>,
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,
     ) -> PyResult<Op> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
-        Op::spawn(async move {
+        Ok(Op::new(async move {
             let result = exchange(builder, eager).await;
             Box::new(move |py: Python<'_>| head_to_py(py, result)) as Outcome
-        })
+        }))
     }
 
     /// The same, waiting without the GIL on the calling thread.
@@ -206,7 +229,7 @@ impl Client {
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: Vec<(PyBackedBytes, PyBackedBytes)>,
+        headers: &Bound<'_, PyAny>,
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,

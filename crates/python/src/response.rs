@@ -6,11 +6,12 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::{Bytes, BytesMut};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
-use crate::journal::{attempts_tuple, version_name};
+use crate::journal::attempts;
 use crate::runtime::runtime;
 
 /// At most this much body is gathered into one Python `bytes` per read.
@@ -142,19 +143,16 @@ fn chunk_to_py(py: Python<'_>, read: Result<Option<Bytes>, baton::Error>) -> PyR
 #[pymethods]
 impl BodyReader {
     /// An op giving the next `bytes` of the body, or None at its end.
-    fn next(&self) -> PyResult<Op> {
+    fn next(&self) -> Op {
         match self.start() {
-            Start::Now(read) => {
-                Op::spawn(async move { Box::new(move |py: Python<'_>| chunk_to_py(py, read)) as Outcome })
-            }
+            Start::Now(read) => Op::ready(Box::new(move |py: Python<'_>| chunk_to_py(py, read))),
             Start::Read(mut response) => {
                 let state = self.state.clone();
-                let op = Op::spawn(async move {
+                Op::new(async move {
                     let read = read_batch(&mut response, false).await;
                     let read = Self::finish(&state, *response, read);
                     Box::new(move |py: Python<'_>| chunk_to_py(py, read)) as Outcome
-                })?;
-                Ok(op)
+                })
             }
         }
     }
@@ -247,10 +245,17 @@ impl Head {
                 .append((PyBytes::new(py, name.as_str().as_bytes()), PyBytes::new(py, value.as_bytes())))?;
         }
         let status = response.status();
-        let version = version_name(response.version());
-        let reason = status.canonical_reason().unwrap_or("");
+        let h2 = response.version() == http::Version::HTTP_2;
+        let version = version_bytes(py, h2);
+        // HTTP/2 has no reason phrase (RFC 9113 §8.3.2): httpcore gives
+        // none, and httpx then derives one from the status code.
+        let reason = if h2 { None } else { Some(status.canonical_reason().unwrap_or("")) };
+        let reason = match reason {
+            Some(r) => PyBytes::new(py, r.as_bytes()).into_any(),
+            None => py.None().into_bound(py),
+        };
         let prefix = PyBytes::new(py, prefix.as_deref().unwrap_or_default());
-        let attempts = attempts_tuple(py, response.attempts())?;
+        let attempts = attempts(py, response.attempts())?;
         let reader = if complete && error.is_none() {
             None
         } else {
@@ -263,8 +268,8 @@ impl Head {
             [
                 status.as_u16().into_pyobject(py)?.into_any(),
                 headers.into_any(),
-                PyBytes::new(py, version.as_bytes()).into_any(),
-                PyBytes::new(py, reason.as_bytes()).into_any(),
+                version,
+                reason,
                 prefix.into_any(),
                 match reader {
                     Some(r) => r.into_bound(py).into_any(),
@@ -275,4 +280,12 @@ impl Head {
         )?;
         Ok(tuple.into_any().unbind())
     }
+}
+
+/// `b"HTTP/2"` or `b"HTTP/1.1"`, made once.
+fn version_bytes(py: Python<'_>, h2: bool) -> Bound<'_, PyAny> {
+    static H2: PyOnceLock<Py<PyBytes>> = PyOnceLock::new();
+    static H1: PyOnceLock<Py<PyBytes>> = PyOnceLock::new();
+    let (cell, name): (_, &[u8]) = if h2 { (&H2, b"HTTP/2") } else { (&H1, b"HTTP/1.1") };
+    cell.get_or_init(py, || PyBytes::new(py, name).unbind()).bind(py).clone().into_any()
 }

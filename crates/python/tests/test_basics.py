@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 
 import httpx
+import pytest
 
 import baton_http
 
@@ -16,7 +18,17 @@ def test_sync_transport_get_and_post(lab) -> None:
         assert len(r.content) == 100
         assert r.extensions["http_version"] == b"HTTP/2"
         assert r.http_version == "HTTP/2"
-        assert len(r.extensions["baton_attempts"]) == 1
+        # HTTP/2 has no reason phrase: as with httpx's own transport, the
+        # extension is absent and httpx names the status itself.
+        assert "reason_phrase" not in r.extensions
+        assert r.reason_phrase == "OK"
+        attempts = r.extensions["baton_attempts"]
+        assert len(attempts) == 1 and isinstance(attempts, collections.abc.Sequence)
+        assert attempts[0] is attempts[-1] and attempts[0:1] == (attempts[0],)
+        assert list(attempts) == [attempts[0]]
+        assert attempts[0].http_version == "HTTP/2" and attempts[0].retried is None
+        with pytest.raises(IndexError):
+            attempts[1]
         r = client.post(lab.url("/echo"), content=b"hello")
         assert r.content == b"hello"
 

@@ -23,7 +23,6 @@ import typing
 import httpx
 
 from . import _core
-from ._bridge import wait
 from ._errors import CoreError, to_httpcore
 from ._options import make_client, timeouts_of
 from ._pump import send_sync, start_async
@@ -94,7 +93,7 @@ class _AsyncStream(httpx.AsyncByteStream):
         reader = self._reader
         while True:
             try:
-                chunk = await wait(reader.next())
+                chunk = await reader.next()
             except CoreError as e:
                 exc = _to_httpx(e, self._request)
                 raise exc from exc.__cause__
@@ -108,12 +107,12 @@ class _AsyncStream(httpx.AsyncByteStream):
 
 def _response(parts: tuple, stream: typing.Any) -> httpx.Response:
     status, headers, http_version, reason, _prefix, _reader, attempts = parts
-    return httpx.Response(
-        status,
-        headers=headers,
-        stream=stream,
-        extensions={"http_version": http_version, "reason_phrase": reason, "baton_attempts": attempts},
-    )
+    extensions = {"http_version": http_version, "baton_attempts": attempts}
+    if reason is not None:
+        # HTTP/1.1 only, as httpcore: httpx derives an HTTP/2 response's
+        # phrase from its status code.
+        extensions["reason_phrase"] = reason
+    return httpx.Response(status, headers=headers, stream=stream, extensions=extensions)
 
 
 class _Options:
@@ -216,7 +215,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         pump = None
         try:
             if content is not None:
-                parts = await wait(self._core.start(method, url, headers, content or None, timeouts, True))
+                parts = await self._core.start(method, url, headers, content or None, timeouts, True)
             else:
                 parts, pump = await start_async(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
         except CoreError as e:
