@@ -81,14 +81,14 @@ def _nginx_headers(size: int) -> list:
 
 
 def _httpx_noop_streamed(size: int):
-    """The no-op transport answering as a network transport does: nginx's
-    seven headers, and the body as a stream that httpx reads (httpx's own
-    transport hands it over that way, and so does baton's)."""
+    """The no-op transport answering as httpx's own transport does over
+    HTTP/2: nginx's seven headers, the body as a stream that httpx reads
+    (which also gives the response its `elapsed`), no reason phrase."""
     import httpx
 
     body = b"x" * size
     headers = _nginx_headers(size)
-    extensions = {"http_version": b"HTTP/2", "reason_phrase": b"OK"}
+    extensions = {"http_version": b"HTTP/2"}
 
     class Noop(httpx.AsyncBaseTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -30,13 +30,17 @@ use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 use pyo3::{IntoPyObjectExt, intern};
 
-use crate::runtime::runtime;
+use tokio::sync::Notify;
+
+use crate::runtime::{Running, runtime};
 
 /// What a finished op gives Python: built under the GIL when taken.
 pub(crate) type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
@@ -60,7 +64,6 @@ enum State {
     /// Started (or in a notifier's batch, about to be).
     Running {
         waiter: Option<Waiter>,
-        task: Option<tokio::task::AbortHandle>,
     },
     Done(Option<Outcome>),
 }
@@ -69,6 +72,8 @@ struct Shared {
     state: Mutex<State>,
     /// Signalled only for a [`Waiter::Thread`].
     done: Condvar,
+    /// Told by `cancel`: the work is dropped where it runs.
+    cancel: Notify,
 }
 
 impl Shared {
@@ -102,20 +107,32 @@ impl Shared {
         }
     }
 
-    /// Spawns `work` on the runtime and keeps its handle (for `cancel`).
-    fn run(self: &Arc<Self>, work: Work) -> PyResult<()> {
-        let finishing = self.clone();
-        let task = runtime()?.spawn(async move {
-            let outcome = work.await;
-            finishing.complete(outcome);
-        });
-        match &mut *self.lock() {
-            State::Running { task: slot, .. } => *slot = Some(task.abort_handle()),
-            // Cancelled meanwhile.
-            _ => task.abort(),
+    /// `work` to its end, or until `cancel` (then dropped: a request in
+    /// flight resets its HTTP/2 stream or closes its HTTP/1.1 connection).
+    async fn finish(self: Arc<Self>, work: Work) {
+        let _running = Running::start();
+        tokio::select! {
+            biased;
+            () = self.cancel.notified() => {}
+            outcome = work => self.complete(outcome),
         }
+    }
+
+    /// Runs `work` in a task of its own.
+    fn run(self: &Arc<Self>, work: Work) -> PyResult<()> {
+        runtime()?.spawn(self.clone().finish(work));
         Ok(())
     }
+}
+
+/// Runs a loop iteration's ops in one task: the runtime's thread polls
+/// every request of the batch before the connection's driver runs, so their
+/// frames leave in one write (with a task each, the driver ran between them
+/// and wrote each request alone). Only the ops woken are polled again.
+async fn run_batch(ops: Vec<(Arc<Shared>, Work)>) {
+    let mut running: FuturesUnordered<_> =
+        ops.into_iter().map(|(shared, work)| shared.finish(work)).collect();
+    while running.next().await.is_some() {}
 }
 
 /// A Rust operation: a request, a body read, a body write. It starts when
@@ -143,7 +160,13 @@ impl Op {
     }
 
     fn with_state(state: State) -> Self {
-        Self { shared: Arc::new(Shared { state: Mutex::new(state), done: Condvar::new() }) }
+        Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                done: Condvar::new(),
+                cancel: Notify::new(),
+            }),
+        }
     }
 
     /// `await op`, one step: see `__next__`.
@@ -177,15 +200,9 @@ impl Op {
     fn set_waiter(&self, waiter: Waiter, start: bool) -> PyResult<Option<Option<Work>>> {
         let idle = {
             let mut st = self.shared.lock();
-            let running = State::Running { waiter: Some(waiter), task: None };
-            match std::mem::replace(&mut *st, running) {
+            match std::mem::replace(&mut *st, State::Running { waiter: Some(waiter) }) {
                 State::Idle(work) => work,
-                State::Running { task, .. } => {
-                    if let State::Running { task: slot, .. } = &mut *st {
-                        *slot = task;
-                    }
-                    return Ok(Some(None));
-                }
+                State::Running { .. } => return Ok(Some(None)),
                 done @ State::Done(_) => {
                     *st = done;
                     return Ok(None);
@@ -212,7 +229,7 @@ impl Op {
     fn start(&self) -> PyResult<()> {
         let work = {
             let mut st = self.shared.lock();
-            match std::mem::replace(&mut *st, State::Running { waiter: None, task: None }) {
+            match std::mem::replace(&mut *st, State::Running { waiter: None }) {
                 State::Idle(work) => work,
                 other => {
                     *st = other;
@@ -316,13 +333,8 @@ impl Op {
     /// Abandons the op: its future is dropped on the runtime (a request in
     /// flight resets its HTTP/2 stream or closes its HTTP/1.1 connection).
     fn cancel(&self) {
-        let task = match &mut *self.shared.lock() {
-            State::Running { task, .. } => task.take(),
-            _ => None,
-        };
-        if let Some(task) = task {
-            task.abort();
-        }
+        // A permit, if the work has not been polled yet: it stops at once.
+        self.shared.cancel.notify_one();
         self.shared.complete(Box::new(|_| Err(PyRuntimeError::new_err("baton operation cancelled"))));
     }
 }
@@ -438,9 +450,18 @@ impl Notifier {
             b.scheduled = false;
             std::mem::take(&mut b.ops)
         };
-        for (shared, work) in batch {
-            if matches!(*shared.lock(), State::Running { .. }) {
-                shared.run(work)?;
+        // Those cancelled meanwhile are done already: dropped here.
+        let live: Vec<_> =
+            batch.into_iter().filter(|(shared, _)| matches!(*shared.lock(), State::Running { .. })).collect();
+        match live.len() {
+            0 => {}
+            1 => {
+                for (shared, work) in live {
+                    shared.run(work)?;
+                }
+            }
+            _ => {
+                runtime()?.spawn(run_batch(live));
             }
         }
         Ok(())

@@ -15,7 +15,7 @@ use crate::body::BodySender;
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
 use crate::response::Head;
-use crate::runtime::runtime;
+use crate::runtime::{Running, runtime};
 
 /// A baton client (pool, retry budget, stats), shared by every request and
 /// thread that uses it.
@@ -198,11 +198,15 @@ impl Client {
     }
 
     /// A request, sent once its op is waited for (or `Op.start()`ed); the
-    /// op gives the response tuple (see `Head`).
-    /// `body` is `bytes`, a `BodySender`, or None. `timeouts` is httpx's
-    /// (connect, read, write, pool) in seconds. With `eager`, a body with a
-    /// `Content-Length` up to 1 MiB is read before the head is handed over.
-    #[pyo3(signature = (method, url, headers, body, timeouts, eager))]
+    /// op gives the response tuple (see `Head`), or `finish(parts,
+    /// context)` when `finish` is given; a failure raises `CoreError`, or
+    /// what `fail(error, context)` returns when `fail` is given (so an httpx
+    /// transport's op gives the `httpx.Response` or raises httpx's class
+    /// itself, with no coroutine around it). `body` is `bytes`, a
+    /// `BodySender`, or None. `timeouts` is httpx's (connect, read, write,
+    /// pool) in seconds. With `eager`, a body with a `Content-Length` up to
+    /// 1 MiB is read before the head is handed over.
+    #[pyo3(signature = (method, url, headers, body, timeouts, eager, finish = None, fail = None, context = None))]
     #[allow(clippy::too_many_arguments)] // the Python call's arguments
     fn start(
         &self,
@@ -213,11 +217,24 @@ impl Client {
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,
+        finish: Option<Py<PyAny>>,
+        fail: Option<Py<PyAny>>,
+        context: Option<Py<PyAny>>,
     ) -> PyResult<Op> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
         Ok(Op::new(async move {
             let result = exchange(builder, eager).await;
-            Box::new(move |py: Python<'_>| head_to_py(py, result)) as Outcome
+            Box::new(move |py: Python<'_>| {
+                let context = context.unwrap_or_else(|| py.None());
+                match (head_to_py(py, result), finish, fail) {
+                    (Ok(parts), Some(finish), _) => finish.call1(py, (parts, context)),
+                    (Err(e), _, Some(fail)) => {
+                        let mapped = fail.call1(py, (e.into_value(py), context))?;
+                        Err(PyErr::from_value(mapped.into_bound(py)))
+                    }
+                    (result, _, _) => result,
+                }
+            }) as Outcome
         }))
     }
 
@@ -236,7 +253,10 @@ impl Client {
     ) -> PyResult<Py<PyAny>> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
         let rt = runtime()?;
-        let result = py.detach(move || rt.block_on(exchange(builder, eager)));
+        let result = py.detach(move || {
+            let _running = Running::start();
+            rt.block_on(exchange(builder, eager))
+        });
         head_to_py(py, result)
     }
 

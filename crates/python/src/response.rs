@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyList, PyTuple};
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
 use crate::journal::attempts;
-use crate::runtime::runtime;
+use crate::runtime::{Running, runtime};
 
 /// At most this much body is gathered into one Python `bytes` per read.
 const BATCH: usize = 256 << 10;
@@ -31,10 +31,41 @@ fn now<F: Future>(future: F) -> Option<F::Output> {
     }
 }
 
+/// Body pieces read together, copied once, into one Python `bytes`.
+#[derive(Default)]
+struct Pieces {
+    pieces: Vec<Bytes>,
+    len: usize,
+}
+
+impl Pieces {
+    fn push(&mut self, piece: Bytes) {
+        self.len += piece.len();
+        self.pieces.push(piece);
+    }
+
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        match self.pieces.as_slice() {
+            [] => Ok(PyBytes::new(py, b"")),
+            [one] => Ok(PyBytes::new(py, one)),
+            many => PyBytes::new_with(py, self.len, |buf| {
+                let mut at = 0;
+                for piece in many {
+                    if let Some(dst) = buf.get_mut(at..at + piece.len()) {
+                        dst.copy_from_slice(piece);
+                    }
+                    at += piece.len();
+                }
+                Ok(())
+            }),
+        }
+    }
+}
+
 /// What one read gathered: data (`None` at the end), and an error met after
 /// some data, kept for the next read.
 struct Batch {
-    data: Option<Bytes>,
+    data: Option<Pieces>,
     later: Option<baton::Error>,
 }
 
@@ -42,24 +73,20 @@ struct Batch {
 /// already there (up to `BATCH`); with `whole`, reads to the end.
 async fn read_batch(resp: &mut baton::Response, whole: bool) -> Result<Batch, baton::Error> {
     let Some(first) = resp.chunk().await? else { return Ok(Batch { data: None, later: None }) };
-    let mut joined: Option<BytesMut> = None;
+    let mut data = Pieces::default();
+    data.push(first);
     let mut later = None;
-    let mut len = first.len();
-    while whole || len < BATCH {
+    while whole || data.len < BATCH {
         let next = if whole { Some(resp.chunk().await) } else { now(resp.chunk()) };
         match next {
             None | Some(Ok(None)) => break,
-            Some(Ok(Some(chunk))) => {
-                len += chunk.len();
-                joined.get_or_insert_with(|| BytesMut::from(&first[..])).extend_from_slice(&chunk);
-            }
+            Some(Ok(Some(chunk))) => data.push(chunk),
             Some(Err(e)) => {
                 later = Some(e);
                 break;
             }
         }
     }
-    let data = joined.map_or(first, BytesMut::freeze);
     Ok(Batch { data: Some(data), later })
 }
 
@@ -82,7 +109,7 @@ pub(crate) struct BodyReader {
 
 enum Start {
     Read(Box<baton::Response>),
-    Now(Result<Option<Bytes>, baton::Error>),
+    Now(Result<Option<Pieces>, baton::Error>),
 }
 
 impl BodyReader {
@@ -109,7 +136,7 @@ impl BodyReader {
         state: &Mutex<ReaderState>,
         response: baton::Response,
         read: Result<Batch, baton::Error>,
-    ) -> Result<Option<Bytes>, baton::Error> {
+    ) -> Result<Option<Pieces>, baton::Error> {
         let mut st = Self::lock(state);
         st.task = None;
         match read {
@@ -132,9 +159,9 @@ impl BodyReader {
     }
 }
 
-fn chunk_to_py(py: Python<'_>, read: Result<Option<Bytes>, baton::Error>) -> PyResult<Py<PyAny>> {
+fn chunk_to_py(py: Python<'_>, read: Result<Option<Pieces>, baton::Error>) -> PyResult<Py<PyAny>> {
     match read {
-        Ok(Some(data)) => Ok(PyBytes::new(py, &data).into_any().unbind()),
+        Ok(Some(data)) => Ok(data.to_py(py)?.into_any().unbind()),
         Ok(None) => Ok(py.None()),
         Err(e) => Err(to_py(py, e)),
     }
@@ -166,6 +193,7 @@ impl BodyReader {
                 let rt = runtime()?;
                 let state = self.state.clone();
                 py.detach(move || {
+                    let _running = Running::start();
                     let read = rt.block_on(read_batch(&mut response, false));
                     Self::finish(&state, *response, read)
                 })
@@ -193,7 +221,7 @@ impl BodyReader {
 /// `body_prefix` is the whole body.
 pub(crate) struct Head {
     response: baton::Response,
-    prefix: Option<Bytes>,
+    prefix: Option<Pieces>,
     complete: bool,
     error: Option<baton::Error>,
 }
@@ -254,7 +282,10 @@ impl Head {
             Some(r) => PyBytes::new(py, r.as_bytes()).into_any(),
             None => py.None().into_bound(py),
         };
-        let prefix = PyBytes::new(py, prefix.as_deref().unwrap_or_default());
+        let prefix = match prefix {
+            Some(p) => p.to_py(py)?,
+            None => PyBytes::new(py, b""),
+        };
         let attempts = attempts(py, response.attempts())?;
         let reader = if complete && error.is_none() {
             None
