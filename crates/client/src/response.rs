@@ -38,6 +38,7 @@ pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     version: Version,
+    reason: Option<Bytes>,
     attempts: Vec<Attempt>,
     body: BodyReceiver,
     trailers: Option<HeaderMap>,
@@ -53,6 +54,7 @@ impl Response {
             status: parts.status,
             headers: parts.headers,
             version: parts.version,
+            reason: parts.reason,
             attempts,
             body: parts.body,
             trailers: None,
@@ -107,6 +109,26 @@ impl Response {
     /// ```
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// The reason phrase the server sent after the status code over
+    /// HTTP/1.x (`b"OK"`, or whatever it chose, possibly empty); `None` over
+    /// HTTP/2, which has none (RFC 9113 §8.3.2). RFC 9112 §4: a client
+    /// should ignore it; it is here for callers that show or pass on what
+    /// the server said. A phrase with obs-text (bytes 0x80 and up) comes
+    /// back empty.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("http://example.com/").send().await?;
+    /// match resp.reason_phrase() {
+    ///     Some(reason) => println!("{} {}", resp.status().as_u16(), String::from_utf8_lossy(reason)),
+    ///     None => println!("{} (HTTP/2: no reason phrase)", resp.status().as_u16()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn reason_phrase(&self) -> Option<&[u8]> {
+        self.reason.as_deref()
     }
 
     /// Every attempt the request took, the successful one last. More than

@@ -275,11 +275,12 @@ impl Head {
         let status = response.status();
         let h2 = response.version() == http::Version::HTTP_2;
         let version = version_bytes(py, h2);
-        // HTTP/2 has no reason phrase (RFC 9113 §8.3.2): httpcore gives
-        // none, and httpx then derives one from the status code.
-        let reason = if h2 { None } else { Some(status.canonical_reason().unwrap_or("")) };
+        // HTTP/1.x: the phrase the server sent, as httpcore gives it.
+        // HTTP/2 has none (RFC 9113 §8.3.2): httpcore gives none, and httpx
+        // then derives one from the status code.
+        let reason = if h2 { None } else { Some(response.reason_phrase().unwrap_or_default()) };
         let reason = match reason {
-            Some(r) => PyBytes::new(py, r.as_bytes()).into_any(),
+            Some(r) => PyBytes::new(py, r).into_any(),
             None => py.None().into_bound(py),
         };
         let prefix = match prefix {

@@ -16,6 +16,11 @@ pub struct ResponseHead {
     pub status: StatusCode,
     /// The header fields, in order, obs-fold replaced by SP (RFC 9112 §5.2).
     pub headers: HeaderMap,
+    /// The reason phrase as sent, a slice of the received head (RFC 9112
+    /// §4: it may be empty, and a client should ignore it). Empty too when
+    /// it holds obs-text (bytes 0x80 and up), which httparse does not hand
+    /// out.
+    pub reason: Bytes,
 }
 
 /// An output of [`super::Connection::poll_event`].

@@ -230,6 +230,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                         status: head.status,
                         headers: head.headers,
                         version: head.version,
+                        reason: Some(head.reason),
                         body: rx,
                         attempt: a,
                     };
