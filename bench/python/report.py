@@ -38,7 +38,7 @@ def main() -> None:
     clients = [c for c in CLIENTS if available(c)]
     missing = [c for c in CLIENTS if c not in clients]
     cases = [("HTTP/2 h2c, 100 B", 100, 1_000_000), ("HTTP/2 h2c, 64 KiB", 65536, 1_000_000), ("churn: keepalive_requests 100, 100 B", 100, 100)]
-    print(f"{n} GETs per client and case, {64} concurrent, one process per run; CPU = the client process's user+system time")
+    print(f"{n} GETs per client and case, {64} concurrent, one process per run; CPU = the client process's user+system time (getrusage) over the timed requests, after its imports and first request")
     if missing:
         print(f"not installed, skipped: {', '.join(missing)}")
     print(f"{'case':<38} {'client':<18} {'req/s':>8} {'CPU µs/req':>11} {'failed':>7} {'vs floor':>9} {'vs wreq':>8}")
@@ -60,12 +60,16 @@ def main() -> None:
             print(f"{title:<38} {r['client']:<18} {r['req_s']:>8.0f} {r['cpu_us']:>11.1f} {r['failed']:>7} {vs_floor:>9} {vs_wreq:>8}")
     out = subprocess.run([sys.executable, os.path.join(HERE, "bench.py"), "--bridge", str(20000 if not quick else 5000)], capture_output=True, text=True, check=True)
     b = json.loads(out.stdout)
-    print("\nasyncio bridge, µs per await of an op the runtime completes at once (wall time):")
-    print(f"  already complete (fast path)            {b['ready_us']:.2f}")
-    print(f"  baton's notifier, one at a time          {b['notifier_us']:.2f}")
-    print(f"  baton's notifier, 64 at a time           {b['notifier_64_us']:.2f}")
-    print(f"  call_soon_threadsafe, one at a time      {b['threadsafe_us']:.2f}")
-    print(f"  call_soon_threadsafe, 64 at a time       {b['threadsafe_64_us']:.2f}")
+    print("\nasyncio bridge, per await of an op the runtime completes at once:      wall µs   CPU µs")
+    for key, what in (
+        ("ready", "already complete (fast path)"),
+        ("notifier", "baton's bridge, one at a time"),
+        ("notifier_64", "baton's bridge, 64 at a time"),
+        ("threadsafe", "call_soon_threadsafe, one at a time"),
+        ("threadsafe_64", "call_soon_threadsafe, 64 at a time"),
+    ):
+        wall, cpu = b[key]
+        print(f"  {what:<68} {wall:>8.2f} {cpu:>8.2f}")
 
 
 if __name__ == "__main__":

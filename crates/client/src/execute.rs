@@ -174,7 +174,8 @@ async fn follow(
         let url = exchange.uri;
         let journal = lock(journal).answered_by(parts.attempt);
         let body = Incoming::wire(parts.body, journal, read_timeout);
-        let mut response = Response::new(parts.status, parts.headers, parts.version, url, extensions, body);
+        let mut response =
+            Response::new(parts.status, parts.headers, parts.version, parts.reason, url, extensions, body);
         decompress::decode(core.accepts, &method, &mut response);
         return Ok(response);
     }

@@ -45,6 +45,7 @@ pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     version: Version,
+    reason: Option<Bytes>,
     url: Uri,
     extensions: Extensions,
     body: Incoming,
@@ -56,16 +57,22 @@ pub struct Response {
 #[derive(Clone)]
 struct ResponseUrl(Uri);
 
+/// The HTTP/1.x reason phrase of a [`Response`] made into an
+/// `http::Response`, kept for the way back.
+#[derive(Clone)]
+struct ResponseReason(Bytes);
+
 impl Response {
     pub(crate) fn new(
         status: StatusCode,
         headers: HeaderMap,
         version: Version,
+        reason: Option<Bytes>,
         url: Uri,
         extensions: Extensions,
         body: Incoming,
     ) -> Self {
-        Self { status, headers, version, url, extensions, body, trailers: None }
+        Self { status, headers, version, reason, url, extensions, body, trailers: None }
     }
 
     /// Bounds the body by the request's total deadline too.
@@ -119,6 +126,26 @@ impl Response {
     /// ```
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// The reason phrase the server sent after the status code over
+    /// HTTP/1.x (`b"OK"`, or whatever it chose, possibly empty); `None` over
+    /// HTTP/2, which has none (RFC 9113 §8.3.2). RFC 9112 §4: a client
+    /// should ignore it; it is here for callers that show or pass on what
+    /// the server said. A phrase with obs-text (bytes 0x80 and up) comes
+    /// back empty.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("http://example.com/").send().await?;
+    /// match resp.reason_phrase() {
+    ///     Some(reason) => println!("{} {}", resp.status().as_u16(), String::from_utf8_lossy(reason)),
+    ///     None => println!("{} (HTTP/2: no reason phrase)", resp.status().as_u16()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn reason_phrase(&self) -> Option<&[u8]> {
+        self.reason.as_deref()
     }
 
     /// Every attempt the request took, the successful one last. More than
@@ -319,11 +346,14 @@ impl fmt::Debug for Response {
 /// ```
 impl From<Response> for http::Response<Incoming> {
     fn from(resp: Response) -> Self {
-        let Response { status, headers, version, url, mut extensions, body, trailers: _ } = resp;
+        let Response { status, headers, version, reason, url, mut extensions, body, trailers: _ } = resp;
         if let Some(journal) = body.journal() {
             extensions.insert(journal.clone());
         }
         extensions.insert(ResponseUrl(url));
+        if let Some(reason) = reason {
+            extensions.insert(ResponseReason(reason));
+        }
         let mut out = Self::new(body);
         *out.status_mut() = status;
         *out.version_mut() = version;
@@ -347,7 +377,8 @@ impl From<http::Response<Incoming>> for Response {
     fn from(resp: http::Response<Incoming>) -> Self {
         let (mut parts, body) = resp.into_parts();
         let url = parts.extensions.remove::<ResponseUrl>().map_or_else(Uri::default, |u| u.0);
+        let reason = parts.extensions.remove::<ResponseReason>().map(|r| r.0);
         parts.extensions.remove::<Journal>();
-        Self::new(parts.status, parts.headers, parts.version, url, parts.extensions, body)
+        Self::new(parts.status, parts.headers, parts.version, reason, url, parts.extensions, body)
     }
 }

@@ -528,3 +528,47 @@ async fn an_expired_idle_connection_is_closed() {
     let closed = tokio::time::timeout(Duration::from_secs(3), closed_rx).await;
     assert!(closed.is_ok(), "idle for 10x pool_idle_timeout and still open");
 }
+
+/// A server that answers each connection's first request with `head` (a
+/// status line and its fields, CRLF-terminated) and a 2-byte body.
+async fn answering(head: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                if sock.read(&mut buf).await.is_ok_and(|n| n > 0) {
+                    let resp = format!("{head}content-length: 2\r\n\r\nok");
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                }
+            });
+        }
+    });
+    url
+}
+
+/// `Response::reason_phrase` is what an HTTP/1.x server sent, empty
+/// included; HTTP/2 has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reason_phrase_is_the_servers() {
+    for (head, reason) in [
+        ("HTTP/1.1 200 OK\r\n", &b"OK"[..]),
+        ("HTTP/1.1 201 Made It, Thanks\r\n", b"Made It, Thanks"),
+        ("HTTP/1.1 200 \r\n", b""),
+        ("HTTP/1.0 404 Nowhere\r\n", b"Nowhere"),
+    ] {
+        let url = answering(head).await;
+        let resp = Client::new().get(&url).send().await.unwrap();
+        assert_eq!(resp.reason_phrase(), Some(reason), "{head:?}");
+        assert_eq!(resp.text().await.unwrap(), "ok");
+    }
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let h2 = Client::builder().http2_prior_knowledge().build().unwrap();
+    let resp = h2.get(&lab.url("/bytes/10")).send().await.unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    assert_eq!(resp.reason_phrase(), None);
+    let h1 = Client::builder().http1_only().build().unwrap();
+    assert_eq!(h1.get(&lab.url("/bytes/10")).send().await.unwrap().reason_phrase(), Some(&b"OK"[..]));
+}

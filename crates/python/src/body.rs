@@ -76,9 +76,9 @@ impl BodySender {
 
     /// An op that completes with True once `chunk` is queued, False when
     /// the request is over.
-    fn send(&self, chunk: PyBackedBytes) -> PyResult<Op> {
+    fn send(&self, chunk: PyBackedBytes) -> Op {
         let tx = self.sender();
-        Op::spawn(async move {
+        Op::new(async move {
             let sent = match tx {
                 Some(tx) => tx.send(Ok(Bytes::from_owner(chunk))).await.is_ok(),
                 None => false,

@@ -9,12 +9,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::body::BodySender;
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
 use crate::response::Head;
-use crate::runtime::runtime;
+use crate::runtime::{Running, runtime};
 
 /// A baton client (pool, retry budget, stats), shared by every request and
 /// thread that uses it.
@@ -30,6 +31,14 @@ fn seconds(s: Option<f64>) -> PyResult<Option<Duration>> {
     .transpose()
 }
 
+/// `item` as a `(bytes, bytes)` pair, when it is exactly that.
+fn fast_pair<'py>(item: &Bound<'py, PyAny>) -> Option<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let pair = item.cast::<PyTuple>().ok().filter(|t| t.len() == 2)?;
+    let name = pair.get_item(0).ok()?.cast_into::<PyBytes>().ok()?;
+    let value = pair.get_item(1).ok()?.cast_into::<PyBytes>().ok()?;
+    Some((name, value))
+}
+
 /// The request as the Rust client takes it, checked.
 struct Prepared {
     builder: baton::RequestBuilder,
@@ -43,21 +52,34 @@ impl Client {
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: Vec<(PyBackedBytes, PyBackedBytes)>,
+        headers: &Bound<'_, PyAny>,
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
     ) -> PyResult<Prepared> {
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
-        let mut map = HeaderMap::with_capacity(headers.len());
+        let mut map = HeaderMap::new();
         let mut bad = None;
-        for (name, value) in &headers {
-            match (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
-                (Ok(n), Ok(v)) => {
-                    map.append(n, v);
-                }
-                _ => {
-                    bad.get_or_insert_with(|| String::from_utf8_lossy(name).into_owned());
+        let mut add = |name: &[u8], value: &[u8]| match (
+            HeaderName::from_bytes(name),
+            HeaderValue::from_bytes(value),
+        ) {
+            (Ok(n), Ok(v)) => {
+                map.append(n, v);
+            }
+            _ => {
+                bad.get_or_insert_with(|| String::from_utf8_lossy(name).into_owned());
+            }
+        };
+        // httpx and the pool hand over a list of (bytes, bytes): those are
+        // read in place, anything else through the general conversion.
+        for item in headers.try_iter()? {
+            let item = item?;
+            match fast_pair(&item) {
+                Some((n, v)) => add(n.as_bytes(), v.as_bytes()),
+                None => {
+                    let (n, v): (PyBackedBytes, PyBackedBytes) = item.extract()?;
+                    add(&n, &v);
                 }
             }
         }
@@ -184,27 +206,45 @@ impl Client {
         Ok(Self { inner })
     }
 
-    /// Starts a request; the op gives the response tuple (see `Head`).
-    /// `body` is `bytes`, a `BodySender`, or None. `timeouts` is httpx's
-    /// (connect, read, write, pool) in seconds. With `eager`, a body with a
-    /// `Content-Length` up to 1 MiB is read before the head is handed over.
-    #[pyo3(signature = (method, url, headers, body, timeouts, eager))]
+    /// A request, sent once its op is waited for (or `Op.start()`ed); the
+    /// op gives the response tuple (see `Head`), or `finish(parts,
+    /// context)` when `finish` is given; a failure raises `CoreError`, or
+    /// what `fail(error, context)` returns when `fail` is given (so an httpx
+    /// transport's op gives the `httpx.Response` or raises httpx's class
+    /// itself, with no coroutine around it). `body` is `bytes`, a
+    /// `BodySender`, or None. `timeouts` is httpx's (connect, read, write,
+    /// pool) in seconds. With `eager`, a body with a `Content-Length` up to
+    /// 1 MiB is read before the head is handed over.
+    #[pyo3(signature = (method, url, headers, body, timeouts, eager, finish = None, fail = None, context = None))]
     #[allow(clippy::too_many_arguments)] // the Python call's arguments
     fn start(
         &self,
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: Vec<(PyBackedBytes, PyBackedBytes)>,
+        headers: &Bound<'_, PyAny>,
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,
+        finish: Option<Py<PyAny>>,
+        fail: Option<Py<PyAny>>,
+        context: Option<Py<PyAny>>,
     ) -> PyResult<Op> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
-        Op::spawn(async move {
+        Ok(Op::new(async move {
             let result = exchange(builder, eager).await;
-            Box::new(move |py: Python<'_>| head_to_py(py, result)) as Outcome
-        })
+            Box::new(move |py: Python<'_>| {
+                let context = context.unwrap_or_else(|| py.None());
+                match (head_to_py(py, result), finish, fail) {
+                    (Ok(parts), Some(finish), _) => finish.call1(py, (parts, context)),
+                    (Err(e), _, Some(fail)) => {
+                        let mapped = fail.call1(py, (e.into_value(py), context))?;
+                        Err(PyErr::from_value(mapped.into_bound(py)))
+                    }
+                    (result, _, _) => result,
+                }
+            }) as Outcome
+        }))
     }
 
     /// The same, waiting without the GIL on the calling thread.
@@ -215,14 +255,17 @@ impl Client {
         py: Python<'_>,
         method: &str,
         url: &str,
-        headers: Vec<(PyBackedBytes, PyBackedBytes)>,
+        headers: &Bound<'_, PyAny>,
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,
     ) -> PyResult<Py<PyAny>> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
         let rt = runtime()?;
-        let result = py.detach(move || rt.block_on(exchange(builder, eager)));
+        let result = py.detach(move || {
+            let _running = Running::start();
+            rt.block_on(exchange(builder, eager))
+        });
         head_to_py(py, result)
     }
 

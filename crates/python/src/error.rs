@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
-use crate::journal::attempts_tuple;
+use crate::journal::attempts;
 
 static CORE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
@@ -93,7 +93,7 @@ fn build(py: Python<'_>, e: &baton::Error) -> PyResult<PyErr> {
         e.timeout_kind().map(|k| k.to_string()),
         e.processing().map(processing_name),
         going_away,
-        attempts_tuple(py, e.attempts())?,
+        attempts(py, e.attempts())?,
         source,
         e.violation().map(ToString::to_string),
     ))?;

@@ -1,7 +1,16 @@
-//! The attempt journal as Python objects: `baton_http.Attempt`.
+//! The attempt journal as Python objects: `baton_http.Attempts`, a sequence
+//! of `baton_http.Attempt`.
+//!
+//! A response's journal is kept as baton's own records and turned into
+//! Python objects only when read: most responses are never asked how they
+//! got there, and building the objects for each (with their texts) was a
+//! measurable part of a request's cost.
 
+use std::sync::OnceLock;
+
+use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PySlice, PyTuple};
 
 use crate::error::processing_name;
 
@@ -81,11 +90,63 @@ fn convert(a: &baton::Attempt) -> PyAttempt {
     }
 }
 
-/// The journal as a tuple of `Attempt`s.
-pub(crate) fn attempts_tuple<'py>(
-    py: Python<'py>,
-    attempts: &[baton::Attempt],
-) -> PyResult<Bound<'py, PyTuple>> {
-    let items = attempts.iter().map(|a| Py::new(py, convert(a))).collect::<PyResult<Vec<_>>>()?;
-    PyTuple::new(py, items)
+/// A request's attempts, in order (the successful one last): a read-only
+/// sequence of `Attempt` (`len`, indexing and slicing, iteration), its
+/// items made when first read.
+#[pyclass(frozen, sequence, module = "baton_http._core", name = "Attempts")]
+pub(crate) struct Attempts {
+    records: Vec<baton::Attempt>,
+    items: OnceLock<Py<PyTuple>>,
+}
+
+impl Attempts {
+    pub(crate) fn new(records: Vec<baton::Attempt>) -> Self {
+        Self { records, items: OnceLock::new() }
+    }
+
+    /// The items as a tuple, made on first use.
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        if let Some(t) = self.items.get() {
+            return Ok(t.bind(py).clone());
+        }
+        let items = self.records.iter().map(|a| Py::new(py, convert(a))).collect::<PyResult<Vec<_>>>()?;
+        let tuple = PyTuple::new(py, items)?;
+        // Another thread may have won the race; either tuple is the same.
+        let _ = self.items.set(tuple.clone().unbind());
+        Ok(tuple)
+    }
+}
+
+#[pymethods]
+impl Attempts {
+    fn __len__(&self) -> usize {
+        self.records.len()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self.items(py)?;
+        if let Ok(slice) = index.cast::<PySlice>() {
+            return items.as_any().get_item(slice);
+        }
+        let i: isize = index.extract()?;
+        let len = self.records.len() as isize;
+        let at = if i < 0 { i + len } else { i };
+        if at < 0 || at >= len {
+            return Err(PyIndexError::new_err("attempt index out of range"));
+        }
+        items.get_item(at as usize)
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.items(py)?.as_any().try_iter()?.into_any())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Attempts({})", self.items(py)?.repr()?))
+    }
+}
+
+/// The journal as a lazy `Attempts` sequence.
+pub(crate) fn attempts<'py>(py: Python<'py>, records: &[baton::Attempt]) -> PyResult<Bound<'py, Attempts>> {
+    Bound::new(py, Attempts::new(records.to_vec()))
 }

@@ -27,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<body::BodySender>()?;
     m.add_class::<response::BodyReader>()?;
     m.add_class::<journal::PyAttempt>()?;
+    m.add_class::<journal::Attempts>()?;
     m.add_function(wrap_pyfunction!(bridge::echo_op, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::ready_op, m)?)?;
     Ok(())

@@ -4,14 +4,15 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
-use crate::journal::{attempts_tuple, version_name};
-use crate::runtime::runtime;
+use crate::journal::attempts;
+use crate::runtime::{Running, runtime};
 
 /// At most this much body is gathered into one Python `bytes` per read.
 const BATCH: usize = 256 << 10;
@@ -30,10 +31,41 @@ fn now<F: Future>(future: F) -> Option<F::Output> {
     }
 }
 
+/// Body pieces read together, copied once, into one Python `bytes`.
+#[derive(Default)]
+struct Pieces {
+    pieces: Vec<Bytes>,
+    len: usize,
+}
+
+impl Pieces {
+    fn push(&mut self, piece: Bytes) {
+        self.len += piece.len();
+        self.pieces.push(piece);
+    }
+
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        match self.pieces.as_slice() {
+            [] => Ok(PyBytes::new(py, b"")),
+            [one] => Ok(PyBytes::new(py, one)),
+            many => PyBytes::new_with(py, self.len, |buf| {
+                let mut at = 0;
+                for piece in many {
+                    if let Some(dst) = buf.get_mut(at..at + piece.len()) {
+                        dst.copy_from_slice(piece);
+                    }
+                    at += piece.len();
+                }
+                Ok(())
+            }),
+        }
+    }
+}
+
 /// What one read gathered: data (`None` at the end), and an error met after
 /// some data, kept for the next read.
 struct Batch {
-    data: Option<Bytes>,
+    data: Option<Pieces>,
     later: Option<baton::Error>,
 }
 
@@ -41,24 +73,20 @@ struct Batch {
 /// already there (up to `BATCH`); with `whole`, reads to the end.
 async fn read_batch(resp: &mut baton::Response, whole: bool) -> Result<Batch, baton::Error> {
     let Some(first) = resp.chunk().await? else { return Ok(Batch { data: None, later: None }) };
-    let mut joined: Option<BytesMut> = None;
+    let mut data = Pieces::default();
+    data.push(first);
     let mut later = None;
-    let mut len = first.len();
-    while whole || len < BATCH {
+    while whole || data.len < BATCH {
         let next = if whole { Some(resp.chunk().await) } else { now(resp.chunk()) };
         match next {
             None | Some(Ok(None)) => break,
-            Some(Ok(Some(chunk))) => {
-                len += chunk.len();
-                joined.get_or_insert_with(|| BytesMut::from(&first[..])).extend_from_slice(&chunk);
-            }
+            Some(Ok(Some(chunk))) => data.push(chunk),
             Some(Err(e)) => {
                 later = Some(e);
                 break;
             }
         }
     }
-    let data = joined.map_or(first, BytesMut::freeze);
     Ok(Batch { data: Some(data), later })
 }
 
@@ -81,7 +109,7 @@ pub(crate) struct BodyReader {
 
 enum Start {
     Read(Box<baton::Response>),
-    Now(Result<Option<Bytes>, baton::Error>),
+    Now(Result<Option<Pieces>, baton::Error>),
 }
 
 impl BodyReader {
@@ -108,7 +136,7 @@ impl BodyReader {
         state: &Mutex<ReaderState>,
         response: baton::Response,
         read: Result<Batch, baton::Error>,
-    ) -> Result<Option<Bytes>, baton::Error> {
+    ) -> Result<Option<Pieces>, baton::Error> {
         let mut st = Self::lock(state);
         st.task = None;
         match read {
@@ -131,9 +159,9 @@ impl BodyReader {
     }
 }
 
-fn chunk_to_py(py: Python<'_>, read: Result<Option<Bytes>, baton::Error>) -> PyResult<Py<PyAny>> {
+fn chunk_to_py(py: Python<'_>, read: Result<Option<Pieces>, baton::Error>) -> PyResult<Py<PyAny>> {
     match read {
-        Ok(Some(data)) => Ok(PyBytes::new(py, &data).into_any().unbind()),
+        Ok(Some(data)) => Ok(data.to_py(py)?.into_any().unbind()),
         Ok(None) => Ok(py.None()),
         Err(e) => Err(to_py(py, e)),
     }
@@ -142,19 +170,16 @@ fn chunk_to_py(py: Python<'_>, read: Result<Option<Bytes>, baton::Error>) -> PyR
 #[pymethods]
 impl BodyReader {
     /// An op giving the next `bytes` of the body, or None at its end.
-    fn next(&self) -> PyResult<Op> {
+    fn next(&self) -> Op {
         match self.start() {
-            Start::Now(read) => {
-                Op::spawn(async move { Box::new(move |py: Python<'_>| chunk_to_py(py, read)) as Outcome })
-            }
+            Start::Now(read) => Op::ready(Box::new(move |py: Python<'_>| chunk_to_py(py, read))),
             Start::Read(mut response) => {
                 let state = self.state.clone();
-                let op = Op::spawn(async move {
+                Op::new(async move {
                     let read = read_batch(&mut response, false).await;
                     let read = Self::finish(&state, *response, read);
                     Box::new(move |py: Python<'_>| chunk_to_py(py, read)) as Outcome
-                })?;
-                Ok(op)
+                })
             }
         }
     }
@@ -168,6 +193,7 @@ impl BodyReader {
                 let rt = runtime()?;
                 let state = self.state.clone();
                 py.detach(move || {
+                    let _running = Running::start();
                     let read = rt.block_on(read_batch(&mut response, false));
                     Self::finish(&state, *response, read)
                 })
@@ -195,7 +221,7 @@ impl BodyReader {
 /// `body_prefix` is the whole body.
 pub(crate) struct Head {
     response: baton::Response,
-    prefix: Option<Bytes>,
+    prefix: Option<Pieces>,
     complete: bool,
     error: Option<baton::Error>,
 }
@@ -247,10 +273,21 @@ impl Head {
                 .append((PyBytes::new(py, name.as_str().as_bytes()), PyBytes::new(py, value.as_bytes())))?;
         }
         let status = response.status();
-        let version = version_name(response.version());
-        let reason = status.canonical_reason().unwrap_or("");
-        let prefix = PyBytes::new(py, prefix.as_deref().unwrap_or_default());
-        let attempts = attempts_tuple(py, response.attempts())?;
+        let h2 = response.version() == http::Version::HTTP_2;
+        let version = version_bytes(py, h2);
+        // HTTP/1.x: the phrase the server sent, as httpcore gives it.
+        // HTTP/2 has none (RFC 9113 §8.3.2): httpcore gives none, and httpx
+        // then derives one from the status code.
+        let reason = if h2 { None } else { Some(response.reason_phrase().unwrap_or_default()) };
+        let reason = match reason {
+            Some(r) => PyBytes::new(py, r).into_any(),
+            None => py.None().into_bound(py),
+        };
+        let prefix = match prefix {
+            Some(p) => p.to_py(py)?,
+            None => PyBytes::new(py, b""),
+        };
+        let attempts = attempts(py, response.attempts())?;
         let reader = if complete && error.is_none() {
             None
         } else {
@@ -263,8 +300,8 @@ impl Head {
             [
                 status.as_u16().into_pyobject(py)?.into_any(),
                 headers.into_any(),
-                PyBytes::new(py, version.as_bytes()).into_any(),
-                PyBytes::new(py, reason.as_bytes()).into_any(),
+                version,
+                reason,
                 prefix.into_any(),
                 match reader {
                     Some(r) => r.into_bound(py).into_any(),
@@ -275,4 +312,12 @@ impl Head {
         )?;
         Ok(tuple.into_any().unbind())
     }
+}
+
+/// `b"HTTP/2"` or `b"HTTP/1.1"`, made once.
+fn version_bytes(py: Python<'_>, h2: bool) -> Bound<'_, PyAny> {
+    static H2: PyOnceLock<Py<PyBytes>> = PyOnceLock::new();
+    static H1: PyOnceLock<Py<PyBytes>> = PyOnceLock::new();
+    let (cell, name): (_, &[u8]) = if h2 { (&H2, b"HTTP/2") } else { (&H1, b"HTTP/1.1") };
+    cell.get_or_init(py, || PyBytes::new(py, name).unbind()).bind(py).clone().into_any()
 }

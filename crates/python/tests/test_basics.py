@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 
 import httpx
+import pytest
 
 import baton_http
 
@@ -16,7 +18,17 @@ def test_sync_transport_get_and_post(lab) -> None:
         assert len(r.content) == 100
         assert r.extensions["http_version"] == b"HTTP/2"
         assert r.http_version == "HTTP/2"
-        assert len(r.extensions["baton_attempts"]) == 1
+        # HTTP/2 has no reason phrase: as with httpx's own transport, the
+        # extension is absent and httpx names the status itself.
+        assert "reason_phrase" not in r.extensions
+        assert r.reason_phrase == "OK"
+        attempts = r.extensions["baton_attempts"]
+        assert len(attempts) == 1 and isinstance(attempts, collections.abc.Sequence)
+        assert attempts[0] is attempts[-1] and attempts[0:1] == (attempts[0],)
+        assert list(attempts) == [attempts[0]]
+        assert attempts[0].http_version == "HTTP/2" and attempts[0].retried is None
+        with pytest.raises(IndexError):
+            attempts[1]
         r = client.post(lab.url("/echo"), content=b"hello")
         assert r.content == b"hello"
 
@@ -40,3 +52,46 @@ def test_http1_by_default_as_httpx(lab) -> None:
         assert r.http_version == "HTTP/1.1"
         assert r.extensions["reason_phrase"] == b"OK"
         assert r.reason_phrase == "OK"
+
+
+def test_http1_reason_phrase_is_what_the_server_sent_as_with_httpx() -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+    def serve() -> None:
+        # Each connection: one request, answered with a phrase of its own.
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 Fine, Thanks\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with httpx.Client() as plain:
+            expected = plain.get(url)
+        assert expected.extensions["reason_phrase"] == b"Fine, Thanks"
+        with httpx.Client(transport=baton_http.HTTPTransport()) as client:
+            r = client.get(url)
+        assert r.extensions["reason_phrase"] == expected.extensions["reason_phrase"]
+        assert r.reason_phrase == expected.reason_phrase == "Fine, Thanks"
+
+        async def main() -> None:
+            async with httpx.AsyncClient(transport=baton_http.AsyncHTTPTransport()) as client:
+                r = await client.get(url)
+                assert r.extensions["reason_phrase"] == b"Fine, Thanks"
+            async with baton_http.AsyncConnectionPool() as pool:
+                r = await pool.request("GET", url)
+                assert r.extensions["reason_phrase"] == b"Fine, Thanks"
+
+        asyncio.run(main())
+    finally:
+        listener.close()

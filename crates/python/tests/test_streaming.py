@@ -191,17 +191,3 @@ def test_goaway_failure_chains_connection_going_away(start_lab) -> None:
     for e in seen:
         assert e.__cause__.may_have_side_effects
     assert lab.duplicates() == {}
-
-
-def test_bridge_awaits_complete_and_pending_ops() -> None:
-    from baton_http import _core
-    from baton_http._bridge import wait, wait_threadsafe
-
-    async def main() -> None:
-        assert await wait(_core.ready_op(1)) == 1
-        assert await wait(_core.echo_op("x")) == "x"
-        assert await wait_threadsafe(_core.echo_op("y")) == "y"
-        values = await asyncio.gather(*[wait(_core.echo_op(i)) for i in range(1000)])
-        assert values == list(range(1000))
-
-    asyncio.run(main())

@@ -57,6 +57,8 @@ pub(crate) struct ResponseParts {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) version: Version,
+    /// HTTP/1.x's reason phrase; HTTP/2 has none.
+    pub(crate) reason: Option<Bytes>,
     /// The body's channel, holding the connection's [`Release`].
     pub(crate) body: BodyReceiver,
     pub(crate) attempt: Attempt,

@@ -142,7 +142,12 @@ mod tests {
         for (n, v) in fields {
             headers.append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
         }
-        ResponseHead { version, status: StatusCode::from_u16(status).unwrap(), headers }
+        ResponseHead {
+            version,
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            reason: bytes::Bytes::new(),
+        }
     }
 
     fn kind(status: u16, fields: &[(&str, &str)]) -> Result<Framing, ResponseError> {

@@ -79,7 +79,7 @@ mod tests {
         for (n, v) in fields {
             headers.append(HeaderName::from_static(n), HeaderValue::from_static(v));
         }
-        ResponseHead { version, status: StatusCode::OK, headers }
+        ResponseHead { version, status: StatusCode::OK, headers, reason: bytes::Bytes::new() }
     }
 
     #[test]

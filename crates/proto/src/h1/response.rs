@@ -18,6 +18,11 @@ pub struct ResponseHead {
     pub status: StatusCode,
     /// The header fields, in order, obs-fold replaced by SP (RFC 9112 §5.2).
     pub headers: HeaderMap,
+    /// The reason phrase as sent, a slice of the received head (RFC 9112
+    /// §4: it may be empty, and a client should ignore it). Empty too when
+    /// it holds obs-text (bytes 0x80 and up), which httparse does not hand
+    /// out.
+    pub reason: Bytes,
 }
 
 /// Header slots kept on the stack; a larger `Config::max_headers` uses a
@@ -161,7 +166,8 @@ fn parse_head<'h>(
         .map_err(|_| ResponseError::InvalidHeader)?;
         headers.append(name, value);
     }
-    Ok(ResponseHead { version, status, headers })
+    let reason = share(head, response.reason.unwrap_or_default().as_bytes());
+    Ok(ResponseHead { version, status, headers, reason })
 }
 
 /// `part` as a slice of `whole` sharing its memory, or a copy if `part`
@@ -211,6 +217,23 @@ mod tests {
     }
 
     #[test]
+    fn keeps_the_reason_phrase_as_sent() {
+        let config = Config::default();
+        let cases: [(&[u8], &[u8]); 5] = [
+            (b"HTTP/1.1 200 OK\r\n\r\n", b"OK"),
+            (b"HTTP/1.1 201 Made It, Thanks\r\n\r\n", b"Made It, Thanks"),
+            (b"HTTP/1.1 204 \r\n\r\n", b""),
+            (b"HTTP/1.0 500 Oops\n\n", b"Oops"),
+            // httparse hands out no phrase with obs-text in it.
+            (b"HTTP/1.1 200 Tr\xe8s bien\r\n\r\n", b""),
+        ];
+        for (bytes, reason) in cases {
+            let head = parse_all(bytes, &config).unwrap().unwrap();
+            assert_eq!(head.reason, reason, "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
     fn parses_a_head_and_leaves_the_body() {
         let mut buf = BytesMut::from(
             &b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-A: 1\r\nx-a: 2\r\n\r\nabc"[..],
@@ -218,6 +241,7 @@ mod tests {
         let head = HeadParser::default().parse(&mut buf, &Config::default()).unwrap().unwrap();
         assert_eq!(head.version, Version::HTTP_11);
         assert_eq!(head.status, StatusCode::NOT_FOUND);
+        assert_eq!(head.reason, "Not Found");
         assert_eq!(head.headers["content-length"], "3");
         let xs: Vec<_> = head.headers.get_all("x-a").iter().collect();
         assert_eq!(xs, ["1", "2"]);

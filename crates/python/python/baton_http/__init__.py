@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import typing
 
-from ._core import Attempt
+import collections.abc
+
+from ._core import Attempt, Attempts
 from ._errors import ConnectionGoingAway, RequestVerdict
 from ._pool import AsyncConnectionPool, ConnectionPool
 
@@ -27,6 +29,7 @@ __all__ = [
     "AsyncConnectionPool",
     "AsyncHTTPTransport",
     "Attempt",
+    "Attempts",
     "ConnectionGoingAway",
     "ConnectionPool",
     "HTTPTransport",
@@ -34,6 +37,8 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+collections.abc.Sequence.register(Attempts)
 
 
 def __getattr__(name: str) -> typing.Any:

@@ -35,7 +35,7 @@ class CoreError(Exception):
         timeout: typing.Optional[str],
         processing: typing.Optional[str],
         going_away: typing.Optional[dict],
-        attempts: tuple,
+        attempts: typing.Sequence[typing.Any],
         source: typing.Optional[str],
         violation: typing.Optional[str] = None,
     ) -> None:
@@ -61,7 +61,7 @@ class RequestVerdict(Exception):
     verdict applies (a connect failure, invalid input).
     """
 
-    def __init__(self, message: str, processing: typing.Optional[str], attempts: tuple) -> None:
+    def __init__(self, message: str, processing: typing.Optional[str], attempts: typing.Sequence[typing.Any]) -> None:
         super().__init__(message)
         self.processing = processing
         self.attempts = attempts
@@ -100,7 +100,7 @@ class ConnectionGoingAway(httpcore.ConnectionNotAvailable):
         body_sent: int,
         debug_data: bytes = b"",
         processing: typing.Optional[str] = None,
-        attempts: tuple = (),
+        attempts: typing.Sequence[typing.Any] = (),
         safe_to_retry: typing.Optional[bool] = None,
     ) -> None:
         super().__init__(message)

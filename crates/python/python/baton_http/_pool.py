@@ -13,7 +13,6 @@ import typing
 
 import httpcore
 
-from ._bridge import wait
 from ._errors import CoreError, to_httpcore
 from ._options import make_client, timeouts_of
 from ._pump import send_sync, start_async
@@ -58,7 +57,11 @@ def _raise(err: CoreError) -> typing.NoReturn:
 
 
 def _extensions(parts: tuple) -> dict:
-    return {"http_version": parts[2], "reason_phrase": parts[3], "baton_attempts": parts[6]}
+    extensions = {"http_version": parts[2], "baton_attempts": parts[6]}
+    if parts[3] is not None:
+        # HTTP/1.1 only, as httpcore.
+        extensions["reason_phrase"] = parts[3]
+    return extensions
 
 
 class _SyncBody:
@@ -102,7 +105,7 @@ class _AsyncBody:
             return
         while True:
             try:
-                chunk = await wait(self._reader.next())
+                chunk = await self._reader.next()
             except CoreError as e:
                 _raise(e)
             if chunk is None:
@@ -296,10 +299,10 @@ class AsyncConnectionPool:
         args = (_method(method), _url(url), _headers(headers))
         try:
             if content is None or isinstance(content, bytes):
-                return await wait(self._core.start(*args, content or None, timeouts, eager))
+                return await self._core.start(*args, content or None, timeouts, eager)
             if isinstance(content, _BYTE_STREAM):
                 whole = b"".join([c async for c in content])
-                return await wait(self._core.start(*args, whole or None, timeouts, eager))
+                return await self._core.start(*args, whole or None, timeouts, eager)
             parts, _pump = await start_async(self._core, args, content, timeouts, eager)
             return parts
         except CoreError as e:

@@ -12,7 +12,6 @@ import asyncio
 import typing
 
 from . import _core
-from ._bridge import wait
 from ._errors import CoreError
 
 __all__ = ["pump_async", "start_async", "send_sync"]
@@ -22,6 +21,7 @@ def send_sync(core: "_core.Client", args: tuple, stream: typing.Iterable[bytes],
     """Sends a request whose body is `stream`, from the calling thread."""
     sender = _core.BodySender()
     op = core.start(*args, sender, timeouts, eager)
+    op.start()  # it reads the body this thread feeds below
     failure: typing.Optional[BaseException] = None
     try:
         for chunk in stream:
@@ -48,7 +48,7 @@ async def pump_async(stream: typing.AsyncIterable[bytes], sender: "_core.BodySen
                 continue
             state = sender.try_send(chunk)
             if state == 1:
-                if not await wait(sender.send(chunk)):
+                if not await sender.send(chunk):
                     return None
             elif state == 2:
                 return None
@@ -69,7 +69,7 @@ async def start_async(
     op = core.start(*args, sender, timeouts, eager)
     pump = asyncio.ensure_future(pump_async(stream, sender))
     try:
-        return await wait(op), pump
+        return await op, pump
     except CoreError as e:
         if e.kind == "body":
             failure = await pump

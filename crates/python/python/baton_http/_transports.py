@@ -23,7 +23,6 @@ import typing
 import httpx
 
 from . import _core
-from ._bridge import wait
 from ._errors import CoreError, to_httpcore
 from ._options import make_client, timeouts_of
 from ._pump import send_sync, start_async
@@ -39,6 +38,19 @@ def _to_httpx(err: CoreError, request: httpx.Request) -> Exception:
     exc.processing = err.processing  # type: ignore[attr-defined]
     exc.__cause__ = core.__cause__
     return exc
+
+
+def _fail(err: BaseException, request: httpx.Request) -> BaseException:
+    """The exception a failed operation raises (httpx's class for a core
+    error, chained as `_to_httpx` does)."""
+    return _to_httpx(err, request) if isinstance(err, CoreError) else err
+
+
+def _finish_async(parts: tuple, request: httpx.Request) -> httpx.Response:
+    """The `httpx.Response` for a finished request's parts."""
+    reader = parts[5]
+    stream = httpx.ByteStream(parts[4]) if reader is None else _AsyncStream(parts[4], reader, request)
+    return _response(parts, stream)
 
 
 def _content(request: httpx.Request) -> typing.Optional[bytes]:
@@ -94,7 +106,7 @@ class _AsyncStream(httpx.AsyncByteStream):
         reader = self._reader
         while True:
             try:
-                chunk = await wait(reader.next())
+                chunk = await reader.next()
             except CoreError as e:
                 exc = _to_httpx(e, self._request)
                 raise exc from exc.__cause__
@@ -108,12 +120,12 @@ class _AsyncStream(httpx.AsyncByteStream):
 
 def _response(parts: tuple, stream: typing.Any) -> httpx.Response:
     status, headers, http_version, reason, _prefix, _reader, attempts = parts
-    return httpx.Response(
-        status,
-        headers=headers,
-        stream=stream,
-        extensions={"http_version": http_version, "reason_phrase": reason, "baton_attempts": attempts},
-    )
+    extensions = {"http_version": http_version, "baton_attempts": attempts}
+    if reason is not None:
+        # HTTP/1.1 only, as httpcore: httpx derives an HTTP/2 response's
+        # phrase from its status code.
+        extensions["reason_phrase"] = reason
+    return httpx.Response(status, headers=headers, stream=stream, extensions=extensions)
 
 
 class _Options:
@@ -207,18 +219,32 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
     def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
         self._core = _Options(*args, **kwargs).core
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        method = request.method
-        url = str(request.url)
-        headers = request.headers.raw
-        timeouts = timeouts_of(request.extensions)
-        content = _content(request)
-        pump = None
+    def handle_async_request(self, request: httpx.Request) -> typing.Awaitable[httpx.Response]:  # type: ignore[override]
+        """httpx's transport method. Not a coroutine function: for a body in
+        memory it returns the core's operation, which httpx awaits directly
+        and which gives the `httpx.Response` (or raises httpx's class)
+        itself; a streamed body goes through a coroutine that feeds it."""
         try:
-            if content is not None:
-                parts = await wait(self._core.start(method, url, headers, content or None, timeouts, True))
-            else:
-                parts, pump = await start_async(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
+            content = request.content
+        except httpx.RequestNotRead:
+            return self._streamed(request)
+        return self._core.start(
+            request.method,
+            str(request.url),
+            request.headers.raw,
+            content or None,
+            timeouts_of(request.extensions),
+            True,
+            _finish_async,
+            _fail,
+            request,
+        )
+
+    async def _streamed(self, request: httpx.Request) -> httpx.Response:
+        args = (request.method, str(request.url), request.headers.raw)
+        timeouts = timeouts_of(request.extensions)
+        try:
+            parts, pump = await start_async(self._core, args, request.stream, timeouts, True)  # type: ignore[arg-type]
         except CoreError as e:
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__

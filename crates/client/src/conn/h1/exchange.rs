@@ -231,6 +231,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                         status: head.status,
                         headers: head.headers,
                         version: head.version,
+                        reason: Some(head.reason),
                         body: rx,
                         attempt: a,
                     };

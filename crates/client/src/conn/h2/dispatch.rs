@@ -223,6 +223,7 @@ impl Driver {
             status: head.status,
             headers: head.headers,
             version: Version::HTTP_2,
+            reason: None,
             body: rx,
             attempt,
         };
