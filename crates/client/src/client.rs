@@ -21,7 +21,7 @@ use crate::response::Response;
 use crate::retry::{Budget, RetryPolicy};
 use crate::settings_wait::SettingsWait;
 use crate::stats::{Counters, Stats};
-use crate::tls::Trust;
+use crate::tls::{Identity, TlsOptions, Trust, Version};
 
 /// An HTTP client with a connection pool. Cheap to clone; clones share the
 /// pool, the retry budget and the stats.
@@ -77,6 +77,12 @@ pub struct ClientBuilder {
     only_roots: bool,
     native_roots: bool,
     danger_accept_invalid_certs: bool,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) min_tls_version: Option<Version>,
+    pub(crate) max_tls_version: Option<Version>,
+    pub(crate) tls_sni: bool,
+    /// Addresses to use for these host names instead of DNS's.
+    pub(crate) resolve: Vec<(String, Vec<std::net::SocketAddr>)>,
     idle_timeout: Duration,
     http1_only: bool,
     tcp_keepalive: Option<Duration>,
@@ -102,6 +108,11 @@ impl Default for ClientBuilder {
             only_roots: false,
             native_roots: false,
             danger_accept_invalid_certs: false,
+            identity: None,
+            min_tls_version: None,
+            max_tls_version: None,
+            tls_sni: true,
+            resolve: Vec::new(),
             idle_timeout: Duration::from_secs(90),
             http1_only: false,
             // tcp_keepalive.rs: reqwest's and Go's 15 s.
@@ -643,8 +654,16 @@ impl ClientBuilder {
         } else {
             Trust::Roots(self.extra_roots)
         };
-        let connector = Connector::new(
+        let tls = TlsOptions {
             trust,
+            identity: self.identity,
+            min_version: self.min_tls_version,
+            max_version: self.max_tls_version,
+            sni: self.tls_sni,
+        };
+        let connector = Connector::new(
+            tls,
+            self.resolve,
             self.connect_timeout,
             self.h2_prior_knowledge && !self.http1_only,
             self.http1_only,

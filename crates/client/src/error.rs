@@ -52,6 +52,8 @@ struct Inner {
     /// A connect failure that a new attempt may not meet (refused, reset,
     /// closed before the HTTP/2 preface), as opposed to a certificate error.
     transient: bool,
+    /// TLS failed: the handshake, or an alert from the server.
+    tls: bool,
 }
 
 /// A baton error. Ask it what happened with the predicates, how far the
@@ -89,6 +91,7 @@ impl Error {
                 attempts: Vec::new(),
                 timeout: None,
                 transient: false,
+                tls: false,
             }),
         }
     }
@@ -148,6 +151,12 @@ impl Error {
         self
     }
 
+    /// Marks a TLS failure ([`is_tls`](Self::is_tls)).
+    pub(crate) fn tls(mut self) -> Self {
+        self.inner.tls = true;
+        self
+    }
+
     pub(crate) fn is_transient(&self) -> bool {
         self.inner.transient
     }
@@ -187,6 +196,27 @@ impl Error {
     /// ```
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
+    }
+
+    /// TLS refused the connection: the handshake failed (an untrusted or
+    /// mismatched server certificate, no common version or cipher suite),
+    /// or the server sent a fatal alert before any response, as a server
+    /// that rejects the client certificate does with TLS 1.3
+    /// ([`ClientBuilder::identity`](crate::ClientBuilder::identity)). Such
+    /// an error is also [`is_connect`](Self::is_connect); its message names
+    /// the alert or the certificate problem. It is not retried: another
+    /// connection would meet the same refusal.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// match client.get("https://internal.example.com/").send().await {
+    ///     Err(e) if e.is_tls() => println!("TLS refused: {e}"),
+    ///     other => println!("{}", other?.status()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_tls(&self) -> bool {
+        self.inner.tls
     }
 
     /// A timeout ran out: connect, response head, idle read, or the total

@@ -358,7 +358,22 @@ async fn run(
                         }
                     }
                     Ok(Outcome::Response(parts)) => return Ok(parts),
-                    Ok(Outcome::Failed(f)) => f,
+                    Ok(Outcome::Failed(f)) => {
+                        // The server refused the connection at the TLS
+                        // layer (a rejected client certificate, TLS 1.3):
+                        // it never read the request as HTTP, and another
+                        // connection would meet the same refusal. A connect
+                        // error, not retried.
+                        if let Some(why) = core.pool.tls_rejection(origin, f.attempt.connection_id) {
+                            let message = format!("TLS with {origin} failed: {why}");
+                            let mut attempt = f.attempt;
+                            attempt.error = Some(message.clone());
+                            lock(journal).push(attempt);
+                            let error = Error::new(Kind::Connect, message).tls();
+                            return Err(error.with_attempts(lock(journal).attempts()));
+                        }
+                        f
+                    }
                     Err(_) => {
                         // The request went to the connection, and may have
                         // left: say so, as a timeout would.

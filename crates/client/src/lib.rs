@@ -104,7 +104,7 @@ mod settings_wait;
 mod stats;
 mod tcp_keepalive;
 mod timeouts;
-mod tls;
+pub mod tls;
 mod tls_io;
 
 pub use body::{Body, DEFAULT_REPLAY_BUFFER};
@@ -120,6 +120,7 @@ pub use retry::RetryPolicy;
 pub use settings_wait::SettingsWait;
 pub use stats::Stats;
 pub use timeouts::{TimeoutKind, Timeouts};
+pub use tls::Identity;
 
 /// HTTP/2 settings and limits for [`ClientBuilder::http2_config`], from
 /// `baton-proto`: start from `Http2Config::default()` and set the fields to

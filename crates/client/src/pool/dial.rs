@@ -49,7 +49,9 @@ impl Dial<'_> {
         id: u64,
         early: bool,
     ) -> Result<Opened, Error> {
-        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
+        let shared = op.shared.clone();
+        let on_rejection = Box::new(move |why| shared.tls_rejected(id, why));
+        let (io, protocol) = self.connector.connect(origin, force_h1, on_rejection).await?;
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
@@ -92,6 +94,10 @@ impl Dial<'_> {
         }
         match ready {
             Ok(Ok(())) => {}
+            Ok(Err(h2::NotReady { .. })) if op.shared.tls_rejection(id).is_some() => {
+                let why = op.shared.tls_rejection(id).unwrap_or_default();
+                return Err(Error::new(Kind::Connect, format!("TLS with {origin} failed: {why}")).tls());
+            }
             Ok(Err(h2::NotReady { cause, after_settings })) => {
                 let said = |what: &str| match &cause {
                     Some(cause) => format!("{origin} {what}: {cause}"),

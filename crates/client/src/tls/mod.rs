@@ -1,17 +1,44 @@
-//! TLS client settings (rustls with ALPN). The trusted roots are checked
+//! TLS: [`Identity`] (a client certificate) and [`Version`] (for the
+//! builder's version bounds), with
+//! [`ClientBuilder::identity`](crate::ClientBuilder::identity) and its
+//! siblings.
+//!
+//! Inside: the client identity and protocol versions users configure, and the
+//! rustls client settings (with ALPN) made from them.
+//!
+//! The trusted roots and the client identity are checked
 //! when the client is built, so a bad certificate is a builder error; the
 //! rustls configurations themselves are made on the first `https`
 //! connection, so a client that only speaks `http` never builds them (their
 //! session caches and verifier cost about 50 KiB of heap, and their code's
 //! pages would be touched for nothing).
 
+mod builder;
+mod identity;
+mod version;
+
+pub use identity::Identity;
+pub use version::Version;
+
 use std::sync::{Arc, OnceLock};
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{ConfigBuilder, RootCertStore, WantsVerifier};
 
 use crate::error::Error;
+
+/// What the builder says about TLS.
+#[derive(Clone)]
+pub(crate) struct TlsOptions {
+    pub(crate) trust: Trust,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) min_version: Option<Version>,
+    pub(crate) max_version: Option<Version>,
+    /// Send the server name (SNI, RFC 6066 §3); default on.
+    pub(crate) sni: bool,
+}
 
 /// Which certificates a TLS connection trusts.
 #[derive(Clone)]
@@ -46,14 +73,20 @@ pub(crate) struct Tls {
     builder: ConfigBuilder<rustls::ClientConfig, WantsVerifier>,
     provider: Arc<CryptoProvider>,
     verify: Verify,
+    /// The client certificate, its key checked against it.
+    identity: Option<Arc<CertifiedKey>>,
+    sni: bool,
     http1_only: bool,
     configs: OnceLock<Configs>,
 }
 
 impl Tls {
-    /// Checks `trust` now: every added certificate must parse, and
-    /// [`Trust::Native`] must find at least one usable system certificate.
-    pub(crate) fn new(trust: Trust, http1_only: bool) -> Result<Self, Error> {
+    /// Checks `options` now: every added certificate must parse,
+    /// [`Trust::Native`] must find at least one usable system certificate,
+    /// the identity's key must be usable and match its certificate, and
+    /// the version bounds must leave a version.
+    pub(crate) fn new(options: TlsOptions, http1_only: bool) -> Result<Self, Error> {
+        let TlsOptions { trust, identity, min_version, max_version, sni } = options;
         let verify = match trust {
             Trust::DangerAcceptAny => Verify::DangerAcceptAny,
             Trust::Roots(extra) => Verify::Roots(Arc::new(roots(webpki(), extra)?)),
@@ -61,10 +94,27 @@ impl Tls {
             Trust::Only(extra) => Verify::Roots(Arc::new(roots(RootCertStore::empty(), extra)?)),
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions: Vec<_> = [Version::TLS_1_3, Version::TLS_1_2]
+            .into_iter()
+            .filter(|v| min_version.is_none_or(|min| *v >= min) && max_version.is_none_or(|max| *v <= max))
+            .map(Version::rustls)
+            .collect();
+        if versions.is_empty() {
+            return Err(Error::builder(
+                "the TLS version bounds leave no version (min_tls_version > max_tls_version)",
+            ));
+        }
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(&versions)
             .map_err(|e| Error::builder("TLS setup failed").with_source(e))?;
-        Ok(Self { builder, provider, verify, http1_only, configs: OnceLock::new() })
+        let identity = identity
+            .map(|id| {
+                CertifiedKey::from_der(id.chain, id.key, &provider)
+                    .map(Arc::new)
+                    .map_err(|e| Error::builder(format!("invalid client identity: {e}")).with_source(e))
+            })
+            .transpose()?;
+        Ok(Self { builder, provider, verify, identity, sni, http1_only, configs: OnceLock::new() })
     }
 
     /// The configuration for a connection: ALPN http/1.1 only if `force_h1`.
@@ -75,13 +125,17 @@ impl Tls {
 
     fn build(&self) -> Configs {
         let builder = self.builder.clone();
-        let mut h2 = match &self.verify {
-            Verify::Roots(roots) => builder.with_root_certificates(roots.clone()).with_no_client_auth(),
+        let builder = match &self.verify {
+            Verify::Roots(roots) => builder.with_root_certificates(roots.clone()),
             Verify::DangerAcceptAny => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(danger::AcceptAny(self.provider.clone())))
-                .with_no_client_auth(),
+                .with_custom_certificate_verifier(Arc::new(danger::AcceptAny(self.provider.clone()))),
         };
+        let mut h2 = match &self.identity {
+            Some(key) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key.clone()))),
+            None => builder.with_no_client_auth(),
+        };
+        h2.enable_sni = self.sni;
         let mut h1 = h2.clone();
         h1.alpn_protocols = vec![b"http/1.1".to_vec()];
         h2.alpn_protocols = if self.http1_only {
@@ -175,5 +229,51 @@ mod danger {
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.0.signature_verification_algorithms.supported_schemes()
         }
+    }
+}
+
+/// The rustls error inside an I/O error from a TLS stream, if any.
+pub(crate) fn rustls_error(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+/// A TLS failure in words a user can act on: which side refused, and why.
+/// A fatal alert from the server about certificates, before any response,
+/// is about ours: the server checks only the client's certificate (RFC 8446
+/// §4.4.2.4: it answers a missing one with `certificate_required`, a bad
+/// one with `bad_certificate`, `unknown_ca` and the like). After the
+/// handshake, with TLS 1.3, every alert before the first byte of the
+/// server's is such an answer to the client's last flight, its
+/// certificate and the signature proving its key (`decrypt_error`):
+/// `after_handshake` says the alert came then.
+pub(crate) fn describe(e: &std::io::Error, after_handshake: bool) -> String {
+    use rustls::AlertDescription as A;
+    match rustls_error(e) {
+        Some(rustls::Error::AlertReceived(alert)) if after_handshake => {
+            format!("the server rejected the client certificate after the handshake (TLS alert {alert:?})")
+        }
+        Some(rustls::Error::AlertReceived(
+            alert @ (A::CertificateRequired
+            | A::BadCertificate
+            | A::UnsupportedCertificate
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::UnknownCA
+            | A::AccessDenied
+            | A::DecryptError),
+        )) => format!("the server rejected the client certificate (TLS alert {alert:?})"),
+        Some(rustls::Error::AlertReceived(alert @ A::ProtocolVersion)) => {
+            format!("no TLS version in common with the server (TLS alert {alert:?})")
+        }
+        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent TLS alert {alert:?}"),
+        Some(rustls::Error::InvalidCertificate(why)) => {
+            format!("the server's certificate is not accepted: {why}")
+        }
+        Some(rustls::Error::PeerIncompatible(why)) => {
+            format!("no TLS version or cipher suite in common with the server: {why:?}")
+        }
+        Some(other) => other.to_string(),
+        None => e.to_string(),
     }
 }
