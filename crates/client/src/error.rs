@@ -34,6 +34,8 @@ pub(crate) enum Kind {
     Redirect,
     /// The client was shut down.
     Closed,
+    /// `error_for_status` found a 4xx or 5xx status.
+    Status,
 }
 
 struct Inner {
@@ -54,6 +56,8 @@ struct Inner {
     transient: bool,
     /// TLS failed: the handshake, or an alert from the server.
     tls: bool,
+    /// For [`Kind::Status`]: the status.
+    status: Option<http::StatusCode>,
 }
 
 /// A baton error. Ask it what happened with the predicates, how far the
@@ -92,6 +96,7 @@ impl Error {
                 timeout: None,
                 transient: false,
                 tls: false,
+                status: None,
             }),
         }
     }
@@ -151,6 +156,14 @@ impl Error {
         self
     }
 
+    /// The error `error_for_status` returns for `status` of `url`.
+    pub(crate) fn status_of(status: http::StatusCode, url: &http::Uri) -> Self {
+        let side = if status.is_client_error() { "client" } else { "server" };
+        let mut e = Self::new(Kind::Status, format!("HTTP status {side} error ({status}) for URL ({url})"));
+        e.inner.status = Some(status);
+        e
+    }
+
     /// Marks a TLS failure ([`is_tls`](Self::is_tls)).
     pub(crate) fn tls(mut self) -> Self {
         self.inner.tls = true;
@@ -196,6 +209,37 @@ impl Error {
     /// ```
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
+    }
+
+    /// A 4xx or 5xx status, made an error by
+    /// [`Response::error_for_status`](crate::Response::error_for_status);
+    /// [`status`](Self::status) says which.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// match client.get("https://example.com/items/7").send().await?.error_for_status() {
+    ///     Ok(resp) => println!("{}", resp.text().await?),
+    ///     Err(e) if e.status() == Some(http::StatusCode::NOT_FOUND) => println!("no item 7"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_status(&self) -> bool {
+        self.inner.kind == Kind::Status
+    }
+
+    /// The status of an [`is_status`](Self::is_status) error; `None` for
+    /// the others.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await?.error_for_status() {
+    ///     println!("failed with {:?}", e.status());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn status(&self) -> Option<http::StatusCode> {
+        self.inner.status
     }
 
     /// TLS refused the connection: the handshake failed (an untrusted or

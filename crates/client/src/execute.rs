@@ -41,6 +41,8 @@ pub(crate) struct Core {
     pub(crate) accepts: Accepts,
     /// `accepts` as an `Accept-Encoding` value, made once.
     pub(crate) accept_encoding: Option<HeaderValue>,
+    /// Sent with every request that does not set them.
+    pub(crate) default_headers: HeaderMap,
 }
 
 /// What a request carries besides its `http::Request`.
@@ -79,7 +81,14 @@ pub(crate) fn execute(
         Ok(request) => (request, None),
         Err(e) => (http::Request::new(Body::empty()), Some(e)),
     };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    for name in core.default_headers.keys() {
+        if !parts.headers.contains_key(name) {
+            for value in core.default_headers.get_all(name) {
+                parts.headers.append(name.clone(), value.clone());
+            }
+        }
+    }
     let idempotent =
         options.idempotent.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
     body.set_replay_limit(core.policy.replay_limit());

@@ -89,6 +89,7 @@ mod execute;
 mod failure;
 mod going_away;
 mod incoming;
+mod into_url;
 mod journal;
 mod origin;
 mod pem;
@@ -97,6 +98,8 @@ pub mod redirect;
 mod request;
 mod response;
 mod retry;
+#[cfg(any(feature = "json", feature = "form", feature = "query"))]
+mod serde_body;
 #[cfg(feature = "serde")]
 mod serde_http;
 mod service;
@@ -112,6 +115,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use going_away::ConnectionGoingAway;
 pub use incoming::Incoming;
+pub use into_url::IntoUrl;
 pub use journal::{Attempt, Journal, Phase, Processing, RetryReason};
 pub use redirect::Policy as RedirectPolicy;
 pub use request::RequestBuilder;
