@@ -1004,7 +1004,7 @@ mod tests {
         for _ in 0..300 {
             // A port nothing listens on: bound, then let go.
             let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let err = client.get(&format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
+            let err = client.get(format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
             assert!(err.is_connect(), "{err}");
         }
         let kept = client.core.pool.origin_count();

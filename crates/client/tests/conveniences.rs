@@ -89,12 +89,12 @@ async fn auth_default_headers_and_user_agent_reach_the_server() {
 async fn error_for_status_makes_4xx_and_5xx_errors() {
     let Some(nginx) = nginx() else { return };
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
-    let ok = client.get(&nginx.url("/")).send().await.unwrap().error_for_status().unwrap();
+    let ok = client.get(nginx.url("/")).send().await.unwrap().error_for_status().unwrap();
     assert_eq!(ok.text().await.unwrap(), "ok");
     for (path, status) in
         [("/status/404", StatusCode::NOT_FOUND), ("/status/503", StatusCode::SERVICE_UNAVAILABLE)]
     {
-        let resp = client.get(&nginx.url(path)).send().await.unwrap();
+        let resp = client.get(nginx.url(path)).send().await.unwrap();
         let err = resp.error_for_status_ref().unwrap_err();
         assert!(err.is_status(), "{err:?}");
         assert_eq!(err.status(), Some(status));
@@ -143,24 +143,24 @@ async fn json_form_and_query_round_trip_through_the_lab() {
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
     let order = Order { item: 7, note: "two & a half ✓".to_owned() };
-    let back: Order = client.post(&lab.url("/echo")).json(&order).send().await.unwrap().json().await.unwrap();
+    let back: Order = client.post(lab.url("/echo")).json(&order).send().await.unwrap().json().await.unwrap();
     assert_eq!(back, order);
     // A body that is not the JSON expected: a decode error, the response
     // having started.
-    let err = client.get(&lab.url("/bytes/10")).send().await.unwrap().json::<Order>().await.unwrap_err();
+    let err = client.get(lab.url("/bytes/10")).send().await.unwrap().json::<Order>().await.unwrap_err();
     assert!(err.is_decode(), "{err:?}");
     assert_eq!(err.processing(), Some(baton::Processing::ResponseStarted));
 
     let form =
-        client.post(&lab.url("/echo")).form(&[("user", "ada"), ("lang", "en gb")]).send().await.unwrap();
+        client.post(lab.url("/echo")).form(&[("user", "ada"), ("lang", "en gb")]).send().await.unwrap();
     assert_eq!(form.text().await.unwrap(), "user=ada&lang=en+gb");
     // A map with a non-string key cannot be JSON: a builder error, nothing sent.
     let bad: std::collections::HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
-    let err = client.post(&lab.url("/echo")).json(&bad).send().await.unwrap_err();
+    let err = client.post(lab.url("/echo")).json(&bad).send().await.unwrap_err();
     assert!(err.is_builder(), "{err:?}");
 
     let request =
-        client.get(&lab.url("/echo?a=1")).query(&[("q", "x y")]).query(&[("page", 2)]).build().unwrap();
+        client.get(lab.url("/echo?a=1")).query(&[("q", "x y")]).query(&[("page", 2)]).build().unwrap();
     assert_eq!(request.uri().query(), Some("a=1&q=x+y&page=2"));
     let resp = client.execute(request).await.unwrap();
     assert_eq!(resp.url().query(), Some("a=1&q=x+y&page=2"));

@@ -43,7 +43,7 @@ async fn nginx_with_ssl_verify_client_takes_a_good_certificate_over_h2_and_http1
     let h1 = client(&server).identity(identity).http1_only().build().unwrap();
     for (client, version) in [(&h2, http::Version::HTTP_2), (&h1, http::Version::HTTP_11)] {
         for _ in 0..3 {
-            let resp = client.get(&nginx.url("/bytes/100")).send().await.unwrap();
+            let resp = client.get(nginx.url("/bytes/100")).send().await.unwrap();
             assert_eq!(resp.status(), 200);
             assert_eq!(resp.version(), version);
             assert_eq!(resp.bytes().await.unwrap().len(), 100);
@@ -51,7 +51,7 @@ async fn nginx_with_ssl_verify_client_takes_a_good_certificate_over_h2_and_http1
     }
     // Separate PEM files, as curl's --cert and --key take them.
     let parts = Identity::from_pem_parts(alice.cert_pem.as_bytes(), alice.key_pem().as_bytes()).unwrap();
-    let resp = client(&server).identity(parts).build().unwrap().get(&nginx.url("/")).send().await.unwrap();
+    let resp = client(&server).identity(parts).build().unwrap().get(nginx.url("/")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     // One HTTP/2 connection carried its three requests.
     assert_eq!(h2.stats().connections_opened, 1);
@@ -66,7 +66,7 @@ async fn nginx_answers_400_to_a_missing_or_foreign_certificate() {
     let ca = TestCa::generate().unwrap();
     let Some(nginx) = nginx(&server, Some(&ca), None) else { return };
     let none = client(&server).build().unwrap();
-    let resp = none.get(&nginx.url("/")).send().await.unwrap();
+    let resp = none.get(nginx.url("/")).send().await.unwrap();
     assert_eq!(resp.status(), 400);
     let text = resp.text().await.unwrap();
     assert!(text.contains("No required SSL certificate was sent"), "{text}");
@@ -76,7 +76,7 @@ async fn nginx_answers_400_to_a_missing_or_foreign_certificate() {
         .identity(Identity::from_pem(mallory.identity_pem().as_bytes()).unwrap())
         .build()
         .unwrap();
-    let resp = foreign.get(&nginx.url("/")).send().await.unwrap();
+    let resp = foreign.get(nginx.url("/")).send().await.unwrap();
     assert_eq!(resp.status(), 400);
     let text = resp.text().await.unwrap();
     assert!(text.contains("SSL certificate error"), "{text}");
@@ -170,11 +170,11 @@ async fn tls_version_bounds_are_kept_against_nginx() {
     let max12 = client(&server).max_tls_version(Version::TLS_1_2).build().unwrap();
     let min13 = client(&server).min_tls_version(Version::TLS_1_3).build().unwrap();
     // Within the bounds: answered.
-    assert_eq!(max12.get(&tls12.url("/")).send().await.unwrap().status(), 200);
-    assert_eq!(min13.get(&tls13.url("/")).send().await.unwrap().status(), 200);
+    assert_eq!(max12.get(tls12.url("/")).send().await.unwrap().status(), 200);
+    assert_eq!(min13.get(tls13.url("/")).send().await.unwrap().status(), 200);
     // Outside them: a TLS error naming the cause, not retried.
     for (client, nginx) in [(&min13, &tls12), (&max12, &tls13)] {
-        let err = client.get(&nginx.url("/")).send().await.unwrap_err();
+        let err = client.get(nginx.url("/")).send().await.unwrap_err();
         assert!(err.is_tls() && err.is_connect(), "{err:?}");
         assert!(err.to_string().contains("TLS handshake"), "{err}");
         assert!(err.attempts().len() <= 1, "{err}");
@@ -208,7 +208,7 @@ async fn resolve_overrides_dns_but_not_the_server_name() {
     assert_eq!(resp.status(), 200);
     // The name presented is the URL's: a certificate for another name fails.
     let elsewhere = client(&server).resolve("example.invalid", nginx.addr()).build().unwrap();
-    let err = elsewhere.get(&format!("https://example.invalid:{port}/")).send().await.unwrap_err();
+    let err = elsewhere.get(format!("https://example.invalid:{port}/")).send().await.unwrap_err();
     assert!(err.is_tls(), "{err:?}");
     assert!(err.to_string().contains("certificate"), "{err}");
 }
