@@ -82,6 +82,9 @@ pub struct ClientBuilder {
     pub(crate) min_tls_version: Option<Version>,
     pub(crate) max_tls_version: Option<Version>,
     pub(crate) tls_sni: bool,
+    pub(crate) tls_provider: crate::tls::CryptoProvider,
+    #[cfg(feature = "platform-verifier")]
+    pub(crate) platform_verifier: bool,
     /// Addresses to use for these host names instead of DNS's.
     pub(crate) resolve: Vec<(String, Vec<std::net::SocketAddr>)>,
     default_headers: http::HeaderMap,
@@ -115,6 +118,9 @@ impl Default for ClientBuilder {
             min_tls_version: None,
             max_tls_version: None,
             tls_sni: true,
+            tls_provider: crate::tls::CryptoProvider::default(),
+            #[cfg(feature = "platform-verifier")]
+            platform_verifier: false,
             resolve: Vec::new(),
             default_headers: http::HeaderMap::new(),
             bad_user_agent: false,
@@ -724,6 +730,9 @@ impl ClientBuilder {
             min_version: self.min_tls_version,
             max_version: self.max_tls_version,
             sni: self.tls_sni,
+            provider: self.tls_provider,
+            #[cfg(feature = "platform-verifier")]
+            platform_verifier: self.platform_verifier,
         };
         let connector = Connector::new(
             tls,

@@ -11,6 +11,8 @@ use baton::tls::Version;
 use baton::{Client, Identity};
 use baton_lab::nginx::{Nginx, NginxOptions, Protocol};
 use baton_lab::tls::{TestCa, TestCertificate};
+#[cfg(feature = "platform-verifier")]
+use baton_lab::{Lab, LabOptions, Scenario};
 
 fn nginx(server: &TestCertificate, client_ca: Option<&TestCa>, protocols: Option<&str>) -> Option<Nginx> {
     if Nginx::find().is_none() {
@@ -211,4 +213,50 @@ async fn resolve_overrides_dns_but_not_the_server_name() {
     let err = elsewhere.get(format!("https://example.invalid:{port}/")).send().await.unwrap_err();
     assert!(err.is_tls(), "{err:?}");
     assert!(err.to_string().contains("certificate"), "{err}");
+}
+
+/// aws-lc-rs under rustls does what ring does: mutual TLS with nginx, over
+/// HTTP/2 and HTTP/1.1, and a rejected certificate reported the same way.
+#[cfg(feature = "aws-lc-rs")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_lc_rs_speaks_mutual_tls_too() {
+    use baton::tls::CryptoProvider;
+    let server = TestCertificate::generate().unwrap();
+    let ca = TestCa::generate().unwrap();
+    let alice =
+        Identity::from_pem(ca.client_certificate("alice").unwrap().identity_pem().as_bytes()).unwrap();
+    if let Some(nginx) = nginx(&server, Some(&ca), None) {
+        for http1 in [false, true] {
+            let mut builder =
+                client(&server).tls_crypto_provider(CryptoProvider::AwsLcRs).identity(alice.clone());
+            if http1 {
+                builder = builder.http1_only();
+            }
+            let resp = builder.build().unwrap().get(nginx.url("/bytes/100")).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.bytes().await.unwrap().len(), 100);
+        }
+    }
+    let (addr, _) = strict_server(&server, &ca, &rustls::version::TLS13).await;
+    let client = client(&server).tls_crypto_provider(CryptoProvider::AwsLcRs).build().unwrap();
+    let err = client.get(format!("https://localhost:{}/", addr.port())).send().await.unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+    assert!(err.to_string().contains("the server rejected the client certificate"), "{err}");
+}
+
+/// The platform verifier trusts added roots (and the system's, which do not
+/// know the lab's certificate).
+#[cfg(feature = "platform-verifier")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_verifier_trusts_added_roots_only_beside_the_systems() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal).tls()).await.unwrap();
+    let cert = lab.certificate().unwrap().cert.to_vec();
+    let trusting = Client::builder().tls_platform_verifier(true).add_root_certificate(cert).build().unwrap();
+    let resp = trusting.get(lab.url("/bytes/7")).send().await.unwrap();
+    assert_eq!(resp.bytes().await.unwrap().len(), 7);
+    let system_only = Client::builder().tls_platform_verifier(true).build().unwrap();
+    let err = system_only.get(lab.url("/")).send().await.unwrap_err();
+    assert!(err.is_tls() && err.is_connect(), "{err:?}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+    lab.stop().await;
 }

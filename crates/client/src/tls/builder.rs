@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use super::{Identity, Version};
+use super::{CryptoProvider, Identity, Version};
 use crate::client::ClientBuilder;
 
 impl ClientBuilder {
@@ -63,6 +63,43 @@ impl ClientBuilder {
     /// ```
     pub fn max_tls_version(mut self, version: Version) -> Self {
         self.max_tls_version = Some(version);
+        self
+    }
+
+    /// The cryptography rustls runs on (default [`CryptoProvider::Ring`];
+    /// [`CryptoProvider::AwsLcRs`] with the `aws-lc-rs` cargo feature).
+    ///
+    /// ```
+    /// use baton::tls::CryptoProvider;
+    ///
+    /// let client = baton::Client::builder().tls_crypto_provider(CryptoProvider::Ring).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn tls_crypto_provider(mut self, provider: CryptoProvider) -> Self {
+        self.tls_provider = provider;
+        self
+    }
+
+    /// Verifies server certificates as the operating system does
+    /// (rustls-platform-verifier; default `false`): on macOS, Windows,
+    /// Android and iOS with their own verifiers (revocation included), on
+    /// Linux against the system's certificate store. Certificates added
+    /// with [`add_root_certificate`](Self::add_root_certificate) are
+    /// trusted too. It replaces the bundled roots and
+    /// [`tls_native_roots`](Self::tls_native_roots); with
+    /// [`tls_built_in_roots(false)`](Self::tls_built_in_roots) or
+    /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs),
+    /// those win. Needs the `platform-verifier` cargo feature.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().tls_platform_verifier(true).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "platform-verifier")]
+    pub fn tls_platform_verifier(mut self, enabled: bool) -> Self {
+        self.platform_verifier = enabled;
         self
     }
 

@@ -15,14 +15,15 @@
 
 mod builder;
 mod identity;
+mod provider;
 mod version;
 
 pub use identity::Identity;
+pub use provider::CryptoProvider;
 pub use version::Version;
 
 use std::sync::{Arc, OnceLock};
 
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{ConfigBuilder, RootCertStore, WantsVerifier};
@@ -38,6 +39,10 @@ pub(crate) struct TlsOptions {
     pub(crate) max_version: Option<Version>,
     /// Send the server name (SNI, RFC 6066 §3); default on.
     pub(crate) sni: bool,
+    pub(crate) provider: CryptoProvider,
+    /// Verify as the operating system does (rustls-platform-verifier).
+    #[cfg(feature = "platform-verifier")]
+    pub(crate) platform_verifier: bool,
 }
 
 /// Which certificates a TLS connection trusts.
@@ -56,6 +61,9 @@ pub(crate) enum Trust {
 /// The roots a verifier will trust, checked at build time.
 enum Verify {
     Roots(Arc<RootCertStore>),
+    /// Another verifier: the platform's.
+    #[cfg(feature = "platform-verifier")]
+    Custom(Arc<dyn rustls::client::danger::ServerCertVerifier>),
     DangerAcceptAny,
 }
 
@@ -69,9 +77,9 @@ struct Configs {
 
 /// The client's TLS settings, built on first use.
 pub(crate) struct Tls {
-    /// The ring provider with TLS 1.2 and 1.3, the step that can fail.
+    /// The provider with the versions asked for, the step that can fail.
     builder: ConfigBuilder<rustls::ClientConfig, WantsVerifier>,
-    provider: Arc<CryptoProvider>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
     verify: Verify,
     /// The client certificate, its key checked against it.
     identity: Option<Arc<CertifiedKey>>,
@@ -86,14 +94,23 @@ impl Tls {
     /// the identity's key must be usable and match its certificate, and
     /// the version bounds must leave a version.
     pub(crate) fn new(options: TlsOptions, http1_only: bool) -> Result<Self, Error> {
-        let TlsOptions { trust, identity, min_version, max_version, sni } = options;
+        let provider = Arc::new(options.provider.rustls());
+        let TlsOptions { trust, identity, min_version, max_version, sni, .. } = options;
         let verify = match trust {
             Trust::DangerAcceptAny => Verify::DangerAcceptAny,
+            #[cfg(feature = "platform-verifier")]
+            Trust::Roots(extra) | Trust::Native(extra) if options.platform_verifier => {
+                let verifier =
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+                        .map_err(|e| {
+                            Error::builder(format!("the platform verifier failed: {e}")).with_source(e)
+                        })?;
+                Verify::Custom(Arc::new(verifier))
+            }
             Trust::Roots(extra) => Verify::Roots(Arc::new(roots(webpki(), extra)?)),
             Trust::Native(extra) => Verify::Roots(Arc::new(roots(native()?, extra)?)),
             Trust::Only(extra) => Verify::Roots(Arc::new(roots(RootCertStore::empty(), extra)?)),
         };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let versions: Vec<_> = [Version::TLS_1_3, Version::TLS_1_2]
             .into_iter()
             .filter(|v| min_version.is_none_or(|min| *v >= min) && max_version.is_none_or(|max| *v <= max))
@@ -127,6 +144,10 @@ impl Tls {
         let builder = self.builder.clone();
         let builder = match &self.verify {
             Verify::Roots(roots) => builder.with_root_certificates(roots.clone()),
+            #[cfg(feature = "platform-verifier")]
+            Verify::Custom(verifier) => {
+                builder.dangerous().with_custom_certificate_verifier(verifier.clone())
+            }
             Verify::DangerAcceptAny => builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(danger::AcceptAny(self.provider.clone()))),
