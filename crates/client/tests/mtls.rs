@@ -260,3 +260,37 @@ async fn the_platform_verifier_trusts_added_roots_only_beside_the_systems() {
     assert!(err.to_string().contains("certificate"), "{err}");
     lab.stop().await;
 }
+
+/// `tls_sni(false)` leaves the server name out of the handshake (RFC 6066
+/// §3), and the certificate is still checked against the URL's host;
+/// `resolve` keeps the URL's name in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sni_is_the_urls_host_or_nothing() {
+    let server = TestCertificate::generate().unwrap();
+    let config = server.server_config(&[b"http/1.1"]).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, mut names) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        // Bounded: the two connections below.
+        for _ in 0..2 {
+            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok(mut tls) = acceptor.accept(tcp).await else { continue };
+            let _ = tx.send(tls.get_ref().1.server_name().map(str::to_owned));
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut buf = [0u8; 4096];
+            let _ = tls.read(&mut buf).await;
+            let _ =
+                tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+            let _ = tls.shutdown().await;
+        }
+    });
+    let url = format!("https://localhost:{}/", addr.port());
+    for (sni, expected) in [(true, Some("localhost".to_owned())), (false, None)] {
+        let client = client(&server).tls_sni(sni).resolve("localhost", addr).build().unwrap();
+        let resp = client.get(&url).send().await.unwrap();
+        assert_eq!(resp.text().await.unwrap(), "ok");
+        assert_eq!(names.recv().await.unwrap(), expected, "tls_sni({sni})");
+    }
+}
