@@ -76,6 +76,20 @@
 //! - `serde`: the journal and the counters machine-readable: [`Attempt`],
 //!   [`Stats`] and what they hold ([`Phase`], [`Processing`], [`RetryReason`],
 //!   [`GoAway`]) implement `serde::Serialize` and `serde::Deserialize`.
+//! - `json`: `RequestBuilder::json` and `Response::json` (serde_json);
+//!   `form`: `RequestBuilder::form`; `query`: `RequestBuilder::query`
+//!   (both serde_urlencoded), as reqwest's features of those names.
+//! - `url`: `url::Url` accepted wherever a URL is ([`IntoUrl`]).
+//! - `aws-lc-rs`: `tls::CryptoProvider::AwsLcRs`, rustls on aws-lc-rs
+//!   instead of ring (which stays the default; it needs a C compiler).
+//! - `platform-verifier`: `ClientBuilder::tls_platform_verifier`, server
+//!   certificates verified as the operating system does.
+//!
+//! TLS is rustls: trusted roots from DER or PEM, a client certificate for
+//! mutual TLS ([`Identity`]), version bounds ([`tls::Version`]), SNI and
+//! fixed addresses ([`ClientBuilder::resolve`]). A server that rejects the
+//! client certificate fails the request with [`Error::is_tls`] and the
+//! alert's name, and it is not retried.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -67,7 +67,7 @@ impl ClientBuilder {
     }
 
     /// The cryptography rustls runs on (default [`CryptoProvider::Ring`];
-    /// [`CryptoProvider::AwsLcRs`] with the `aws-lc-rs` cargo feature).
+    /// `CryptoProvider::AwsLcRs` with the `aws-lc-rs` cargo feature).
     ///
     /// ```
     /// use baton::tls::CryptoProvider;
