@@ -5,8 +5,9 @@ use http::Uri;
 use crate::error::Error;
 
 /// A URL for [`Client::get`](crate::Client::get) and its siblings: `&str`,
-/// `String`, `&String`, `http::Uri` or `&Uri`, and with the `url` cargo
-/// feature `url::Url` and `&Url`, as reqwest's `IntoUrl`.
+/// `String`, `&String`, `http::Uri` or `&Uri`, as reqwest's `IntoUrl`
+/// (which takes `url::Url` where this takes `http::Uri`: `url`'s Unicode
+/// tables need Rust 1.88, above this crate's 1.85; `url.as_str()` works).
 /// Sealed: these are all there are. A bad URL (unparseable, not absolute,
 /// not `http` or `https`) is an [`Error::is_builder`] error from
 /// [`RequestBuilder::send`](crate::RequestBuilder::send) (or `build`),
@@ -36,34 +37,6 @@ mod sealed {
     impl Sealed for &String {}
     impl Sealed for http::Uri {}
     impl Sealed for &http::Uri {}
-    #[cfg(feature = "url")]
-    impl Sealed for url::Url {}
-    #[cfg(feature = "url")]
-    impl Sealed for &url::Url {}
-}
-
-/// A `url::Url` (the `url` feature): its serialization, which is always a
-/// valid URI (WHATWG URLs percent-encode what RFC 3986 does not allow).
-///
-/// ```
-/// # #[cfg(feature = "url")] {
-/// let url = url::Url::parse("https://example.com/a b?q=ü").unwrap();
-/// let request = baton::Client::new().get(&url).build().unwrap();
-/// assert_eq!(request.uri(), "https://example.com/a%20b?q=%C3%BC");
-/// # }
-/// ```
-#[cfg(feature = "url")]
-impl IntoUrl for &url::Url {
-    fn into_uri(self) -> Result<Uri, Error> {
-        self.as_str().into_uri()
-    }
-}
-
-#[cfg(feature = "url")]
-impl IntoUrl for url::Url {
-    fn into_uri(self) -> Result<Uri, Error> {
-        self.as_str().into_uri()
-    }
 }
 
 impl IntoUrl for &str {

@@ -79,7 +79,6 @@
 //! - `json`: `RequestBuilder::json` and `Response::json` (serde_json);
 //!   `form`: `RequestBuilder::form`; `query`: `RequestBuilder::query`
 //!   (both serde_urlencoded), as reqwest's features of those names.
-//! - `url`: `url::Url` accepted wherever a URL is ([`IntoUrl`]).
 //! - `aws-lc-rs`: `tls::CryptoProvider::AwsLcRs`, rustls on aws-lc-rs
 //!   instead of ring (which stays the default; it needs a C compiler).
 //! - `platform-verifier`: `ClientBuilder::tls_platform_verifier`, server

@@ -92,12 +92,14 @@ impl Dial<'_> {
             // with its cause.
             handle.shutdown(std::time::Instant::now());
         }
+        // The server refused the connection at the TLS layer after the
+        // handshake (a rejected client certificate, TLS 1.3): a new
+        // connection would meet the same refusal, so not `transient`.
+        if let (Ok(Err(_)), Some(why)) = (&ready, op.shared.tls_rejection(id)) {
+            return Err(Error::new(Kind::Connect, format!("TLS with {origin} failed: {why}")).tls());
+        }
         match ready {
             Ok(Ok(())) => {}
-            Ok(Err(h2::NotReady { .. })) if op.shared.tls_rejection(id).is_some() => {
-                let why = op.shared.tls_rejection(id).unwrap_or_default();
-                return Err(Error::new(Kind::Connect, format!("TLS with {origin} failed: {why}")).tls());
-            }
             Ok(Err(h2::NotReady { cause, after_settings })) => {
                 let said = |what: &str| match &cause {
                     Some(cause) => format!("{origin} {what}: {cause}"),
