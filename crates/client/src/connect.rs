@@ -16,7 +16,7 @@ use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::tcp_keepalive;
 use crate::timeouts::TimeoutKind;
-use crate::tls::{Tls, TlsOptions};
+use crate::tls::{Tls, TlsOptions, Version};
 use crate::tls_io::{Counted, OnRejection, TlsIo};
 
 /// A transport the drivers can run on.
@@ -85,7 +85,7 @@ impl Connector {
         origin: &Origin,
         force_h1: bool,
         on_rejection: OnRejection,
-    ) -> Result<(BoxIo, Protocol), Error> {
+    ) -> Result<(BoxIo, Protocol, Option<Version>), Error> {
         let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin, &self.resolve))
             .await
             .map_err(|_| {
@@ -103,7 +103,7 @@ impl Connector {
             } else {
                 Protocol::H1
             };
-            return Ok((Box::new(tcp), protocol));
+            return Ok((Box::new(tcp), protocol, None));
         }
         let config = self.tls.config(force_h1);
         let name = ServerName::try_from(origin.host().to_owned()).map_err(|e| {
@@ -127,7 +127,7 @@ impl Connector {
         let alpn = tls.session().alpn_protocol().map(String::from_utf8_lossy);
         let version = tls.session().protocol_version();
         tracing::debug!(%origin, ?version, ?alpn, "TLS handshake done");
-        Ok((Box::new(tls), protocol))
+        Ok((Box::new(tls), protocol, version.and_then(Version::of)))
     }
 }
 

@@ -279,11 +279,16 @@ async fn run(
         let failure = match core.pool.lease(origin, attempts > 1, timeouts, safe).await {
             Ok(lease) => {
                 let (tx, rx) = oneshot::channel();
-                let (id, reused, version) = match &lease {
-                    Lease::H2 { handle, reused } => (handle.id, *reused, http::Version::HTTP_2),
-                    Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11),
+                let (id, reused, version, tls_version) = match &lease {
+                    Lease::H2 { handle, reused } => {
+                        (handle.id, *reused, http::Version::HTTP_2, handle.tls_version)
+                    }
+                    Lease::H1 { conn, reused, .. } => {
+                        (conn.id, *reused, http::Version::HTTP_11, conn.tls_version)
+                    }
                 };
-                let attempt = Attempt::new(id, reused, version);
+                let mut attempt = Attempt::new(id, reused, version);
+                attempt.tls_version = tls_version;
                 lock(journal).start(attempt.clone());
                 let request = AttemptRequest {
                     method: method.clone(),

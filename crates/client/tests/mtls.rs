@@ -171,9 +171,18 @@ async fn tls_version_bounds_are_kept_against_nginx() {
     let Some(tls13) = nginx(&server, None, Some("TLSv1.3")) else { return };
     let max12 = client(&server).max_tls_version(Version::TLS_1_2).build().unwrap();
     let min13 = client(&server).min_tls_version(Version::TLS_1_3).build().unwrap();
-    // Within the bounds: answered.
-    assert_eq!(max12.get(tls12.url("/")).send().await.unwrap().status(), 200);
-    assert_eq!(min13.get(tls13.url("/")).send().await.unwrap().status(), 200);
+    // Within the bounds: answered, over the version the journal names.
+    let default = client(&server).build().unwrap();
+    for (client, nginx, version) in [
+        (&max12, &tls12, Version::TLS_1_2),
+        (&min13, &tls13, Version::TLS_1_3),
+        (&default, &tls12, Version::TLS_1_2),
+    ] {
+        let resp = client.get(nginx.url("/")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.attempts()[0].tls_version, Some(version));
+        assert!(resp.attempts()[0].to_string().contains(&format!(", {version}")), "{}", resp.attempts()[0]);
+    }
     // Outside them: a TLS error naming the cause, not retried.
     for (client, nginx) in [(&min13, &tls12), (&max12, &tls13)] {
         let err = client.get(nginx.url("/")).send().await.unwrap_err();

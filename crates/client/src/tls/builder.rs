@@ -57,7 +57,8 @@ impl ClientBuilder {
     ///     .min_tls_version(Version::TLS_1_3)
     ///     .max_tls_version(Version::TLS_1_2)
     ///     .build()
-    ///     .unwrap_err();
+    ///     .err()
+    ///     .unwrap();
     /// assert!(err.is_builder());
     /// # Ok::<(), baton::Error>(())
     /// ```

@@ -155,4 +155,22 @@ mod tests {
             "{conf}"
         );
     }
+
+    #[test]
+    fn a_client_ca_requires_client_certificates_and_protocols_can_be_narrowed() {
+        let mut options = NginxOptions::new(Protocol::H2Tls);
+        let plain = render(&PathBuf::from("/p"), &options, &[addr(6)], (1, 26, 0), false);
+        assert!(
+            plain.contains("ssl_protocols TLSv1.2 TLSv1.3;") && !plain.contains("ssl_verify_client"),
+            "{plain}"
+        );
+        options.client_ca_pem = Some("-----BEGIN CERTIFICATE-----".to_owned());
+        options.tls_protocols = Some("TLSv1.2".to_owned());
+        let conf = render(&PathBuf::from("/p"), &options, &[addr(6)], (1, 26, 0), false);
+        assert!(conf.contains("ssl_protocols TLSv1.2;"), "{conf}");
+        assert!(
+            conf.contains("ssl_client_certificate /p/client-ca.pem;\n        ssl_verify_client on;"),
+            "{conf}"
+        );
+    }
 }
