@@ -1,17 +1,14 @@
-//! TLS: [`Identity`] (a client certificate) and [`Version`] (for the
-//! builder's version bounds), with
+//! TLS options: [`Identity`] (a client certificate, for mutual TLS),
+//! [`Version`] (the builder's version bounds) and [`CryptoProvider`], for
 //! [`ClientBuilder::identity`](crate::ClientBuilder::identity) and its
 //! siblings.
 //!
-//! Inside: the client identity and protocol versions users configure, and the
-//! rustls client settings (with ALPN) made from them.
-//!
-//! The trusted roots and the client identity are checked
-//! when the client is built, so a bad certificate is a builder error; the
-//! rustls configurations themselves are made on the first `https`
-//! connection, so a client that only speaks `http` never builds them (their
-//! session caches and verifier cost about 50 KiB of heap, and their code's
-//! pages would be touched for nothing).
+//! The trusted roots and the client identity are checked when the client is
+//! built, so a bad certificate or a key that does not match is a builder
+//! error; the rustls configurations themselves are made on the first
+//! `https` connection, so a client that only speaks `http` never builds
+//! them (their session caches and verifier cost about 50 KiB of heap, and
+//! their code's pages would be touched for nothing).
 
 mod builder;
 mod identity;
