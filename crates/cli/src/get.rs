@@ -22,6 +22,18 @@ Redirects: as curl, a 3xx is the response unless -L follows it (with
 307 and 308 resend the method and body; Authorization and Cookie are not sent
 to another origin. With -v, each hop is listed with the attempts.
 
+Bodies: as curl, -d (--data) reads @FILE and @- with carriage returns and
+newlines removed, --data-binary keeps every byte; either sends POST (unless
+-X says otherwise) with Content-Type: application/x-www-form-urlencoded
+(unless -H sets one), and -d given several times joins its parts with \"&\".
+
+TLS: --cacert FILE (PEM or DER) is trusted instead of the built-in roots, as
+curl's; --cert FILE (PEM, with the key unless --key names it) is presented to
+servers that ask for a client certificate.
+
+Time: no limit on the whole request unless -m (--max-time) sets one, as
+curl; --connect-timeout bounds each connection's setup (10 s by default).
+
 Exit status: 0 when a response came (whatever its status code, as curl; with
 -f, 22 for a status of 400 or more), 1 when the request failed, 47 when -L
 cannot follow a redirect (past --max-redirs, as curl, or to a URL that is not
@@ -39,9 +51,37 @@ pub(crate) struct Args {
     /// (a default, see below, or an earlier -H); "Name;" sends it empty.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
-    /// Request body; "@FILE" reads a file, "@-" standard input.
-    #[arg(short = 'd', long = "data")]
-    data: Option<String>,
+    /// Request body; "@FILE" reads a file, "@-" standard input, without
+    /// their carriage returns and newlines (as curl's). Repeatable: the
+    /// parts are joined with "&".
+    #[arg(short = 'd', long = "data", value_name = "DATA", conflicts_with = "data_binary")]
+    data: Vec<String>,
+    /// Request body sent exactly as given: "@FILE" and "@-" keep every byte.
+    #[arg(long = "data-binary", value_name = "DATA")]
+    data_binary: Option<String>,
+    /// Basic authentication, "user:password" (the first colon splits).
+    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    user: Option<String>,
+    /// The User-Agent to send (instead of baton/VERSION).
+    #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
+    user_agent: Option<String>,
+    /// Send HEAD and print the response's status line and headers.
+    #[arg(short = 'I', long = "head", conflicts_with_all = ["data", "data_binary"])]
+    head: bool,
+    /// Say nothing on standard error when the request fails (the exit
+    /// status still tells).
+    #[arg(short = 's', long)]
+    silent: bool,
+    /// Trust the certificates in FILE (PEM, or one DER certificate) instead
+    /// of the built-in roots.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<std::path::PathBuf>,
+    /// Present this client certificate (PEM; its key too, unless --key).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<std::path::PathBuf>,
     #[command(flatten)]
     connect: flags::Connect,
     /// Write the body to this file instead of stdout ("-" is stdout).
@@ -72,22 +112,22 @@ pub(crate) struct Args {
     /// deflate) and decode it, as curl's --compressed.
     #[arg(long)]
     compressed: bool,
-    /// Give up after this many seconds, retries included.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = flags::positive_seconds)]
-    timeout: f64,
+    /// Give up after this many seconds, retries included (default: no
+    /// limit, as curl).
+    #[arg(short = 'm', long = "max-time", visible_alias = "timeout", value_name = "SECS", value_parser = flags::positive_seconds)]
+    max_time: Option<f64>,
+    /// Give up on setting up a connection after this many seconds (each
+    /// step: TCP, TLS, the HTTP/2 SETTINGS; default 10).
+    #[arg(long = "connect-timeout", value_name = "SECS", value_parser = flags::positive_seconds)]
+    connect_timeout: Option<f64>,
 }
 
 pub(crate) async fn run(args: Args) -> ExitCode {
     if args.verbose {
         trace::install();
     }
-    let mut builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
-    // curl sends no Referer of its own accord (only with --referer).
-    builder = builder.redirect(redirect_policy(&args)).referer(false);
-    if !args.compressed {
-        builder = builder.no_gzip().no_brotli().no_zstd().no_deflate();
-    }
-    let result = match builder.build() {
+    let silent = args.silent;
+    let result = match client(&args) {
         Ok(client) => {
             let result = get(&client, args).await;
             // What the connections still owe the server (a GOAWAY, an
@@ -96,24 +136,75 @@ pub(crate) async fn run(args: Args) -> ExitCode {
             client.shutdown(SHUTDOWN_GRACE).await;
             result
         }
-        Err(e) => Err(failed(&e)),
+        Err(e) => Err(e),
+    };
+    let say = |message: &str| {
+        if !silent {
+            eprintln!("baton get: {message}");
+        }
     };
     match result {
         Ok(code) => code,
         Err(Failure::Usage(message)) => {
-            eprintln!("baton get: {message}");
+            say(&message);
             ExitCode::from(2)
         }
         Err(Failure::Request(message)) => {
-            eprintln!("baton get: {message}");
+            say(&message);
             ExitCode::FAILURE
         }
         Err(Failure::Redirect(message)) => {
-            eprintln!("baton get: {message}");
+            say(&message);
             ExitCode::from(47)
         }
         Err(Failure::Quiet) => ExitCode::FAILURE,
     }
+}
+
+/// The client the flags ask for.
+fn client(args: &Args) -> Result<Client, Failure> {
+    let mut builder = args.connect.apply(Client::builder());
+    if let Some(secs) = args.max_time {
+        builder = builder.timeout(Duration::from_secs_f64(secs));
+    }
+    if let Some(secs) = args.connect_timeout {
+        builder = builder.connect_timeout(Duration::from_secs_f64(secs));
+    }
+    // curl sends no Referer of its own accord (only with --referer).
+    builder = builder.redirect(redirect_policy(args)).referer(false);
+    if !args.compressed {
+        builder = builder.no_gzip().no_brotli().no_zstd().no_deflate();
+    }
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+    };
+    if let Some(path) = &args.cacert {
+        let bytes = read(path)?;
+        // PEM when it has a certificate block; otherwise one DER
+        // certificate, checked by `build`.
+        builder = if bytes.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            builder.add_root_certificates_pem(&bytes).map_err(|e| usage(path, &e))?
+        } else {
+            builder.add_root_certificate(bytes)
+        };
+        builder = builder.tls_built_in_roots(false);
+    }
+    if let Some(cert_path) = &args.cert {
+        let cert = read(cert_path)?;
+        let identity = match &args.key {
+            Some(key_path) => {
+                baton::Identity::from_pem_parts(&cert, &read(key_path)?).map_err(|e| usage(key_path, &e))?
+            }
+            None => baton::Identity::from_pem(&cert).map_err(|e| usage(cert_path, &e))?,
+        };
+        builder = builder.identity(identity);
+    }
+    builder.build().map_err(|e| failed(&e))
+}
+
+/// A file's contents the client refused.
+fn usage(path: &std::path::Path, e: &Error) -> Failure {
+    Failure::Usage(format!("{}: {e}", path.display()))
 }
 
 /// Bad input (exit 2, nothing sent), a failed request (exit 1), a
@@ -158,20 +249,39 @@ fn failed(e: &Error) -> Failure {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 async fn get(client: &Client, args: Args) -> Result<ExitCode, Failure> {
-    let method = match (&args.method, &args.data) {
+    let body = body(&args).map_err(Failure::Usage)?;
+    let method = match (&args.method, &body) {
         (Some(m), _) => {
             Method::from_bytes(m.as_bytes()).map_err(|_| Failure::Usage(format!("invalid method {m:?}")))?
         }
+        (None, _) if args.head => Method::HEAD,
         (None, Some(_)) => Method::POST,
         (None, None) => Method::GET,
     };
     let mut request = client.request(method, &args.url);
-    let fields = headers::request_headers(headers::GET_DEFAULTS, &args.headers).map_err(Failure::Usage)?;
+    let mut defaults = headers::GET_DEFAULTS.to_vec();
+    if let Some(agent) = &args.user_agent {
+        defaults.retain(|(name, _)| *name != "user-agent");
+        defaults.push(("user-agent", agent));
+    }
+    if body.is_some() {
+        // curl's, for -d and --data-binary alike.
+        defaults.push(("content-type", "application/x-www-form-urlencoded"));
+    }
+    let fields = headers::request_headers(&defaults, &args.headers).map_err(Failure::Usage)?;
     for (name, value) in &fields {
         request = request.header(name, value);
     }
-    if let Some(data) = &args.data {
-        request = request.body(flags::data(data).map_err(Failure::Usage)?);
+    if let Some(user) = &args.user {
+        // curl prompts for a password when there is no colon; baton does
+        // not prompt.
+        let (name, password) = user
+            .split_once(':')
+            .ok_or_else(|| Failure::Usage("-u needs USER:PASSWORD (baton does not prompt)".to_owned()))?;
+        request = request.basic_auth(name, Some(password));
+    }
+    if let Some(body) = body {
+        request = request.body(body);
     }
     let response = request.send().await.map_err(|e| failed(&e))?;
     let status = response.status();
@@ -194,6 +304,10 @@ async fn get(client: &Client, args: Args) -> Result<ExitCode, Failure> {
             flags::print(text).map_err(|e| written(&e))
         }
     };
+    if args.head {
+        show_head(&format!("{}{}\n", status_line(version, status), field_lines(&headers)))?;
+        return Ok(done);
+    }
     if args.include || args.verbose {
         show_head(&format!("{}{}\n", status_line(version, status), field_lines(&headers)))?;
     }
@@ -229,6 +343,30 @@ async fn get(client: &Client, args: Args) -> Result<ExitCode, Failure> {
         }
     }
     Ok(done)
+}
+
+/// The request body the flags give: `-d`'s parts joined with `&`, each
+/// file's without CR and LF, or `--data-binary`'s bytes as they are (curl's
+/// rules).
+fn body(args: &Args) -> Result<Option<Vec<u8>>, String> {
+    if let Some(data) = &args.data_binary {
+        return flags::data(data).map(Some);
+    }
+    if args.data.is_empty() {
+        return Ok(None);
+    }
+    let mut joined = Vec::new();
+    for (i, data) in args.data.iter().enumerate() {
+        if i > 0 {
+            joined.push(b'&');
+        }
+        let mut part = flags::data(data)?;
+        if data.starts_with('@') {
+            part.retain(|&b| b != b'\r' && b != b'\n');
+        }
+        joined.extend_from_slice(&part);
+    }
+    Ok(Some(joined))
 }
 
 /// Header (or trailer) fields, one `name: value` line each.

@@ -35,6 +35,8 @@ struct AttemptJson<'a> {
     connection: u64,
     reused: bool,
     version: String,
+    /// The TLS version negotiated ("TLS 1.3"); null over cleartext.
+    tls_version: Option<String>,
     stream_id: Option<u32>,
     phase: String,
     body_sent: u64,
@@ -62,6 +64,7 @@ impl<'a> AttemptJson<'a> {
             connection: a.connection_id,
             reused: a.reused,
             version: format!("{:?}", a.version),
+            tls_version: a.tls_version.map(|v| v.to_string()),
             stream_id: a.stream_id.map(|id| id.value()),
             phase: a.phase.to_string(),
             body_sent: a.body_sent,

@@ -547,3 +547,136 @@ fn demo_rtt_runs_through_the_fault_proxy() {
     // A request and its response cross 10 ms ± 2 ms each way at least.
     assert!(p50 >= 16.0, "p50 {p50} ms below the round trip: {stdout}");
 }
+
+/// A private scratch directory for one test's files, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("baton-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// Writes `bytes` to `name` in it and returns its path as a string.
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|a| a.to_string()).collect()
+}
+
+/// `-d @file` strips CR and LF as curl's, `--data-binary @file` keeps every
+/// byte, several `-d` join with `&`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_data_and_data_binary_follow_curl() {
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let scratch = Scratch::new("data");
+    let file = scratch.file("form.txt", b"a=1\r\nb=2\n");
+    let echo = lab.url("/echo");
+    let h2 = "--http2-prior-knowledge";
+    for (flags, expected) in [
+        (vec!["-d", "@FILE"], &b"a=1b=2"[..]),
+        (vec!["--data-binary", "@FILE"], &b"a=1\r\nb=2\n"[..]),
+        (vec!["-d", "x=1", "-d", "@FILE"], &b"x=1&a=1b=2"[..]),
+        (vec!["-d", "kept\nnewline"], &b"kept\nnewline"[..]),
+    ] {
+        let mut list = vec!["get".to_owned(), h2.to_owned()];
+        list.extend(flags.iter().map(|f| f.replace("FILE", &file)));
+        list.push(echo.clone());
+        let out = baton_async(list).await;
+        assert!(out.status.success(), "{flags:?}: {out:?}");
+        assert_eq!(out.stdout, expected, "{flags:?}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    let out = baton_async(args(&["get", "-d", "a", "--data-binary", "b", &echo])).await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    lab.stop().await;
+}
+
+/// `-A`, `-u`, `-I` and `-s`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_user_agent_user_head_and_silent() {
+    let (url, head) = recording_server().await;
+    let out = baton_async(args(&["get", "-A", "agent/7", "-u", "aladdin:opensesame", &url])).await;
+    assert!(out.status.success(), "{out:?}");
+    let head = head.await.unwrap().to_ascii_lowercase();
+    assert!(head.contains("\r\nuser-agent: agent/7\r\n") && !head.contains("baton/"), "{head}");
+    assert!(head.contains("\r\nauthorization: basic ywxhzgrpbjpvcgvuc2vzyw1l\r\n"), "{head}");
+    let out = baton_async(args(&["get", "-u", "no-colon", &url])).await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
+    let out = baton_async(args(&["get", "-I", "--http2-prior-knowledge", &lab.url("/bytes/5")])).await;
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("HTTP/2 200\n"), "{stdout}");
+    assert!(stdout.ends_with("\n\n") && !stdout.contains("xxxxx"), "a body was printed: {stdout}");
+    lab.stop().await;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let refused = format!("http://127.0.0.1:{port}/");
+    let loud = baton(&["get", &refused]);
+    assert_eq!(loud.status.code(), Some(1));
+    assert!(!loud.stderr.is_empty());
+    let quiet = baton(&["get", "-s", &refused]);
+    assert_eq!(quiet.status.code(), Some(1), "{quiet:?}");
+    assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    for bad in [["--connect-timeout", "0"], ["-m", "-1"]] {
+        let out = baton(&["get", bad[0], bad[1], &refused]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
+    }
+}
+
+/// `--cacert` (PEM or DER), `--cert` and `--key` against nginx requiring a
+/// client certificate (skipped with a note when nginx is not installed).
+#[test]
+fn get_cacert_cert_and_key_against_nginx_with_mutual_tls() {
+    use baton_lab::nginx::{Nginx, NginxOptions, Protocol, TlsIdentity};
+    use baton_lab::tls::{TestCa, TestCertificate};
+    if Nginx::find().is_none() {
+        eprintln!("nginx not installed: skipped");
+        return;
+    }
+    let server = TestCertificate::generate().unwrap();
+    let ca = TestCa::generate().unwrap();
+    let alice = ca.client_certificate("alice").unwrap();
+    let mut options = NginxOptions::new(Protocol::H2Tls);
+    options.tls =
+        Some(TlsIdentity { cert_pem: server.cert_pem.clone(), key_pem: server.key_pem().to_owned() });
+    options.client_ca_pem = Some(ca.cert_pem.clone());
+    let nginx = Nginx::start(&options).unwrap();
+    let url = format!("https://localhost:{}/bytes/100", nginx.addr().port());
+    let scratch = Scratch::new("mtls");
+    let pem = scratch.file("server.pem", server.cert_pem.as_bytes());
+    let der = scratch.file("server.der", &server.cert);
+    let cert = scratch.file("alice.crt", alice.cert_pem.as_bytes());
+    let key = scratch.file("alice.key", alice.key_pem().as_bytes());
+    let both = scratch.file("alice.pem", alice.identity_pem().as_bytes());
+    for roots in [&pem, &der] {
+        let out = baton(&["get", "--cacert", roots, "--cert", &cert, "--key", &key, &url]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(out.stdout.len(), 100);
+    }
+    let out = baton(&["get", "--cacert", &pem, "--cert", &both, &url]);
+    assert!(out.status.success(), "{out:?}");
+    // No certificate: nginx answers 400, which -f makes exit status 22.
+    let out = baton(&["get", "-f", "--cacert", &pem, &url]);
+    assert_eq!(out.status.code(), Some(22), "{out:?}");
+    // Without --cacert the built-in roots do not know the server.
+    let out = baton(&["get", "--cert", &both, &url]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("certificate"), "{out:?}");
+    // A key file with no key: bad input.
+    let out = baton(&["get", "--cacert", &pem, "--cert", &cert, "--key", &cert, &url]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -14,6 +14,7 @@ use crate::connect::Connector;
 use crate::decompress::Accepts;
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
+use crate::into_url::IntoUrl;
 use crate::pool::Pool;
 use crate::redirect;
 use crate::request::RequestBuilder;
@@ -21,7 +22,7 @@ use crate::response::Response;
 use crate::retry::{Budget, RetryPolicy};
 use crate::settings_wait::SettingsWait;
 use crate::stats::{Counters, Stats};
-use crate::tls::Trust;
+use crate::tls::{Identity, TlsOptions, Trust, Version};
 
 /// An HTTP client with a connection pool. Cheap to clone; clones share the
 /// pool, the retry budget and the stats.
@@ -77,6 +78,17 @@ pub struct ClientBuilder {
     only_roots: bool,
     native_roots: bool,
     danger_accept_invalid_certs: bool,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) min_tls_version: Option<Version>,
+    pub(crate) max_tls_version: Option<Version>,
+    pub(crate) tls_sni: bool,
+    pub(crate) tls_provider: crate::tls::CryptoProvider,
+    #[cfg(feature = "platform-verifier")]
+    pub(crate) platform_verifier: bool,
+    /// Addresses to use for these host names instead of DNS's.
+    pub(crate) resolve: Vec<(String, Vec<std::net::SocketAddr>)>,
+    default_headers: http::HeaderMap,
+    bad_user_agent: bool,
     idle_timeout: Duration,
     http1_only: bool,
     tcp_keepalive: Option<Duration>,
@@ -102,6 +114,16 @@ impl Default for ClientBuilder {
             only_roots: false,
             native_roots: false,
             danger_accept_invalid_certs: false,
+            identity: None,
+            min_tls_version: None,
+            max_tls_version: None,
+            tls_sni: true,
+            tls_provider: crate::tls::CryptoProvider::default(),
+            #[cfg(feature = "platform-verifier")]
+            platform_verifier: false,
+            resolve: Vec::new(),
+            default_headers: http::HeaderMap::new(),
+            bad_user_agent: false,
             idle_timeout: Duration::from_secs(90),
             http1_only: false,
             // tcp_keepalive.rs: reqwest's and Go's 15 s.
@@ -251,6 +273,62 @@ impl ClientBuilder {
     /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
         self.total_timeout = Some(d);
+        self
+    }
+
+    /// Headers sent with every request that does not set them itself (a
+    /// request's own value of a name replaces all of the defaults' for that
+    /// name), as reqwest's. Redirects keep them, except credentials across
+    /// origins. Called again, it adds to (and for a name it repeats,
+    /// replaces) the earlier ones.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-api-version", HeaderValue::from_static("2024-06"));
+    /// let client = baton::Client::builder().default_headers(headers).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn default_headers(mut self, headers: http::HeaderMap) -> Self {
+        let mut last = None;
+        for (name, value) in headers {
+            // `into_iter` names a header once, before all of its values.
+            let name = match name {
+                Some(name) => {
+                    self.default_headers.remove(&name);
+                    last = Some(name.clone());
+                    name
+                }
+                None => match &last {
+                    Some(name) => name.clone(),
+                    None => continue,
+                },
+            };
+            self.default_headers.append(name, value);
+        }
+        self
+    }
+
+    /// The `User-Agent` sent with every request that does not set its own
+    /// (default: none, as reqwest). A value that is not a valid header
+    /// value makes [`build`](Self::build) fail.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().user_agent("inventory-sync/1.4").build()?;
+    /// # drop(client);
+    /// let err = baton::Client::builder().user_agent("bad\nagent").build().err().unwrap();
+    /// assert!(err.is_builder());
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn user_agent(mut self, value: impl AsRef<str>) -> Self {
+        match http::HeaderValue::from_str(value.as_ref()) {
+            Ok(v) => {
+                self.default_headers.insert(http::header::USER_AGENT, v);
+            }
+            Err(_) => self.bad_user_agent = true,
+        }
         self
     }
 
@@ -634,6 +712,9 @@ impl ClientBuilder {
     /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn build(self) -> Result<Client, Error> {
+        if self.bad_user_agent {
+            return Err(Error::builder("invalid user agent: not a valid header value"));
+        }
         let trust = if self.danger_accept_invalid_certs {
             Trust::DangerAcceptAny
         } else if self.only_roots {
@@ -643,8 +724,19 @@ impl ClientBuilder {
         } else {
             Trust::Roots(self.extra_roots)
         };
-        let connector = Connector::new(
+        let tls = TlsOptions {
             trust,
+            identity: self.identity,
+            min_version: self.min_tls_version,
+            max_version: self.max_tls_version,
+            sni: self.tls_sni,
+            provider: self.tls_provider,
+            #[cfg(feature = "platform-verifier")]
+            platform_verifier: self.platform_verifier,
+        };
+        let connector = Connector::new(
+            tls,
+            self.resolve,
             self.connect_timeout,
             self.h2_prior_knowledge && !self.http1_only,
             self.http1_only,
@@ -676,6 +768,7 @@ impl ClientBuilder {
                 redirect: self.redirect,
                 referer: self.referer,
                 accept_encoding: self.accepts.header(),
+                default_headers: self.default_headers,
                 accepts: self.accepts,
             }),
         })
@@ -722,8 +815,9 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A GET request to `url`. A bad URL is reported by
-    /// [`RequestBuilder::send`], not here.
+    /// A GET request to `url`: a `&str`, `String` or `http::Uri`
+    /// ([`IntoUrl`]). A bad URL is reported by [`RequestBuilder::send`],
+    /// not here.
     ///
     /// ```no_run
     /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
@@ -731,7 +825,7 @@ impl Client {
     /// println!("{page}");
     /// # Ok(()) }
     /// ```
-    pub fn get(&self, url: &str) -> RequestBuilder {
+    pub fn get(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::GET, url)
     }
 
@@ -750,7 +844,7 @@ impl Client {
     /// println!("{}", resp.status());
     /// # Ok(()) }
     /// ```
-    pub fn post(&self, url: &str) -> RequestBuilder {
+    pub fn post(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::POST, url)
     }
 
@@ -763,7 +857,7 @@ impl Client {
     /// assert!(resp.status().is_success());
     /// # Ok(()) }
     /// ```
-    pub fn put(&self, url: &str) -> RequestBuilder {
+    pub fn put(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::PUT, url)
     }
 
@@ -776,8 +870,33 @@ impl Client {
     /// println!("deleted: {}", resp.status());
     /// # Ok(()) }
     /// ```
-    pub fn delete(&self, url: &str) -> RequestBuilder {
+    pub fn delete(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::DELETE, url)
+    }
+
+    /// A HEAD request to `url` (idempotent): the head of what a GET would
+    /// answer, without its body.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.head("https://example.com/big.iso").send().await?;
+    /// println!("{:?} bytes", resp.headers().get("content-length"));
+    /// # Ok(()) }
+    /// ```
+    pub fn head(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// A PATCH request to `url` (not idempotent, as POST).
+    ///
+    /// ```
+    /// let client = baton::Client::new();
+    /// let request = client.patch("https://example.com/items/7").body("{}").build()?;
+    /// assert_eq!(request.method(), http::Method::PATCH);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn patch(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::PATCH, url)
     }
 
     /// A request with any method. Whether it is retried on an unknown
@@ -790,7 +909,7 @@ impl Client {
     /// assert_eq!(request.method(), http::Method::PATCH);
     /// # Ok::<(), baton::Error>(())
     /// ```
-    pub fn request(&self, method: Method, url: &str) -> RequestBuilder {
+    pub fn request(&self, method: Method, url: impl IntoUrl) -> RequestBuilder {
         RequestBuilder::new(self.core.clone(), method, url)
     }
 
@@ -894,7 +1013,7 @@ mod tests {
         for _ in 0..300 {
             // A port nothing listens on: bound, then let go.
             let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let err = client.get(&format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
+            let err = client.get(format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
             assert!(err.is_connect(), "{err}");
         }
         let kept = client.core.pool.origin_count();

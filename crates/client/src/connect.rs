@@ -3,6 +3,7 @@
 //! rustls with ALPN, or HTTP/2 prior knowledge over plain TCP.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +16,8 @@ use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::tcp_keepalive;
 use crate::timeouts::TimeoutKind;
-use crate::tls::{Tls, Trust};
-use crate::tls_io::{Counted, TlsIo};
+use crate::tls::{Tls, TlsOptions, Version};
+use crate::tls_io::{Counted, OnRejection, TlsIo};
 
 /// A transport the drivers can run on.
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -35,6 +36,9 @@ pub(crate) enum Protocol {
 #[derive(Clone)]
 pub(crate) struct Connector {
     tls: Arc<Tls>,
+    /// Host names connected to at these addresses, not DNS's
+    /// ([`ClientBuilder::resolve`](crate::ClientBuilder::resolve)).
+    resolve: Arc<[(String, Vec<SocketAddr>)]>,
     pub(crate) connect_timeout: Duration,
     pub(crate) h2_prior_knowledge: bool,
     pub(crate) http1_only: bool,
@@ -55,25 +59,41 @@ impl fmt::Debug for Connector {
 
 impl Connector {
     pub(crate) fn new(
-        trust: Trust,
+        tls: TlsOptions,
+        resolve: Vec<(String, Vec<SocketAddr>)>,
         connect_timeout: Duration,
         h2_prior_knowledge: bool,
         http1_only: bool,
         tcp_keepalive: Option<Duration>,
     ) -> Result<Self, Error> {
-        let tls = Arc::new(Tls::new(trust, http1_only)?);
-        Ok(Self { tls, connect_timeout, h2_prior_knowledge, http1_only, tcp_keepalive })
+        let tls = Arc::new(Tls::new(tls, http1_only)?);
+        Ok(Self {
+            tls,
+            resolve: resolve.into(),
+            connect_timeout,
+            h2_prior_knowledge,
+            http1_only,
+            tcp_keepalive,
+        })
     }
 
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
-    /// server said HTTP_1_1_REQUIRED).
-    pub(crate) async fn connect(&self, origin: &Origin, force_h1: bool) -> Result<(BoxIo, Protocol), Error> {
-        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin)).await.map_err(|_| {
-            Error::timeout(
-                TimeoutKind::Connect,
-                format!("connect to {origin} timed out after {:?}", self.connect_timeout),
-            )
-        })??;
+    /// server said HTTP_1_1_REQUIRED). `on_rejection` is told when the
+    /// server refuses a TLS connection after the handshake (`tls_io.rs`).
+    pub(crate) async fn connect(
+        &self,
+        origin: &Origin,
+        force_h1: bool,
+        on_rejection: OnRejection,
+    ) -> Result<(BoxIo, Protocol, Option<Version>), Error> {
+        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin, &self.resolve))
+            .await
+            .map_err(|_| {
+                Error::timeout(
+                    TimeoutKind::Connect,
+                    format!("connect to {origin} timed out after {:?}", self.connect_timeout),
+                )
+            })??;
         if let Some(time) = self.tcp_keepalive {
             tcp_keepalive::apply(&tcp, time);
         }
@@ -83,7 +103,7 @@ impl Connector {
             } else {
                 Protocol::H1
             };
-            return Ok((Box::new(tcp), protocol));
+            return Ok((Box::new(tcp), protocol, None));
         }
         let config = self.tls.config(force_h1);
         let name = ServerName::try_from(origin.host().to_owned()).map_err(|e| {
@@ -96,23 +116,36 @@ impl Connector {
                 Error::timeout(TimeoutKind::Connect, format!("TLS handshake with {origin} timed out"))
             })?
             .map_err(|e| {
-                Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {e}")).with_source(e)
+                let what = crate::tls::describe(&e, false);
+                Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {what}"))
+                    .with_source(e)
+                    .tls()
             })?;
-        let tls = TlsIo::new(tls);
+        let tls = TlsIo::new(tls).on_rejection(on_rejection);
         // RFC 9113 §3.2: "h2" negotiated by ALPN means HTTP/2 over TLS.
         let protocol = if tls.session().alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
         let alpn = tls.session().alpn_protocol().map(String::from_utf8_lossy);
         let version = tls.session().protocol_version();
         tracing::debug!(%origin, ?version, ?alpn, "TLS handshake done");
-        Ok((Box::new(tls), protocol))
+        Ok((Box::new(tls), protocol, version.and_then(Version::of)))
     }
 }
 
-async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
-    let addrs = tokio::net::lookup_host((origin.host(), origin.port)).await.map_err(|e| {
-        Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
-    })?;
-    let addrs: Vec<_> = addrs.collect();
+async fn tcp_connect(origin: &Origin, resolve: &[(String, Vec<SocketAddr>)]) -> Result<TcpStream, Error> {
+    let fixed = resolve.iter().find(|(host, _)| host.eq_ignore_ascii_case(origin.host()));
+    let addrs: Vec<_> = match fixed {
+        // A port of 0 means the URL's, as in reqwest.
+        Some((_, addrs)) => addrs
+            .iter()
+            .map(|a| if a.port() == 0 { SocketAddr::new(a.ip(), origin.port) } else { *a })
+            .collect(),
+        None => tokio::net::lookup_host((origin.host(), origin.port))
+            .await
+            .map_err(|e| {
+                Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
+            })?
+            .collect(),
+    };
     tracing::debug!(host = %origin.host(), addresses = ?addrs, "resolved");
     let mut last_error = None;
     for addr in addrs {

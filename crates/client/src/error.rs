@@ -34,6 +34,8 @@ pub(crate) enum Kind {
     Redirect,
     /// The client was shut down.
     Closed,
+    /// `error_for_status` found a 4xx or 5xx status.
+    Status,
 }
 
 struct Inner {
@@ -52,6 +54,10 @@ struct Inner {
     /// A connect failure that a new attempt may not meet (refused, reset,
     /// closed before the HTTP/2 preface), as opposed to a certificate error.
     transient: bool,
+    /// TLS failed: the handshake, or an alert from the server.
+    tls: bool,
+    /// For [`Kind::Status`]: the status.
+    status: Option<http::StatusCode>,
 }
 
 /// A baton error. Ask it what happened with the predicates, how far the
@@ -89,6 +95,8 @@ impl Error {
                 attempts: Vec::new(),
                 timeout: None,
                 transient: false,
+                tls: false,
+                status: None,
             }),
         }
     }
@@ -148,6 +156,20 @@ impl Error {
         self
     }
 
+    /// The error `error_for_status` returns for `status` of `url`.
+    pub(crate) fn status_of(status: http::StatusCode, url: &http::Uri) -> Self {
+        let side = if status.is_client_error() { "client" } else { "server" };
+        let mut e = Self::new(Kind::Status, format!("HTTP status {side} error ({status}) for URL ({url})"));
+        e.inner.status = Some(status);
+        e
+    }
+
+    /// Marks a TLS failure ([`is_tls`](Self::is_tls)).
+    pub(crate) fn tls(mut self) -> Self {
+        self.inner.tls = true;
+        self
+    }
+
     pub(crate) fn is_transient(&self) -> bool {
         self.inner.transient
     }
@@ -187,6 +209,58 @@ impl Error {
     /// ```
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
+    }
+
+    /// A 4xx or 5xx status, made an error by
+    /// [`Response::error_for_status`](crate::Response::error_for_status);
+    /// [`status`](Self::status) says which.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// match client.get("https://example.com/items/7").send().await?.error_for_status() {
+    ///     Ok(resp) => println!("{}", resp.text().await?),
+    ///     Err(e) if e.status() == Some(http::StatusCode::NOT_FOUND) => println!("no item 7"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_status(&self) -> bool {
+        self.inner.kind == Kind::Status
+    }
+
+    /// The status of an [`is_status`](Self::is_status) error; `None` for
+    /// the others.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// if let Err(e) = client.get("https://example.com/").send().await?.error_for_status() {
+    ///     println!("failed with {:?}", e.status());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn status(&self) -> Option<http::StatusCode> {
+        self.inner.status
+    }
+
+    /// TLS refused the connection: the handshake failed (an untrusted or
+    /// mismatched server certificate, no common version or cipher suite),
+    /// or the server sent a fatal alert before any response, as a server
+    /// that rejects the client certificate does with TLS 1.3
+    /// ([`ClientBuilder::identity`](crate::ClientBuilder::identity)). Such
+    /// an error is also [`is_connect`](Self::is_connect); its message names
+    /// the alert or the certificate problem. It is not retried: another
+    /// connection would meet the same refusal.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// match client.get("https://internal.example.com/").send().await {
+    ///     Err(e) if e.is_tls() => println!("TLS refused: {e}"),
+    ///     other => println!("{}", other?.status()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_tls(&self) -> bool {
+        self.inner.tls
     }
 
     /// A timeout ran out: connect, response head, idle read, or the total

@@ -41,6 +41,8 @@ pub(crate) struct Core {
     pub(crate) accepts: Accepts,
     /// `accepts` as an `Accept-Encoding` value, made once.
     pub(crate) accept_encoding: Option<HeaderValue>,
+    /// Sent with every request that does not set them.
+    pub(crate) default_headers: HeaderMap,
 }
 
 /// What a request carries besides its `http::Request`.
@@ -79,7 +81,14 @@ pub(crate) fn execute(
         Ok(request) => (request, None),
         Err(e) => (http::Request::new(Body::empty()), Some(e)),
     };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    for name in core.default_headers.keys() {
+        if !parts.headers.contains_key(name) {
+            for value in core.default_headers.get_all(name) {
+                parts.headers.append(name.clone(), value.clone());
+            }
+        }
+    }
     let idempotent =
         options.idempotent.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
     body.set_replay_limit(core.policy.replay_limit());
@@ -287,11 +296,16 @@ async fn run(
         let failure = match core.pool.lease(origin, attempts > 1, timeouts, safe).await {
             Ok(lease) => {
                 let (tx, rx) = oneshot::channel();
-                let (id, reused, version) = match &lease {
-                    Lease::H2 { handle, reused } => (handle.id, *reused, http::Version::HTTP_2),
-                    Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11),
+                let (id, reused, version, tls_version) = match &lease {
+                    Lease::H2 { handle, reused } => {
+                        (handle.id, *reused, http::Version::HTTP_2, handle.tls_version)
+                    }
+                    Lease::H1 { conn, reused, .. } => {
+                        (conn.id, *reused, http::Version::HTTP_11, conn.tls_version)
+                    }
                 };
-                let attempt = Attempt::new(id, reused, version);
+                let mut attempt = Attempt::new(id, reused, version);
+                attempt.tls_version = tls_version;
                 lock(journal).start(attempt.clone());
                 let request = AttemptRequest {
                     method: method.clone(),
@@ -375,7 +389,22 @@ async fn run(
                         }
                     }
                     Ok(Outcome::Response(parts)) => return Ok(parts),
-                    Ok(Outcome::Failed(f)) => f,
+                    Ok(Outcome::Failed(f)) => {
+                        // The server refused the connection at the TLS
+                        // layer (a rejected client certificate, TLS 1.3):
+                        // it never read the request as HTTP, and another
+                        // connection would meet the same refusal. A connect
+                        // error, not retried.
+                        if let Some(why) = core.pool.tls_rejection(origin, f.attempt.connection_id) {
+                            let message = format!("TLS with {origin} failed: {why}");
+                            let mut attempt = f.attempt;
+                            attempt.error = Some(message.clone());
+                            lock(journal).push(attempt);
+                            let error = Error::new(Kind::Connect, message).tls();
+                            return Err(error.with_attempts(lock(journal).attempts()));
+                        }
+                        f
+                    }
                     Err(_) => {
                         // The request went to the connection, and may have
                         // left: say so, as a timeout would.

@@ -105,6 +105,8 @@ pub struct Attempt {
     /// HTTP version spoken.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_http::version"))]
     pub version: Version,
+    /// The TLS version the connection negotiated; `None` over cleartext.
+    pub tls_version: Option<crate::tls::Version>,
     /// The HTTP/2 stream id, when a stream was opened.
     pub stream_id: Option<StreamId>,
     /// How far the attempt got.
@@ -142,6 +144,7 @@ impl Attempt {
             connection_id,
             reused,
             version,
+            tls_version: None,
             stream_id: None,
             phase: Phase::Queued,
             body_sent: 0,
@@ -159,6 +162,9 @@ impl Attempt {
 impl fmt::Display for Attempt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "connection {} ({:?}", self.connection_id, self.version)?;
+        if let Some(tls) = self.tls_version {
+            write!(f, ", {tls}")?;
+        }
         if self.reused {
             f.write_str(", reused")?;
         }

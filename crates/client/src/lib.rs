@@ -76,6 +76,19 @@
 //! - `serde`: the journal and the counters machine-readable: [`Attempt`],
 //!   [`Stats`] and what they hold ([`Phase`], [`Processing`], [`RetryReason`],
 //!   [`GoAway`]) implement `serde::Serialize` and `serde::Deserialize`.
+//! - `json`: `RequestBuilder::json` and `Response::json` (serde_json);
+//!   `form`: `RequestBuilder::form`; `query`: `RequestBuilder::query`
+//!   (both serde_urlencoded), as reqwest's features of those names.
+//! - `aws-lc-rs`: `tls::CryptoProvider::AwsLcRs`, rustls on aws-lc-rs
+//!   instead of ring (which stays the default; it needs a C compiler).
+//! - `platform-verifier`: `ClientBuilder::tls_platform_verifier`, server
+//!   certificates verified as the operating system does.
+//!
+//! TLS is rustls: trusted roots from DER or PEM, a client certificate for
+//! mutual TLS ([`Identity`]), version bounds ([`tls::Version`]), SNI and
+//! fixed addresses ([`ClientBuilder::resolve`]). A server that rejects the
+//! client certificate fails the request with [`Error::is_tls`] and the
+//! alert's name, and it is not retried.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -89,6 +102,7 @@ mod execute;
 mod failure;
 mod going_away;
 mod incoming;
+mod into_url;
 mod journal;
 mod origin;
 mod pem;
@@ -97,6 +111,8 @@ pub mod redirect;
 mod request;
 mod response;
 mod retry;
+#[cfg(any(feature = "json", feature = "form", feature = "query"))]
+mod serde_body;
 #[cfg(feature = "serde")]
 mod serde_http;
 mod service;
@@ -104,7 +120,7 @@ mod settings_wait;
 mod stats;
 mod tcp_keepalive;
 mod timeouts;
-mod tls;
+pub mod tls;
 mod tls_io;
 
 pub use body::{Body, DEFAULT_REPLAY_BUFFER};
@@ -112,6 +128,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use going_away::ConnectionGoingAway;
 pub use incoming::Incoming;
+pub use into_url::IntoUrl;
 pub use journal::{Attempt, Journal, Phase, Processing, RetryReason};
 pub use redirect::Policy as RedirectPolicy;
 pub use request::RequestBuilder;
@@ -120,6 +137,7 @@ pub use retry::RetryPolicy;
 pub use settings_wait::SettingsWait;
 pub use stats::Stats;
 pub use timeouts::{TimeoutKind, Timeouts};
+pub use tls::Identity;
 
 /// HTTP/2 settings and limits for [`ClientBuilder::http2_config`], from
 /// `baton-proto`: start from `Http2Config::default()` and set the fields to

@@ -9,6 +9,7 @@ use http::{HeaderMap, Method, Uri};
 use crate::body::Body;
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
+use crate::into_url::IntoUrl;
 use crate::response::Response;
 
 /// A request being built, from [`Client::get`](crate::Client::get) and its siblings. Errors in
@@ -32,22 +33,19 @@ use crate::response::Response;
 pub struct RequestBuilder {
     core: Arc<Core>,
     method: Method,
-    uri: Result<Uri, Error>,
-    headers: HeaderMap,
-    body: Body,
+    pub(crate) uri: Result<Uri, Error>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Body,
     options: RequestOptions,
-    error: Option<Error>,
+    pub(crate) error: Option<Error>,
 }
 
 impl RequestBuilder {
-    pub(crate) fn new(core: Arc<Core>, method: Method, url: &str) -> Self {
-        let uri = url
-            .parse::<Uri>()
-            .map_err(|e| Error::builder(format!("invalid URL {url:?}")).with_source(e))
-            .and_then(|uri| {
-                crate::origin::Origin::of(&uri)?;
-                Ok(uri)
-            });
+    pub(crate) fn new(core: Arc<Core>, method: Method, url: impl IntoUrl) -> Self {
+        let uri = url.into_uri().and_then(|uri| {
+            crate::origin::Origin::of(&uri)?;
+            Ok(uri)
+        });
         Self {
             core,
             method,
@@ -102,6 +100,60 @@ impl RequestBuilder {
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         for (name, value) in &headers {
             self.headers.append(name.clone(), value.clone());
+        }
+        self
+    }
+
+    /// Sets `Authorization: Basic` with `username` and `password` (RFC 7617
+    /// §2: base64 of `username:password`, the colon kept when there is no
+    /// password), replacing any earlier `Authorization`. The value is marked
+    /// sensitive (kept out of `Debug` output), and a redirect to another
+    /// origin drops it.
+    ///
+    /// ```
+    /// let client = baton::Client::new();
+    /// let request = client.get("https://example.com/").basic_auth("aladdin", Some("opensesame")).build()?;
+    /// assert_eq!(request.headers()["authorization"], "Basic YWxhZGRpbjpvcGVuc2VzYW1l");
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn basic_auth<U: std::fmt::Display, P: std::fmt::Display>(
+        self,
+        username: U,
+        password: Option<P>,
+    ) -> Self {
+        use base64::Engine as _;
+        let credentials = match password {
+            Some(password) => format!("{username}:{password}"),
+            None => format!("{username}:"),
+        };
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        self.authorization(format!("Basic {encoded}"))
+    }
+
+    /// Sets `Authorization: Bearer <token>` (RFC 6750 §2.1), replacing any
+    /// earlier `Authorization`; sensitive, and dropped across origins, as
+    /// [`basic_auth`](Self::basic_auth).
+    ///
+    /// ```
+    /// let client = baton::Client::new();
+    /// let request = client.get("https://example.com/").bearer_auth("t0k3n").build()?;
+    /// assert_eq!(request.headers()["authorization"], "Bearer t0k3n");
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn bearer_auth<T: std::fmt::Display>(self, token: T) -> Self {
+        self.authorization(format!("Bearer {token}"))
+    }
+
+    fn authorization(mut self, value: String) -> Self {
+        match HeaderValue::from_str(&value) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                self.headers.insert(http::header::AUTHORIZATION, value);
+            }
+            Err(e) => {
+                self.error
+                    .get_or_insert(Error::builder("invalid credentials for Authorization").with_source(e));
+            }
         }
         self
     }

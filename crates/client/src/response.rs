@@ -87,6 +87,51 @@ impl Response {
         (&mut self.headers, &mut self.body)
     }
 
+    /// The response, or an [`Error::is_status`] error when its status is a
+    /// client (4xx) or server (5xx) error, as reqwest's: for code that
+    /// treats those as failures. The body is dropped with the error.
+    ///
+    /// # Errors
+    /// The status error, with [`Error::status`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let body = client.get("https://example.com/report").send().await?.error_for_status()?.text().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn error_for_status(self) -> Result<Self, Error> {
+        match self.status_error() {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+
+    /// As [`error_for_status`](Self::error_for_status), keeping the
+    /// response (and its body) either way.
+    ///
+    /// # Errors
+    /// The status error, with [`Error::status`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let resp = client.get("https://example.com/report").send().await?;
+    /// if let Err(e) = resp.error_for_status_ref() {
+    ///     eprintln!("{e}: {}", resp.text().await?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn error_for_status_ref(&self) -> Result<&Self, Error> {
+        match self.status_error() {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+
+    fn status_error(&self) -> Option<Error> {
+        (self.status.is_client_error() || self.status.is_server_error())
+            .then(|| Error::status_of(self.status, &self.url))
+    }
+
     /// The status code. Any status is a response: a 503 is not an error.
     ///
     /// ```no_run

@@ -82,18 +82,39 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     }
 }
 
+/// Told once when the server refuses the connection with a fatal TLS alert
+/// before any plaintext arrived (with TLS 1.3 a rejected client certificate
+/// is reported so, after the handshake: RFC 8446 §4.4.2.4), with the
+/// refusal in words.
+pub(crate) type OnRejection = Box<dyn FnOnce(String) + Send>;
+
 /// A client TLS stream over a [`Counted`] transport; see the module
 /// documentation.
-#[derive(Debug)]
 pub(crate) struct TlsIo<S> {
     stream: TlsStream<Counted<S>>,
     /// A write error held back by a write reported as whole.
     failed: Option<io::Error>,
+    /// Plaintext has arrived: a later alert is no refusal of the connection.
+    read_any: bool,
+    on_rejection: Option<OnRejection>,
+}
+
+impl<S> std::fmt::Debug for TlsIo<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIo").field("read_any", &self.read_any).finish_non_exhaustive()
+    }
 }
 
 impl<S> TlsIo<S> {
     pub(crate) fn new(stream: TlsStream<Counted<S>>) -> Self {
-        Self { stream, failed: None }
+        Self { stream, failed: None, read_any: false, on_rejection: None }
+    }
+
+    /// Calls `on_rejection` when the server refuses the connection with an
+    /// alert before any plaintext ([`OnRejection`]).
+    pub(crate) fn on_rejection(mut self, on_rejection: OnRejection) -> Self {
+        self.on_rejection = Some(on_rejection);
+        self
     }
 
     /// The TLS session (ALPN, version).
@@ -108,7 +129,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsIo<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                self.read_any |= buf.filled().len() > before;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e))
+                if !self.read_any
+                    && matches!(crate::tls::rustls_error(&e), Some(rustls::Error::AlertReceived(_))) =>
+            {
+                // The words reach every error built from this one (they
+                // travel as text through the protocol engines).
+                let why = crate::tls::describe(&e, true);
+                if let Some(tell) = self.on_rejection.take() {
+                    tell(why.clone());
+                }
+                Poll::Ready(Err(io::Error::new(e.kind(), why)))
+            }
+            other => other,
+        }
     }
 }
 

@@ -81,7 +81,7 @@ async fn a_failed_streaming_body_is_not_resent_truncated() {
 
     let client = baton::Client::builder().http1_only().build().unwrap();
     let result =
-        client.put(&format!("http://127.0.0.1:{port}/object")).body(baton::Body::wrap(Chan(rx))).send().await;
+        client.put(format!("http://127.0.0.1:{port}/object")).body(baton::Body::wrap(Chan(rx))).send().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let seen = seen.lock().unwrap().clone();
     for (i, raw) in seen.iter().enumerate() {
@@ -115,7 +115,7 @@ async fn a_post_whose_body_failed_is_never_sent_empty() {
         tx.send(Err("source failed".into())).await.unwrap();
         drop(tx);
         let r = client
-            .post(&format!("http://127.0.0.1:{port}/orders"))
+            .post(format!("http://127.0.0.1:{port}/orders"))
             .body(baton::Body::wrap(Chan(rx)))
             .send()
             .await;

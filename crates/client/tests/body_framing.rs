@@ -35,7 +35,7 @@ async fn a_body_shorter_than_its_content_length_fails_at_once() {
     });
     let client = baton::Client::builder().http1_only().build().unwrap();
     let r = client
-        .put(&format!("http://127.0.0.1:{port}/x"))
+        .put(format!("http://127.0.0.1:{port}/x"))
         .header("content-length", "10")
         .body(baton::Body::wrap(Once(Some(Bytes::from_static(b"12345")))))
         .timeout(Duration::from_secs(3))

@@ -38,7 +38,7 @@ async fn setup(builder: baton::ClientBuilder) -> Setup {
     let proxy = Proxy::start(ProxyOptions::new(lab.addr())).await.unwrap();
     let client = builder.http2_prior_knowledge().build().unwrap();
     // The first request opens the connection the test will silence.
-    let first = client.get(&proxy.url("/bytes/100")).send().await.unwrap();
+    let first = client.get(proxy.url("/bytes/100")).send().await.unwrap();
     first.bytes().await.unwrap();
     Setup { lab, proxy, client }
 }
@@ -110,7 +110,7 @@ async fn a_request_on_a_silent_idle_connection_is_retried_after_the_keepalive_ti
     let s = setup(Client::builder()).await;
     tokio::time::sleep(Duration::from_secs(30)).await;
     let since = s.blackhole();
-    let resp = s.client.get(&s.proxy.url("/bytes/100")).send().await.expect("retried elsewhere");
+    let resp = s.client.get(s.proxy.url("/bytes/100")).send().await.expect("retried elsewhere");
     let after = since.elapsed();
     assert_eq!(resp.attempts().len(), 2, "{:#?}", resp.attempts());
     assert!(after >= TIMEOUT && after <= TIMEOUT + SLACK, "{after:?}");
@@ -128,7 +128,7 @@ async fn without_keepalive_the_request_waits() {
     let s = setup(Client::builder().http2_keep_alive_interval(None)).await;
     tokio::time::sleep(Duration::from_secs(30)).await;
     s.blackhole();
-    let pending = s.client.get(&s.proxy.url("/bytes/100")).send();
+    let pending = s.client.get(s.proxy.url("/bytes/100")).send();
     assert!(tokio::time::timeout(Duration::from_secs(60), pending).await.is_err(), "no answer, no error");
     s.stop().await;
 }
@@ -142,7 +142,7 @@ async fn a_slow_response_on_a_healthy_connection_is_not_a_dead_connection() {
     let _ticker = tick_slowly();
     let s = setup(Client::builder()).await;
     let before = s.proxy.stats().bytes_to_server;
-    let resp = s.client.get(&s.proxy.url("/delay/60000")).send().await.expect("a slow answer");
+    let resp = s.client.get(s.proxy.url("/delay/60000")).send().await.expect("a slow answer");
     assert_eq!(resp.attempts().len(), 1);
     resp.bytes().await.unwrap();
     // The request's HEADERS (about 40 bytes) and two PINGs of 17 bytes.

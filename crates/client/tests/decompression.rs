@@ -107,13 +107,12 @@ async fn every_coding_is_decoded_exactly() {
     {
         for coding in ["gzip", "deflate", "br", "zstd"] {
             let case = format!("{proto} {coding}");
-            let resp = client.get(&lab.url(&format!("/text/300000?encoding={coding}"))).send().await.unwrap();
+            let resp = client.get(lab.url(&format!("/text/300000?encoding={coding}"))).send().await.unwrap();
             assert!(!resp.headers().contains_key(CONTENT_ENCODING), "{case}");
             assert!(!resp.headers().contains_key(CONTENT_LENGTH), "{case}");
             assert_eq!(resp.bytes().await.unwrap(), text, "{case}");
 
-            let mut resp =
-                client.get(&lab.url(&format!("/trailers?encoding={coding}"))).send().await.unwrap();
+            let mut resp = client.get(lab.url(&format!("/trailers?encoding={coding}"))).send().await.unwrap();
             let mut body = Vec::new();
             while let Some(chunk) = resp.chunk().await.unwrap() {
                 body.extend_from_slice(&chunk);
@@ -122,7 +121,7 @@ async fn every_coding_is_decoded_exactly() {
             assert_eq!(resp.trailers().unwrap()["x-status"], "done", "{case}");
 
             let resp: http::Response<baton::Incoming> =
-                client.get(&lab.url(&format!("/trailers?encoding={coding}"))).send().await.unwrap().into();
+                client.get(lab.url(&format!("/trailers?encoding={coding}"))).send().await.unwrap().into();
             let collected = resp.into_body().collect().await.unwrap();
             assert_eq!(collected.trailers().unwrap()["x-checksum"], "abc123", "{case}");
             assert_eq!(collected.to_bytes(), "body with trailers", "{case}");
@@ -135,7 +134,7 @@ async fn every_coding_is_decoded_exactly() {
                 _ => Client::builder().no_zstd(),
             };
             let off = if proto == "h2" { off.http2_prior_knowledge() } else { off }.build().unwrap();
-            let resp = off.get(&lab.url(&format!("/text/1000?encoding={coding}"))).send().await.unwrap();
+            let resp = off.get(lab.url(&format!("/text/1000?encoding={coding}"))).send().await.unwrap();
             assert_eq!(resp.headers()[CONTENT_ENCODING], coding, "{case} off");
             let raw = resp.bytes().await.unwrap();
             assert_eq!(
@@ -160,7 +159,7 @@ async fn a_body_that_does_not_decode_is_a_decode_error() {
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
     for client in [Client::new(), Client::builder().http2_prior_knowledge().build().unwrap()] {
         for coding in ["gzip", "deflate", "br", "zstd"] {
-            let resp = client.get(&lab.url(&format!("/text/5000?label={coding}"))).send().await.unwrap();
+            let resp = client.get(lab.url(&format!("/text/5000?label={coding}"))).send().await.unwrap();
             let err = resp.bytes().await.unwrap_err();
             assert!(err.is_decode(), "{coding}: {err}");
             assert_eq!(err.processing(), Some(Processing::ResponseStarted), "{err}");
@@ -171,11 +170,11 @@ async fn a_body_that_does_not_decode_is_a_decode_error() {
             assert_eq!(err.attempts().len(), 1);
             assert!(std::error::Error::source(&err).is_some(), "the decoder's error is the source");
 
-            let resp = client.get(&lab.url(&format!("/bytes/0?label={coding}"))).send().await.unwrap();
+            let resp = client.get(lab.url(&format!("/bytes/0?label={coding}"))).send().await.unwrap();
             assert_eq!(resp.headers()[CONTENT_ENCODING], coding, "Content-Length: 0 is not decoded");
             assert!(resp.bytes().await.unwrap().is_empty());
             let resp =
-                client.request(Method::HEAD, &lab.url(&format!("/text/500?encoding={coding}"))).send().await;
+                client.request(Method::HEAD, lab.url(&format!("/text/500?encoding={coding}"))).send().await;
             assert!(resp.unwrap().bytes().await.unwrap().is_empty(), "HEAD {coding}");
         }
     }
@@ -192,8 +191,7 @@ async fn a_compressed_body_cut_mid_way_is_response_started() {
             let lab = Lab::start(LabOptions::new(scenario)).await.unwrap();
             let client = if h2 { Client::builder().http2_prior_knowledge() } else { Client::builder() };
             let client = client.build().unwrap();
-            let resp =
-                client.get(&lab.url(&format!("/text/1000000?encoding={coding}"))).send().await.unwrap();
+            let resp = client.get(lab.url(&format!("/text/1000000?encoding={coding}"))).send().await.unwrap();
             assert!(!resp.headers().contains_key(CONTENT_ENCODING), "being decoded");
             let mut resp = resp;
             let mut decoded = 0;

@@ -123,7 +123,7 @@ impl Case {
     /// lab's own idle handling); then the case's line, and its memory and
     /// time bounds.
     async fn finish(self, client: &Client, lab: Lab, fresh_ok: bool, error: &str, took: Elapsed) {
-        let resp = client.get(&lab.url("/bytes/1000")).send().await.unwrap();
+        let resp = client.get(lab.url("/bytes/1000")).send().await.unwrap();
         assert!(fresh_ok || resp.attempts()[0].reused, "the other connection was torn down");
         assert_eq!(resp.bytes().await.unwrap().len(), 1000);
         lab.stop().await;
@@ -170,7 +170,7 @@ fn client() -> Client {
 /// holds a connection to it).
 async fn good_origin(client: &Client) -> Lab {
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
-    let resp = client.get(&lab.url("/bytes/100")).send().await.unwrap();
+    let resp = client.get(lab.url("/bytes/100")).send().await.unwrap();
     assert!(!resp.attempts()[0].reused);
     assert_eq!(resp.bytes().await.unwrap().len(), 100);
     lab

@@ -57,7 +57,7 @@ async fn keep_alive_connections_are_reused() {
     assert!(out.iter().all(|o| o.2.is_ok()), "{out:?}");
     let stats = client.stats();
     assert!(stats.connections_opened <= 8, "at most one connection per concurrent request: {stats:?}");
-    let resp = client.get(&lab.url("/trailers")).send().await.unwrap();
+    let resp = client.get(lab.url("/trailers")).send().await.unwrap();
     assert_eq!(resp.version(), http::Version::HTTP_11);
     assert!(resp.attempts()[0].reused);
     lab.stop().await;
@@ -116,13 +116,13 @@ async fn s18_keep_alive_race() {
 async fn s12_http11_required_downgrades() {
     let lab = Lab::start(LabOptions::new(Scenario::Http11Required)).await.unwrap();
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
-    let resp = client.post(&lab.url("/echo")).body("over h1").send().await.unwrap();
+    let resp = client.post(lab.url("/echo")).body("over h1").send().await.unwrap();
     assert_eq!(resp.version(), http::Version::HTTP_11);
     let attempts = resp.attempts().to_vec();
     assert_eq!(attempts.len(), 2, "{attempts:#?}");
     assert_eq!(attempts[0].retried, Some(baton::RetryReason::Http11Required));
     assert_eq!(resp.text().await.unwrap(), "over h1");
-    let again = client.get(&lab.url("/bytes/1")).send().await.unwrap();
+    let again = client.get(lab.url("/bytes/1")).send().await.unwrap();
     assert_eq!(again.version(), http::Version::HTTP_11);
     assert_eq!(again.attempts().len(), 1, "the origin was remembered");
     lab.stop().await;
@@ -135,7 +135,7 @@ async fn tls_http1_only() {
     let cert = lab.certificate().unwrap().cert.to_vec();
     let client =
         Client::builder().add_root_certificate(cert).tls_built_in_roots(false).http1_only().build().unwrap();
-    let resp = client.get(&format!("https://localhost:{}/bytes/7", lab.addr().port())).send().await.unwrap();
+    let resp = client.get(format!("https://localhost:{}/bytes/7", lab.addr().port())).send().await.unwrap();
     assert_eq!(resp.version(), http::Version::HTTP_11);
     assert_eq!(resp.bytes().await.unwrap().len(), 7);
     lab.stop().await;
@@ -349,7 +349,7 @@ async fn an_invalid_request_is_not_retried() {
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
     let client = Client::new();
     let err =
-        client.post(&lab.url("/echo")).header("content-length", "5").body("abc").send().await.unwrap_err();
+        client.post(lab.url("/echo")).header("content-length", "5").body("abc").send().await.unwrap_err();
     assert!(err.is_builder(), "{err}");
     assert_eq!(err.attempts().len(), 1, "{err}");
     assert!(client.stats().connections_opened <= 1, "{:?}", client.stats());
@@ -473,12 +473,12 @@ async fn a_dropped_response_frees_its_connection_while_the_server_is_silent() {
         }
     });
     let client = Client::builder().http1_only().max_http1_connections_per_origin(1).build().unwrap();
-    let mut resp = client.get(&format!("http://127.0.0.1:{port}/slow")).send().await.unwrap();
+    let mut resp = client.get(format!("http://127.0.0.1:{port}/slow")).send().await.unwrap();
     assert_eq!(&resp.chunk().await.unwrap().unwrap()[..], b"0123456789");
     drop(resp);
     let closed = tokio::time::timeout(Duration::from_secs(2), closed_rx.recv()).await;
     let next =
-        client.get(&format!("http://127.0.0.1:{port}/fast")).timeout(Duration::from_secs(3)).send().await;
+        client.get(format!("http://127.0.0.1:{port}/fast")).timeout(Duration::from_secs(3)).send().await;
     assert!(closed.is_ok(), "the abandoned connection was not closed within 2 s");
     assert!(next.is_ok(), "the next request never got a connection: {next:?}");
 }
@@ -501,7 +501,7 @@ async fn body_sent_counts_only_body_bytes() {
         let _ = read_head(&mut s).await;
     });
     let client = Client::builder().http1_only().build().unwrap();
-    let resp = client.post(&format!("http://127.0.0.1:{port}/")).body("hello").send().await.unwrap();
+    let resp = client.post(format!("http://127.0.0.1:{port}/")).body("hello").send().await.unwrap();
     assert_eq!(resp.attempts()[0].body_sent, 5, "5 body bytes were sent");
 }
 
@@ -523,7 +523,7 @@ async fn an_expired_idle_connection_is_closed() {
     });
     let client =
         Client::builder().http1_only().pool_idle_timeout(Duration::from_millis(300)).build().unwrap();
-    let body = client.get(&format!("http://127.0.0.1:{port}/")).send().await.unwrap().bytes().await.unwrap();
+    let body = client.get(format!("http://127.0.0.1:{port}/")).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(&body[..], b"ok");
     let closed = tokio::time::timeout(Duration::from_secs(3), closed_rx).await;
     assert!(closed.is_ok(), "idle for 10x pool_idle_timeout and still open");

@@ -120,7 +120,7 @@ async fn nginx_redirects_of_every_status_across_origins() {
 async fn a_redirect_that_cannot_be_followed_fails_as_a_redirect() {
     let options = NginxOptions { site: Arc::new(common::SurfaceSite), ..NginxOptions::new(Protocol::Http1) };
     let Some(nginx) = common::nginx_or_skip(&options) else { return };
-    let err = Client::new().get(&nginx.url("/go/302?to=ftp://127.0.0.1/file")).send().await.unwrap_err();
+    let err = Client::new().get(nginx.url("/go/302?to=ftp://127.0.0.1/file")).send().await.unwrap_err();
     assert!(err.is_redirect(), "{err}");
     assert_eq!(err.processing(), Some(Processing::ResponseStarted), "{err}");
     assert!(err.to_string().contains("ftp://127.0.0.1/file"), "{err}");
@@ -158,7 +158,7 @@ async fn bodies_are_replayed_byte_for_byte_or_the_redirect_is_the_answer() {
             assert_eq!(resp.attempts().len(), 1);
         }
         let resp =
-            client.post(&here.url(&format!("/redirect/303/{echo}"))).body(big.clone()).send().await.unwrap();
+            client.post(here.url(&format!("/redirect/303/{echo}"))).body(big.clone()).send().await.unwrap();
         assert_eq!(resp.headers()["x-received-bytes"], "0", "303: GET, no body");
     }
     here.stop().await;
@@ -271,7 +271,7 @@ async fn failures_after_a_redirect_are_response_started() {
     assert_eq!(err.attempts()[0].retried, Some(RetryReason::Redirect));
 
     let client = Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
-    let err = client.get(&lab.url("/redirect/302/delay/20000")).send().await.unwrap_err();
+    let err = client.get(lab.url("/redirect/302/delay/20000")).send().await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert_eq!(err.processing(), Some(Processing::ResponseStarted), "{err}");
     assert_eq!(err.attempts().len(), 2, "{:#?}", err.attempts());

@@ -13,7 +13,7 @@ use serde_json::json;
 async fn a_journal_and_the_stats_round_trip_through_json() {
     let lab = Lab::start(LabOptions::new(Scenario::Http11Required)).await.unwrap();
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
-    let resp = client.post(&lab.url("/echo")).body("over h1").send().await.unwrap();
+    let resp = client.post(lab.url("/echo")).body("over h1").send().await.unwrap();
     let attempts = resp.attempts().to_vec();
     assert_eq!(resp.text().await.unwrap(), "over h1");
     lab.stop().await;
@@ -47,7 +47,7 @@ async fn a_journal_and_the_stats_round_trip_through_json() {
 async fn a_redirect_round_trips_through_json() {
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
     let client = Client::new();
-    let resp = client.get(&lab.url("/redirect/308/bytes/3")).send().await.unwrap();
+    let resp = client.get(lab.url("/redirect/308/bytes/3")).send().await.unwrap();
     let attempts = resp.attempts().to_vec();
     let target = lab.url("/bytes/3");
     lab.stop().await;

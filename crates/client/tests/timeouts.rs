@@ -113,7 +113,7 @@ async fn tls_handshake_timeout() {
         .unwrap();
     let request = tokio::spawn(async move {
         let start = Instant::now();
-        let result = client.get(&format!("https://localhost:{}/", addr.port())).send().await;
+        let result = client.get(format!("https://localhost:{}/", addr.port())).send().await;
         (result, start.elapsed())
     });
     accepted_rx.await.unwrap();
@@ -275,7 +275,7 @@ async fn total_deadline_covers_retries() {
         .unwrap();
     let ticker = tick_slowly();
     let start = Instant::now();
-    let err = client.get(&lab.url("/")).timeout(Duration::from_millis(300)).send().await.unwrap_err();
+    let err = client.get(lab.url("/")).timeout(Duration::from_millis(300)).send().await.unwrap_err();
     let took = start.elapsed();
     drop(ticker);
     assert!(err.is_timeout(), "{err:?}");

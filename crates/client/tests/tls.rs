@@ -23,12 +23,12 @@ async fn alpn_h2_over_tls_with_a_custom_root() {
 async fn an_untrusted_certificate_is_a_clear_connect_error() {
     let lab = Lab::start(LabOptions::new(Scenario::Normal).tls()).await.unwrap();
     let client = Client::builder().retry(baton::RetryPolicy::never()).build().unwrap();
-    let err = client.get(&lab.url("/")).send().await.unwrap_err();
+    let err = client.get(lab.url("/")).send().await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
     assert!(err.to_string().contains("TLS handshake"), "{err}");
     // The named escape hatch for self-signed test servers.
     let insecure = Client::builder().danger_accept_invalid_certs(true).build().unwrap();
-    let resp = insecure.get(&lab.url("/bytes/3")).send().await.unwrap();
+    let resp = insecure.get(lab.url("/bytes/3")).send().await.unwrap();
     assert_eq!(resp.bytes().await.unwrap().len(), 3);
     lab.stop().await;
 }
@@ -57,7 +57,7 @@ async fn refused_connection_is_a_connect_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client =
         Client::builder().http2_prior_knowledge().connect_timeout(Duration::from_secs(2)).build().unwrap();
-    let err = client.get(&format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
+    let err = client.get(format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
     assert!(err.to_string().contains("cannot connect"), "{err}");
 }

@@ -56,7 +56,7 @@ async fn a_maybe_processed_attempt_is_not_forgotten_by_the_final_verdict() {
         .build()
         .unwrap();
     let err =
-        client.put(&format!("http://127.0.0.1:{port}/account/7")).body("balance=0").send().await.unwrap_err();
+        client.put(format!("http://127.0.0.1:{port}/account/7")).body("balance=0").send().await.unwrap_err();
     for a in err.attempts() {
         eprintln!("attempt: {a}");
     }

@@ -127,7 +127,7 @@ async fn post_echo(
     expect_continue: bool,
 ) -> Result<Bytes, String> {
     let mut req = client
-        .post(&format!("{base}{}", content::PATH_ECHO))
+        .post(format!("{base}{}", content::PATH_ECHO))
         .header("content-type", "application/octet-stream");
     if expect_continue {
         req = req.header("expect", "100-continue");
@@ -147,7 +147,7 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
             } else {
                 (content::PATH_LARGE, LARGE)
             };
-            let resp = client.get(&format!("{base}{path}")).send().await.map_err(e("GET"))?;
+            let resp = client.get(format!("{base}{path}")).send().await.map_err(e("GET"))?;
             check_head(&resp, proto)?;
             let body = resp.bytes().await.map_err(e("body"))?;
             check_body(&body, &content::pattern(len))?;
@@ -172,7 +172,7 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
             });
             let result = async {
                 let resp = client
-                    .post(&format!("{base}{}", content::PATH_ECHO))
+                    .post(format!("{base}{}", content::PATH_ECHO))
                     .header("content-type", "application/octet-stream")
                     .body(baton::Body::wrap(ChannelBody(rx)))
                     .send()
@@ -189,7 +189,7 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
         }
         Case::Trailers => {
             let mut resp = client
-                .get(&format!("{base}{}", content::PATH_TRAILERS))
+                .get(format!("{base}{}", content::PATH_TRAILERS))
                 .header("te", "trailers")
                 .send()
                 .await
@@ -211,7 +211,7 @@ async fn exchange(client: &baton::Client, base: &str, proto: Proto, case: Case) 
         }
         Case::LargeHeaders => {
             let resp =
-                client.get(&format!("{base}{}", content::PATH_HEADERS)).send().await.map_err(e("GET"))?;
+                client.get(format!("{base}{}", content::PATH_HEADERS)).send().await.map_err(e("GET"))?;
             check_head(&resp, proto)?;
             let mut total = 0;
             for i in 0..content::BIG_HEADERS {

@@ -157,9 +157,9 @@ pub(crate) async fn run(args: Args) -> ExitCode {
         let method = Method::of(n);
         let base = &bases[which.index()];
         let request = match method {
-            Method::Get => client.get(&format!("{base}/bytes/100")),
-            Method::Put => client.put(&format!("{base}/submit")).body("soak put"),
-            Method::Post => client.post(&format!("{base}/submit")).body("soak post"),
+            Method::Get => client.get(format!("{base}/bytes/100")),
+            Method::Put => client.put(format!("{base}/submit")).body("soak put"),
+            Method::Post => client.post(format!("{base}/submit")).body("soak post"),
         }
         .header(baton_lab::REQUEST_ID_HEADER, &n.to_string());
         let (outcomes, errors, done) = (outcomes.clone(), errors.clone(), done.clone());

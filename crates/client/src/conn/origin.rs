@@ -31,6 +31,11 @@ pub(crate) struct OriginShared {
     /// reset) before the server's SETTINGS arrived: a server that did not
     /// take a connection up (`settings_wait.rs`).
     lost_before_preface: Mutex<Option<tokio::time::Instant>>,
+    /// The last connections the server refused with a TLS alert after the
+    /// handshake (a rejected client certificate, with TLS 1.3), by id, with
+    /// the refusal in words: their requests fail with it, as the connect
+    /// errors they are, and are not retried.
+    tls_rejected: Mutex<std::collections::VecDeque<(u64, String)>>,
 }
 
 impl OriginShared {
@@ -50,6 +55,23 @@ impl OriginShared {
     pub(crate) fn lost_before_preface(&self) {
         *self.lost_before_preface.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(tokio::time::Instant::now());
+    }
+
+    /// The server refused connection `id` with a TLS alert.
+    pub(crate) fn tls_rejected(&self, id: u64, why: String) {
+        let mut rejected = self.tls_rejected.lock().unwrap_or_else(|e| e.into_inner());
+        // A few are enough: the requests of a refused connection fail at
+        // once, and look theirs up then.
+        if rejected.len() == 8 {
+            rejected.pop_front();
+        }
+        rejected.push_back((id, why));
+    }
+
+    /// Why the server refused connection `id` with a TLS alert, if it did.
+    pub(crate) fn tls_rejection(&self, id: u64) -> Option<String> {
+        let rejected = self.tls_rejected.lock().unwrap_or_else(|e| e.into_inner());
+        rejected.iter().find(|(at, _)| *at == id).map(|(_, why)| why.clone())
     }
 
     /// Whether a connection closed before the server's SETTINGS within

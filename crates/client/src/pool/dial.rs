@@ -49,18 +49,24 @@ impl Dial<'_> {
         id: u64,
         early: bool,
     ) -> Result<Opened, Error> {
-        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
+        let shared = op.shared.clone();
+        let on_rejection = Box::new(move |why| shared.tls_rejected(id, why));
+        let (io, protocol, tls_version) = self.connector.connect(origin, force_h1, on_rejection).await?;
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
-            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout, self.shutdown.start())));
+            let mut conn = H1Conn::spawn(id, io, self.idle_timeout, self.shutdown.start());
+            conn.tls_version = tls_version;
+            return Ok(Opened::H1(conn));
         }
         let mut config = self.h2_config.clone();
         let known = op.shared.max_streams.load(Ordering::Acquire);
         if known > 0 {
             config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
         }
-        let handle = h2::spawn(io, id, config, op.shared.clone(), self.stats.clone(), self.shutdown.start());
+        let mut handle =
+            h2::spawn(io, id, config, op.shared.clone(), self.stats.clone(), self.shutdown.start());
+        handle.tls_version = tls_version;
         if let Some(deadline) = self.shutdown.deadline() {
             handle.shutdown(deadline);
         }
@@ -89,6 +95,12 @@ impl Dial<'_> {
             // Early requests may still hold it: it closes, and they fail
             // with its cause.
             handle.shutdown(std::time::Instant::now());
+        }
+        // The server refused the connection at the TLS layer after the
+        // handshake (a rejected client certificate, TLS 1.3): a new
+        // connection would meet the same refusal, so not `transient`.
+        if let (Ok(Err(_)), Some(why)) = (&ready, op.shared.tls_rejection(id)) {
+            return Err(Error::new(Kind::Connect, format!("TLS with {origin} failed: {why}")).tls());
         }
         match ready {
             Ok(Ok(())) => {}

@@ -144,6 +144,12 @@ impl Pool {
     }
 
     /// Remembers that `origin` wants HTTP/1.1.
+    /// Why the server refused connection `id` to `origin` with a TLS alert
+    /// after the handshake, if it did (`tls_io.rs`).
+    pub(crate) fn tls_rejection(&self, origin: &Origin, id: u64) -> Option<String> {
+        self.origin(origin).shared.tls_rejection(id)
+    }
+
     pub(crate) fn require_http1(&self, origin: &Origin) {
         self.origin(origin).lock().http1_required = true;
     }

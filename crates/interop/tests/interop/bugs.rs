@@ -59,7 +59,7 @@ async fn http1_streamed_body_is_finished_after_an_early_2xx_head() {
     });
     let exchange = async {
         let resp = client
-            .post(&format!("http://{addr}/stream"))
+            .post(format!("http://{addr}/stream"))
             .body(baton::Body::wrap(ChannelBody(rx)))
             .send()
             .await?;
@@ -97,7 +97,7 @@ async fn apache_reflector_http1_streamed_upload() {
     });
     let exchange = async {
         let resp = client
-            .post(&format!("{base}{}", apache::PATH_REFLECT))
+            .post(format!("{base}{}", apache::PATH_REFLECT))
             .header("content-type", "application/octet-stream")
             .body(baton::Body::wrap(ChannelBody(rx)))
             .send()

@@ -36,7 +36,7 @@ async fn shed(proto: Proto, how: Shed) {
     let name = format!("node {proto} {how:?}");
     let report = common::shed(&name, &client, &base, spec, false, |_| async {}).await;
     assert!(report.stats.go_aways_total() >= 10, "{:?}", report.stats);
-    let stats = client.get(&format!("{base}/stats")).send().await.unwrap().text().await.unwrap();
+    let stats = client.get(format!("{base}/stats")).send().await.unwrap().text().await.unwrap();
     let line = format!("node {proto} {how:?} server counters: {stats}");
     println!("{line}");
     common::record(&format!("{line}\n"));

@@ -14,6 +14,8 @@ pub(super) const ACCESS_LOG: &str = "logs/access.log";
 pub(super) const CERT_FILE: &str = "cert.pem";
 /// Likewise for the key.
 pub(super) const KEY_FILE: &str = "key.pem";
+/// Where the launcher puts [`NginxOptions::client_ca_pem`].
+pub(super) const CLIENT_CA_FILE: &str = "client-ca.pem";
 
 /// The whole configuration for `options`, the listeners at `addrs` (in
 /// order), for an nginx of `version`.
@@ -54,7 +56,7 @@ pub(super) fn render(
     let locations = options.site.locations(prefix);
     for (listener, addr) in options.listeners.iter().zip(addrs) {
         out.push_str("    server {\n");
-        out.push_str(&listen(listener, *addr, prefix, version));
+        out.push_str(&listen(listener, *addr, prefix, version, options));
         out.push_str(&format!("        keepalive_requests {};\n", listener.keepalive_requests.max(1)));
         out.push_str(&locations);
         out.push_str("    }\n");
@@ -65,7 +67,13 @@ pub(super) fn render(
 }
 
 /// The `listen` lines of one listener's `server` block.
-fn listen(listener: &Listener, addr: SocketAddr, prefix: &Path, version: (u32, u32, u32)) -> String {
+fn listen(
+    listener: &Listener,
+    addr: SocketAddr,
+    prefix: &Path,
+    version: (u32, u32, u32),
+    options: &NginxOptions,
+) -> String {
     // nginx 1.25.1 moved HTTP/2 from `listen ... http2` to `http2 on;`.
     let modern = version >= (1, 25, 1);
     let h2 = |ssl: &str| {
@@ -80,12 +88,19 @@ fn listen(listener: &Listener, addr: SocketAddr, prefix: &Path, version: (u32, u
         Protocol::H2c => h2(""),
         Protocol::H2Tls => {
             let p = prefix.display();
-            h2(" ssl")
+            let protocols = options.tls_protocols.as_deref().unwrap_or("TLSv1.2 TLSv1.3");
+            let mut out = h2(" ssl")
                 + &format!(
                     "        ssl_certificate {p}/{CERT_FILE};\n\
                      \x20       ssl_certificate_key {p}/{KEY_FILE};\n\
-                     \x20       ssl_protocols TLSv1.2 TLSv1.3;\n"
-                )
+                     \x20       ssl_protocols {protocols};\n"
+                );
+            if options.client_ca_pem.is_some() {
+                out.push_str(&format!(
+                    "        ssl_client_certificate {p}/{CLIENT_CA_FILE};\n        ssl_verify_client on;\n"
+                ));
+            }
+            out
         }
     }
 }
@@ -137,6 +152,24 @@ mod tests {
         assert!(conf.starts_with("user root;\n"));
         assert!(
             conf.contains("listen 127.0.0.1:4 ssl http2;\n        ssl_certificate /p/cert.pem;"),
+            "{conf}"
+        );
+    }
+
+    #[test]
+    fn a_client_ca_requires_client_certificates_and_protocols_can_be_narrowed() {
+        let mut options = NginxOptions::new(Protocol::H2Tls);
+        let plain = render(&PathBuf::from("/p"), &options, &[addr(6)], (1, 26, 0), false);
+        assert!(
+            plain.contains("ssl_protocols TLSv1.2 TLSv1.3;") && !plain.contains("ssl_verify_client"),
+            "{plain}"
+        );
+        options.client_ca_pem = Some("-----BEGIN CERTIFICATE-----".to_owned());
+        options.tls_protocols = Some("TLSv1.2".to_owned());
+        let conf = render(&PathBuf::from("/p"), &options, &[addr(6)], (1, 26, 0), false);
+        assert!(conf.contains("ssl_protocols TLSv1.2;"), "{conf}");
+        assert!(
+            conf.contains("ssl_client_certificate /p/client-ca.pem;\n        ssl_verify_client on;"),
             "{conf}"
         );
     }

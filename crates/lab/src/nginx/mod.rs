@@ -89,6 +89,9 @@ impl Nginx {
             std::fs::write(prefix.join(config::CERT_FILE), &identity.cert_pem)?;
             std::fs::write(prefix.join(config::KEY_FILE), &identity.key_pem)?;
         }
+        if let Some(ca) = &options.client_ca_pem {
+            std::fs::write(prefix.join(config::CLIENT_CA_FILE), ca)?;
+        }
         let addrs = options.listeners.iter().map(|l| free_port(l.ip)).collect::<io::Result<Vec<_>>>()?;
         let conf = prefix.join("nginx.conf");
         std::fs::write(&conf, config::render(&prefix, options, &addrs, version, is_root()))?;

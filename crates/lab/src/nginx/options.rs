@@ -99,6 +99,13 @@ pub struct NginxOptions {
     /// its `x-request-id`, status and method. Off by default (nothing but
     /// errors is logged): a soak checks what nginx processed against it.
     pub access_log: bool,
+    /// Client certificates signed by this CA (PEM) are required on TLS
+    /// listeners: `ssl_client_certificate` with `ssl_verify_client on`
+    /// (mutual TLS). `None` (the default) asks for none.
+    pub client_ca_pem: Option<String>,
+    /// The TLS versions TLS listeners accept, as nginx's `ssl_protocols`
+    /// says them (`"TLSv1.2"`); `None` (the default) is `TLSv1.2 TLSv1.3`.
+    pub tls_protocols: Option<String>,
 }
 
 impl Default for NginxOptions {
@@ -118,6 +125,8 @@ impl NginxOptions {
             tls: None,
             site: Arc::new(BytesSite),
             access_log: false,
+            client_ca_pem: None,
+            tls_protocols: None,
         }
     }
 

@@ -19,6 +19,8 @@ use crate::journal::Processing;
 /// An HTTP/1.1 connection, idle in the pool or leased for one request.
 pub(crate) struct H1Conn {
     pub(crate) id: u64,
+    /// The TLS version negotiated, for the journal; `None` over cleartext.
+    pub(crate) tls_version: Option<crate::tls::Version>,
     /// Where the pool hands the task its requests; the task says there
     /// when the connection has ended.
     jobs: Arc<Handoff<Job>>,
@@ -70,7 +72,15 @@ impl H1Conn {
     pub(crate) fn spawn(id: u64, io: BoxIo, idle_timeout: Duration, task: TaskGuard) -> Self {
         let jobs = Arc::new(Handoff::new());
         tokio::spawn(serve(id, io, jobs.clone(), idle_timeout, task));
-        Self { id, jobs, requests: 0, idle_since: None, keep_alive: None, slot: Slot::none() }
+        Self {
+            id,
+            tls_version: None,
+            jobs,
+            requests: 0,
+            idle_since: None,
+            keep_alive: None,
+            slot: Slot::none(),
+        }
     }
 
     /// What the engine says of the connection once an exchange left it

@@ -50,7 +50,7 @@ where
         stats,
     };
     tokio::spawn(driver.run(io, task));
-    H2Handle { id, tx, shared }
+    H2Handle { id, tls_version: None, tx, shared }
 }
 
 /// The engine's clock: tokio's, so that paused-time tests move it too.

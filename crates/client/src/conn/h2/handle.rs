@@ -104,6 +104,8 @@ impl H2Shared {
 #[derive(Debug, Clone)]
 pub(crate) struct H2Handle {
     pub(crate) id: u64,
+    /// The TLS version negotiated, for the journal; `None` for h2c.
+    pub(crate) tls_version: Option<crate::tls::Version>,
     pub(super) tx: mpsc::UnboundedSender<Cmd>,
     pub(super) shared: Arc<H2Shared>,
 }
