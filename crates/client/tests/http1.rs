@@ -566,9 +566,9 @@ async fn the_reason_phrase_is_the_servers() {
     }
     let lab = Lab::start(LabOptions::new(Scenario::Normal)).await.unwrap();
     let h2 = Client::builder().http2_prior_knowledge().build().unwrap();
-    let resp = h2.get(&lab.url("/bytes/10")).send().await.unwrap();
+    let resp = h2.get(lab.url("/bytes/10")).send().await.unwrap();
     assert_eq!(resp.version(), http::Version::HTTP_2);
     assert_eq!(resp.reason_phrase(), None);
     let h1 = Client::builder().http1_only().build().unwrap();
-    assert_eq!(h1.get(&lab.url("/bytes/10")).send().await.unwrap().reason_phrase(), Some(&b"OK"[..]));
+    assert_eq!(h1.get(lab.url("/bytes/10")).send().await.unwrap().reason_phrase(), Some(&b"OK"[..]));
 }
