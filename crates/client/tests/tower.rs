@@ -251,9 +251,18 @@ async fn known_lengths_are_sent_with_content_length() {
             client.call(Request::post(&url).body(Unsized(Trickle::new(3, 10))).unwrap()).await.unwrap(),
         )
         .await;
-        // nginx says 0 for a chunked body's $content_length.
-        let expected = if name == "h1" { "POST cl=0 te=chunked " } else { "POST cl= te= " };
-        assert!(seen.starts_with(expected), "{name} unknown length: {seen}");
+        // HTTP/1.1: chunked, and no Content-Length (nginx refuses a request
+        // with both, RFC 9112 §6.3). What nginx puts in a chunked body's
+        // $content_length depends on how much of it it had read (0 or its
+        // buffer's size), so only the coding is compared.
+        if name == "h1" {
+            assert!(
+                seen.starts_with("POST cl=") && seen.contains(" te=chunked "),
+                "{name} unknown length: {seen}"
+            );
+        } else {
+            assert!(seen.starts_with("POST cl= te= "), "{name} unknown length: {seen}");
+        }
     }
 }
 
@@ -314,8 +323,23 @@ async fn in_memory_bodies_replay_past_the_replay_buffer() {
         .header("x-request-id", "stream")
         .body(Trickle::new(64, 16 << 10))
         .unwrap();
-    let err = client.call(request).await.unwrap_err();
-    assert!(err.to_string().contains("not replayable"), "{err}");
+    // The refusal may come before the connection read the first 1 KiB
+    // of the body (then it is sent again, which the journal shows) or
+    // after (then it cannot be, and the error says so): never anything
+    // else.
+    match client.call(request).await {
+        Ok(resp) => {
+            assert_eq!(resp.headers()["x-received-bytes"], (1 << 20).to_string().as_str());
+            let journal = resp.extensions().get::<Journal>().unwrap();
+            assert_eq!(
+                journal.attempts()[0].retried,
+                Some(RetryReason::Refused),
+                "{:#?}",
+                journal.attempts()
+            );
+        }
+        Err(err) => assert!(err.to_string().contains("not replayable"), "{err}"),
+    }
     lab.stop().await;
 }
 
