@@ -12,12 +12,13 @@ use rustls::pki_types::CertificateDer;
 use baton_proto::h2 as proto;
 
 use crate::body::Body;
-use crate::connect::Connector;
+use crate::connect::{Connector, ConnectorConfig, TcpOptions};
 use crate::decompress::Accepts;
 use crate::dns::{Dns, Resolve};
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
 use crate::pool::Pool;
+use crate::proxy::{Proxies, Proxy};
 use crate::redirect;
 use crate::request::RequestBuilder;
 use crate::response::Response;
@@ -93,6 +94,13 @@ pub struct ClientBuilder {
     #[cfg(feature = "hickory-dns")]
     hickory_dns: bool,
     overrides: HashMap<String, Vec<SocketAddr>>,
+    proxies: Vec<Proxy>,
+    /// Whether the environment's proxy variables are read.
+    env_proxies: bool,
+    per_address_timeout: Option<Duration>,
+    local_address: Option<std::net::IpAddr>,
+    #[cfg(unix)]
+    unix_socket: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientBuilder {
@@ -123,6 +131,12 @@ impl Default for ClientBuilder {
             #[cfg(feature = "hickory-dns")]
             hickory_dns: true,
             overrides: HashMap::new(),
+            proxies: Vec::new(),
+            env_proxies: true,
+            per_address_timeout: None,
+            local_address: None,
+            #[cfg(unix)]
+            unix_socket: None,
         }
     }
 }
@@ -707,6 +721,106 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends requests through `proxy` (see [`Proxy`] for which requests it
+    /// takes and how). Several may be added; the first that takes a
+    /// request is used. Adding one turns off the proxy environment
+    /// variables, as in reqwest.
+    ///
+    /// Without any, the client reads the environment as curl does when it
+    /// is built: `http_proxy` (lower case only) for `http://` URLs,
+    /// `https_proxy` or `HTTPS_PROXY` for `https://`, `all_proxy` or
+    /// `ALL_PROXY` for both, and `no_proxy` or `NO_PROXY` (see [`NoProxy`])
+    /// for hosts that go direct; [`no_proxy`](Self::no_proxy) turns that off.
+    ///
+    /// A connection through a proxy is pooled under its origin, as the
+    /// proxy for an origin is fixed when the client is built. A proxy's
+    /// failure is an [`Error::is_proxy`] error, with nothing sent to the
+    /// origin.
+    ///
+    /// ```
+    /// let client = baton::Client::builder()
+    ///     .proxy(baton::Proxy::https("http://127.0.0.1:3128")?)
+    ///     .proxy(baton::Proxy::http("socks5h://127.0.0.1:1080")?)
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// Uses no proxy: neither those added with [`proxy`](Self::proxy) nor
+    /// the environment's.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().no_proxy().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxies.clear();
+        self.env_proxies = false;
+        self
+    }
+
+    /// Gives up on each address of a name after this long (default: only
+    /// the [`connect_timeout`](Self::connect_timeout), which bounds the
+    /// whole race). Addresses are raced, IPv6 and IPv4 interleaved, each
+    /// next one started 250 ms after the previous or as soon as it fails
+    /// (happy eyeballs, RFC 8305); the first to connect wins and the
+    /// others are closed. This limit frees the attempts at addresses that
+    /// never answer while later ones still try.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder()
+    ///     .connect_timeout(Duration::from_secs(10))
+    ///     .connect_timeout_per_address(Duration::from_secs(2))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn connect_timeout_per_address(mut self, d: Duration) -> Self {
+        self.per_address_timeout = Some(d);
+        self
+    }
+
+    /// Connects from this local address (default: the system picks). Only
+    /// addresses of its family can be reached: the others fail their
+    /// attempt, so the race goes on with the rest.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    ///
+    /// let client = baton::Client::builder().local_address(IpAddr::V4(Ipv4Addr::LOCALHOST)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn local_address(mut self, addr: impl Into<Option<std::net::IpAddr>>) -> Self {
+        self.local_address = addr.into();
+        self
+    }
+
+    /// Sends every request to the Unix domain socket at `path`, whatever
+    /// the URL's host (which still goes in `Host`, and in TLS's SNI for an
+    /// `https://` URL): for local daemons (Docker's API, a sidecar).
+    /// HTTP/1.1 by default, h2c with [`http2_prior_knowledge`](Self::http2_prior_knowledge).
+    /// No proxy applies.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), baton::Error> {
+    /// let docker = baton::Client::builder().unix_socket("/var/run/docker.sock").build()?;
+    /// let version = docker.get("http://localhost/version").send().await?.text().await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(unix)]
+    pub fn unix_socket(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.unix_socket = Some(path.into());
+        self
+    }
+
     /// Builds the client. No connection is opened yet.
     ///
     /// # Errors
@@ -738,14 +852,21 @@ impl ClientBuilder {
             None if self.hickory_dns => Arc::new(crate::dns::HickoryResolver::default()),
             None => Arc::new(crate::dns::SystemResolver),
         };
-        let connector = Connector::new(
+        let connector = Connector::new(ConnectorConfig {
             trust,
-            Dns::new(resolver, self.overrides),
-            self.connect_timeout,
-            self.h2_prior_knowledge && !self.http1_only,
-            self.http1_only,
-            self.tcp_keepalive,
-        )?;
+            dns: Dns::new(resolver, self.overrides),
+            proxies: Proxies::new(self.proxies, self.env_proxies),
+            #[cfg(unix)]
+            unix_socket: self.unix_socket,
+            tcp: TcpOptions {
+                per_address: self.per_address_timeout,
+                local_address: self.local_address,
+                keepalive: self.tcp_keepalive,
+            },
+            connect_timeout: self.connect_timeout,
+            h2_prior_knowledge: self.h2_prior_knowledge && !self.http1_only,
+            http1_only: self.http1_only,
+        })?;
         let stats = Arc::new(Counters::default());
         let mut h2 = self.h2;
         // An HTTP/2 connection with no stream for the pool's idle timeout

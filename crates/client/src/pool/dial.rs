@@ -14,7 +14,7 @@ use super::origins::{OriginPool, Speaks};
 use crate::conn::h1::H1Conn;
 use crate::conn::h2::{self, H2Handle};
 use crate::conn::shutdown::Shutdown;
-use crate::connect::{Connector, Protocol};
+use crate::connect::{Connector, Protocol, Transport};
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::settings_wait::SettingsWait;
@@ -49,11 +49,11 @@ impl Dial<'_> {
         id: u64,
         early: bool,
     ) -> Result<Opened, Error> {
-        let (io, protocol) = self.connector.connect(origin, force_h1).await?;
+        let Transport { io, protocol, forward } = self.connector.connect(origin, force_h1).await?;
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
-            return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout, self.shutdown.start())));
+            return Ok(Opened::H1(H1Conn::spawn(id, io, forward, self.idle_timeout, self.shutdown.start())));
         }
         let mut config = self.h2_config.clone();
         let known = op.shared.max_streams.load(Ordering::Acquire);
