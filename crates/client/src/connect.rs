@@ -279,7 +279,9 @@ impl Connector {
             })?;
         let addrs = happy_eyeballs::interleave(addrs);
         tracing::debug!(%host, addresses = ?addrs, "resolved");
-        let per_address = self.tcp.per_address.unwrap_or(self.connect_timeout);
+        // Without a limit of its own, an attempt lasts as long as the
+        // step's connect timeout lets it (a year stands for "no limit").
+        let per_address = self.tcp.per_address.unwrap_or(Duration::from_secs(365 * 24 * 3600));
         let local = self.tcp.local_address;
         let race = happy_eyeballs::race(&addrs, happy_eyeballs::ATTEMPT_DELAY, per_address, |addr| {
             tcp_to(addr, local)

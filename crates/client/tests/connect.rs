@@ -102,3 +102,107 @@ async fn a_custom_resolver_is_asked_for_names_only() {
     let err = client.get("http://other.test/").send().await.unwrap_err();
     assert!(err.is_connect() && err.to_string().contains("other.test is unknown here"), "{err}");
 }
+
+#[tokio::test]
+async fn ipv6_literal_urls_connect_and_send_their_brackets() {
+    let Ok(listener) = TcpListener::bind("[::1]:0").await else {
+        println!("skipped: no IPv6 on the loopback");
+        return;
+    };
+    let addr = listener.local_addr().unwrap();
+    echo_heads(listener);
+    let client = Client::new();
+    let head = client.get(&format!("http://[::1]:{}/six", addr.port())).send().await.unwrap();
+    let head = head.text().await.unwrap();
+    assert!(head.starts_with("GET /six HTTP/1.1\r\n"), "{head}");
+    assert_eq!(host_of(&head), format!("[::1]:{}", addr.port()), "{head}");
+    assert!(head.contains("peer: [::1]:"), "{head}");
+}
+
+#[tokio::test]
+async fn connections_come_from_the_local_address() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    echo_heads(listener);
+    let client = Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 2])).build().unwrap();
+    let head = client.get(&format!("http://{addr}/")).send().await.unwrap().text().await.unwrap();
+    assert!(head.contains("peer: 127.0.0.2:"), "{head}");
+    // An address of the other family cannot be reached from it.
+    let err = client.get("http://[::1]:9/").send().await.unwrap_err();
+    assert!(err.is_connect(), "{err}");
+    assert!(err.to_string().contains("the local address 127.0.0.2 cannot reach [::1]:9"), "{err}");
+}
+
+/// A listener on `addr` whose accept queue is full: the kernel drops
+/// further SYNs, so a connect to it hangs as to a blackholed address.
+/// Returns its address and what keeps the queue full.
+async fn blackhole(addr: SocketAddr) -> Option<(SocketAddr, Vec<impl Sized>)> {
+    let domain = if addr.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None).ok()?;
+    socket.bind(&addr.into()).ok()?;
+    socket.listen(0).ok()?;
+    let addr = socket.local_addr().ok()?.as_socket()?;
+    let mut fillers = Vec::new();
+    // Linux queues backlog + 1 connections; a few more attempts make sure
+    // (those past the limit just hang, and are dropped with the test).
+    for _ in 0..3 {
+        match tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(tcp)) => fillers.push(tcp),
+            _ => break,
+        }
+    }
+    // The queue is full when a further connect does not complete.
+    let probe =
+        tokio::time::timeout(std::time::Duration::from_millis(300), tokio::net::TcpStream::connect(addr))
+            .await;
+    if probe.is_ok() {
+        return None;
+    }
+    Some((addr, vec![(socket, fillers)]))
+}
+
+/// Happy eyeballs on real sockets: `dual.test` resolves to a blackholed
+/// address first and a working one second; the request goes to the
+/// working one after the 250 ms head start, and the time is printed (not
+/// asserted: speed is for benchmarks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn happy_eyeballs_over_both_loopback_families() {
+    if TcpListener::bind("[::1]:0").await.is_err() {
+        println!("skipped: no IPv6 on the loopback");
+        return;
+    }
+    for (dead, live) in [("[::1]:0", "127.0.0.1:0"), ("127.0.0.1:0", "[::1]:0")] {
+        let Some((dead, _queue)) = blackhole(dead.parse().unwrap()).await else {
+            println!("skipped: could not fill a listener's accept queue on {dead}");
+            return;
+        };
+        let listener = TcpListener::bind(live).await.unwrap();
+        let live = listener.local_addr().unwrap();
+        echo_heads(listener);
+        let client = Client::builder().resolve_to_addrs("dual.test", &[dead, live]).build().unwrap();
+        let start = std::time::Instant::now();
+        let resp = client.get("http://dual.test/").send().await.unwrap();
+        let took = start.elapsed();
+        let head = resp.text().await.unwrap();
+        assert_eq!(host_of(&head), "dual.test", "{head}");
+        let from = if live.is_ipv4() { "peer: 127.0.0.1:" } else { "peer: [::1]:" };
+        assert!(head.contains(from), "{head}");
+        assert_eq!(client.stats().connections_opened, 1);
+        println!("happy eyeballs: {dead} blackholed, {live} connected after {took:?}");
+        // Without the race (the dead address alone), the connect timeout is
+        // what ends it.
+        let client = Client::builder()
+            .resolve("dead.test", dead)
+            .connect_timeout(std::time::Duration::from_millis(400))
+            .retry(baton::RetryPolicy::never())
+            .build()
+            .unwrap();
+        let err = client.get("http://dead.test/").send().await.unwrap_err();
+        assert!(err.is_timeout(), "{err}");
+    }
+}

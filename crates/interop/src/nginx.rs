@@ -34,6 +34,7 @@ pub fn options(certs: &Certs) -> NginxOptions {
         tls: Some(TlsIdentity { cert_pem: certs.cert_pem.clone(), key_pem: certs.key_pem.clone() }),
         site: Arc::new(ContentSite),
         access_log: false,
+        unix_sockets: false,
     }
 }
 

@@ -52,9 +52,13 @@ pub(super) fn render(
     }
     out.push_str(&options.site.http_directives(prefix));
     let locations = options.site.locations(prefix);
-    for (listener, addr) in options.listeners.iter().zip(addrs) {
+    for (i, (listener, addr)) in options.listeners.iter().zip(addrs).enumerate() {
         out.push_str("    server {\n");
-        out.push_str(&listen(listener, *addr, prefix, version));
+        out.push_str(&listen(listener, &addr.to_string(), prefix, version));
+        if options.unix_sockets {
+            let path = unix_socket(prefix, i);
+            out.push_str(&listen(listener, &format!("unix:{}", path.display()), prefix, version));
+        }
         out.push_str(&format!("        keepalive_requests {};\n", listener.keepalive_requests.max(1)));
         out.push_str(&locations);
         out.push_str("    }\n");
@@ -64,8 +68,15 @@ pub(super) fn render(
     out
 }
 
-/// The `listen` lines of one listener's `server` block.
-fn listen(listener: &Listener, addr: SocketAddr, prefix: &Path, version: (u32, u32, u32)) -> String {
+/// The Unix socket of the listener at `index`, with
+/// [`NginxOptions::unix_sockets`].
+pub(super) fn unix_socket(prefix: &Path, index: usize) -> std::path::PathBuf {
+    prefix.join(format!("listener-{index}.sock"))
+}
+
+/// The `listen` lines of one listener's `server` block, at `addr` (an
+/// address and port, or `unix:PATH`).
+fn listen(listener: &Listener, addr: &str, prefix: &Path, version: (u32, u32, u32)) -> String {
     // nginx 1.25.1 moved HTTP/2 from `listen ... http2` to `http2 on;`.
     let modern = version >= (1, 25, 1);
     let h2 = |ssl: &str| {

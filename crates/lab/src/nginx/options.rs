@@ -99,6 +99,10 @@ pub struct NginxOptions {
     /// its `x-request-id`, status and method. Off by default (nothing but
     /// errors is logged): a soak checks what nginx processed against it.
     pub access_log: bool,
+    /// Each listener also listens on a Unix domain socket in the prefix
+    /// ([`Nginx::unix_socket`](super::Nginx::unix_socket)), speaking the
+    /// same protocol. Off by default.
+    pub unix_sockets: bool,
 }
 
 impl Default for NginxOptions {
@@ -118,6 +122,7 @@ impl NginxOptions {
             tls: None,
             site: Arc::new(BytesSite),
             access_log: false,
+            unix_sockets: false,
         }
     }
 
