@@ -9,7 +9,7 @@ use std::time::Duration;
 use baton::{Client, Error};
 use http::Method;
 
-use crate::{flags, headers, trace};
+use crate::{flags, headers, route, trace};
 
 const AFTER_HELP: &str = "\
 Headers: as curl, baton get sends User-Agent: baton/VERSION and Accept: */*
@@ -44,6 +44,8 @@ pub(crate) struct Args {
     data: Option<String>,
     #[command(flatten)]
     connect: flags::Connect,
+    #[command(flatten)]
+    route: route::Route,
     /// Write the body to this file instead of stdout ("-" is stdout).
     #[arg(short = 'o', long)]
     output: Option<std::path::PathBuf>,
@@ -81,7 +83,14 @@ pub(crate) async fn run(args: Args) -> ExitCode {
     if args.verbose {
         trace::install();
     }
-    let mut builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
+    let builder = args.connect.apply(Client::builder().timeout(Duration::from_secs_f64(args.timeout)));
+    let mut builder = match args.route.apply(builder) {
+        Ok(builder) => builder,
+        Err(message) => {
+            eprintln!("baton get: {message}");
+            return ExitCode::from(2);
+        }
+    };
     // curl sends no Referer of its own accord (only with --referer).
     builder = builder.redirect(redirect_policy(&args)).referer(false);
     if !args.compressed {

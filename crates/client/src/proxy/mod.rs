@@ -229,6 +229,26 @@ impl Proxy {
         Self::new(Intercept::All, url)
     }
 
+    /// The proxies the environment names, as a client built without
+    /// [`ClientBuilder::proxy`](crate::ClientBuilder::proxy) reads them
+    /// (see there), each with the environment's `NO_PROXY`: for a program
+    /// that adjusts them (curl's `--noproxy` replaces `NO_PROXY`) before
+    /// handing them to the builder. A variable that is not a proxy URL is
+    /// skipped.
+    ///
+    /// ```
+    /// let mut builder = baton::Client::builder();
+    /// for proxy in baton::Proxy::from_env() {
+    ///     builder = builder.proxy(proxy.no_proxy(baton::NoProxy::from_string("localhost")));
+    /// }
+    /// let client = builder.build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn from_env() -> Vec<Self> {
+        env::proxies(&env::System)
+    }
+
     fn new(intercept: Intercept, url: &str) -> Result<Self, Error> {
         Ok(Self { intercept, target: Target::parse(url)?, no_proxy: None })
     }
