@@ -64,8 +64,14 @@
 //! expectation there), later bodies to that origin go at once, on every
 //! connection, until a `100 (Continue)` from it shows it does answer.
 //!
-//! What this crate does not do: proxies, cookies, HTTP/1.1 pipelining,
-//! HTTP/3.
+//! Connections go through proxies ([`Proxy`]: HTTP forward, CONNECT
+//! tunnels, HTTPS and SOCKS5 proxies; the proxy environment variables as
+//! curl reads them), to any address a [`dns::Resolve`] or
+//! [`ClientBuilder::resolve`] gives, raced as RFC 8305's happy eyeballs, or
+//! to a Unix socket ([`ClientBuilder::unix_socket`]).
+//!
+//! What this crate does not do: cookies, HTTP/1.1 pipelining, HTTP/3,
+//! SOCKS4.
 //!
 //! Cargo features, all off by default:
 //! - `gzip`, `deflate`, `brotli`, `zstd`: response decompression (on
