@@ -34,3 +34,18 @@ impl Resolve for HickoryResolver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// hickory reads `/etc/hosts` too: `localhost` resolves without a
+    /// name server (the test machines reach none).
+    #[tokio::test]
+    async fn localhost_from_the_hosts_file() {
+        let resolver = HickoryResolver::default();
+        let addrs: Vec<SocketAddr> = resolver.resolve(Name::new("localhost")).await.unwrap().collect();
+        assert!(!addrs.is_empty());
+        assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 0), "{addrs:?}");
+    }
+}
