@@ -220,24 +220,25 @@ impl Connector {
     /// HTTP/1.1 to an HTTP proxy, a tunnel (CONNECT or SOCKS5) otherwise.
     async fn through(&self, proxy: &Target, origin: &Origin, force_h1: bool) -> Result<Transport, Error> {
         let unreachable = |e: Error| {
-            let transient = e.is_transient() || e.is_timeout();
+            let transient = e.is_transient();
             Error::proxy(proxy, format!("is unreachable: {e}"), transient).with_source(e)
         };
+        // A step with the proxy that times out stays a timeout, blamed on
+        // the proxy.
         let tcp = self
             .step(self.tcp_connect(&proxy.host, proxy.port), || format!("connect to proxy {proxy}"))
             .await
-            .map_err(unreachable)?
+            .map_err(|e| e.at_proxy(proxy))?
             .map_err(unreachable)?;
         let mut io: BoxIo = Box::new(tcp);
         if proxy.scheme == Scheme::Https {
             // TLS to the proxy itself, HTTP/1.1 only: a CONNECT or a
             // forwarded request is an HTTP/1.1 exchange here.
             let config = self.tls.config(true);
-            let tls =
-                self.tls_handshake(config, &proxy.host, io, || format!("proxy {proxy}")).await.map_err(
-                    |e| Error::proxy(proxy, format!("TLS handshake failed: {e}"), false).with_source(e),
-                )?;
-            io = Box::new(tls.map_err(|e| Error::proxy(proxy, e.to_string(), false))?);
+            let tls = self.tls_handshake(config, &proxy.host, io, || "the proxy".to_owned()).await.map_err(
+                |e| Error::proxy(proxy, format!("TLS handshake failed: {e}"), false).with_source(e),
+            )?;
+            io = Box::new(tls.map_err(|e| e.at_proxy(proxy))?);
         }
         let h2c = !origin.tls && self.h2_prior_knowledge && !force_h1 && !self.http1_only;
         let io = match proxy.scheme {
@@ -248,7 +249,9 @@ impl Connector {
             }
             Scheme::Http | Scheme::Https => {
                 let open = tunnel::open(io, proxy, origin.host(), origin.port);
-                self.step(open, || format!("CONNECT through proxy {proxy}")).await??
+                self.step(open, || format!("CONNECT {}:{}", origin.host(), origin.port))
+                    .await
+                    .map_err(|e| e.at_proxy(proxy))??
             }
             Scheme::Socks5 { remote_dns } => {
                 let dest = if remote_dns {
@@ -264,7 +267,7 @@ impl Connector {
                     Dest::Addr(first)
                 };
                 let open = socks::open(io, proxy, dest);
-                self.step(open, || format!("SOCKS5 handshake with proxy {proxy}")).await??
+                self.step(open, || "SOCKS5 handshake".to_owned()).await.map_err(|e| e.at_proxy(proxy))??
             }
         };
         self.finish(origin, io, force_h1).await

@@ -120,6 +120,16 @@ impl Error {
         e
     }
 
+    /// The same error, blamed on `proxy` (a timeout of a step with the
+    /// proxy keeps its kind): its message led by the proxy's URL.
+    pub(crate) fn at_proxy(mut self, proxy: &crate::proxy::Target) -> Self {
+        if self.inner.proxy.is_none() {
+            self.inner.message = format!("proxy {proxy}: {}", self.inner.message);
+            self.inner.proxy = Some(proxy.to_string());
+        }
+        self
+    }
+
     /// The status a proxy answered a CONNECT with.
     pub(crate) fn with_proxy_status(mut self, status: u16) -> Self {
         self.inner.proxy_status = Some(status);

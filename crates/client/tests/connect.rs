@@ -206,3 +206,30 @@ async fn happy_eyeballs_over_both_loopback_families() {
         assert!(err.is_timeout(), "{err}");
     }
 }
+
+/// A proxy that takes the connection and never answers: the CONNECT step's
+/// timeout is a timeout blamed on the proxy, and nothing reached the origin.
+#[tokio::test]
+async fn a_silent_proxy_is_a_proxy_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Ok((tcp, _)) = listener.accept().await {
+            kept.push(tcp);
+        }
+    });
+    let client = Client::builder()
+        .proxy(baton::Proxy::all(&format!("http://{addr}")).unwrap())
+        .connect_timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = client.get("https://origin.test/").send().await.unwrap_err();
+    assert!(err.is_proxy() && err.is_timeout(), "{err}");
+    assert!(
+        err.to_string().contains(&format!("proxy http://{addr}: CONNECT origin.test:443 timed out")),
+        "{err}"
+    );
+    assert_eq!(err.processing(), None, "{err}");
+    held.abort();
+}
