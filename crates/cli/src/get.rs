@@ -9,7 +9,7 @@ use std::time::Duration;
 use baton::{Client, Error};
 use http::Method;
 
-use crate::{flags, headers, trace};
+use crate::{flags, headers, route, trace};
 
 const AFTER_HELP: &str = "\
 Headers: as curl, baton get sends User-Agent: baton/VERSION and Accept: */*
@@ -84,6 +84,8 @@ pub(crate) struct Args {
     key: Option<std::path::PathBuf>,
     #[command(flatten)]
     connect: flags::Connect,
+    #[command(flatten)]
+    route: route::Route,
     /// Write the body to this file instead of stdout ("-" is stdout).
     #[arg(short = 'o', long)]
     output: Option<std::path::PathBuf>,
@@ -163,7 +165,8 @@ pub(crate) async fn run(args: Args) -> ExitCode {
 
 /// The client the flags ask for.
 fn client(args: &Args) -> Result<Client, Failure> {
-    let mut builder = args.connect.apply(Client::builder());
+    let builder = args.connect.apply(Client::builder());
+    let mut builder = args.route.apply(builder).map_err(Failure::Usage)?;
     if let Some(secs) = args.max_time {
         builder = builder.timeout(Duration::from_secs_f64(secs));
     }

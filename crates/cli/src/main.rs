@@ -19,6 +19,7 @@ mod journal_json;
 mod json_fixed;
 mod lab;
 mod lab_proxy;
+mod route;
 mod soak;
 mod trace;
 

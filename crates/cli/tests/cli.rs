@@ -680,3 +680,101 @@ fn get_cacert_cert_and_key_against_nginx_with_mutual_tls() {
     let out = baton(&["get", "--cacert", &pem, "--cert", &cert, "--key", &cert, &url]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+/// `-x`, `--proxy-user`, `--noproxy`, `--resolve`, `--unix-socket` and the
+/// proxy environment, against tinyproxy, microsocks and nginx from apt
+/// (skipped with a note when one is missing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_through_proxies_and_sockets_as_curl() {
+    use baton_lab::nginx::{Listener, Nginx, NginxOptions, Protocol};
+    use baton_lab::proxies::{Credentials, Microsocks, Tinyproxy};
+    if Nginx::find().is_none() || !Tinyproxy::installed() || !Microsocks::installed() {
+        println!(
+            "skipped: needs nginx, tinyproxy and microsocks (apt-get install nginx tinyproxy microsocks)"
+        );
+        return;
+    }
+    let options = NginxOptions {
+        listeners: vec![Listener::new(Protocol::Http1)],
+        unix_sockets: true,
+        ..NginxOptions::new(Protocol::Http1)
+    };
+    let nginx = Nginx::start(&options).unwrap();
+    let tiny = Tinyproxy::start(Some(Credentials::new("alice", "s3cret"))).unwrap();
+    let socks = Microsocks::start(None).unwrap();
+    const HUNDRED: &[u8] = &[b'x'; 100];
+    let port = nginx.addr().port();
+    let url = format!("http://localhost:{port}/bytes/100");
+    let run = |args: Vec<String>, env: Vec<(&'static str, String)>| async move {
+        tokio::task::spawn_blocking(move || {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+            for var in
+                ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"]
+            {
+                command.env_remove(var);
+            }
+            command.args(&args).envs(env).output().unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let s = |v: &[&str]| v.iter().map(|a| (*a).to_owned()).collect::<Vec<String>>();
+    let proxy = format!("{}", tiny.addr());
+    // nginx listens on 127.0.0.1 only: 127.0.0.3 refuses.
+    let pinned = format!("localhost:{port}:127.0.0.3");
+
+    // -x with --proxy-user.
+    let out = run(s(&["get", "-x", &proxy, "--proxy-user", "alice:s3cret", &url]), vec![]).await;
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, HUNDRED);
+    // Without credentials the proxy's 407 is the response (exit 22 with -f).
+    let out = run(s(&["get", "-f", "-x", &proxy, &url]), vec![]).await;
+    assert_eq!(out.status.code(), Some(22), "{out:?}");
+    // SOCKS5 with the name resolved by the proxy.
+    let out = run(s(&["get", "-x", &format!("socks5h://{}", socks.addr()), &url]), vec![]).await;
+    assert_eq!(out.stdout, HUNDRED, "{out:?}");
+    // The environment, as curl reads it: http_proxy for http://.
+    let env_proxy = format!("http://alice:s3cret@{}", tiny.addr());
+    let out = run(s(&["get", &url]), vec![("http_proxy", env_proxy.clone())]).await;
+    assert_eq!(out.stdout, HUNDRED, "{out:?}");
+    // HTTP_PROXY in capitals is not read (httpoxy): the direct connection
+    // goes where --resolve pins localhost, where nothing listens.
+    let out = run(s(&["get", "--resolve", &pinned, &url]), vec![("HTTP_PROXY", env_proxy.clone())]).await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // NO_PROXY, and --noproxy replacing it.
+    let out =
+        run(s(&["get", &url]), vec![("http_proxy", env_proxy.clone()), ("NO_PROXY", "localhost".into())])
+            .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run(
+        s(&["get", "--resolve", &pinned, "--noproxy", "localhost", &url]),
+        vec![("http_proxy", env_proxy.clone())],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "--noproxy bypasses the proxy: {out:?}");
+    // --resolve alone.
+    let good = format!("localhost:{port}:127.0.0.1");
+    let out = run(s(&["get", "--resolve", &good, &url.replace("localhost", "nginx.test")]), vec![]).await;
+    assert_ne!(out.stdout, HUNDRED, "nginx.test is not pinned: {out:?}");
+    let out = run(
+        s(&[
+            "get",
+            "--resolve",
+            &format!("nginx.test:{port}:127.0.0.1"),
+            &url.replace("localhost", "nginx.test"),
+        ]),
+        vec![],
+    )
+    .await;
+    assert_eq!(out.stdout, HUNDRED, "{out:?}");
+    // --unix-socket.
+    let path = nginx.unix_socket(Protocol::Http1).unwrap();
+    let out =
+        run(s(&["get", "--unix-socket", path.to_str().unwrap(), "http://daemon/bytes/100"]), vec![]).await;
+    assert_eq!(out.stdout, HUNDRED, "{out:?}");
+    // Bad flags are usage errors.
+    let out = run(s(&["get", "--resolve", "nonsense", &url]), vec![]).await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = run(s(&["get", "-x", "ftp://x", &url]), vec![]).await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -1,6 +1,8 @@
 //! The public face of the client: [`Client`] and its configuration,
 //! [`ClientBuilder`]. A request's attempts run in `execute.rs`.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,12 +12,14 @@ use rustls::pki_types::CertificateDer;
 use baton_proto::h2 as proto;
 
 use crate::body::Body;
-use crate::connect::Connector;
+use crate::connect::{Connector, ConnectorConfig, TcpOptions};
 use crate::decompress::Accepts;
+use crate::dns::{Dns, Resolve};
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
 use crate::into_url::IntoUrl;
 use crate::pool::Pool;
+use crate::proxy::{Proxies, Proxy};
 use crate::redirect;
 use crate::request::RequestBuilder;
 use crate::response::Response;
@@ -85,8 +89,6 @@ pub struct ClientBuilder {
     pub(crate) tls_provider: crate::tls::CryptoProvider,
     #[cfg(feature = "platform-verifier")]
     pub(crate) platform_verifier: bool,
-    /// Addresses to use for these host names instead of DNS's.
-    pub(crate) resolve: Vec<(String, Vec<std::net::SocketAddr>)>,
     default_headers: http::HeaderMap,
     bad_user_agent: bool,
     idle_timeout: Duration,
@@ -97,6 +99,18 @@ pub struct ClientBuilder {
     redirect: redirect::Policy,
     referer: bool,
     accepts: Accepts,
+    /// `None`: the system's resolver (or hickory's, with the feature).
+    resolver: Option<Arc<dyn Resolve>>,
+    #[cfg(feature = "hickory-dns")]
+    hickory_dns: bool,
+    overrides: HashMap<String, Vec<SocketAddr>>,
+    proxies: Vec<Proxy>,
+    /// Whether the environment's proxy variables are read.
+    env_proxies: bool,
+    per_address_timeout: Option<Duration>,
+    local_address: Option<std::net::IpAddr>,
+    #[cfg(unix)]
+    unix_socket: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientBuilder {
@@ -121,7 +135,6 @@ impl Default for ClientBuilder {
             tls_provider: crate::tls::CryptoProvider::default(),
             #[cfg(feature = "platform-verifier")]
             platform_verifier: false,
-            resolve: Vec::new(),
             default_headers: http::HeaderMap::new(),
             bad_user_agent: false,
             idle_timeout: Duration::from_secs(90),
@@ -133,6 +146,16 @@ impl Default for ClientBuilder {
             redirect: redirect::Policy::default(),
             referer: true,
             accepts: Accepts::default(),
+            resolver: None,
+            #[cfg(feature = "hickory-dns")]
+            hickory_dns: true,
+            overrides: HashMap::new(),
+            proxies: Vec::new(),
+            env_proxies: true,
+            per_address_timeout: None,
+            local_address: None,
+            #[cfg(unix)]
+            unix_socket: None,
         }
     }
 }
@@ -696,6 +719,183 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends connections for `host` to `addr` instead of resolving it, as
+    /// curl's `--resolve`: the URL keeps its host (in `Host`, in TLS's SNI
+    /// and certificate check). A port of 0 in `addr` means the URL's port;
+    /// any other port is used as it is. Host names compare without regard
+    /// to case; a later call for the same host replaces the earlier one.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    ///
+    /// // Test the new server before DNS points at it.
+    /// let new_server: SocketAddr = "192.0.2.10:0".parse().unwrap();
+    /// let client = baton::Client::builder().resolve("example.com", new_server).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn resolve(self, host: &str, addr: SocketAddr) -> Self {
+        self.resolve_to_addrs(host, &[addr])
+    }
+
+    /// As [`resolve`](Self::resolve), with several addresses: all are tried,
+    /// IPv6 and IPv4 raced as for a name the resolver found (RFC 8305).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    ///
+    /// let addrs: [SocketAddr; 2] = ["[::1]:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()];
+    /// let client = baton::Client::builder().resolve_to_addrs("api.internal", &addrs).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn resolve_to_addrs(mut self, host: &str, addrs: &[SocketAddr]) -> Self {
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        self.overrides.insert(host, addrs.to_vec());
+        self
+    }
+
+    /// Resolves host names with `resolver` instead of the system's resolver
+    /// (`getaddrinfo`). Overrides set with [`resolve`](Self::resolve) still
+    /// win, and IP literals are never resolved. See [`dns::Resolve`](crate::dns::Resolve).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use std::sync::Arc;
+    /// use baton::dns::{Addrs, Name, Resolve, Resolving};
+    ///
+    /// struct Loopback;
+    /// impl Resolve for Loopback {
+    ///     fn resolve(&self, _name: Name) -> Resolving {
+    ///         Box::pin(async { Ok(Box::new(std::iter::once(SocketAddr::from(([127, 0, 0, 1], 0)))) as Addrs) })
+    ///     }
+    /// }
+    ///
+    /// let client = baton::Client::builder().dns_resolver(Arc::new(Loopback)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn dns_resolver<R: Resolve + 'static>(mut self, resolver: Arc<R>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Whether host names are resolved with hickory-resolver (default `true`
+    /// with the `hickory-dns` cargo feature, which this method needs) rather
+    /// than the system's `getaddrinfo`. A [`dns_resolver`](Self::dns_resolver)
+    /// wins over both.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().hickory_dns(false).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "hickory-dns")]
+    pub fn hickory_dns(mut self, enable: bool) -> Self {
+        self.hickory_dns = enable;
+        self
+    }
+
+    /// Sends requests through `proxy` (see [`Proxy`] for which requests it
+    /// takes and how). Several may be added; the first that takes a
+    /// request is used. Adding one turns off the proxy environment
+    /// variables, as in reqwest.
+    ///
+    /// Without any, the client reads the environment as curl does when it
+    /// is built: `http_proxy` (lower case only) for `http://` URLs,
+    /// `https_proxy` or `HTTPS_PROXY` for `https://`, `all_proxy` or
+    /// `ALL_PROXY` for both, and `no_proxy` or `NO_PROXY` (see [`NoProxy`])
+    /// for hosts that go direct; [`no_proxy`](Self::no_proxy) turns that off.
+    ///
+    /// A connection through a proxy is pooled under its origin, as the
+    /// proxy for an origin is fixed when the client is built. A proxy's
+    /// failure is an [`Error::is_proxy`] error, with nothing sent to the
+    /// origin.
+    ///
+    /// ```
+    /// let client = baton::Client::builder()
+    ///     .proxy(baton::Proxy::https("http://127.0.0.1:3128")?)
+    ///     .proxy(baton::Proxy::http("socks5h://127.0.0.1:1080")?)
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// Uses no proxy: neither those added with [`proxy`](Self::proxy) nor
+    /// the environment's.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().no_proxy().build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxies.clear();
+        self.env_proxies = false;
+        self
+    }
+
+    /// Gives up on each address of a name after this long (default: only
+    /// the [`connect_timeout`](Self::connect_timeout), which bounds the
+    /// whole race). Addresses are raced, IPv6 and IPv4 interleaved, each
+    /// next one started 250 ms after the previous or as soon as it fails
+    /// (happy eyeballs, RFC 8305); the first to connect wins and the
+    /// others are closed. This limit frees the attempts at addresses that
+    /// never answer while later ones still try.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = baton::Client::builder()
+    ///     .connect_timeout(Duration::from_secs(10))
+    ///     .connect_timeout_per_address(Duration::from_secs(2))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn connect_timeout_per_address(mut self, d: Duration) -> Self {
+        self.per_address_timeout = Some(d);
+        self
+    }
+
+    /// Connects from this local address (default: the system picks). Only
+    /// addresses of its family can be reached: the others fail their
+    /// attempt, so the race goes on with the rest.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    ///
+    /// let client = baton::Client::builder().local_address(IpAddr::V4(Ipv4Addr::LOCALHOST)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn local_address(mut self, addr: impl Into<Option<std::net::IpAddr>>) -> Self {
+        self.local_address = addr.into();
+        self
+    }
+
+    /// Sends every request to the Unix domain socket at `path`, whatever
+    /// the URL's host (which still goes in `Host`, and in TLS's SNI for an
+    /// `https://` URL): for local daemons (Docker's API, a sidecar).
+    /// HTTP/1.1 by default, h2c with [`http2_prior_knowledge`](Self::http2_prior_knowledge).
+    /// No proxy applies.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), baton::Error> {
+    /// let docker = baton::Client::builder().unix_socket("/var/run/docker.sock").build()?;
+    /// let version = docker.get("http://localhost/version").send().await?.text().await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(unix)]
+    pub fn unix_socket(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.unix_socket = Some(path.into());
+        self
+    }
+
     /// Builds the client. No connection is opened yet.
     ///
     /// # Errors
@@ -734,14 +934,27 @@ impl ClientBuilder {
             #[cfg(feature = "platform-verifier")]
             platform_verifier: self.platform_verifier,
         };
-        let connector = Connector::new(
+        let resolver = match self.resolver {
+            Some(resolver) => resolver,
+            #[cfg(feature = "hickory-dns")]
+            None if self.hickory_dns => Arc::new(crate::dns::HickoryResolver::default()),
+            None => Arc::new(crate::dns::SystemResolver),
+        };
+        let connector = Connector::new(ConnectorConfig {
             tls,
-            self.resolve,
-            self.connect_timeout,
-            self.h2_prior_knowledge && !self.http1_only,
-            self.http1_only,
-            self.tcp_keepalive,
-        )?;
+            dns: Dns::new(resolver, self.overrides),
+            proxies: Proxies::new(self.proxies, self.env_proxies),
+            #[cfg(unix)]
+            unix_socket: self.unix_socket,
+            tcp: TcpOptions {
+                per_address: self.per_address_timeout,
+                local_address: self.local_address,
+                keepalive: self.tcp_keepalive,
+            },
+            connect_timeout: self.connect_timeout,
+            h2_prior_knowledge: self.h2_prior_knowledge && !self.http1_only,
+            http1_only: self.http1_only,
+        })?;
         let stats = Arc::new(Counters::default());
         let mut h2 = self.h2;
         // An HTTP/2 connection with no stream for the pool's idle timeout

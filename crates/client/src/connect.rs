@@ -1,19 +1,28 @@
-//! Setting up transports: DNS, TCP with TCP_NODELAY, keep-alive
-//! (`tcp_keepalive.rs`) and a connect timeout,
-//! rustls with ALPN, or HTTP/2 prior knowledge over plain TCP.
+//! Setting up transports: where the bytes go (a Unix socket, a proxy, or
+//! the origin), DNS (`dns/`), TCP with happy eyeballs
+//! (`happy_eyeballs.rs`), TCP_NODELAY, keep-alive (`tcp_keepalive.rs`) and
+//! an optional local address, the proxy's handshake (`proxy/`), then
+//! rustls with ALPN, or HTTP/2 prior knowledge over plain TCP. Each step
+//! has the connect timeout to itself.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::HeaderValue;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 
+use crate::dns::Dns;
 use crate::error::{Error, Kind};
+use crate::happy_eyeballs;
 use crate::origin::Origin;
+use crate::proxy::socks::{self, Dest};
+use crate::proxy::{Proxies, Scheme, Target, tunnel};
 use crate::tcp_keepalive;
 use crate::timeouts::TimeoutKind;
 use crate::tls::{Tls, TlsOptions, Version};
@@ -32,18 +41,47 @@ pub(crate) enum Protocol {
     H1,
 }
 
+/// An HTTP/1.1 connection to a forward proxy (RFC 9112 §3.2.2): requests
+/// go in absolute-form, with the proxy's credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct Forward {
+    pub(crate) authorization: Option<HeaderValue>,
+}
+
+/// A new transport and what runs on it.
+pub(crate) struct Transport {
+    pub(crate) io: BoxIo,
+    pub(crate) protocol: Protocol,
+    /// Set when `io` goes to a forward proxy rather than the origin.
+    pub(crate) forward: Option<Forward>,
+    /// The TLS version negotiated with the origin; `None` without TLS.
+    pub(crate) tls_version: Option<Version>,
+}
+
+/// How TCP connections are made.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TcpOptions {
+    /// The limit on each address's attempt within the race; `None`: only
+    /// the whole step's connect timeout.
+    pub(crate) per_address: Option<Duration>,
+    /// The local address connections are made from.
+    pub(crate) local_address: Option<IpAddr>,
+    /// TCP keep-alive's idle time (`tcp_keepalive.rs`); `None` leaves it off.
+    pub(crate) keepalive: Option<Duration>,
+}
+
 /// Opens transports.
 #[derive(Clone)]
 pub(crate) struct Connector {
     tls: Arc<Tls>,
-    /// Host names connected to at these addresses, not DNS's
-    /// ([`ClientBuilder::resolve`](crate::ClientBuilder::resolve)).
-    resolve: Arc<[(String, Vec<SocketAddr>)]>,
+    dns: Dns,
+    proxies: Proxies,
+    #[cfg(unix)]
+    unix_socket: Option<Arc<std::path::Path>>,
+    tcp: TcpOptions,
     pub(crate) connect_timeout: Duration,
     pub(crate) h2_prior_knowledge: bool,
     pub(crate) http1_only: bool,
-    /// TCP keep-alive's idle time (`tcp_keepalive.rs`); `None` leaves it off.
-    pub(crate) tcp_keepalive: Option<Duration>,
 }
 
 impl fmt::Debug for Connector {
@@ -52,119 +90,273 @@ impl fmt::Debug for Connector {
             .field("connect_timeout", &self.connect_timeout)
             .field("h2_prior_knowledge", &self.h2_prior_knowledge)
             .field("http1_only", &self.http1_only)
-            .field("tcp_keepalive", &self.tcp_keepalive)
-            .finish()
+            .field("tcp", &self.tcp)
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
     }
 }
 
+/// Everything a [`Connector`] is made of, from the builder.
+pub(crate) struct ConnectorConfig {
+    pub(crate) tls: TlsOptions,
+    pub(crate) dns: Dns,
+    pub(crate) proxies: Proxies,
+    #[cfg(unix)]
+    pub(crate) unix_socket: Option<std::path::PathBuf>,
+    pub(crate) tcp: TcpOptions,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) h2_prior_knowledge: bool,
+    pub(crate) http1_only: bool,
+}
+
 impl Connector {
-    pub(crate) fn new(
-        tls: TlsOptions,
-        resolve: Vec<(String, Vec<SocketAddr>)>,
-        connect_timeout: Duration,
-        h2_prior_knowledge: bool,
-        http1_only: bool,
-        tcp_keepalive: Option<Duration>,
-    ) -> Result<Self, Error> {
-        let tls = Arc::new(Tls::new(tls, http1_only)?);
+    pub(crate) fn new(config: ConnectorConfig) -> Result<Self, Error> {
+        let tls = Arc::new(Tls::new(config.tls, config.http1_only)?);
         Ok(Self {
             tls,
-            resolve: resolve.into(),
-            connect_timeout,
-            h2_prior_knowledge,
-            http1_only,
-            tcp_keepalive,
+            dns: config.dns,
+            proxies: config.proxies,
+            #[cfg(unix)]
+            unix_socket: config.unix_socket.map(Arc::from),
+            tcp: config.tcp,
+            connect_timeout: config.connect_timeout,
+            h2_prior_knowledge: config.h2_prior_knowledge,
+            http1_only: config.http1_only,
         })
     }
 
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
     /// server said HTTP_1_1_REQUIRED). `on_rejection` is told when the
-    /// server refuses a TLS connection after the handshake (`tls_io.rs`).
+    /// origin refuses a TLS connection after the handshake (`tls_io.rs`).
     pub(crate) async fn connect(
         &self,
         origin: &Origin,
         force_h1: bool,
         on_rejection: OnRejection,
-    ) -> Result<(BoxIo, Protocol, Option<Version>), Error> {
-        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin, &self.resolve))
-            .await
-            .map_err(|_| {
-                Error::timeout(
-                    TimeoutKind::Connect,
-                    format!("connect to {origin} timed out after {:?}", self.connect_timeout),
-                )
-            })??;
-        if let Some(time) = self.tcp_keepalive {
-            tcp_keepalive::apply(&tcp, time);
+    ) -> Result<Transport, Error> {
+        #[cfg(unix)]
+        if let Some(path) = &self.unix_socket {
+            let unix = self
+                .step(tokio::net::UnixStream::connect(path), || format!("connect to {}", path.display()))
+                .await?
+                .map_err(|e| {
+                    Error::new(Kind::Connect, format!("cannot connect to {}: {e}", path.display()))
+                        .with_source(e)
+                        .transient()
+                })?;
+            return self.finish(origin, unix, force_h1, on_rejection).await;
         }
+        let Some(proxy) = self.proxies.for_origin(origin) else {
+            let tcp = self
+                .step(self.tcp_connect(origin.host(), origin.port), || format!("connect to {origin}"))
+                .await??;
+            return self.finish(origin, tcp, force_h1, on_rejection).await;
+        };
+        self.through(proxy, origin, force_h1, on_rejection).await
+    }
+
+    /// Runs one setup step under the connect timeout.
+    async fn step<T>(
+        &self,
+        step: impl Future<Output = T>,
+        what: impl FnOnce() -> String,
+    ) -> Result<T, Error> {
+        tokio::time::timeout(self.connect_timeout, step).await.map_err(|_| {
+            Error::timeout(
+                TimeoutKind::Connect,
+                format!("{} timed out after {:?}", what(), self.connect_timeout),
+            )
+        })
+    }
+
+    /// The plain or TLS transport to `origin` over `io`, which reaches it.
+    async fn finish<S: Io + 'static>(
+        &self,
+        origin: &Origin,
+        io: S,
+        force_h1: bool,
+        on_rejection: OnRejection,
+    ) -> Result<Transport, Error> {
         if !origin.tls {
             let protocol = if self.h2_prior_knowledge && !force_h1 && !self.http1_only {
                 Protocol::H2
             } else {
                 Protocol::H1
             };
-            return Ok((Box::new(tcp), protocol, None));
+            return Ok(Transport { io: Box::new(io), protocol, forward: None, tls_version: None });
         }
         let config = self.tls.config(force_h1);
-        let name = ServerName::try_from(origin.host().to_owned()).map_err(|e| {
-            Error::builder(format!("invalid TLS server name {:?}", origin.host())).with_source(e)
-        })?;
-        let handshake = TlsConnector::from(config).connect(name, Counted::new(tcp));
-        let tls = tokio::time::timeout(self.connect_timeout, handshake)
-            .await
-            .map_err(|_| {
-                Error::timeout(TimeoutKind::Connect, format!("TLS handshake with {origin} timed out"))
-            })?
-            .map_err(|e| {
+        let tls =
+            self.tls_handshake(config, origin.host(), io, || origin.to_string()).await.map_err(|e| {
                 let what = crate::tls::describe(&e, false);
                 Error::new(Kind::Connect, format!("TLS handshake with {origin} failed: {what}"))
                     .with_source(e)
                     .tls()
             })?;
-        let tls = TlsIo::new(tls).on_rejection(on_rejection);
+        let tls = tls?.on_rejection(on_rejection);
         // RFC 9113 §3.2: "h2" negotiated by ALPN means HTTP/2 over TLS.
         let protocol = if tls.session().alpn_protocol() == Some(b"h2") { Protocol::H2 } else { Protocol::H1 };
         let alpn = tls.session().alpn_protocol().map(String::from_utf8_lossy);
         let version = tls.session().protocol_version();
         tracing::debug!(%origin, ?version, ?alpn, "TLS handshake done");
-        Ok((Box::new(tls), protocol, version.and_then(Version::of)))
+        Ok(Transport {
+            io: Box::new(tls),
+            protocol,
+            forward: None,
+            tls_version: version.and_then(Version::of),
+        })
+    }
+
+    /// A TLS handshake with `host` over `io`, under the connect timeout:
+    /// the outer error is the handshake's, the inner one a timeout.
+    async fn tls_handshake<S: Io + 'static>(
+        &self,
+        config: Arc<rustls::ClientConfig>,
+        host: &str,
+        io: S,
+        peer: impl FnOnce() -> String,
+    ) -> Result<Result<TlsIo<S>, Error>, std::io::Error> {
+        let name = match ServerName::try_from(host.to_owned()) {
+            Ok(name) => name,
+            Err(e) => {
+                return Ok(Err(Error::builder(format!("invalid TLS server name {host:?}")).with_source(e)));
+            }
+        };
+        let handshake = TlsConnector::from(config).connect(name, Counted::new(io));
+        match tokio::time::timeout(self.connect_timeout, handshake).await {
+            Ok(Ok(tls)) => Ok(Ok(TlsIo::new(tls))),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Ok(Err(Error::timeout(
+                TimeoutKind::Connect,
+                format!("TLS handshake with {} timed out", peer()),
+            ))),
+        }
+    }
+
+    /// Through `proxy` to `origin`: a forward-proxy connection for plain
+    /// HTTP/1.1 to an HTTP proxy, a tunnel (CONNECT or SOCKS5) otherwise.
+    async fn through(
+        &self,
+        proxy: &Target,
+        origin: &Origin,
+        force_h1: bool,
+        on_rejection: OnRejection,
+    ) -> Result<Transport, Error> {
+        let unreachable = |e: Error| {
+            let transient = e.is_transient();
+            Error::proxy(proxy, format!("is unreachable: {e}"), transient).with_source(e)
+        };
+        // A step with the proxy that times out stays a timeout, blamed on
+        // the proxy.
+        let tcp = self
+            .step(self.tcp_connect(&proxy.host, proxy.port), || format!("connect to proxy {proxy}"))
+            .await
+            .map_err(|e| e.at_proxy(proxy))?
+            .map_err(unreachable)?;
+        let mut io: BoxIo = Box::new(tcp);
+        if proxy.scheme == Scheme::Https {
+            // TLS to the proxy itself, HTTP/1.1 only: a CONNECT or a
+            // forwarded request is an HTTP/1.1 exchange here.
+            let config = self.tls.config(true);
+            let tls = self.tls_handshake(config, &proxy.host, io, || "the proxy".to_owned()).await.map_err(
+                |e| Error::proxy(proxy, format!("TLS handshake failed: {e}"), false).with_source(e),
+            )?;
+            io = Box::new(tls.map_err(|e| e.at_proxy(proxy))?);
+        }
+        let h2c = !origin.tls && self.h2_prior_knowledge && !force_h1 && !self.http1_only;
+        let io = match proxy.scheme {
+            Scheme::Http | Scheme::Https if !origin.tls && !h2c => {
+                tracing::debug!(proxy = %proxy, %origin, "forwarding through the proxy");
+                let forward = Forward { authorization: proxy.basic_auth() };
+                return Ok(Transport {
+                    io,
+                    protocol: Protocol::H1,
+                    forward: Some(forward),
+                    tls_version: None,
+                });
+            }
+            Scheme::Http | Scheme::Https => {
+                let open = tunnel::open(io, proxy, origin.host(), origin.port);
+                self.step(open, || format!("CONNECT {}:{}", origin.host(), origin.port))
+                    .await
+                    .map_err(|e| e.at_proxy(proxy))??
+            }
+            Scheme::Socks5 { remote_dns } => {
+                let dest = if remote_dns {
+                    Dest::Name(origin.host(), origin.port)
+                } else {
+                    let addrs = self.dns.lookup(origin.host(), origin.port).await.map_err(|e| {
+                        Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host()))
+                            .with_source(e)
+                    })?;
+                    let first = addrs.first().copied().ok_or_else(|| {
+                        Error::new(Kind::Connect, format!("{} resolved to no address", origin.host()))
+                    })?;
+                    Dest::Addr(first)
+                };
+                let open = socks::open(io, proxy, dest);
+                self.step(open, || "SOCKS5 handshake".to_owned()).await.map_err(|e| e.at_proxy(proxy))??
+            }
+        };
+        self.finish(origin, io, force_h1, on_rejection).await
+    }
+
+    /// Resolves `host` and connects to one of its addresses, racing them
+    /// (happy eyeballs).
+    async fn tcp_connect(&self, host: &str, port: u16) -> Result<TcpStream, Error> {
+        let addrs =
+            self.dns.lookup(host, port).await.map_err(|e| {
+                Error::new(Kind::Connect, format!("cannot resolve {host}: {e}")).with_source(e)
+            })?;
+        let addrs = happy_eyeballs::interleave(addrs);
+        tracing::debug!(%host, addresses = ?addrs, "resolved");
+        // Without a limit of its own, an attempt lasts as long as the
+        // step's connect timeout lets it (a year stands for "no limit").
+        let per_address = self.tcp.per_address.unwrap_or(Duration::from_secs(365 * 24 * 3600));
+        let local = self.tcp.local_address;
+        let race = happy_eyeballs::race(&addrs, happy_eyeballs::ATTEMPT_DELAY, per_address, |addr| {
+            tcp_to(addr, local)
+        });
+        match race.await {
+            Ok((tcp, addr)) => {
+                let _ = tcp.set_nodelay(true);
+                if let Some(time) = self.tcp.keepalive {
+                    tcp_keepalive::apply(&tcp, time);
+                }
+                tracing::debug!(%addr, "TCP connected");
+                Ok(tcp)
+            }
+            Err(happy_eyeballs::Failed(failed)) => {
+                let shown =
+                    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+                let message = match failed.as_slice() {
+                    [] => format!("{host} resolved to no address"),
+                    [(_, e)] => format!("cannot connect to {shown}: {e}"),
+                    all => {
+                        let each: Vec<String> = all.iter().map(|(a, e)| format!("{a}: {e}")).collect();
+                        format!("cannot connect to {shown} at any of its addresses ({})", each.join("; "))
+                    }
+                };
+                let error = Error::new(Kind::Connect, message).transient();
+                Err(match failed.into_iter().next() {
+                    Some((_, e)) => error.with_source(e),
+                    None => error,
+                })
+            }
+        }
     }
 }
 
-async fn tcp_connect(origin: &Origin, resolve: &[(String, Vec<SocketAddr>)]) -> Result<TcpStream, Error> {
-    let fixed = resolve.iter().find(|(host, _)| host.eq_ignore_ascii_case(origin.host()));
-    let addrs: Vec<_> = match fixed {
-        // A port of 0 means the URL's, as in reqwest.
-        Some((_, addrs)) => addrs
-            .iter()
-            .map(|a| if a.port() == 0 { SocketAddr::new(a.ip(), origin.port) } else { *a })
-            .collect(),
-        None => tokio::net::lookup_host((origin.host(), origin.port))
-            .await
-            .map_err(|e| {
-                Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
-            })?
-            .collect(),
-    };
-    tracing::debug!(host = %origin.host(), addresses = ?addrs, "resolved");
-    let mut last_error = None;
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(tcp) => {
-                let _ = tcp.set_nodelay(true);
-                tracing::debug!(%addr, "TCP connected");
-                return Ok(tcp);
-            }
-            Err(e) => last_error = Some(e),
-        }
+/// One TCP connection attempt to `addr`, from `local` if set.
+async fn tcp_to(addr: SocketAddr, local: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(local) = local else { return TcpStream::connect(addr).await };
+    if local.is_ipv4() != addr.is_ipv4() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("the local address {local} cannot reach {addr}"),
+        ));
     }
-    let message = match &last_error {
-        Some(e) => format!("cannot connect to {origin}: {e}"),
-        None => format!("{} resolved to no address", origin.host()),
-    };
-    let error = Error::new(Kind::Connect, message).transient();
-    Err(match last_error {
-        Some(e) => error.with_source(e),
-        None => error,
-    })
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.bind(SocketAddr::new(local, 0))?;
+    socket.connect(addr).await
 }

@@ -58,6 +58,10 @@ struct Inner {
     tls: bool,
     /// For [`Kind::Status`]: the status.
     status: Option<http::StatusCode>,
+    /// For a failure at a proxy: its URL (without credentials).
+    proxy: Option<String>,
+    /// For a proxy's refused CONNECT: its status code.
+    proxy_status: Option<u16>,
 }
 
 /// A baton error. Ask it what happened with the predicates, how far the
@@ -97,6 +101,8 @@ impl Error {
                 transient: false,
                 tls: false,
                 status: None,
+                proxy: None,
+                proxy_status: None,
             }),
         }
     }
@@ -110,6 +116,32 @@ impl Error {
         let mut e = Self::new(Kind::Timeout, message);
         e.inner.timeout = Some(which);
         e
+    }
+
+    /// A failure at `proxy` (unreachable, refused the tunnel, failed its
+    /// TLS or SOCKS handshake): a connect error, its message led by the
+    /// proxy's URL. Nothing reached the origin.
+    pub(crate) fn proxy(proxy: &crate::proxy::Target, what: impl fmt::Display, transient: bool) -> Self {
+        let mut e = Self::new(Kind::Connect, format!("proxy {proxy} {what}"));
+        e.inner.proxy = Some(proxy.to_string());
+        e.inner.transient = transient;
+        e
+    }
+
+    /// The same error, blamed on `proxy` (a timeout of a step with the
+    /// proxy keeps its kind): its message led by the proxy's URL.
+    pub(crate) fn at_proxy(mut self, proxy: &crate::proxy::Target) -> Self {
+        if self.inner.proxy.is_none() {
+            self.inner.message = format!("proxy {proxy}: {}", self.inner.message);
+            self.inner.proxy = Some(proxy.to_string());
+        }
+        self
+    }
+
+    /// The status a proxy answered a CONNECT with.
+    pub(crate) fn with_proxy_status(mut self, status: u16) -> Self {
+        self.inner.proxy_status = Some(status);
+        self
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -261,6 +293,42 @@ impl Error {
     /// ```
     pub fn is_tls(&self) -> bool {
         self.inner.tls
+    }
+
+    /// The proxy failed, not the origin: it could not be reached, refused
+    /// the CONNECT tunnel (407 without or with wrong credentials, 403, 502
+    /// when it could not reach the origin...), or its TLS or SOCKS5
+    /// handshake failed or refused. [`is_connect`](Self::is_connect) is
+    /// true too; the message starts with the proxy's URL (never its
+    /// credentials), and [`proxy_status`](Self::proxy_status) has a refused
+    /// CONNECT's status. Nothing reached the origin (a retry is safe); a
+    /// refusal that would come back the same (407, 403, a SOCKS rule) is
+    /// not retried.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), baton::Error> {
+    /// let proxy = baton::Proxy::all("http://127.0.0.1:3128")?;
+    /// let client = baton::Client::builder().proxy(proxy).build()?;
+    /// match client.get("https://example.com/").send().await {
+    ///     Err(e) if e.proxy_status() == Some(407) => println!("the proxy wants credentials: {e}"),
+    ///     Err(e) if e.is_proxy() => println!("the proxy failed: {e}"),
+    ///     other => println!("{:?}", other?.status()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_proxy(&self) -> bool {
+        self.inner.proxy.is_some()
+    }
+
+    /// The status code a proxy refused a CONNECT tunnel with (407, 403,
+    /// 502...), for an [`is_proxy`](Self::is_proxy) error.
+    ///
+    /// ```
+    /// let err = baton::Client::new().get("not a url").build().unwrap_err();
+    /// assert_eq!(err.proxy_status(), None);
+    /// ```
+    pub fn proxy_status(&self) -> Option<u16> {
+        self.inner.proxy_status
     }
 
     /// A timeout ran out: connect, response head, idle read, or the total

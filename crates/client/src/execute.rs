@@ -419,7 +419,14 @@ async fn run(
                 connect_error = Some(error);
                 AttemptFailure::new(attempt, Cause::Connect, Processing::NotSent, true)
             }
-            Err(LeaseError { error, .. }) => {
+            Err(LeaseError { error, connection_id, version }) => {
+                if error.is_proxy() {
+                    // A proxy's refusal is journaled as an attempt that
+                    // reached no origin: the proxy said no.
+                    let mut attempt = Attempt::new(connection_id, false, version);
+                    attempt.error = Some(error.to_string());
+                    lock(journal).push(attempt);
+                }
                 let error = connect_failure(error, lock(journal).attempts());
                 return Err(led_by(error, 0, telling.as_ref()));
             }

@@ -64,8 +64,14 @@
 //! expectation there), later bodies to that origin go at once, on every
 //! connection, until a `100 (Continue)` from it shows it does answer.
 //!
-//! What this crate does not do: proxies, cookies, HTTP/1.1 pipelining,
-//! HTTP/3.
+//! Connections go through proxies ([`Proxy`]: HTTP forward, CONNECT
+//! tunnels, HTTPS and SOCKS5 proxies; the proxy environment variables as
+//! curl reads them), to any address a [`dns::Resolve`] or
+//! [`ClientBuilder::resolve`] gives, raced as RFC 8305's happy eyeballs, or
+//! to a Unix socket ([`ClientBuilder::unix_socket`]).
+//!
+//! What this crate does not do: cookies, HTTP/1.1 pipelining, HTTP/3,
+//! SOCKS4.
 //!
 //! Cargo features, all off by default:
 //! - `gzip`, `deflate`, `brotli`, `zstd`: response decompression (on
@@ -73,6 +79,10 @@
 //!   `Accept-Encoding` and decodes responses that use it, unless the builder
 //!   turns it off ([`ClientBuilder::no_gzip`] and its siblings exist without
 //!   the features too).
+//! - `hickory-dns`: names resolved with hickory-resolver (its own cache,
+//!   no blocking thread per lookup) instead of the system's `getaddrinfo`;
+//!   [`ClientBuilder::hickory_dns`] turns it back off. A resolver of your own
+//!   implements [`dns::Resolve`].
 //! - `serde`: the journal and the counters machine-readable: [`Attempt`],
 //!   [`Stats`] and what they hold ([`Phase`], [`Processing`], [`RetryReason`],
 //!   [`GoAway`]) implement `serde::Serialize` and `serde::Deserialize`.
@@ -97,16 +107,19 @@ mod client;
 mod conn;
 mod connect;
 mod decompress;
+pub mod dns;
 mod error;
 mod execute;
 mod failure;
 mod going_away;
+mod happy_eyeballs;
 mod incoming;
 mod into_url;
 mod journal;
 mod origin;
 mod pem;
 mod pool;
+mod proxy;
 pub mod redirect;
 mod request;
 mod response;
@@ -130,6 +143,7 @@ pub use going_away::ConnectionGoingAway;
 pub use incoming::Incoming;
 pub use into_url::IntoUrl;
 pub use journal::{Attempt, Journal, Phase, Processing, RetryReason};
+pub use proxy::{NoProxy, Proxy};
 pub use redirect::Policy as RedirectPolicy;
 pub use request::RequestBuilder;
 pub use response::Response;

@@ -36,6 +36,7 @@ pub fn options(certs: &Certs) -> NginxOptions {
         access_log: false,
         client_ca_pem: None,
         tls_protocols: None,
+        unix_sockets: false,
     }
 }
 

@@ -10,6 +10,8 @@
 //!   can prove that no request was processed twice.
 //! - [`proxy`] is a TCP fault proxy: latency with jitter, bandwidth caps,
 //!   resets, FINs, blackholes and pauses between a client and a server.
+//! - [`proxies`] starts real proxies from the system's packages
+//!   (tinyproxy, microsocks) for the client's proxy tests.
 //! - [`script`] is a frame-level DSL for tests that need a server to send
 //!   exactly these frames in exactly this order, malformed ones included.
 //!
@@ -26,6 +28,7 @@ mod h2;
 mod help;
 pub mod ledger;
 pub mod nginx;
+pub mod proxies;
 pub mod proxy;
 pub mod routes;
 pub mod scenario;

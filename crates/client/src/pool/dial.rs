@@ -14,7 +14,7 @@ use super::origins::{OriginPool, Speaks};
 use crate::conn::h1::H1Conn;
 use crate::conn::h2::{self, H2Handle};
 use crate::conn::shutdown::Shutdown;
-use crate::connect::{Connector, Protocol};
+use crate::connect::{Connector, Protocol, Transport};
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::settings_wait::SettingsWait;
@@ -51,11 +51,12 @@ impl Dial<'_> {
     ) -> Result<Opened, Error> {
         let shared = op.shared.clone();
         let on_rejection = Box::new(move |why| shared.tls_rejected(id, why));
-        let (io, protocol, tls_version) = self.connector.connect(origin, force_h1, on_rejection).await?;
+        let Transport { io, protocol, forward, tls_version } =
+            self.connector.connect(origin, force_h1, on_rejection).await?;
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
-            let mut conn = H1Conn::spawn(id, io, self.idle_timeout, self.shutdown.start());
+            let mut conn = H1Conn::spawn(id, io, forward, self.idle_timeout, self.shutdown.start());
             conn.tls_version = tls_version;
             return Ok(Opened::H1(conn));
         }

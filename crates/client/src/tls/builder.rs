@@ -1,8 +1,6 @@
 //! The builder's TLS options beyond the trusted roots: a client identity,
 //! version bounds, SNI, and fixed addresses for host names.
 
-use std::net::SocketAddr;
-
 use super::{CryptoProvider, Identity, Version};
 use crate::client::ClientBuilder;
 
@@ -115,41 +113,6 @@ impl ClientBuilder {
     /// ```
     pub fn tls_sni(mut self, enabled: bool) -> Self {
         self.tls_sni = enabled;
-        self
-    }
-
-    /// Connects to `addr` for URLs whose host is `domain`, instead of
-    /// asking DNS, as reqwest's `resolve` and curl's `--resolve` do. The
-    /// URL's host still names the server everywhere else: in the TLS
-    /// handshake (SNI), in the certificate check and in the `Host` header.
-    /// This is how a client reaches one server of several behind a name,
-    /// or a server by address while presenting its name. A port of 0 means
-    /// the URL's port.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), baton::Error> {
-    /// let client = baton::Client::builder()
-    ///     .resolve("api.example.com", "10.0.0.7:0".parse().unwrap())
-    ///     .build()?;
-    /// // TCP to 10.0.0.7:443; TLS and HTTP say api.example.com.
-    /// let resp = client.get("https://api.example.com/health").send().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn resolve(self, domain: &str, addr: SocketAddr) -> Self {
-        self.resolve_to_addrs(domain, &[addr])
-    }
-
-    /// As [`resolve`](Self::resolve), with several addresses tried in turn.
-    ///
-    /// ```
-    /// let addrs = ["127.0.0.1:8443".parse().unwrap(), "127.0.0.2:8443".parse().unwrap()];
-    /// let client = baton::Client::builder().resolve_to_addrs("api.internal", &addrs).build()?;
-    /// # drop(client);
-    /// # Ok::<(), baton::Error>(())
-    /// ```
-    pub fn resolve_to_addrs(mut self, domain: &str, addrs: &[SocketAddr]) -> Self {
-        self.resolve.retain(|(host, _)| !host.eq_ignore_ascii_case(domain));
-        self.resolve.push((domain.to_owned(), addrs.to_vec()));
         self
     }
 }

@@ -54,9 +54,14 @@ pub(super) fn render(
     }
     out.push_str(&options.site.http_directives(prefix));
     let locations = options.site.locations(prefix);
-    for (listener, addr) in options.listeners.iter().zip(addrs) {
+    for (i, (listener, addr)) in options.listeners.iter().zip(addrs).enumerate() {
         out.push_str("    server {\n");
-        out.push_str(&listen(listener, *addr, prefix, version, options));
+        out.push_str(&listen(listener, &addr.to_string(), version));
+        if options.unix_sockets {
+            let path = unix_socket(prefix, i);
+            out.push_str(&listen(listener, &format!("unix:{}", path.display()), version));
+        }
+        out.push_str(&tls_settings(listener, prefix, options));
         out.push_str(&format!("        keepalive_requests {};\n", listener.keepalive_requests.max(1)));
         out.push_str(&locations);
         out.push_str("    }\n");
@@ -66,14 +71,15 @@ pub(super) fn render(
     out
 }
 
-/// The `listen` lines of one listener's `server` block.
-fn listen(
-    listener: &Listener,
-    addr: SocketAddr,
-    prefix: &Path,
-    version: (u32, u32, u32),
-    options: &NginxOptions,
-) -> String {
+/// The Unix socket of the listener at `index`, with
+/// [`NginxOptions::unix_sockets`].
+pub(super) fn unix_socket(prefix: &Path, index: usize) -> std::path::PathBuf {
+    prefix.join(format!("listener-{index}.sock"))
+}
+
+/// The `listen` lines of one listener's `server` block, at `addr` (an
+/// address and port, or `unix:PATH`).
+fn listen(listener: &Listener, addr: &str, version: (u32, u32, u32)) -> String {
     // nginx 1.25.1 moved HTTP/2 from `listen ... http2` to `http2 on;`.
     let modern = version >= (1, 25, 1);
     let h2 = |ssl: &str| {
@@ -86,23 +92,29 @@ fn listen(
     match listener.protocol {
         Protocol::Http1 => format!("        listen {addr};\n"),
         Protocol::H2c => h2(""),
-        Protocol::H2Tls => {
-            let p = prefix.display();
-            let protocols = options.tls_protocols.as_deref().unwrap_or("TLSv1.2 TLSv1.3");
-            let mut out = h2(" ssl")
-                + &format!(
-                    "        ssl_certificate {p}/{CERT_FILE};\n\
-                     \x20       ssl_certificate_key {p}/{KEY_FILE};\n\
-                     \x20       ssl_protocols {protocols};\n"
-                );
-            if options.client_ca_pem.is_some() {
-                out.push_str(&format!(
-                    "        ssl_client_certificate {p}/{CLIENT_CA_FILE};\n        ssl_verify_client on;\n"
-                ));
-            }
-            out
-        }
+        Protocol::H2Tls => h2(" ssl"),
     }
+}
+
+/// The TLS settings of a TLS listener's `server` block (once, whatever
+/// its `listen` lines).
+fn tls_settings(listener: &Listener, prefix: &Path, options: &NginxOptions) -> String {
+    if listener.protocol != Protocol::H2Tls {
+        return String::new();
+    }
+    let p = prefix.display();
+    let protocols = options.tls_protocols.as_deref().unwrap_or("TLSv1.2 TLSv1.3");
+    let mut out = format!(
+        "        ssl_certificate {p}/{CERT_FILE};\n\
+         \x20       ssl_certificate_key {p}/{KEY_FILE};\n\
+         \x20       ssl_protocols {protocols};\n"
+    );
+    if options.client_ca_pem.is_some() {
+        out.push_str(&format!(
+            "        ssl_client_certificate {p}/{CLIENT_CA_FILE};\n        ssl_verify_client on;\n"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -137,6 +137,14 @@ impl Nginx {
         format!("{}://{}{path}", self.listeners[0].protocol.scheme(), self.addrs[0])
     }
 
+    /// The Unix domain socket of the first listener for `protocol`, with
+    /// [`NginxOptions::unix_sockets`].
+    pub fn unix_socket(&self, protocol: Protocol) -> Option<PathBuf> {
+        let index = self.listeners.iter().position(|l| l.protocol == protocol)?;
+        let path = config::unix_socket(&self.prefix, index);
+        path.exists().then_some(path)
+    }
+
     /// `nginx -v`'s version.
     pub fn version(&self) -> (u32, u32, u32) {
         self.version

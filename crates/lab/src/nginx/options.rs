@@ -106,6 +106,10 @@ pub struct NginxOptions {
     /// The TLS versions TLS listeners accept, as nginx's `ssl_protocols`
     /// says them (`"TLSv1.2"`); `None` (the default) is `TLSv1.2 TLSv1.3`.
     pub tls_protocols: Option<String>,
+    /// Each listener also listens on a Unix domain socket in the prefix
+    /// ([`Nginx::unix_socket`](super::Nginx::unix_socket)), speaking the
+    /// same protocol. Off by default.
+    pub unix_sockets: bool,
 }
 
 impl Default for NginxOptions {
@@ -127,6 +131,7 @@ impl NginxOptions {
             access_log: false,
             client_ca_pem: None,
             tls_protocols: None,
+            unix_sockets: false,
         }
     }
 

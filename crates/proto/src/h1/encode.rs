@@ -27,7 +27,8 @@ enum RequestFraming {
     Chunked,
 }
 
-/// Encodes a request head into `buf`: request line in origin-form, `Host`
+/// Encodes a request head into `buf`: request line in origin-form (or
+/// absolute-form with `absolute`, for a forward proxy), `Host`
 /// first, the caller's fields, then the framing field chosen from
 /// `body_len` (`None`: unknown length, chunked). Returns the body encoder,
 /// or `None` when the request has no body. On error `buf` may hold a
@@ -41,6 +42,7 @@ pub(crate) fn encode_head(
     uri: &Uri,
     headers: &HeaderMap,
     body_len: Option<u64>,
+    absolute: bool,
 ) -> Result<Option<BodyEncoder>, SendError> {
     // RFC 9112 §3.2.3: CONNECT uses the authority-form, which we do not
     // send (no tunnels).
@@ -51,7 +53,14 @@ pub(crate) fn encode_head(
     buf.reserve(256);
     buf.put_slice(method.as_str().as_bytes());
     buf.put_u8(b' ');
-    put_target(buf, method, uri)?;
+    if absolute {
+        put_absolute(buf, uri)?;
+    }
+    // RFC 9112 §3.2.4: a server-wide OPTIONS to a proxy is the
+    // absolute-form with an empty path.
+    if !(absolute && uri.path() == "*") {
+        put_target(buf, method, uri)?;
+    }
     buf.put_slice(b" HTTP/1.1\r\n");
 
     // RFC 9112 §3.2: a client MUST send Host in every HTTP/1.1 request;
@@ -180,6 +189,22 @@ fn put_target(buf: &mut BytesMut, method: &Method, uri: &Uri) -> Result<(), Send
     Ok(())
 }
 
+/// RFC 9112 §3.2.2: the scheme and authority (without userinfo) before
+/// the origin-form target that follows.
+fn put_absolute(buf: &mut BytesMut, uri: &Uri) -> Result<(), SendError> {
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(SendError::InvalidUri("absolute-form needs a scheme and an authority"));
+    };
+    let host = crate::authority::host_port(authority);
+    if host.bytes().chain(scheme.bytes()).any(|b| !is_target_byte(b)) {
+        return Err(SendError::InvalidUri("invalid byte in the authority"));
+    }
+    buf.put_slice(scheme.as_bytes());
+    buf.put_slice(b"://");
+    buf.put_slice(host.as_bytes());
+    Ok(())
+}
+
 fn is_target_byte(b: u8) -> bool {
     b > b' ' && b != 0x7F
 }
@@ -295,7 +320,7 @@ mod tests {
             headers.append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
         }
         let mut buf = BytesMut::new();
-        let enc = encode_head(&mut buf, &method, &uri.parse().unwrap(), &headers, body_len)?;
+        let enc = encode_head(&mut buf, &method, &uri.parse().unwrap(), &headers, body_len, false)?;
         Ok((String::from_utf8(buf.to_vec()).unwrap(), enc))
     }
 
@@ -406,5 +431,21 @@ mod tests {
         enc.check(2, true).unwrap();
         assert_eq!(enc.encode(&mut buf, b"de", true), 3);
         assert_eq!(&buf[..], b"abcde");
+    }
+
+    #[test]
+    fn absolute_form_for_a_forward_proxy() {
+        let mut buf = BytesMut::new();
+        let uri: Uri = "http://user:pw@[::1]:8080/a/b?q=1".parse().unwrap();
+        encode_head(&mut buf, &Method::GET, &uri, &HeaderMap::new(), Some(0), true).unwrap();
+        assert_eq!(&buf[..], b"GET http://[::1]:8080/a/b?q=1 HTTP/1.1\r\nhost: [::1]:8080\r\n\r\n");
+        buf.clear();
+        let uri: Uri = "http://example.com".parse().unwrap();
+        encode_head(&mut buf, &Method::OPTIONS, &uri, &HeaderMap::new(), None, true).unwrap();
+        assert!(buf.starts_with(b"OPTIONS http://example.com/ HTTP/1.1\r\n"));
+        buf.clear();
+        let uri: Uri = "/relative".parse().unwrap();
+        let err = encode_head(&mut buf, &Method::GET, &uri, &HeaderMap::new(), None, true).unwrap_err();
+        assert!(matches!(err, SendError::InvalidUri(_)), "{err:?}");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bytes::{Buf, Bytes};
-use http::Version;
+use http::{HeaderValue, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{Notify, oneshot};
 
@@ -63,6 +63,8 @@ pub(super) struct Wire<'a> {
     pub(super) rd: &'a mut ReadHalf<BoxIo>,
     pub(super) wr: &'a mut WriteHalf<BoxIo>,
     pub(super) room: &'a mut ReadRoom,
+    /// A forward proxy's credentials, sent with every request.
+    pub(super) proxy_authorization: Option<&'a HeaderValue>,
 }
 
 /// Runs `req` to its end on `wire`: until the response is read (or failed)
@@ -72,8 +74,12 @@ pub(super) struct Wire<'a> {
 /// bytes of that write as handed out, and the next request's writes would
 /// pay them off first: its head could go out while its journal says not.)
 pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
-    let Wire { id, engine, rd, wr, room } = wire;
-    let AttemptRequest { method, uri, headers, body: request_body, mut attempt, respond } = req;
+    let Wire { id, engine, rd, wr, room, proxy_authorization } = wire;
+    let AttemptRequest { method, uri, mut headers, body: request_body, mut attempt, respond } = req;
+    if let Some(auth) = proxy_authorization {
+        // RFC 9110 §11.7.2: for the proxy, which removes it.
+        headers.insert(http::header::PROXY_AUTHORIZATION, auth.clone());
+    }
     attempt.version = Version::HTTP_11;
     attempt.connection_id = id;
     let reused = engine.requests_started() > 0;

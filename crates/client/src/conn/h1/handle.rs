@@ -12,7 +12,7 @@ use super::now;
 use super::task::{idle_limit, serve};
 use crate::conn::shutdown::TaskGuard;
 use crate::conn::{AttemptRequest, Outcome};
-use crate::connect::BoxIo;
+use crate::connect::{BoxIo, Forward};
 use crate::failure::{AttemptFailure, Cause};
 use crate::journal::Processing;
 
@@ -69,9 +69,17 @@ impl H1Conn {
     /// Starts the connection's task on `io`; idle past `idle_timeout` (or
     /// the server's keep-alive timeout, see [`Self::expired`]), it closes.
     /// `task` counts it among the client's running connection tasks.
-    pub(crate) fn spawn(id: u64, io: BoxIo, idle_timeout: Duration, task: TaskGuard) -> Self {
+    /// With `forward`, `io` goes to a forward proxy: requests go in
+    /// absolute-form with its credentials.
+    pub(crate) fn spawn(
+        id: u64,
+        io: BoxIo,
+        forward: Option<Forward>,
+        idle_timeout: Duration,
+        task: TaskGuard,
+    ) -> Self {
         let jobs = Arc::new(Handoff::new());
-        tokio::spawn(serve(id, io, jobs.clone(), idle_timeout, task));
+        tokio::spawn(serve(id, io, forward, jobs.clone(), idle_timeout, task));
         Self {
             id,
             tls_version: None,

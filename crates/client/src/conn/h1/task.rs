@@ -13,7 +13,7 @@ use super::handle::Job;
 use super::handoff::Handoff;
 use crate::conn::shutdown::TaskGuard;
 use crate::conn::{FINAL_FLUSH, ReadRoom};
-use crate::connect::BoxIo;
+use crate::connect::{BoxIo, Forward};
 
 /// How long a connection may stay idle: `idle_timeout`, or less when the
 /// server said `Keep-Alive: timeout=` (with a one-second margin, so the
@@ -34,6 +34,7 @@ const READ_ROOM_MAX: usize = 256 << 10;
 pub(super) async fn serve(
     id: u64,
     io: BoxIo,
+    forward: Option<Forward>,
     jobs: Arc<Handoff<Job>>,
     idle_timeout: Duration,
     _task: TaskGuard,
@@ -43,6 +44,10 @@ pub(super) async fn serve(
     // handed over meanwhile fails as not sent instead of waiting forever.
     let ending = Ending(jobs.clone());
     let mut engine = h1::Connection::new(h1::Config::default());
+    if forward.is_some() {
+        engine.use_absolute_form();
+    }
+    let proxy_authorization = forward.and_then(|f| f.authorization);
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut room = ReadRoom::up_to(READ_ROOM_MAX);
     // The handle of the exchange that ended the connection: its place in
@@ -74,7 +79,14 @@ pub(super) async fn serve(
             }
         };
         let Job { request, mut conn, home } = job;
-        let wire = exchange::Wire { id, engine: &mut engine, rd: &mut rd, wr: &mut wr, room: &mut room };
+        let wire = exchange::Wire {
+            id,
+            engine: &mut engine,
+            rd: &mut rd,
+            wr: &mut wr,
+            room: &mut room,
+            proxy_authorization: proxy_authorization.as_ref(),
+        };
         let sound = exchange::run(wire, request).await;
         if !sound || !engine.is_reusable() {
             last = Some(conn);

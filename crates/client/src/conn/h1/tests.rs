@@ -55,7 +55,7 @@ fn post_body(respond: oneshot::Sender<Outcome>, body: Body) -> AttemptRequest {
 #[tokio::test]
 async fn a_request_handed_over_after_the_close_fails_as_not_sent() {
     let (client_io, server_io) = tokio::io::duplex(1024);
-    let conn = H1Conn::spawn(7, Box::new(client_io), Duration::from_secs(90), task());
+    let conn = H1Conn::spawn(7, Box::new(client_io), None, Duration::from_secs(90), task());
     assert!(conn.is_open());
     drop(server_io);
     until_ended(&conn).await;
@@ -74,7 +74,7 @@ async fn a_request_handed_over_after_the_close_fails_as_not_sent() {
 #[tokio::test]
 async fn unsolicited_bytes_end_an_idle_connection() {
     let (client_io, mut server_io) = tokio::io::duplex(1024);
-    let conn = H1Conn::spawn(3, Box::new(client_io), Duration::from_secs(90), task());
+    let conn = H1Conn::spawn(3, Box::new(client_io), None, Duration::from_secs(90), task());
     server_io.write_all(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n").await.unwrap();
     until_ended(&conn).await;
     drop(server_io);
@@ -88,7 +88,7 @@ async fn unsolicited_bytes_end_an_idle_connection() {
 #[tokio::test(start_paused = true)]
 async fn an_upload_the_server_stopped_reading_ends_after_the_stall_limit() {
     let (client_io, mut server_io) = tokio::io::duplex(16 << 10);
-    let mut conn = H1Conn::spawn(5, Box::new(client_io), Duration::from_secs(90), task());
+    let mut conn = H1Conn::spawn(5, Box::new(client_io), None, Duration::from_secs(90), task());
     let freed = Arc::new(AtomicBool::new(false));
     let flag = freed.clone();
     conn.hold(Slot::new(move || flag.store(true, Ordering::Release)));

@@ -145,6 +145,8 @@ pub struct Connection {
     idle_since: Option<Instant>,
     now: Option<Instant>,
     events: VecDeque<Event>,
+    /// Request targets in absolute-form, for a forward proxy.
+    absolute_form: bool,
 }
 
 impl Connection {
@@ -165,7 +167,16 @@ impl Connection {
             idle_since: None,
             now: None,
             events: VecDeque::new(),
+            absolute_form: false,
         }
+    }
+
+    /// Sends request targets in absolute-form (`GET http://host/path`), as
+    /// RFC 9112 §3.2.2 asks of a request to a forward proxy, instead of
+    /// origin-form (`GET /path`). `Host` is still sent, from the URI's
+    /// authority. Call before the first request.
+    pub fn use_absolute_form(&mut self) {
+        self.absolute_form = true;
     }
 
     // ----- getters -------------------------------------------------------

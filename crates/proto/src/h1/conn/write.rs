@@ -43,13 +43,14 @@ impl Connection {
             ConnectionState::Idle => {}
         }
         let before = self.write_buf.len();
-        let encoder = match encode_head(&mut self.write_buf, method, uri, headers, body_len) {
-            Ok(encoder) => encoder,
-            Err(e) => {
-                self.write_buf.truncate(before);
-                return Err(e);
-            }
-        };
+        let encoder =
+            match encode_head(&mut self.write_buf, method, uri, headers, body_len, self.absolute_form) {
+                Ok(encoder) => encoder,
+                Err(e) => {
+                    self.write_buf.truncate(before);
+                    return Err(e);
+                }
+            };
         let base = self.out_base();
         let start = base + before as u64;
         let head_end = base + self.write_buf.len() as u64;
