@@ -56,6 +56,8 @@ impl Dial<'_> {
             return Ok(Opened::H1(H1Conn::spawn(id, io, self.idle_timeout, self.shutdown.start())));
         }
         let mut config = self.h2_config.clone();
+        // Slower after a server complained of too many PINGs.
+        config.keepalive_interval = op.shared.keepalive_interval(config.keepalive_interval);
         let known = op.shared.max_streams.load(Ordering::Acquire);
         if known > 0 {
             config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);

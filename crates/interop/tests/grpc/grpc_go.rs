@@ -217,50 +217,79 @@ async fn a_watch_across_max_connection_age_ends_with_its_verdict() {
     );
 }
 
-/// grpc-go's keep-alive enforcement (MinTime 10 s, no pings without a
-/// call) against a client pinging every 50 ms, in bursts of calls with idle
-/// gaps: baton backs its pings off after two without data, so the server
-/// never sends too_many_pings, and no call fails. The Channel with the same
-/// keep-alive is printed beside it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keep_alive_enforcement_sees_no_ping_storm_from_baton() {
-    let Some(bin) = binary() else { return };
-    let options = Options { min_ping: Some((Duration::from_secs(10), false)), ..Options::default() };
-    let server = GrpcGo::start(&bin, options).unwrap();
-    let origin = server.origin();
-    let b = baton::Client::builder()
-        .http2_prior_knowledge()
-        .http2_keep_alive_interval(Duration::from_millis(50))
-        .http2_keep_alive_while_idle(true)
-        .build()
-        .unwrap();
+/// Four calls, then 400 ms idle, six times over.
+async fn calls_with_idle_gaps<T>(mut client: HealthClient<T>) -> Tally
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    T::ResponseBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    <T::ResponseBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
     let tally = Tally::default();
-    let mut client = HealthClient::with_origin(b.clone(), origin.parse().unwrap());
     for _ in 0..6 {
         for _ in 0..4 {
             tally.count(check(&mut client).await);
         }
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
-    let (_, failed) = tally.line("keepalive MinTime 10s", "unary, idle gaps, pings every 50ms", "baton");
-    let stats = b.stats();
-    println!("    baton stats: {stats:?}");
+    tally
+}
+
+/// grpc-go's keep-alive enforcement (MinTime 10 s, no PINGs without a
+/// call: it answers the third PING within that time after its last data
+/// with GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings")) against clients that
+/// ping every 50 ms, in bursts of calls with idle gaps.
+///
+/// - baton as configured by default sends at most two PINGs without data
+///   in between: the server never complains, no call fails, one connection.
+/// - baton told to ping without that limit (the storm) draws
+///   too_many_pings; each doubles the origin's keep-alive interval, so the
+///   complaints stop after two (50 ms, then 100 ms, pinging a 400 ms gap
+///   4 times; at 200 ms twice), and no call fails: the GOAWAY comes between
+///   calls, and a call caught by it is retried once the server proved it
+///   unprocessed, with the back-off an error code gets.
+/// - tonic's Channel with the same keep-alive is printed beside them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_enforcement_and_too_many_pings() {
+    let Some(bin) = binary() else { return };
+    let options = Options { min_ping: Some((Duration::from_secs(10), false)), ..Options::default() };
+    let server = GrpcGo::start(&bin, options).unwrap();
+    let origin = server.origin();
+    let behaviour = "keepalive MinTime 10s";
+    let call = "unary, 400ms idle gaps, PING every 50ms";
+
+    let mut h2 = baton::Http2Config::default();
+    h2.keepalive_interval = Some(Duration::from_millis(50));
+    h2.keepalive_while_idle = true;
+    let gentle = baton::Client::builder().http2_prior_knowledge().http2_config(h2.clone()).build().unwrap();
+    let tally =
+        calls_with_idle_gaps(HealthClient::with_origin(gentle.clone(), origin.parse().unwrap())).await;
+    let (_, gentle_failed) = tally.line(behaviour, call, "baton");
+    let gentle_stats = gentle.stats();
+    println!("    baton stats: {gentle_stats:?}");
+
+    h2.keepalive_max_pings_without_data = u32::MAX;
+    let storm = baton::Client::builder().http2_prior_knowledge().http2_config(h2).build().unwrap();
+    let tally = calls_with_idle_gaps(HealthClient::with_origin(storm.clone(), origin.parse().unwrap())).await;
+    let (_, storm_failed) = tally.line(behaviour, call, "baton, no PING limit");
+    let storm_stats = storm.stats();
+    println!("    baton stats: {storm_stats:?}");
 
     let ch = tonic::transport::Channel::from_shared(origin.clone())
         .unwrap()
         .http2_keep_alive_interval(Duration::from_millis(50))
         .keep_alive_while_idle(true)
         .connect_lazy();
-    let t = Tally::default();
-    let mut client = HealthClient::new(ch);
-    for _ in 0..6 {
-        for _ in 0..4 {
-            t.count(check(&mut client).await);
-        }
-        tokio::time::sleep(Duration::from_millis(400)).await;
-    }
-    t.line("keepalive MinTime 10s", "unary, idle gaps, pings every 50ms", "tonic Channel");
-    assert_eq!(failed, 0);
-    assert_eq!(stats.go_aways.get(&0xb), None, "baton drew too_many_pings: {stats:?}");
-    assert_eq!(stats.connections_opened, 1);
+    calls_with_idle_gaps(HealthClient::new(ch)).await.line(behaviour, call, "tonic Channel");
+
+    assert_eq!(gentle_failed, 0);
+    assert_eq!(gentle_stats.go_aways.get(&0xb), None, "baton drew too_many_pings: {gentle_stats:?}");
+    assert_eq!(gentle_stats.connections_opened, 1);
+    assert_eq!(storm_failed, 0);
+    let complaints = storm_stats.go_aways.get(&0xb).copied().unwrap_or(0);
+    assert!(
+        complaints >= 1,
+        "the storm drew too_many_pings (else this test proves nothing): {storm_stats:?}"
+    );
+    assert!(complaints <= 2, "the interval doubled after each complaint: {storm_stats:?}");
 }
