@@ -1,6 +1,8 @@
 //! The public face of the client: [`Client`] and its configuration,
 //! [`ClientBuilder`]. A request's attempts run in `execute.rs`.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use baton_proto::h2 as proto;
 use crate::body::Body;
 use crate::connect::Connector;
 use crate::decompress::Accepts;
+use crate::dns::{Dns, Resolve};
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
 use crate::pool::Pool;
@@ -85,6 +88,11 @@ pub struct ClientBuilder {
     redirect: redirect::Policy,
     referer: bool,
     accepts: Accepts,
+    /// `None`: the system's resolver (or hickory's, with the feature).
+    resolver: Option<Arc<dyn Resolve>>,
+    #[cfg(feature = "hickory-dns")]
+    hickory_dns: bool,
+    overrides: HashMap<String, Vec<SocketAddr>>,
 }
 
 impl Default for ClientBuilder {
@@ -111,6 +119,10 @@ impl Default for ClientBuilder {
             redirect: redirect::Policy::default(),
             referer: true,
             accepts: Accepts::default(),
+            resolver: None,
+            #[cfg(feature = "hickory-dns")]
+            hickory_dns: true,
+            overrides: HashMap::new(),
         }
     }
 }
@@ -618,6 +630,83 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends connections for `host` to `addr` instead of resolving it, as
+    /// curl's `--resolve`: the URL keeps its host (in `Host`, in TLS's SNI
+    /// and certificate check). A port of 0 in `addr` means the URL's port;
+    /// any other port is used as it is. Host names compare without regard
+    /// to case; a later call for the same host replaces the earlier one.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    ///
+    /// // Test the new server before DNS points at it.
+    /// let new_server: SocketAddr = "192.0.2.10:0".parse().unwrap();
+    /// let client = baton::Client::builder().resolve("example.com", new_server).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn resolve(self, host: &str, addr: SocketAddr) -> Self {
+        self.resolve_to_addrs(host, &[addr])
+    }
+
+    /// As [`resolve`](Self::resolve), with several addresses: all are tried,
+    /// IPv6 and IPv4 raced as for a name the resolver found (RFC 8305).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    ///
+    /// let addrs: [SocketAddr; 2] = ["[::1]:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()];
+    /// let client = baton::Client::builder().resolve_to_addrs("api.internal", &addrs).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn resolve_to_addrs(mut self, host: &str, addrs: &[SocketAddr]) -> Self {
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        self.overrides.insert(host, addrs.to_vec());
+        self
+    }
+
+    /// Resolves host names with `resolver` instead of the system's resolver
+    /// (`getaddrinfo`). Overrides set with [`resolve`](Self::resolve) still
+    /// win, and IP literals are never resolved. See [`dns::Resolve`](crate::dns::Resolve).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use std::sync::Arc;
+    /// use baton::dns::{Addrs, Name, Resolve, Resolving};
+    ///
+    /// struct Loopback;
+    /// impl Resolve for Loopback {
+    ///     fn resolve(&self, _name: Name) -> Resolving {
+    ///         Box::pin(async { Ok(Box::new(std::iter::once(SocketAddr::from(([127, 0, 0, 1], 0)))) as Addrs) })
+    ///     }
+    /// }
+    ///
+    /// let client = baton::Client::builder().dns_resolver(Arc::new(Loopback)).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn dns_resolver<R: Resolve + 'static>(mut self, resolver: Arc<R>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Whether host names are resolved with hickory-resolver (default `true`
+    /// with the `hickory-dns` cargo feature, which this method needs) rather
+    /// than the system's `getaddrinfo`. A [`dns_resolver`](Self::dns_resolver)
+    /// wins over both.
+    ///
+    /// ```
+    /// let client = baton::Client::builder().hickory_dns(false).build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    #[cfg(feature = "hickory-dns")]
+    pub fn hickory_dns(mut self, enable: bool) -> Self {
+        self.hickory_dns = enable;
+        self
+    }
+
     /// Builds the client. No connection is opened yet.
     ///
     /// # Errors
@@ -643,8 +732,15 @@ impl ClientBuilder {
         } else {
             Trust::Roots(self.extra_roots)
         };
+        let resolver = match self.resolver {
+            Some(resolver) => resolver,
+            #[cfg(feature = "hickory-dns")]
+            None if self.hickory_dns => Arc::new(crate::dns::HickoryResolver::default()),
+            None => Arc::new(crate::dns::SystemResolver),
+        };
         let connector = Connector::new(
             trust,
+            Dns::new(resolver, self.overrides),
             self.connect_timeout,
             self.h2_prior_knowledge && !self.http1_only,
             self.http1_only,

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::dns::Dns;
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::tcp_keepalive;
@@ -35,6 +36,7 @@ pub(crate) enum Protocol {
 #[derive(Clone)]
 pub(crate) struct Connector {
     tls: Arc<Tls>,
+    dns: Dns,
     pub(crate) connect_timeout: Duration,
     pub(crate) h2_prior_knowledge: bool,
     pub(crate) http1_only: bool,
@@ -56,24 +58,26 @@ impl fmt::Debug for Connector {
 impl Connector {
     pub(crate) fn new(
         trust: Trust,
+        dns: Dns,
         connect_timeout: Duration,
         h2_prior_knowledge: bool,
         http1_only: bool,
         tcp_keepalive: Option<Duration>,
     ) -> Result<Self, Error> {
         let tls = Arc::new(Tls::new(trust, http1_only)?);
-        Ok(Self { tls, connect_timeout, h2_prior_knowledge, http1_only, tcp_keepalive })
+        Ok(Self { tls, dns, connect_timeout, h2_prior_knowledge, http1_only, tcp_keepalive })
     }
 
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
     /// server said HTTP_1_1_REQUIRED).
     pub(crate) async fn connect(&self, origin: &Origin, force_h1: bool) -> Result<(BoxIo, Protocol), Error> {
-        let tcp = tokio::time::timeout(self.connect_timeout, tcp_connect(origin)).await.map_err(|_| {
-            Error::timeout(
-                TimeoutKind::Connect,
-                format!("connect to {origin} timed out after {:?}", self.connect_timeout),
-            )
-        })??;
+        let tcp =
+            tokio::time::timeout(self.connect_timeout, self.tcp_connect(origin)).await.map_err(|_| {
+                Error::timeout(
+                    TimeoutKind::Connect,
+                    format!("connect to {origin} timed out after {:?}", self.connect_timeout),
+                )
+            })??;
         if let Some(time) = self.tcp_keepalive {
             tcp_keepalive::apply(&tcp, time);
         }
@@ -108,30 +112,31 @@ impl Connector {
     }
 }
 
-async fn tcp_connect(origin: &Origin) -> Result<TcpStream, Error> {
-    let addrs = tokio::net::lookup_host((origin.host(), origin.port)).await.map_err(|e| {
-        Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
-    })?;
-    let addrs: Vec<_> = addrs.collect();
-    tracing::debug!(host = %origin.host(), addresses = ?addrs, "resolved");
-    let mut last_error = None;
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(tcp) => {
-                let _ = tcp.set_nodelay(true);
-                tracing::debug!(%addr, "TCP connected");
-                return Ok(tcp);
+impl Connector {
+    async fn tcp_connect(&self, origin: &Origin) -> Result<TcpStream, Error> {
+        let addrs = self.dns.lookup(origin.host(), origin.port).await.map_err(|e| {
+            Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
+        })?;
+        tracing::debug!(host = %origin.host(), addresses = ?addrs, "resolved");
+        let mut last_error = None;
+        for addr in addrs {
+            match TcpStream::connect(addr).await {
+                Ok(tcp) => {
+                    let _ = tcp.set_nodelay(true);
+                    tracing::debug!(%addr, "TCP connected");
+                    return Ok(tcp);
+                }
+                Err(e) => last_error = Some(e),
             }
-            Err(e) => last_error = Some(e),
         }
+        let message = match &last_error {
+            Some(e) => format!("cannot connect to {origin}: {e}"),
+            None => format!("{} resolved to no address", origin.host()),
+        };
+        let error = Error::new(Kind::Connect, message).transient();
+        Err(match last_error {
+            Some(e) => error.with_source(e),
+            None => error,
+        })
     }
-    let message = match &last_error {
-        Some(e) => format!("cannot connect to {origin}: {e}"),
-        None => format!("{} resolved to no address", origin.host()),
-    };
-    let error = Error::new(Kind::Connect, message).transient();
-    Err(match last_error {
-        Some(e) => error.with_source(e),
-        None => error,
-    })
 }

@@ -73,6 +73,10 @@
 //!   `Accept-Encoding` and decodes responses that use it, unless the builder
 //!   turns it off ([`ClientBuilder::no_gzip`] and its siblings exist without
 //!   the features too).
+//! - `hickory-dns`: names resolved with hickory-resolver (its own cache,
+//!   no blocking thread per lookup) instead of the system's `getaddrinfo`;
+//!   [`ClientBuilder::hickory_dns`] turns it back off. A resolver of your own
+//!   implements [`dns::Resolve`].
 //! - `serde`: the journal and the counters machine-readable: [`Attempt`],
 //!   [`Stats`] and what they hold ([`Phase`], [`Processing`], [`RetryReason`],
 //!   [`GoAway`]) implement `serde::Serialize` and `serde::Deserialize`.
@@ -84,6 +88,7 @@ mod client;
 mod conn;
 mod connect;
 mod decompress;
+pub mod dns;
 mod error;
 mod execute;
 mod failure;
