@@ -3,6 +3,7 @@
 //! rustls with ALPN, or HTTP/2 prior knowledge over plain TCP.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,25 +70,34 @@ impl Connector {
     }
 
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
-    /// server said HTTP_1_1_REQUIRED).
-    pub(crate) async fn connect(&self, origin: &Origin, force_h1: bool) -> Result<(BoxIo, Protocol), Error> {
-        let tcp =
-            tokio::time::timeout(self.connect_timeout, self.tcp_connect(origin)).await.map_err(|_| {
+    /// server said HTTP_1_1_REQUIRED). `busy` lists the addresses of the
+    /// origin's open connections, for spreading (`spread.rs`): the least
+    /// used addresses are tried first. Returns the address connected to.
+    pub(crate) async fn connect(
+        &self,
+        origin: &Origin,
+        force_h1: bool,
+        busy: &[SocketAddr],
+    ) -> Result<(BoxIo, Protocol, Option<SocketAddr>), Error> {
+        let tcp = tokio::time::timeout(self.connect_timeout, self.tcp_connect(origin, busy)).await.map_err(
+            |_| {
                 Error::timeout(
                     TimeoutKind::Connect,
                     format!("connect to {origin} timed out after {:?}", self.connect_timeout),
                 )
-            })??;
+            },
+        )??;
         if let Some(time) = self.tcp_keepalive {
             tcp_keepalive::apply(&tcp, time);
         }
+        let peer = tcp.peer_addr().ok();
         if !origin.tls {
             let protocol = if self.h2_prior_knowledge && !force_h1 && !self.http1_only {
                 Protocol::H2
             } else {
                 Protocol::H1
             };
-            return Ok((Box::new(tcp), protocol));
+            return Ok((Box::new(tcp), protocol, peer));
         }
         let config = self.tls.config(force_h1);
         let name = ServerName::try_from(origin.host().to_owned()).map_err(|e| {
@@ -108,16 +118,17 @@ impl Connector {
         let alpn = tls.session().alpn_protocol().map(String::from_utf8_lossy);
         let version = tls.session().protocol_version();
         tracing::debug!(%origin, ?version, ?alpn, "TLS handshake done");
-        Ok((Box::new(tls), protocol))
+        Ok((Box::new(tls), protocol, peer))
     }
 }
 
 impl Connector {
-    async fn tcp_connect(&self, origin: &Origin) -> Result<TcpStream, Error> {
+    async fn tcp_connect(&self, origin: &Origin, busy: &[SocketAddr]) -> Result<TcpStream, Error> {
         let addrs = self.dns.lookup(origin.host(), origin.port).await.map_err(|e| {
             Error::new(Kind::Connect, format!("cannot resolve {}: {e}", origin.host())).with_source(e)
         })?;
         tracing::debug!(host = %origin.host(), addresses = ?addrs, "resolved");
+        let addrs = crate::spread::order(addrs, busy);
         let mut last_error = None;
         for addr in addrs {
             match TcpStream::connect(addr).await {

@@ -107,6 +107,7 @@ mod retry;
 mod serde_http;
 mod service;
 mod settings_wait;
+mod spread;
 mod stats;
 mod tcp_keepalive;
 mod timeouts;
@@ -125,6 +126,7 @@ pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use settings_wait::SettingsWait;
+pub use spread::Spread;
 pub use stats::Stats;
 pub use timeouts::{TimeoutKind, Timeouts};
 
