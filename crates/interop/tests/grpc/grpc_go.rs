@@ -293,3 +293,82 @@ async fn keep_alive_enforcement_and_too_many_pings() {
     );
     assert!(complaints <= 2, "the interval doubled after each complaint: {storm_stats:?}");
 }
+
+/// This process's CPU time so far (user + system, from /proc/self/stat).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    let hz = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(100);
+    Duration::from_micros(ticks * 1_000_000 / hz)
+}
+
+/// gRPC unary calls per second and client CPU per call, baton and tonic's
+/// `Channel` against the same grpc-go server (a separate process, so the
+/// CPU measured is the client's), 64 calls at a time, 3 s per run, each
+/// client run twice in alternation. Not part of the suite (`--ignored`):
+/// `cargo test -p baton-interop --release --test grpc -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run with --release --ignored"]
+async fn bench_unary_calls_baton_vs_tonic_channel() {
+    let Some(bin) = binary() else { return };
+    let server = GrpcGo::start(&bin, Options::default()).unwrap();
+    let origin = server.origin();
+    let run = Duration::from_secs(3);
+    let mut results: Vec<(&str, f64, f64)> = Vec::new();
+    async fn measure<T>(client: HealthClient<T>, run: Duration) -> (f64, f64)
+    where
+        T: tonic::client::GrpcService<tonic::body::Body> + Clone + Send + 'static,
+        T::Future: Send,
+        T::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        T::ResponseBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        <T::ResponseBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+    {
+        // Warm up: the connection, and the allocator.
+        hammer(client.clone(), 64, Duration::from_millis(300)).await;
+        let (cpu, start) = (cpu_time(), std::time::Instant::now());
+        let tally = hammer(client, 64, run).await;
+        let (cpu, wall) = (cpu_time() - cpu, start.elapsed());
+        let calls = tally.calls.load(Ordering::Relaxed) as f64;
+        assert_eq!(tally.failed.load(Ordering::Relaxed), 0);
+        (calls / wall.as_secs_f64(), cpu.as_secs_f64() * 1e6 / calls)
+    }
+    for _ in 0..2 {
+        let b = baton();
+        let (rate, cpu) = measure(HealthClient::with_origin(b, origin.parse().unwrap()), run).await;
+        results.push(("baton", rate, cpu));
+        let spread = baton::Client::builder()
+            .http2_prior_knowledge()
+            .http2_spread(baton::Spread::off().connections(4))
+            .build()
+            .unwrap();
+        let (rate, cpu) = measure(HealthClient::with_origin(spread, origin.parse().unwrap()), run).await;
+        results.push(("baton, 4 connections", rate, cpu));
+        let (rate, cpu) = measure(HealthClient::new(channel(&origin)), run).await;
+        results.push(("tonic Channel", rate, cpu));
+    }
+    for (name, rate, cpu) in &results {
+        println!("BENCH grpc-go unary Check x64 | {name} | {rate:.0} calls/s | {cpu:.1} µs CPU per call");
+    }
+    let mean = |n: &str, f: fn(&(&str, f64, f64)) -> f64| {
+        let v: Vec<f64> = results.iter().filter(|r| r.0 == n).map(f).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (br, bc) = (mean("baton", |r| r.1), mean("baton", |r| r.2));
+    let (tr, tc) = (mean("tonic Channel", |r| r.1), mean("tonic Channel", |r| r.2));
+    let (sr, sc) = (mean("baton, 4 connections", |r| r.1), mean("baton, 4 connections", |r| r.2));
+    println!("BENCH ratios to baton: tonic Channel calls/s x{:.2}, CPU/call x{:.2}", tr / br, tc / bc);
+    println!(
+        "BENCH ratios to baton: baton with 4 connections calls/s x{:.2}, CPU/call x{:.2}",
+        sr / br,
+        sc / bc
+    );
+}
