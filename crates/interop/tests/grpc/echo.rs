@@ -151,25 +151,16 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Started with `grpc-timeout` headers stripped on the way in when
-    /// `ignore_deadlines` (so only the client can enforce them).
-    pub(crate) async fn start(ignore_deadlines: bool) -> Self {
+    /// Started on a free port.
+    pub(crate) async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (health, health_service) = tonic_health::server::health_reporter();
         health.set_service_status("", tonic_health::ServingStatus::Serving).await;
         let echo = Echo::default();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let strip = tower::util::MapRequestLayer::new(move |mut r: http::Request<tonic::body::Body>| {
-            if ignore_deadlines {
-                r.headers_mut().remove("grpc-timeout");
-            }
-            r
-        });
-        let router = tonic::transport::Server::builder()
-            .layer(strip)
-            .add_service(health_service)
-            .add_service(echo.clone());
+        let router =
+            tonic::transport::Server::builder().add_service(health_service).add_service(echo.clone());
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         tokio::spawn(async move {
             let _ = router

@@ -22,7 +22,7 @@ fn baton_error(status: &Status) -> &baton::Error {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unary_server_streaming_client_streaming_and_bidi_calls() {
-    let server = Server::start(false).await;
+    let server = Server::start().await;
     let client = baton();
 
     // Unary, through a generated client (tonic-health's).
@@ -82,7 +82,7 @@ async fn unary_server_streaming_client_streaming_and_bidi_calls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_status_and_message_in_trailers_reach_tonic() {
-    let server = Server::start(false).await;
+    let server = Server::start().await;
     let client = baton();
     // A trailers-only answer (the status in the response head).
     let mut health = HealthClient::with_origin(client.clone(), server.origin().parse().unwrap());
@@ -107,35 +107,38 @@ async fn grpc_status_and_message_in_trailers_reach_tonic() {
     assert_eq!(err.code(), Code::Unimplemented);
 }
 
-/// `grpc-timeout` is the call's deadline in baton too: a server that
-/// ignores it (here its header is stripped on the way in) does not hold the
-/// call past it. A server that honours it answers with its own status.
+/// `grpc-timeout` is the call's deadline in baton too. tonic's server
+/// bounds by it only the handler's answer (the response head), not a
+/// stream that stalls after it: here a server stream sends its head and
+/// one message at once, then nothing for 20 s. baton ends the call at the
+/// deadline; without it the call would wait the 20 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_timeout_bounds_the_call() {
-    let deaf = Server::start(true).await;
+    let server = Server::start().await;
     let client = baton();
-    let mut grpc = echo::client(client.clone(), &deaf.origin());
+    let mut grpc = echo::client(client.clone(), &server.origin());
     grpc.ready().await.unwrap();
-    let mut req = Request::new(Msg { n: 1, delay_ms: 20_000, ..Msg::default() });
-    req.set_timeout(Duration::from_millis(200));
-    let call = grpc.unary(req, UNARY, codec());
-    let err = tokio::time::timeout(Duration::from_secs(10), call)
+    let mut req = Request::new(Msg { n: 0, delay_ms: 20_000, ..Msg::default() });
+    req.set_timeout(Duration::from_millis(300));
+    let mut stream = grpc.server_streaming(req, STREAM, codec()).await.unwrap().into_inner();
+    assert!(stream.message().await.unwrap().is_some(), "the first message comes at once");
+    let err = tokio::time::timeout(Duration::from_secs(10), stream.message())
         .await
         .expect("bounded by grpc-timeout")
         .unwrap_err();
     assert!(baton_error(&err).is_timeout(), "{err:?}");
-    // The tonic server enforces it itself: its status comes back.
-    let honest = Server::start(false).await;
-    let mut grpc = echo::client(client.clone(), &honest.origin());
+    // A unary call past its deadline: tonic's server answers with its own
+    // status, or baton's deadline comes first; either way it ends.
     grpc.ready().await.unwrap();
     let mut req = Request::new(Msg { n: 1, delay_ms: 20_000, ..Msg::default() });
-    req.set_timeout(Duration::from_millis(200));
-    let err = grpc.unary(req, UNARY, codec()).await.unwrap_err();
-    // Either the server's status or baton's deadline, whichever is first.
+    req.set_timeout(Duration::from_millis(300));
+    let call = grpc.unary(req, UNARY, codec());
+    let err = tokio::time::timeout(Duration::from_secs(10), call).await.expect("bounded").unwrap_err();
+    let baton_timeout = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<baton::Error>())
+        .is_some_and(baton::Error::is_timeout);
     assert!(
-        err.code() == Code::Cancelled
-            || err.code() == Code::DeadlineExceeded
-            || baton_error(&err).is_timeout(),
+        err.code() == Code::Cancelled || err.code() == Code::DeadlineExceeded || baton_timeout,
         "{err:?}"
     );
 }
@@ -145,7 +148,7 @@ async fn grpc_timeout_bounds_the_call() {
 /// connection carries on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_call_resets_its_stream() {
-    let server = Server::start(false).await;
+    let server = Server::start().await;
     let client = baton();
     let mut grpc = echo::client(client.clone(), &server.origin());
     grpc.ready().await.unwrap();
@@ -171,7 +174,7 @@ async fn dropping_a_call_resets_its_stream() {
 /// unless the caller marked it `baton::Idempotent`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_outcome_is_retried_only_when_marked_idempotent() {
-    let server = Server::start(false).await;
+    let server = Server::start().await;
     let slow = || Msg { n: 9, delay_ms: 400, ..Msg::default() };
 
     let front = proxy::first_connection_dies(server.addr, usize::MAX).await;
@@ -201,7 +204,7 @@ async fn an_unknown_outcome_is_retried_only_when_marked_idempotent() {
 /// reason in the error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_stream_past_the_replay_buffer_fails_with_its_verdict() {
-    let server = Server::start(false).await;
+    let server = Server::start().await;
     let front = proxy::first_connection_dies(server.addr, 16 << 10).await;
     let client = baton::Client::builder()
         .http2_prior_knowledge()
