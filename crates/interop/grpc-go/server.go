@@ -9,6 +9,8 @@
 //	-max-idle                 keepalive.ServerParameters.MaxConnectionIdle
 //	-min-ping                 keepalive.EnforcementPolicy.MinTime
 //	-permit-idle-pings        keepalive.EnforcementPolicy.PermitWithoutStream
+//	-max-streams              grpc.MaxConcurrentStreams (its SETTINGS;
+//	                          streams past it are refused)
 //	-flip                     how often the service "flip" toggles between
 //	                          SERVING and NOT_SERVING (a steady Watch stream)
 //
@@ -35,6 +37,7 @@ func main() {
 	idle := flag.Duration("max-idle", 0, "MaxConnectionIdle")
 	minPing := flag.Duration("min-ping", 0, "EnforcementPolicy.MinTime")
 	permit := flag.Bool("permit-idle-pings", false, "EnforcementPolicy.PermitWithoutStream")
+	maxStreams := flag.Uint("max-streams", 0, "MaxConcurrentStreams")
 	flip := flag.Duration("flip", 100*time.Millisecond, "status toggle period of service \"flip\"")
 	flag.Parse()
 
@@ -47,6 +50,9 @@ func main() {
 		params.MaxConnectionIdle = *idle
 	}
 	opts := []grpc.ServerOption{grpc.KeepaliveParams(params)}
+	if *maxStreams > 0 {
+		opts = append(opts, grpc.MaxConcurrentStreams(uint32(*maxStreams)))
+	}
 	if *minPing > 0 {
 		opts = append(opts, grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime:             *minPing,

@@ -28,6 +28,9 @@ pub struct Options {
     pub max_idle: Option<Duration>,
     /// `EnforcementPolicy{MinTime, PermitWithoutStream}`.
     pub min_ping: Option<(Duration, bool)>,
+    /// `MaxConcurrentStreams` (SETTINGS_MAX_CONCURRENT_STREAMS; streams
+    /// past it are reset with REFUSED_STREAM).
+    pub max_streams: Option<u32>,
 }
 
 /// Builds the server into `cache` (once; a rebuild when the source is
@@ -98,6 +101,9 @@ impl GrpcGo {
         }
         if let Some((min, permit)) = options.min_ping {
             cmd.arg(format!("-min-ping={}", ms(min))).arg(format!("-permit-idle-pings={permit}"));
+        }
+        if let Some(n) = options.max_streams {
+            cmd.arg(format!("-max-streams={n}"));
         }
         let log = dir.join("grpc-go.log");
         let mut child =

@@ -124,6 +124,35 @@ async fn max_connection_age_costs_baton_no_unary_call() {
     assert!(b.stats().go_aways.get(&0).copied().unwrap_or(0) >= 2, "the server rotated connections");
 }
 
+/// 64 concurrent calls against a server that takes 4 streams per
+/// connection (SETTINGS_MAX_CONCURRENT_STREAMS, REFUSED_STREAM past it)
+/// and rotates connections after 1 s: baton keeps to the limit (a new
+/// connection assumes the one learned, so the server refuses no stream),
+/// opens more connections, and loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_limit_with_rotation_costs_baton_no_call() {
+    let Some(bin) = binary() else { return };
+    let options = Options {
+        max_age: Some((Duration::from_secs(1), Duration::from_millis(500))),
+        max_streams: Some(4),
+        ..Options::default()
+    };
+    let server = GrpcGo::start(&bin, options).unwrap();
+    let origin = server.origin();
+    let run = Duration::from_secs(2);
+    let b = baton();
+    let tally = hammer(HealthClient::with_origin(b.clone(), origin.parse().unwrap()), 64, run).await;
+    let behaviour = "MaxConcurrentStreams 4, MaxConnectionAge 1s";
+    let (calls, failed) = tally.line(behaviour, "unary x64", "baton");
+    let stats = b.stats();
+    println!("    baton stats: {stats:?}");
+    hammer(HealthClient::new(channel(&origin)), 64, run).await.line(behaviour, "unary x64", "tonic Channel");
+    assert!(calls > 0);
+    assert_eq!(failed, 0);
+    assert_eq!(stats.streams_refused, 0, "baton went past the server's limit: {stats:?}");
+    assert!(stats.connections_opened > 1, "{stats:?}");
+}
+
 /// Calls in bursts with idle gaps longer than `MaxConnectionIdle`: each
 /// burst finds its connection closed (GOAWAY) and loses nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
