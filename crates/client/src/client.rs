@@ -25,6 +25,7 @@ use crate::request::RequestBuilder;
 use crate::response::Response;
 use crate::retry::{Budget, RetryPolicy};
 use crate::settings_wait::SettingsWait;
+use crate::spread::Spread;
 use crate::stats::{Counters, Stats};
 use crate::tls::{Identity, TlsOptions, Trust, Version};
 
@@ -95,6 +96,7 @@ pub struct ClientBuilder {
     http1_only: bool,
     tcp_keepalive: Option<Duration>,
     settings_wait: SettingsWait,
+    spread: Spread,
     h2: proto::Config,
     redirect: redirect::Policy,
     referer: bool,
@@ -142,6 +144,7 @@ impl Default for ClientBuilder {
             // tcp_keepalive.rs: reqwest's and Go's 15 s.
             tcp_keepalive: Some(Duration::from_secs(15)),
             settings_wait: SettingsWait::default(),
+            spread: Spread::off(),
             h2: proto::Config::default(),
             redirect: redirect::Policy::default(),
             referer: true,
@@ -193,6 +196,31 @@ impl ClientBuilder {
     /// ```
     pub fn max_connections_per_origin(mut self, n: usize) -> Self {
         self.max_per_origin = n.max(1);
+        self
+    }
+
+    /// How HTTP/2 streams are spread over connections and the addresses an
+    /// origin resolves to (default [`Spread::off`]: one connection per
+    /// origin). With [`Spread::connections`] N, the pool keeps N
+    /// connections per origin, spread over its addresses, each new stream
+    /// on the least loaded; with [`Spread::max_connection_age`], it rotates
+    /// them make-before-break so long-lived clients rebalance behind
+    /// layer-4 load balancers. See [`Spread`].
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    ///
+    /// let backends: [SocketAddr; 3] =
+    ///     ["10.0.0.1:0".parse().unwrap(), "10.0.0.2:0".parse().unwrap(), "10.0.0.3:0".parse().unwrap()];
+    /// let client = baton::Client::builder()
+    ///     .resolve_to_addrs("api.internal", &backends)
+    ///     .http2_spread(baton::Spread::off().connections(3))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), baton::Error>(())
+    /// ```
+    pub fn http2_spread(mut self, spread: Spread) -> Self {
+        self.spread = spread;
         self
     }
 
@@ -968,7 +996,8 @@ impl ClientBuilder {
             self.idle_timeout,
             self.settings_wait,
             stats.clone(),
-        );
+        )
+        .with_spread(self.spread);
         Ok(Client {
             core: Arc::new(Core {
                 pool,

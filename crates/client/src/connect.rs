@@ -56,6 +56,9 @@ pub(crate) struct Transport {
     pub(crate) forward: Option<Forward>,
     /// The TLS version negotiated with the origin; `None` without TLS.
     pub(crate) tls_version: Option<Version>,
+    /// The origin's address connected to, when connected to directly
+    /// (for spreading, `spread.rs`).
+    pub(crate) peer: Option<SocketAddr>,
 }
 
 /// How TCP connections are made.
@@ -128,11 +131,14 @@ impl Connector {
     /// Opens a transport to `origin`. `force_h1` asks for HTTP/1.1 (after a
     /// server said HTTP_1_1_REQUIRED). `on_rejection` is told when the
     /// origin refuses a TLS connection after the handshake (`tls_io.rs`).
+    /// `busy` lists the addresses of the origin's open connections, for
+    /// spreading (`spread.rs`): the least used addresses are tried first.
     pub(crate) async fn connect(
         &self,
         origin: &Origin,
         force_h1: bool,
         on_rejection: OnRejection,
+        busy: &[SocketAddr],
     ) -> Result<Transport, Error> {
         #[cfg(unix)]
         if let Some(path) = &self.unix_socket {
@@ -148,9 +154,12 @@ impl Connector {
         }
         let Some(proxy) = self.proxies.for_origin(origin) else {
             let tcp = self
-                .step(self.tcp_connect(origin.host(), origin.port), || format!("connect to {origin}"))
+                .step(self.tcp_connect(origin.host(), origin.port, busy), || format!("connect to {origin}"))
                 .await??;
-            return self.finish(origin, tcp, force_h1, on_rejection).await;
+            let peer = tcp.peer_addr().ok();
+            let mut transport = self.finish(origin, tcp, force_h1, on_rejection).await?;
+            transport.peer = peer;
+            return Ok(transport);
         };
         self.through(proxy, origin, force_h1, on_rejection).await
     }
@@ -183,7 +192,13 @@ impl Connector {
             } else {
                 Protocol::H1
             };
-            return Ok(Transport { io: Box::new(io), protocol, forward: None, tls_version: None });
+            return Ok(Transport {
+                io: Box::new(io),
+                protocol,
+                forward: None,
+                tls_version: None,
+                peer: None,
+            });
         }
         let config = self.tls.config(force_h1);
         let tls =
@@ -204,6 +219,7 @@ impl Connector {
             protocol,
             forward: None,
             tls_version: version.and_then(Version::of),
+            peer: None,
         })
     }
 
@@ -249,7 +265,7 @@ impl Connector {
         // A step with the proxy that times out stays a timeout, blamed on
         // the proxy.
         let tcp = self
-            .step(self.tcp_connect(&proxy.host, proxy.port), || format!("connect to proxy {proxy}"))
+            .step(self.tcp_connect(&proxy.host, proxy.port, &[]), || format!("connect to proxy {proxy}"))
             .await
             .map_err(|e| e.at_proxy(proxy))?
             .map_err(unreachable)?;
@@ -273,6 +289,7 @@ impl Connector {
                     protocol: Protocol::H1,
                     forward: Some(forward),
                     tls_version: None,
+                    peer: None,
                 });
             }
             Scheme::Http | Scheme::Https => {
@@ -302,13 +319,13 @@ impl Connector {
     }
 
     /// Resolves `host` and connects to one of its addresses, racing them
-    /// (happy eyeballs).
-    async fn tcp_connect(&self, host: &str, port: u16) -> Result<TcpStream, Error> {
+    /// (happy eyeballs), the least used of `busy` first.
+    async fn tcp_connect(&self, host: &str, port: u16, busy: &[SocketAddr]) -> Result<TcpStream, Error> {
         let addrs =
             self.dns.lookup(host, port).await.map_err(|e| {
                 Error::new(Kind::Connect, format!("cannot resolve {host}: {e}")).with_source(e)
             })?;
-        let addrs = happy_eyeballs::interleave(addrs);
+        let addrs = happy_eyeballs::interleave(crate::spread::order(addrs, busy));
         tracing::debug!(%host, addresses = ?addrs, "resolved");
         // Without a limit of its own, an attempt lasts as long as the
         // step's connect timeout lets it (a year stands for "no limit").

@@ -17,6 +17,7 @@ use crate::conn::{AttemptRequest, Outcome, ResponseParts, expects_continue};
 use crate::decompress::{self, Accepts};
 use crate::error::{Error, Kind};
 use crate::failure::{AttemptFailure, Cause, human_bytes};
+use crate::grpc::{self, Idempotent};
 use crate::incoming::Incoming;
 use crate::journal::{self, Attempt, Log, Processing, RetryReason};
 use crate::origin::Origin;
@@ -76,7 +77,6 @@ pub(crate) fn execute(
     request: Result<http::Request<Body>, Error>,
     options: RequestOptions,
 ) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
-    let limit = options.timeout.or(core.total_timeout);
     let (request, invalid) = match request {
         Ok(request) => (request, None),
         Err(e) => (http::Request::new(Body::empty()), Some(e)),
@@ -89,8 +89,15 @@ pub(crate) fn execute(
             }
         }
     }
-    let idempotent =
-        options.idempotent.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
+    // A gRPC call's `grpc-timeout` is its deadline here too (the server
+    // enforces it on its side): the sooner of it and the configured one.
+    let limit = match (options.timeout.or(core.total_timeout), grpc::timeout(&parts.headers)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // The builder's say first, then the request's `Idempotent` extension.
+    let declared = options.idempotent.or_else(|| parts.extensions.get::<Idempotent>().map(|i| i.0));
+    let idempotent = declared.unwrap_or_else(|| retry::is_idempotent(&parts.method, &parts.headers));
     body.set_replay_limit(core.policy.replay_limit());
     let mut headers = parts.headers;
     decompress::ask(core.accept_encoding.as_ref(), &mut headers);
@@ -100,7 +107,7 @@ pub(crate) fn execute(
         headers,
         body,
         idempotent,
-        declared_idempotent: options.idempotent,
+        declared_idempotent: declared,
         timeouts: options.timeouts,
     };
     let extensions = parts.extensions;

@@ -367,7 +367,7 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 
 /// A number in [0, 1) from a tiny xorshift generator (no need for a crate:
 /// jitter only has to spread clients apart).
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut x = STATE.load(Ordering::Relaxed);
     if x == 0 {

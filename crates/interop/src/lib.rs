@@ -13,6 +13,7 @@
 //! | [`nghttpd`] | nghttpd from apt's nghttp2-server | h2c, h2 over TLS |
 //! | [`apache`] | apache2 with mod_http2, run in the foreground | h2c, h2 over TLS, HTTP/1.1 |
 //! | [`node`] | Node.js's built-in `http2` (`node/server.js`) | h2c, h2 over TLS, HTTP/1.1 |
+//! | [`grpc_go`] | grpc-go's health service (`grpc-go/server.go`), built with apt's Go | h2c |
 //!
 //! hyper's server runs in-process, so it lives with the tests
 //! (`tests/interop/hyper_server.rs`), as a dev-dependency.
@@ -29,6 +30,7 @@ pub mod apache;
 pub mod cases;
 pub mod certs;
 pub mod content;
+pub mod grpc_go;
 pub mod h2o;
 pub mod load;
 pub mod nghttpd;

@@ -3,7 +3,8 @@
 //! earlier ones found out, instead of finding it out again.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -36,7 +37,14 @@ pub(crate) struct OriginShared {
     /// the refusal in words: their requests fail with it, as the connect
     /// errors they are, and are not retried.
     tls_rejected: Mutex<std::collections::VecDeque<(u64, String)>>,
+    /// How many times the server closed a connection with
+    /// GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings"): each doubles the
+    /// keep-alive interval of the origin's new connections.
+    ping_complaints: AtomicU32,
 }
+
+/// The most a keep-alive interval is doubled (2^10: 50 ms becomes 51 s).
+const MAX_PING_DOUBLINGS: u32 = 10;
 
 impl OriginShared {
     /// Whether to send a body at once instead of holding it for `100
@@ -74,10 +82,52 @@ impl OriginShared {
         rejected.iter().find(|(at, _)| *at == id).map(|(_, why)| why.clone())
     }
 
+    /// The server closed a connection with GOAWAY(ENHANCE_YOUR_CALM,
+    /// "too_many_pings"): its keep-alive enforcement counts our PINGs as
+    /// abuse. As gRPC's own clients do (gRPC proposal A8, "Client-side
+    /// Keepalive": the client doubles its keep-alive time), the origin's
+    /// next connections ping half as often, each time it happens. Returns
+    /// the doublings so far.
+    pub(crate) fn too_many_pings(&self) -> u32 {
+        let before = self
+            .ping_complaints
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some((n + 1).min(MAX_PING_DOUBLINGS)))
+            .unwrap_or(MAX_PING_DOUBLINGS);
+        (before + 1).min(MAX_PING_DOUBLINGS)
+    }
+
+    /// The keep-alive interval for a new connection of this origin:
+    /// `configured`, doubled once per `too_many_pings` complaint.
+    pub(crate) fn keepalive_interval(&self, configured: Option<Duration>) -> Option<Duration> {
+        let doublings = self.ping_complaints.load(Ordering::Acquire);
+        configured.map(|d| d.saturating_mul(1 << doublings))
+    }
+
     /// Whether a connection closed before the server's SETTINGS within
     /// `window`.
-    pub(crate) fn lost_before_preface_within(&self, window: std::time::Duration) -> bool {
+    pub(crate) fn lost_before_preface_within(&self, window: Duration) -> bool {
         let at = *self.lost_before_preface.lock().unwrap_or_else(|e| e.into_inner());
         at.is_some_and(|at| at.elapsed() < window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_too_many_pings_doubles_the_interval_up_to_a_cap() {
+        let shared = OriginShared::default();
+        let base = Some(Duration::from_millis(50));
+        assert_eq!(shared.keepalive_interval(base), base);
+        assert_eq!(shared.too_many_pings(), 1);
+        assert_eq!(shared.keepalive_interval(base), Some(Duration::from_millis(100)));
+        assert_eq!(shared.too_many_pings(), 2);
+        assert_eq!(shared.keepalive_interval(base), Some(Duration::from_millis(200)));
+        for _ in 0..20 {
+            shared.too_many_pings();
+        }
+        assert_eq!(shared.keepalive_interval(base), Some(Duration::from_millis(50 << MAX_PING_DOUBLINGS)));
+        assert_eq!(shared.keepalive_interval(None), None, "no keep-alive stays none");
     }
 }

@@ -4,9 +4,11 @@
 //! requests go before the preface, the connection joins the pool at once,
 //! for those requests only (`settings_wait.rs`).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use std::time::Instant;
 
 use baton_proto::h2 as proto;
 
@@ -18,6 +20,7 @@ use crate::connect::{Connector, Protocol, Transport};
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::settings_wait::SettingsWait;
+use crate::spread::Spread;
 use crate::stats::Counters;
 use crate::timeouts::TimeoutKind;
 
@@ -31,6 +34,8 @@ pub(super) struct Dial<'a> {
     /// Counts the new connection's task; once the client is shutting down,
     /// a connection that opens late is told so at once.
     pub(super) shutdown: &'a Arc<Shutdown>,
+    /// How streams are spread (`spread.rs`).
+    pub(super) spread: Spread,
 }
 
 /// A new connection.
@@ -51,8 +56,12 @@ impl Dial<'_> {
     ) -> Result<Opened, Error> {
         let shared = op.shared.clone();
         let on_rejection = Box::new(move |why| shared.tls_rejected(id, why));
-        let Transport { io, protocol, forward, tls_version } =
-            self.connector.connect(origin, force_h1, on_rejection).await?;
+        // The addresses of the origin's open connections: a new one goes
+        // to the least used first.
+        let busy: Vec<SocketAddr> =
+            op.lock().h2.iter().filter(|h| h.is_open()).filter_map(H2Handle::peer).collect();
+        let Transport { io, protocol, forward, tls_version, peer } =
+            self.connector.connect(origin, force_h1, on_rejection, &busy).await?;
         self.stats.connection_opened();
         tracing::debug!(connection = id, %origin, ?protocol, "connection opened");
         if protocol == Protocol::H1 {
@@ -61,6 +70,8 @@ impl Dial<'_> {
             return Ok(Opened::H1(conn));
         }
         let mut config = self.h2_config.clone();
+        // Slower after a server complained of too many PINGs.
+        config.keepalive_interval = op.shared.keepalive_interval(config.keepalive_interval);
         let known = op.shared.max_streams.load(Ordering::Acquire);
         if known > 0 {
             config.initial_max_concurrent_streams = u32::try_from(known).unwrap_or(u32::MAX);
@@ -68,6 +79,9 @@ impl Dial<'_> {
         let mut handle =
             h2::spawn(io, id, config, op.shared.clone(), self.stats.clone(), self.shutdown.start());
         handle.tls_version = tls_version;
+        let retire_at =
+            self.spread.age_limit(crate::retry::jitter()).and_then(|a| Instant::now().checked_add(a));
+        handle.set_peer(peer, retire_at);
         if let Some(deadline) = self.shutdown.deadline() {
             handle.shutdown(deadline);
         }
@@ -95,7 +109,7 @@ impl Dial<'_> {
         if pooled_early && !matches!(ready, Ok(Ok(()))) {
             // Early requests may still hold it: it closes, and they fail
             // with its cause.
-            handle.shutdown(std::time::Instant::now());
+            handle.shutdown(Instant::now());
         }
         // The server refused the connection at the TLS layer after the
         // handshake (a rejected client certificate, TLS 1.3): a new

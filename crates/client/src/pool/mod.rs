@@ -20,6 +20,7 @@ use crate::connect::Connector;
 use crate::error::{Error, Kind};
 use crate::origin::Origin;
 use crate::settings_wait::SettingsWait;
+use crate::spread::Spread;
 use crate::stats::Counters;
 use crate::timeouts::{TimeoutKind, Timeouts};
 use dial::{Dial, Opened};
@@ -61,6 +62,8 @@ pub(crate) struct Pool {
     /// The client's shutdown: its deadline once begun, and the connection
     /// tasks still running.
     shutdown: Arc<Shutdown>,
+    /// How HTTP/2 streams are spread over connections and addresses.
+    spread: Spread,
 }
 
 enum Next {
@@ -97,7 +100,16 @@ impl Pool {
             next_id: AtomicU64::new(1),
             stats,
             shutdown: Arc::default(),
+            spread: Spread::off(),
         }
+    }
+
+    /// Spreads HTTP/2 streams as `spread` says (`spread.rs`), with room for
+    /// its connections under the per-origin limit.
+    pub(crate) fn with_spread(mut self, spread: Spread) -> Self {
+        self.max_per_origin = self.max_per_origin.max(spread.connection_count());
+        self.spread = spread;
+        self
     }
 
     /// Begins the client's shutdown: no new lease or connection from now
@@ -294,6 +306,9 @@ impl Pool {
             return Next::Connect { force_h1: true };
         }
         st.h2.retain(|h| !h.is_closed());
+        if !self.spread.is_off() {
+            return self.next_spread(&mut st, early);
+        }
         let open = st.h2.iter().filter(|h| h.is_open()).count();
         if let Some((handle, reused)) =
             st.h2.iter().find_map(|h| h.try_reserve(early).map(|r| (h.clone(), r)))
@@ -319,6 +334,43 @@ impl Pool {
             return Next::Connect { force_h1: false };
         }
         Next::Wait
+    }
+
+    /// [`next`](Self::next) for HTTP/2 under a [`Spread`] policy
+    /// (`spread.rs`): connections past their age retired once a younger one
+    /// takes streams; the stream on the least loaded connection, younger
+    /// ones first; another connection opened in the background while fewer
+    /// than the policy's count are young.
+    fn next_spread(&self, st: &mut origins::OriginState, early: bool) -> Next {
+        let now = std::time::Instant::now();
+        let young = |h: &&H2Handle| h.is_open() && !h.aged(now) && !h.awaiting_preface();
+        if st.h2.iter().any(|h| young(&h)) {
+            for h in st.h2.iter().filter(|h| h.is_open() && h.aged(now)) {
+                h.retire();
+            }
+        }
+        let open = st.h2.iter().filter(|h| h.is_open()).count();
+        let fresh = st.h2.iter().filter(|h| h.is_open() && !h.aged(now)).count();
+        let mut candidates: Vec<&H2Handle> = st.h2.iter().filter(|h| h.is_open()).collect();
+        candidates.sort_by_key(|h| (h.aged(now), h.active()));
+        let lease = candidates.iter().find_map(|h| h.try_reserve(early).map(|r| ((*h).clone(), r)));
+        let more = fresh < self.spread.connection_count() && st.connecting == 0 && open < self.max_per_origin;
+        match lease {
+            Some((handle, reused)) if more => {
+                st.connecting += 1;
+                Next::LeaseAndOpenSuccessor(Lease::H2 { handle, reused })
+            }
+            Some((handle, reused)) => Next::Lease(Lease::H2 { handle, reused }),
+            None => {
+                let preface_due = st.h2.iter().any(H2Handle::awaiting_preface);
+                if st.connecting == 0 && open < self.max_per_origin && !preface_due {
+                    st.connecting += 1;
+                    Next::Connect { force_h1: false }
+                } else {
+                    Next::Wait
+                }
+            }
+        }
     }
 
     /// The protocol a connection to `origin` is set up for (see
@@ -348,6 +400,7 @@ impl Pool {
             settings_wait: self.settings_wait,
             stats: &self.stats,
             shutdown: &self.shutdown,
+            spread: self.spread,
         };
         match dial.open(origin, op, force_h1, id, early).await? {
             Opened::H1(mut conn) => {
@@ -380,6 +433,7 @@ impl Pool {
             self.shutdown.clone(),
             self.settings_wait,
         );
+        let spread = self.spread;
         let (origin, op) = (origin.clone(), op.clone());
         // Made before the spawn: a task dropped before its first poll (a
         // runtime shutting down) still gives the slot back.
@@ -393,6 +447,7 @@ impl Pool {
                 settings_wait,
                 stats: &stats,
                 shutdown: &shutdown,
+                spread,
             };
             // Nobody waits on it: it is pooled once its SETTINGS came, or
             // at once where the policy lets requests go early.

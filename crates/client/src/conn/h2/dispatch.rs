@@ -98,6 +98,18 @@ impl Driver {
                     // per-connection limit worth rotating before (budget.rs).
                     let opened = self.shared.opened.load(Ordering::Acquire);
                     self.shared.origin.budget.observe(g.last_stream_id.value(), opened);
+                    // gRPC's keep-alive enforcement: our PINGs came too
+                    // often for this server (RFC 9113 §6.7 leaves PING's
+                    // rate to the peers; gRPC counts strikes). The origin's
+                    // next connections ping half as often.
+                    if g.error_code == Reason::ENHANCE_YOUR_CALM && &g.debug_data[..] == b"too_many_pings" {
+                        let doublings = self.shared.origin.too_many_pings();
+                        tracing::warn!(
+                            connection = self.id,
+                            doublings,
+                            "GOAWAY(ENHANCE_YOUR_CALM, too_many_pings): keep-alive PINGs to this origin back off"
+                        );
+                    }
                 }
                 Event::Closed(cause) => tracing::debug!(connection = self.id, %cause, "connection closed"),
                 // The server answers the expectation after all (the engine

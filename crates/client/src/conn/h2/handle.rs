@@ -2,8 +2,10 @@
 //! connection's task: the state, the stream slots, and the wait for the
 //! server's SETTINGS.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
@@ -69,6 +71,11 @@ pub(super) struct H2Shared {
     pub(super) closed_by: Mutex<Option<CloseCause>>,
     /// What the origin's connections share and learn (`origin.rs`).
     pub(super) origin: Arc<OriginShared>,
+    /// The address it is connected to and when it is due for rotation,
+    /// for spreading (`spread.rs`).
+    peer: OnceLock<(Option<SocketAddr>, Option<Instant>)>,
+    /// The pool rotated it out: no new streams.
+    retired: AtomicBool,
 }
 
 impl H2Shared {
@@ -84,6 +91,8 @@ impl H2Shared {
             early: AtomicBool::new(false),
             closed_by: Mutex::new(None),
             origin,
+            peer: OnceLock::new(),
+            retired: AtomicBool::new(false),
         }
     }
 
@@ -117,7 +126,7 @@ impl H2Handle {
     /// the connection had carried streams before.
     pub(crate) fn try_reserve(&self, early: bool) -> Option<bool> {
         let s = &self.shared;
-        if s.state.load() != ConnectionState::Open {
+        if s.state.load() != ConnectionState::Open || s.retired.load(Ordering::Acquire) {
             return None;
         }
         let may_take = s.ready.load(Ordering::Acquire) || (early && s.early.load(Ordering::Acquire));
@@ -153,7 +162,41 @@ impl H2Handle {
 
     /// True while it takes new streams.
     pub(crate) fn is_open(&self) -> bool {
-        self.shared.state.load() == ConnectionState::Open && !self.exhausted()
+        self.shared.state.load() == ConnectionState::Open
+            && !self.exhausted()
+            && !self.shared.retired.load(Ordering::Acquire)
+    }
+
+    /// Records the address it is connected to and when it is due for
+    /// rotation (`spread.rs`).
+    pub(crate) fn set_peer(&self, peer: Option<SocketAddr>, retire_at: Option<Instant>) {
+        let _ = self.shared.peer.set((peer, retire_at));
+    }
+
+    /// The address it is connected to, when known.
+    pub(crate) fn peer(&self) -> Option<SocketAddr> {
+        self.shared.peer.get().and_then(|(peer, _)| *peer)
+    }
+
+    /// Streams reserved or open on it.
+    pub(crate) fn active(&self) -> usize {
+        self.shared.active.load(Ordering::Acquire)
+    }
+
+    /// Whether it is past its client-side maximum age at `now`.
+    pub(crate) fn aged(&self, now: Instant) -> bool {
+        self.shared.peer.get().and_then(|(_, at)| *at).is_some_and(|at| at <= now)
+    }
+
+    /// Rotates it out (make-before-break, `spread.rs`): no new streams;
+    /// GOAWAY(NO_ERROR), and the streams it carries finish (RFC 9113 §6.8).
+    pub(crate) fn retire(&self) {
+        if !self.shared.retired.swap(true, Ordering::AcqRel) {
+            tracing::debug!(connection = self.id, "connection past its maximum age: rotated");
+            let drain = Instant::now() + std::time::Duration::from_secs(365 * 24 * 3600);
+            let _ = self.tx.send(Cmd::Shutdown(drain));
+            self.shared.origin.notify.notify_waiters();
+        }
     }
 
     /// Streams it may still open before the origin's learned limit per
@@ -212,7 +255,7 @@ impl H2Handle {
     /// Tells the driver the client is shutting down: GOAWAY(NO_ERROR) now,
     /// streams in flight may finish until `deadline`, then the connection
     /// closes (RFC 9113 §6.8).
-    pub(crate) fn shutdown(&self, deadline: std::time::Instant) {
+    pub(crate) fn shutdown(&self, deadline: Instant) {
         let _ = self.tx.send(Cmd::Shutdown(deadline));
     }
 
