@@ -9,7 +9,7 @@ use baton::{ClientBuilder, NoProxy, Proxy};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Route {
-    /// Send requests through this proxy: [SCHEME://][USER:PASSWORD@]HOST[:PORT],
+    /// Send requests through this proxy: `[SCHEME://][USER:PASSWORD@]HOST[:PORT]`,
     /// SCHEME one of http (the default), https, socks5, socks5h; the port
     /// defaults to 1080 (443 for https), as in curl. Overrides the proxy
     /// environment variables.

@@ -832,7 +832,7 @@ impl ClientBuilder {
     /// Without any, the client reads the environment as curl does when it
     /// is built: `http_proxy` (lower case only) for `http://` URLs,
     /// `https_proxy` or `HTTPS_PROXY` for `https://`, `all_proxy` or
-    /// `ALL_PROXY` for both, and `no_proxy` or `NO_PROXY` (see [`NoProxy`])
+    /// `ALL_PROXY` for both, and `no_proxy` or `NO_PROXY` (see [`NoProxy`](crate::NoProxy))
     /// for hosts that go direct; [`no_proxy`](Self::no_proxy) turns that off.
     ///
     /// A connection through a proxy is pooled under its origin, as the

@@ -81,7 +81,7 @@
 //!   the features too).
 //! - `hickory-dns`: names resolved with hickory-resolver (its own cache,
 //!   no blocking thread per lookup) instead of the system's `getaddrinfo`;
-//!   [`ClientBuilder::hickory_dns`] turns it back off. A resolver of your own
+//!   `ClientBuilder::hickory_dns(false)` turns it back off. A resolver of your own
 //!   implements [`dns::Resolve`].
 //! - `serde`: the journal and the counters machine-readable: [`Attempt`],
 //!   [`Stats`] and what they hold ([`Phase`], [`Processing`], [`RetryReason`],
