@@ -25,7 +25,7 @@ async fn main() {
     baton_bench_peers::closed_loop(n, c, move || {
         let (client, url) = (client.clone(), url.clone());
         async move {
-            match client.get(&url).send().await {
+            match client.get(&*url).send().await {
                 Ok(resp) => resp.bytes().await.is_ok(),
                 Err(_) => false,
             }
