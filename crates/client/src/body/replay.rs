@@ -4,7 +4,6 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::Body as HttpBody;
@@ -36,7 +35,8 @@ impl StreamSource {
         B::Error: Into<BoxError>,
     {
         Self {
-            body: Box::pin(MapErr(Box::pin(body))),
+            // A body resumed with nothing read yet: only its error type changes.
+            body: Box::pin(super::Resumed { first: None, rest: Box::pin(body) }),
             buffered: Vec::new(),
             buffered_len: 0,
             read_len: 0,
@@ -180,25 +180,5 @@ impl BodyReader {
                 }
             }
         }
-    }
-}
-
-/// Adapts a body's error type to `BoxError`. The inner body is boxed, so
-/// `MapErr` is `Unpin` and needs no pin projection.
-struct MapErr<B>(Pin<Box<B>>);
-
-impl<B> HttpBody for MapErr<B>
-where
-    B: HttpBody<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
-        self.get_mut().0.as_mut().poll_frame(cx).map(|f| f.map(|r| r.map_err(Into::into)))
     }
 }
