@@ -185,6 +185,13 @@ def test_server_that_breaks_http2_is_remote_protocol_error() -> None:
         with contextlib.suppress(OSError):
             conn.recv(65536)
             conn.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            # Closing with the client's later frames unread would reset the
+            # connection (a ReadError for httpx's own transport): end our
+            # side, and read until the client closes.
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(2.0)
+            while conn.recv(65536):
+                pass
             conn.close()
 
     with raw_server(handle) as port:
