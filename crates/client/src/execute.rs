@@ -5,7 +5,6 @@
 //! compressed response (`decompress/`), and the account every failure
 //! carries.
 
-use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use http::{Extensions, HeaderMap, HeaderValue, Method, Uri};
 use tokio::sync::oneshot;
 
 use crate::body::Body;
+use crate::conn::h2::Waiting;
 use crate::conn::{AttemptRequest, Outcome, ResponseParts, expects_continue};
 use crate::decompress::{self, Accepts};
 use crate::error::{Error, Kind};
@@ -181,7 +181,7 @@ fn follow<'a>(
                             method = %exchange.method,
                             "following redirect"
                         );
-                        redirected(journal, parts, Some(next.clone()));
+                        redirected(journal, *parts, Some(next.clone()));
                         core.stats.redirect();
                         // `redirect::decide` checked it can be followed.
                         origin = Origin::of(&next)?;
@@ -189,7 +189,7 @@ fn follow<'a>(
                         continue;
                     }
                     Some(Err(e)) => {
-                        let attempts = redirected(journal, parts, None);
+                        let attempts = redirected(journal, *parts, None);
                         return Err(e.with_processing(Processing::ResponseStarted).with_attempts(attempts));
                     }
                 }
@@ -274,225 +274,315 @@ fn redirected(journal: &Mutex<Log>, parts: ResponseParts, to: Option<Uri>) -> Ve
 
 /// The attempts of one request, until a response or a failure that is not
 /// retried (DESIGN.md §3).
+///
+/// Only the path every request takes is awaited here: the lease and the
+/// attempt. What follows a failed attempt (the retry decision, the replay
+/// buffer, the back-off) is [`after_failure`], boxed: its awaits would
+/// otherwise widen this future, which every request in flight carries and
+/// which is copied as it moves (measured with callgrind, the way
+/// `execute`'s `Box::pin` was).
 async fn run(
     core: &Core,
     origin: &Origin,
     exchange: &Exchange,
     journal: &Mutex<Log>,
-) -> Result<ResponseParts, Error> {
-    let Exchange { method, uri, headers, body, idempotent, timeouts, .. } = exchange;
+) -> Result<Box<ResponseParts>, Error> {
     // httpx's read timeout covers the head and each wait for the body.
-    let response_timeout = timeouts.read.or(core.response_timeout);
-    // Without `Expect` after a 417 (below).
-    let mut headers = Cow::Borrowed(headers);
-    let mut attempts = 0;
-    let mut idempotent_retries = 0;
-    // The failure that told most about the server (a broken rule, an error
-    // code) and its attempt: the headline names it even when later attempts
-    // failed otherwise (could not connect, say).
-    let mut telling: Option<(u32, AttemptFailure)> = None;
+    let response_timeout = exchange.timeouts.read.or(core.response_timeout);
+    let mut tries = Tries::default();
     loop {
-        attempts += 1;
-        // A transient connect failure sent nothing: it goes through the
-        // same decision as any failed attempt (S14: bounded by the attempt
-        // cap and the budget, backing off), but fails with its own error.
-        let mut connect_error = None;
+        tries.attempts += 1;
         // Safe to send on a connection the server may not have taken up
         // (`settings_wait.rs`): sent again if its outcome is unknown.
-        let safe = *idempotent && body.size_hint().is_some();
-        let failure = match core.pool.lease(origin, attempts > 1, timeouts, safe).await {
+        let safe = exchange.idempotent && exchange.body.size_hint().is_some();
+        let headers = tries.without_expect.as_ref().unwrap_or(&exchange.headers);
+        let leased = core.pool.lease(origin, tries.attempts > 1, &exchange.timeouts, safe).await;
+        let ended = match leased {
             Ok(lease) => {
-                let (tx, rx) = oneshot::channel();
-                let (id, reused, version, tls_version) = match &lease {
-                    Lease::H2 { handle, reused } => {
-                        (handle.id, *reused, http::Version::HTTP_2, handle.tls_version)
-                    }
-                    Lease::H1 { conn, reused, .. } => {
-                        (conn.id, *reused, http::Version::HTTP_11, conn.tls_version)
-                    }
-                };
-                let mut attempt = Attempt::new(id, reused, version);
-                attempt.tls_version = tls_version;
-                lock(journal).start(attempt.clone());
-                let request = AttemptRequest {
-                    method: method.clone(),
-                    uri: uri.clone(),
-                    headers: headers.as_ref().clone(),
-                    body: body.reader(),
-                    attempt,
-                    respond: tx,
-                };
-                // Kept until the outcome arrives: dropped before (a timeout,
-                // or this future dropped), it has the driver reset the
-                // abandoned stream.
-                let waiting = match lease {
-                    Lease::H2 { handle, .. } => Some(handle.send(request)),
-                    Lease::H1 { conn, home, .. } => {
-                        conn.send(request, home);
-                        None
-                    }
-                };
-                let answer = async {
-                    match response_timeout {
-                        Some(limit) => tokio::time::timeout(limit, rx)
-                            .await
-                            .map_err(|_| (TimeoutKind::Read, format!("no response head within {limit:?}"))),
-                        None => Ok(rx.await),
-                    }
-                };
-                // The write timeout watches a streaming body the connection
-                // may stop taking (`Timeouts::write`).
-                let watched = match (timeouts.write, body.progress()) {
-                    (Some(limit), Some(progress)) => tokio::select! {
-                        biased;
-                        answer = answer => answer,
-                        () = crate::timeouts::stalled(progress, limit) => Err((
-                            TimeoutKind::Write,
-                            format!("the connection took no more of the request body for {limit:?}"),
-                        )),
-                    },
-                    _ => answer.await,
-                };
-                let outcome = match watched {
-                    Ok(o) => o,
-                    Err((which, why)) => {
-                        return Err(cut_off(journal, Error::timeout(which, why.clone()), &why));
-                    }
-                };
-                if let Some(w) = waiting {
-                    w.answered();
-                }
-                match outcome {
-                    Ok(Outcome::Response(parts))
-                        if parts.status == http::StatusCode::EXPECTATION_FAILED
-                            && expects_continue(&headers) =>
+                let (rx, waiting) = hand_over(exchange, headers, lease, journal);
+                match answered(exchange, rx, waiting, response_timeout, journal).await? {
+                    Outcome::Response(parts)
+                        if !(parts.status == http::StatusCode::EXPECTATION_FAILED
+                            && expects_continue(headers)) =>
                     {
-                        // Dropping the 417 resets its stream (HTTP/2) or
-                        // closes its connection (HTTP/1.1); `retry.rs`
-                        // decides whether it is repeated.
-                        let failure = AttemptFailure {
-                            attempt: parts.attempt.clone(),
-                            cause: Cause::ExpectationFailed,
-                            first_on_connection: false,
-                        };
-                        let facts = RequestFacts {
-                            idempotent: *idempotent,
-                            replayable: body.replayable().await,
-                            attempts,
-                            idempotent_retries,
-                        };
-                        match retry::decide(&core.policy, &core.budget, &failure, facts) {
-                            Decision::Retry { reason, .. } => {
-                                let mut attempt = failure.attempt;
-                                attempt.status = Some(parts.status);
-                                attempt.retried = Some(reason);
-                                lock(journal).push(attempt);
-                                core.stats.retry(reason);
-                                headers.to_mut().remove(http::header::EXPECT);
-                                continue;
-                            }
-                            // Not repeated: the 417 is the answer.
-                            Decision::Fail(_) => return Ok(parts),
-                        }
+                        return Ok(parts);
                     }
-                    Ok(Outcome::Response(parts)) => return Ok(parts),
-                    Ok(Outcome::Failed(f)) => {
-                        // The server refused the connection at the TLS
-                        // layer (a rejected client certificate, TLS 1.3):
-                        // it never read the request as HTTP, and another
-                        // connection would meet the same refusal. A connect
-                        // error, not retried.
-                        if let Some(why) = core.pool.tls_rejection(origin, f.attempt.connection_id) {
-                            let message = format!("TLS with {origin} failed: {why}");
-                            let mut attempt = f.attempt;
-                            attempt.error = Some(message.clone());
-                            lock(journal).push(attempt);
-                            let error = Error::new(Kind::Connect, message).tls();
-                            return Err(error.with_attempts(lock(journal).attempts()));
-                        }
-                        f
-                    }
-                    Err(_) => {
-                        // The request went to the connection, and may have
-                        // left: say so, as a timeout would.
-                        let why = "connection driver stopped without an answer";
-                        return Err(cut_off(journal, Error::new(Kind::Request, why), why));
-                    }
+                    outcome => Ended::Answered(outcome),
                 }
             }
-            Err(LeaseError { error, connection_id, version }) if error.is_transient() => {
+            Err(e) => Ended::Unleased(e),
+        };
+        match Box::pin(after_failure(core, origin, exchange, journal, &mut tries, ended)).await {
+            Flow::Retry => {}
+            Flow::Return(result) => return result,
+        }
+    }
+}
+
+/// The retry loop's state between attempts.
+#[derive(Default)]
+struct Tries {
+    attempts: u32,
+    idempotent_retries: u32,
+    /// The failure that told most about the server (a broken rule, an
+    /// error code) and its attempt: the headline names it even when later
+    /// attempts failed otherwise (could not connect, say). Boxed: rare.
+    telling: Option<Box<(u32, AttemptFailure)>>,
+    /// The request's headers without `Expect`, after a 417 (below).
+    without_expect: Option<HeaderMap>,
+}
+
+/// How an attempt that gave no response to return ended.
+enum Ended {
+    /// The connection's answer: a failure, or a 417 to `Expect`.
+    Answered(Outcome),
+    /// No connection.
+    Unleased(LeaseError),
+}
+
+/// What the retry loop does after a failed attempt.
+enum Flow {
+    Retry,
+    Return(Result<Box<ResponseParts>, Error>),
+}
+
+/// One attempt handed to its connection, `lease`: what its answer will
+/// come on, and (HTTP/2) the guard that resets its stream if the answer is
+/// no longer awaited. Not `async`: nothing here waits, and its locals stay
+/// out of the request's future.
+fn hand_over(
+    exchange: &Exchange,
+    headers: &HeaderMap,
+    lease: Lease,
+    journal: &Mutex<Log>,
+) -> (oneshot::Receiver<Outcome>, Option<Waiting>) {
+    let (tx, rx) = oneshot::channel();
+    let (id, reused, version, tls_version) = match &lease {
+        Lease::H2 { handle, reused } => (handle.id, *reused, http::Version::HTTP_2, handle.tls_version),
+        Lease::H1 { conn, reused, .. } => (conn.id, *reused, http::Version::HTTP_11, conn.tls_version),
+    };
+    let mut attempt = Attempt::new(id, reused, version);
+    attempt.tls_version = tls_version;
+    lock(journal).start(&attempt);
+    let request = AttemptRequest {
+        method: exchange.method.clone(),
+        uri: exchange.uri.clone(),
+        headers: headers.clone(),
+        body: exchange.body.reader(),
+        attempt,
+        respond: tx,
+    };
+    let waiting = match lease {
+        Lease::H2 { handle, .. } => Some(handle.send(request)),
+        Lease::H1 { conn, home, .. } => {
+            conn.send(request, home);
+            None
+        }
+    };
+    (rx, waiting)
+}
+
+/// The answer to an attempt (`rx`), awaited within the read and write
+/// timeouts. An error here ends the request (a timeout; the connection's
+/// driver gone). `waiting` is kept until the answer arrives: dropped
+/// before (a timeout, or this future dropped), it has the driver reset the
+/// abandoned stream.
+async fn answered(
+    exchange: &Exchange,
+    rx: oneshot::Receiver<Outcome>,
+    waiting: Option<Waiting>,
+    response_timeout: Option<Duration>,
+    journal: &Mutex<Log>,
+) -> Result<Outcome, Error> {
+    // The write timeout watches a streaming body the connection may stop
+    // taking (`Timeouts::write`); boxed, as few requests have one.
+    let watched = match (exchange.timeouts.write, exchange.body.progress()) {
+        (Some(limit), Some(progress)) => {
+            Box::pin(async {
+                tokio::select! {
+                    biased;
+                    answer = answer(rx, response_timeout) => answer,
+                    () = crate::timeouts::stalled(progress, limit) => Err((
+                        TimeoutKind::Write,
+                        format!("the connection took no more of the request body for {limit:?}"),
+                    )),
+                }
+            })
+            .await
+        }
+        _ => answer(rx, response_timeout).await,
+    };
+    let outcome = match watched {
+        Ok(o) => o,
+        Err((which, why)) => return Err(cut_off(journal, Error::timeout(which, why.clone()), &why)),
+    };
+    if let Some(w) = waiting {
+        w.answered();
+    }
+    outcome.map_err(|_| {
+        // The request went to the connection, and may have left: say so,
+        // as a timeout would.
+        let why = "connection driver stopped without an answer";
+        cut_off(journal, Error::new(Kind::Request, why), why)
+    })
+}
+
+/// The connection's answer to an attempt, within the read timeout.
+async fn answer(
+    rx: oneshot::Receiver<Outcome>,
+    limit: Option<Duration>,
+) -> Result<Result<Outcome, oneshot::error::RecvError>, (TimeoutKind, String)> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, rx)
+            .await
+            .map_err(|_| (TimeoutKind::Read, format!("no response head within {limit:?}"))),
+        None => Ok(rx.await),
+    }
+}
+
+/// What follows an attempt that `ended` without a response to return: the
+/// retry policy's decision (`retry.rs`), journaled, and the back-off; or the
+/// request's end.
+async fn after_failure(
+    core: &Core,
+    origin: &Origin,
+    exchange: &Exchange,
+    journal: &Mutex<Log>,
+    tries: &mut Tries,
+    ended: Ended,
+) -> Flow {
+    let Exchange { body, idempotent, .. } = exchange;
+    let attempts = tries.attempts;
+    // A transient connect failure sent nothing: it goes through the same
+    // decision as any failed attempt (S14: bounded by the attempt cap and
+    // the budget, backing off), but fails with its own error.
+    let mut connect_error = None;
+    let failure = match ended {
+        Ended::Answered(Outcome::Response(parts)) => {
+            // A 417 to `Expect: 100-continue`. Dropping it resets its stream
+            // (HTTP/2) or closes its connection (HTTP/1.1); `retry.rs`
+            // decides whether it is repeated.
+            let failure = AttemptFailure {
+                attempt: parts.attempt.clone(),
+                cause: Cause::ExpectationFailed,
+                first_on_connection: false,
+            };
+            let facts = RequestFacts {
+                idempotent: *idempotent,
+                replayable: body.replayable().await,
+                attempts,
+                idempotent_retries: tries.idempotent_retries,
+            };
+            return match retry::decide(&core.policy, &core.budget, &failure, facts) {
+                Decision::Retry { reason, .. } => {
+                    let mut attempt = failure.attempt;
+                    attempt.status = Some(parts.status);
+                    attempt.retried = Some(reason);
+                    lock(journal).push(attempt);
+                    core.stats.retry(reason);
+                    let mut headers = exchange.headers.clone();
+                    headers.remove(http::header::EXPECT);
+                    tries.without_expect = Some(headers);
+                    Flow::Retry
+                }
+                // Not repeated: the 417 is the answer.
+                Decision::Fail(_) => Flow::Return(Ok(parts)),
+            };
+        }
+        Ended::Answered(Outcome::Failed(f)) => {
+            let f = *f;
+            // The server refused the connection at the TLS layer (a
+            // rejected client certificate, TLS 1.3): it never read the
+            // request as HTTP, and another connection would meet the same
+            // refusal. A connect error, not retried.
+            if let Some(why) = core.pool.tls_rejection(origin, f.attempt.connection_id) {
+                let message = format!("TLS with {origin} failed: {why}");
+                let mut attempt = f.attempt;
+                attempt.error = Some(message.clone());
+                lock(journal).push(attempt);
+                let error = Error::new(Kind::Connect, message).tls();
+                return Flow::Return(Err(error.with_attempts(lock(journal).attempts())));
+            }
+            f
+        }
+        Ended::Unleased(LeaseError { error, connection_id, version }) if error.is_transient() => {
+            let mut attempt = Attempt::new(connection_id, false, version);
+            attempt.error = Some(error.to_string());
+            connect_error = Some(error);
+            AttemptFailure::new(attempt, Cause::Connect, Processing::NotSent, true)
+        }
+        Ended::Unleased(LeaseError { error, connection_id, version }) => {
+            if error.is_proxy() {
+                // A proxy's refusal is journaled as an attempt that reached
+                // no origin: the proxy said no.
                 let mut attempt = Attempt::new(connection_id, false, version);
                 attempt.error = Some(error.to_string());
-                connect_error = Some(error);
-                AttemptFailure::new(attempt, Cause::Connect, Processing::NotSent, true)
+                lock(journal).push(attempt);
             }
-            Err(LeaseError { error, connection_id, version }) => {
-                if error.is_proxy() {
-                    // A proxy's refusal is journaled as an attempt that
-                    // reached no origin: the proxy said no.
-                    let mut attempt = Attempt::new(connection_id, false, version);
-                    attempt.error = Some(error.to_string());
-                    lock(journal).push(attempt);
-                }
-                let error = connect_failure(error, lock(journal).attempts());
-                return Err(led_by(error, 0, telling.as_ref()));
-            }
-        };
-        if failure.weight() > telling.as_ref().map_or(0, |(_, f)| f.weight()) {
-            telling = Some((attempts, failure.clone()));
+            let error = connect_failure(error, lock(journal).attempts());
+            return Flow::Return(Err(led_by(error, 0, tries.telling.as_deref())));
         }
-        // Nothing of the body was read for a connect failure.
-        let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
-        let facts = RequestFacts { idempotent: *idempotent, replayable, attempts, idempotent_retries };
-        let decision = retry::decide(&core.policy, &core.budget, &failure, facts);
-        let mut attempt = failure.attempt.clone();
-        match decision {
-            Decision::Retry { reason, backoff, http1 } => {
-                tracing::info!(
-                    %origin,
-                    connection = attempt.connection_id,
-                    stream_id = attempt.stream_id.map(|id| id.value()),
-                    phase = %attempt.phase,
-                    processing = %failure.processing(),
-                    go_away_last = attempt.go_away.as_ref().map(|g| g.last_stream_id.value()),
-                    %reason,
-                    backoff_ms = backoff.as_millis() as u64,
-                    "retrying request"
-                );
-                attempt.retried = Some(reason);
-                attempt.backoff = backoff;
-                lock(journal).push(attempt);
-                core.stats.retry(reason);
-                if reason == RetryReason::Idempotent {
-                    idempotent_retries += 1;
-                }
-                if http1 {
-                    core.pool.require_http1(origin);
-                }
-                if !backoff.is_zero() {
-                    tokio::time::sleep(backoff).await;
-                }
+    };
+    if failure.weight() > tries.telling.as_ref().map_or(0, |t| t.1.weight()) {
+        tries.telling = Some(Box::new((attempts, failure.clone())));
+    }
+    // Nothing of the body was read for a connect failure.
+    let replayable = if connect_error.is_some() { Ok(()) } else { body.replayable().await };
+    let facts = RequestFacts {
+        idempotent: *idempotent,
+        replayable,
+        attempts,
+        idempotent_retries: tries.idempotent_retries,
+    };
+    let decision = retry::decide(&core.policy, &core.budget, &failure, facts);
+    let mut attempt = failure.attempt.clone();
+    match decision {
+        Decision::Retry { reason, backoff, http1 } => {
+            tracing::info!(
+                %origin,
+                connection = attempt.connection_id,
+                stream_id = attempt.stream_id.map(|id| id.value()),
+                phase = %attempt.phase,
+                processing = %failure.processing(),
+                go_away_last = attempt.go_away.as_ref().map(|g| g.last_stream_id.value()),
+                %reason,
+                backoff_ms = backoff.as_millis() as u64,
+                "retrying request"
+            );
+            attempt.retried = Some(reason);
+            attempt.backoff = backoff;
+            lock(journal).push(attempt);
+            core.stats.retry(reason);
+            if reason == RetryReason::Idempotent {
+                tries.idempotent_retries += 1;
             }
-            Decision::Fail(refusal) => {
-                tracing::info!(
-                    %origin,
-                    connection = attempt.connection_id,
-                    stream_id = attempt.stream_id.map(|id| id.value()),
-                    phase = %attempt.phase,
-                    processing = %failure.processing(),
-                    ?refusal,
-                    "request failed"
-                );
-                lock(journal).push(attempt);
-                let all = lock(journal).attempts();
-                let weight = if connect_error.is_some() { 0 } else { failure.weight() };
-                let error = match connect_error {
-                    Some(e) => connect_failure(e, all),
-                    None => refused(failure, refusal, all),
-                };
-                let earlier = telling.as_ref().filter(|(n, _)| *n != attempts);
-                return Err(led_by(error, weight, earlier));
+            if http1 {
+                core.pool.require_http1(origin);
             }
+            if !backoff.is_zero() {
+                tokio::time::sleep(backoff).await;
+            }
+            Flow::Retry
+        }
+        Decision::Fail(refusal) => {
+            tracing::info!(
+                %origin,
+                connection = attempt.connection_id,
+                stream_id = attempt.stream_id.map(|id| id.value()),
+                phase = %attempt.phase,
+                processing = %failure.processing(),
+                ?refusal,
+                "request failed"
+            );
+            lock(journal).push(attempt);
+            let all = lock(journal).attempts();
+            let weight = if connect_error.is_some() { 0 } else { failure.weight() };
+            let error = match connect_error {
+                Some(e) => connect_failure(e, all),
+                None => refused(failure, refusal, all),
+            };
+            let earlier = tries.telling.as_deref().filter(|(n, _)| *n != attempts);
+            Flow::Return(Err(led_by(error, weight, earlier)))
         }
     }
 }

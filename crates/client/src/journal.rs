@@ -239,8 +239,19 @@ impl Journal {
 #[derive(Debug, Default)]
 pub(crate) struct Log {
     done: Vec<Attempt>,
-    /// Handed to a connection, outcome not yet known.
-    in_flight: Option<Attempt>,
+    /// Handed to a connection, outcome not yet known: what a fresh
+    /// [`Attempt`] of it holds, kept instead of a copy of it (made in every
+    /// request, used only when one is cut off).
+    in_flight: Option<InFlight>,
+}
+
+/// The fields of an attempt known when it is handed to a connection.
+#[derive(Debug, Clone, Copy)]
+struct InFlight {
+    connection_id: u64,
+    reused: bool,
+    version: Version,
+    tls_version: Option<crate::tls::Version>,
 }
 
 impl Log {
@@ -251,8 +262,13 @@ impl Log {
     }
 
     /// An attempt was handed to a connection.
-    pub(crate) fn start(&mut self, attempt: Attempt) {
-        self.in_flight = Some(attempt);
+    pub(crate) fn start(&mut self, attempt: &Attempt) {
+        self.in_flight = Some(InFlight {
+            connection_id: attempt.connection_id,
+            reused: attempt.reused,
+            version: attempt.version,
+            tls_version: attempt.tls_version,
+        });
     }
 
     /// The attempts that ended.
@@ -273,7 +289,9 @@ impl Log {
     /// ever handed to a connection, it is `NotSent`.
     pub(crate) fn cut_off(&self, why: &str) -> (Vec<Attempt>, Processing) {
         let mut attempts = self.done.clone();
-        if let Some(mut a) = self.in_flight.clone() {
+        if let Some(f) = self.in_flight {
+            let mut a = Attempt::new(f.connection_id, f.reused, f.version);
+            a.tls_version = f.tls_version;
             a.error = Some(why.to_owned());
             a.processing = Some(Processing::MaybeProcessed);
             attempts.push(a);
@@ -308,7 +326,7 @@ mod log_tests {
     fn a_request_cut_off_in_flight_may_have_been_processed() {
         let mut log = Log::default();
         log.push(attempt(Some(Processing::NotProcessed)));
-        log.start(attempt(None));
+        log.start(&attempt(None));
         let (attempts, verdict) = log.cut_off("timed out");
         assert_eq!(attempts.len(), 2);
         assert_eq!(attempts[1].error.as_deref(), Some("timed out"));
@@ -319,7 +337,7 @@ mod log_tests {
     fn a_request_cut_off_between_attempts_keeps_the_strongest_verdict() {
         let mut log = Log::default();
         assert_eq!(log.cut_off("t").1, Processing::NotSent, "nothing was ever sent");
-        log.start(attempt(None));
+        log.start(&attempt(None));
         log.push(attempt(Some(Processing::NotProcessed)));
         assert_eq!(log.cut_off("t"), (log.attempts(), Processing::NotProcessed));
         log.push(attempt(Some(Processing::MaybeProcessed)));

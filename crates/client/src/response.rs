@@ -49,7 +49,9 @@ pub struct Response {
     url: Uri,
     extensions: Extensions,
     body: Incoming,
-    trailers: Option<HeaderMap>,
+    /// Boxed: rare, and a `Response` is moved whole through every future
+    /// that returns it.
+    trailers: Option<Box<HeaderMap>>,
 }
 
 /// The URL of a [`Response`] made into an `http::Response`, so that making
@@ -270,7 +272,7 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn trailers(&self) -> Option<&HeaderMap> {
-        self.trailers.as_ref()
+        self.trailers.as_deref()
     }
 
     /// The next piece of the body, `None` at its end. Chunks come as the
@@ -312,7 +314,7 @@ impl Response {
                     Ok(data) => return Poll::Ready(Ok(Some(data))),
                     Err(frame) => {
                         if let Ok(trailers) = frame.into_trailers() {
-                            self.trailers = Some(trailers);
+                            self.trailers = Some(Box::new(trailers));
                         }
                     }
                 }

@@ -89,7 +89,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
     if let Err(e) = engine.send_request(&method, &uri, &headers, body_len, now()) {
         attempt.error = Some(e.to_string());
         let failure = AttemptFailure::new(attempt, refusal(&e), Processing::NotSent, !reused);
-        let _ = respond.send(Outcome::Failed(failure));
+        let _ = respond.send(Outcome::Failed(Box::new(failure)));
         return true;
     }
     // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
@@ -242,7 +242,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                         attempt: a,
                     };
                     if let Some(r) = respond.take() {
-                        if r.send(Outcome::Response(parts)).is_err() {
+                        if r.send(Outcome::Response(Box::new(parts))).is_err() {
                             engine.abort("the caller stopped waiting".into(), now());
                         }
                     }
@@ -269,7 +269,7 @@ pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
                     let failure = failure(attempt.clone(), f, body_error.take());
                     match (respond.take(), body_tx.take()) {
                         (Some(r), _) => {
-                            let _ = r.send(Outcome::Failed(failure));
+                            let _ = r.send(Outcome::Failed(Box::new(failure)));
                         }
                         (None, Some(tx)) => {
                             tx.send(BodyEvent::Failed(Box::new(failure)));

@@ -154,6 +154,6 @@ impl Job {
         attempt.error = Some(why.into());
         let cause = Cause::Exchange(h1::CloseCause::Eof);
         let failure = AttemptFailure::new(attempt, cause, Processing::NotSent, !conn.reused());
-        let _ = respond.send(Outcome::Failed(failure));
+        let _ = respond.send(Outcome::Failed(Box::new(failure)));
     }
 }

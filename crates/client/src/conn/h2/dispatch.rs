@@ -239,7 +239,7 @@ impl Driver {
             body: rx,
             attempt,
         };
-        if respond.send(Outcome::Response(parts)).is_err() {
+        if respond.send(Outcome::Response(Box::new(parts))).is_err() {
             self.abandon(id);
         }
     }
@@ -284,7 +284,7 @@ impl Driver {
     ) {
         match (respond, body_tx) {
             (Some(respond), _) => {
-                let _ = respond.send(Outcome::Failed(failure));
+                let _ = respond.send(Outcome::Failed(Box::new(failure)));
             }
             (None, Some(tx)) => {
                 tx.send(BodyEvent::Failed(Box::new(failure)));

@@ -275,7 +275,7 @@ impl H2Handle {
             let mut attempt = req.attempt;
             attempt.error = Some(why.clone());
             let failure = AttemptFailure::new(attempt, Cause::Rejected(why), Processing::NotSent, false);
-            let _ = req.respond.send(Outcome::Failed(failure));
+            let _ = req.respond.send(Outcome::Failed(Box::new(failure)));
         }
         Waiting { handle: self, armed: true }
     }

@@ -25,4 +25,4 @@ mod start;
 mod tests;
 
 pub(crate) use driver::spawn;
-pub(crate) use handle::{H2Handle, NotReady};
+pub(crate) use handle::{H2Handle, NotReady, Waiting};

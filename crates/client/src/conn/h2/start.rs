@@ -57,7 +57,7 @@ impl Driver {
                     _ => Cause::Rejected(why),
                 };
                 let failure = AttemptFailure::new(attempt, cause, Processing::NotSent, false);
-                let _ = req.respond.send(Outcome::Failed(failure));
+                let _ = req.respond.send(Outcome::Failed(Box::new(failure)));
                 return self.shared.unreserve();
             }
         };
