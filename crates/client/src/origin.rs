@@ -34,19 +34,24 @@ impl Origin {
         };
         let no_host = || Error::builder(format!("URL {uri} has no host"));
         let authority = uri.authority().ok_or_else(no_host)?;
-        let host = authority.host();
-        let port = port(authority, host, tls).ok_or_else(|| {
+        let (host, port, upper) = split(authority.as_str(), tls).ok_or_else(no_host)?;
+        let port = port.ok_or_else(|| {
             Error::builder(format!("URL {uri} has an invalid port (a number from 1 to 65535)"))
         })?;
-        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        if upper {
             // RFC 9110 §4.2.3: the host is case-insensitive, so
             // `Example.COM` is `example.com`'s origin. Rare: a lowercase
             // copy of the host (a valid authority on its own) stands in.
-            let lower = http::uri::Authority::try_from(host.to_ascii_lowercase()).map_err(|_| no_host())?;
-            let host = bare_host(lower.as_str(), lower.as_str()).ok_or_else(no_host)?;
+            let text = authority.as_str().get(host.clone()).ok_or_else(no_host)?;
+            let lower = if authority.as_str().as_bytes().get(host.start.wrapping_sub(1)) == Some(&b'[') {
+                format!("[{}]", text.to_ascii_lowercase())
+            } else {
+                text.to_ascii_lowercase()
+            };
+            let lower = http::uri::Authority::try_from(lower).map_err(|_| no_host())?;
+            let (host, _, _) = split(lower.as_str(), tls).ok_or_else(no_host)?;
             return Ok(Self { tls, authority: lower, host, port });
         }
-        let host = bare_host(authority.as_str(), host).ok_or_else(no_host)?;
         Ok(Self { tls, authority: authority.clone(), host, port })
     }
 
@@ -56,30 +61,40 @@ impl Origin {
     }
 }
 
-/// Where `host`, a slice of `text`, is in it without an IPv6 literal's
-/// brackets; `None` when that leaves nothing.
-fn bare_host(text: &str, host: &str) -> Option<std::ops::Range<usize>> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if bare.is_empty() {
+/// An authority (`http::uri::Authority` has checked its syntax) taken
+/// apart in one pass, where `Authority::host` and `port` each search it
+/// again: where its host is, without userinfo or an IPv6 literal's
+/// brackets (`None` when that leaves nothing); its port, or the scheme's
+/// default when it names none (RFC 3986 §3.2.3: an empty port, as in
+/// `host:`, is the default too), `None` inside for one that is not a port
+/// number (`Authority::port_u16` reads `:99999` and `:abc` as no port at
+/// all, which would send the request to port 80); and whether the host has
+/// an uppercase letter.
+#[allow(clippy::type_complexity)]
+fn split(authority: &str, tls: bool) -> Option<(std::ops::Range<usize>, Option<u16>, bool)> {
+    let bytes = authority.as_bytes();
+    // After the userinfo, if any (the last `@`: RFC 3986 §3.2.1).
+    let start = bytes.iter().rposition(|&b| b == b'@').map_or(0, |at| at + 1);
+    let rest = &bytes[start..];
+    let (host, after) = if rest.first() == Some(&b'[') {
+        let close = rest.iter().position(|&b| b == b']')?;
+        (start + 1..start + close, start + close + 1)
+    } else {
+        let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+        (start..start + end, start + end)
+    };
+    if host.is_empty() {
         return None;
     }
-    let start = (bare.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-    Some(start..start + bare.len())
-}
-
-/// The port `authority` names, or the scheme's default when it names none
-/// (RFC 3986 §3.2.3: an empty port, as in `host:`, is the default too);
-/// `None` for one that is not a port number. `Authority::port_u16` reads
-/// `:99999` and `:abc` as no port at all, which would send the request to
-/// port 80.
-fn port(authority: &http::uri::Authority, host: &str, tls: bool) -> Option<u16> {
-    // After the host; `host_port` has dropped the userinfo and an empty
-    // port's `:`.
-    let after_host = baton_proto::authority::host_port(authority).get(host.len()..).unwrap_or_default();
-    match after_host.strip_prefix(':') {
-        None => Some(if tls { 443 } else { 80 }),
-        Some(digits) => digits.parse::<u16>().ok().filter(|&p| p != 0),
-    }
+    let port = match bytes.get(after..).unwrap_or_default() {
+        [] | [b':'] => Some(if tls { 443 } else { 80 }),
+        [b':', digits @ ..] => {
+            std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u16>().ok()).filter(|&p| p != 0)
+        }
+        _ => None,
+    };
+    let upper = bytes[host.clone()].iter().any(u8::is_ascii_uppercase);
+    Some((host, port, upper))
 }
 
 impl PartialEq for Origin {

@@ -24,6 +24,7 @@ pub mod authority;
 pub mod h1;
 pub mod h2;
 mod journal;
+mod known_fields;
 mod transmit;
 
 pub use journal::{Phase, Processing};

@@ -12,6 +12,7 @@ use super::framing::{BodyKind, Framing, response_framing};
 use super::keep_alive::response_persists;
 use super::response::HeadParser;
 use super::response::ResponseHead;
+use crate::known_fields::KnownFields;
 
 /// What a head means for the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +113,8 @@ impl ResponseDecoder {
     fn decode_inner(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded>, ResponseError> {
         match &mut self.state {
             State::Head(parser) => {
-                let Some(head) = parser.parse(buf, &self.config)? else {
+                // One response: nothing to keep for a next one.
+                let Some(head) = parser.parse(buf, &self.config, &mut KnownFields::off())? else {
                     return Ok(None);
                 };
                 match classify_head(&head, self.head_request)? {

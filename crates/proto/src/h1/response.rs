@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
 use super::config::Config;
 use super::error::ResponseError;
+use crate::known_fields::{KnownFields, checked_value};
 
 /// A response head as received: final or informational (1xx).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,10 +49,12 @@ impl HeadParser {
     ///
     /// # Errors
     /// A [`ResponseError`] when the head is malformed or over a limit.
+    /// `known` holds the fields this connection has checked before.
     pub(crate) fn parse(
         &mut self,
         buf: &mut BytesMut,
         config: &Config,
+        known: &mut KnownFields,
     ) -> Result<Option<ResponseHead>, ResponseError> {
         if self.scanned == 0 {
             skip_empty_lines(buf);
@@ -78,11 +81,11 @@ impl HeadParser {
         if config.max_headers <= STACK_HEADERS {
             let mut slots = [const { MaybeUninit::uninit() }; STACK_HEADERS];
             let slots = slots.get_mut(..config.max_headers).unwrap_or_default();
-            parse_head(&head, slots, config).map(Some)
+            parse_head(&head, slots, config, known).map(Some)
         } else {
             let mut slots = Vec::new();
             slots.resize_with(config.max_headers, MaybeUninit::uninit);
-            parse_head(&head, &mut slots, config).map(Some)
+            parse_head(&head, &mut slots, config, known).map(Some)
         }
     }
 }
@@ -120,11 +123,13 @@ fn find_head_end(buf: &[u8], from: usize) -> Result<usize, usize> {
 }
 
 /// Parses a complete head (`head` ends with its empty line) into owned
-/// parts. Field values are slices of `head`, not copies.
+/// parts. Field values are slices of `head`, not copies, or the same
+/// values as in an earlier response (`known`, see `known_fields.rs`).
 fn parse_head<'h>(
     head: &'h Bytes,
     slots: &mut [MaybeUninit<httparse::Header<'h>>],
     config: &Config,
+    known: &mut KnownFields,
 ) -> Result<ResponseHead, ResponseError> {
     let mut response = httparse::Response::new(&mut []);
     let mut parser = httparse::ParserConfig::default();
@@ -155,15 +160,25 @@ fn parse_head<'h>(
         .ok_or(ResponseError::InvalidHead("invalid status code"))?;
     let mut headers = HeaderMap::with_capacity(response.headers.len());
     for field in response.headers.iter() {
-        let name = HeaderName::from_bytes(field.name.as_bytes()).map_err(|_| ResponseError::InvalidHeader)?;
+        let sent = field.name.as_bytes();
+        let (name, slot) = match known.find(sent).and_then(|i| known.name(i).map(|n| (n.clone(), i))) {
+            Some((name, i)) => (name, Some(i)),
+            None => {
+                let name = HeaderName::from_bytes(sent).map_err(|_| ResponseError::InvalidHeader)?;
+                let slot = known.add(sent, name.clone());
+                (name, slot)
+            }
+        };
         let value = if field.value.iter().any(|&b| b == b'\r' || b == b'\n') {
             let unfolded: Vec<u8> =
                 field.value.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
-            HeaderValue::from_bytes(&unfolded)
+            HeaderValue::from_bytes(&unfolded).ok()
+        } else if let Some(value) = slot.and_then(|i| known.value(i, field.value)) {
+            Some(value)
         } else {
-            HeaderValue::from_maybe_shared(share(head, field.value))
+            checked_value(known, slot, share(head, field.value))
         }
-        .map_err(|_| ResponseError::InvalidHeader)?;
+        .ok_or(ResponseError::InvalidHeader)?;
         headers.append(name, value);
     }
     let reason = share(head, response.reason.unwrap_or_default().as_bytes());
@@ -199,7 +214,7 @@ mod tests {
 
     fn parse_all(bytes: &[u8], config: &Config) -> Result<Option<ResponseHead>, ResponseError> {
         let mut buf = BytesMut::from(bytes);
-        HeadParser::default().parse(&mut buf, config)
+        HeadParser::default().parse(&mut buf, config, &mut KnownFields::default())
     }
 
     /// Feeds `bytes` one byte at a time; returns the head and what is left.
@@ -209,11 +224,38 @@ mod tests {
         let config = Config::default();
         for &b in bytes {
             buf.extend_from_slice(&[b]);
-            if let Some(head) = parser.parse(&mut buf, &config).unwrap() {
+            if let Some(head) = parser.parse(&mut buf, &config, &mut KnownFields::default()).unwrap() {
                 return (Some(head), buf);
             }
         }
         (None, buf)
+    }
+
+    #[test]
+    fn fields_known_from_earlier_heads_are_current() {
+        let known = &mut KnownFields::default();
+        let mut parse = |bytes: &[u8]| {
+            let mut buf = BytesMut::from(bytes);
+            HeadParser::default().parse(&mut buf, &Config::default(), known).unwrap().unwrap().headers
+        };
+        let a = parse(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: \"1\"\r\n\r\n");
+        let b = parse(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: \"2\"\r\n\r\n");
+        let c = parse(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nETAG: \"2\"\r\n\r\n");
+        assert_eq!(
+            (&a["content-type"], &a["etag"]),
+            (&HeaderValue::from_static("text/plain"), &HeaderValue::from_static("\"1\""))
+        );
+        assert_eq!(
+            (&b["content-type"], &b["etag"]),
+            (&HeaderValue::from_static("text/plain"), &HeaderValue::from_static("\"2\""))
+        );
+        assert_eq!(
+            (&c["content-type"], &c["etag"]),
+            (&HeaderValue::from_static("text/html"), &HeaderValue::from_static("\"2\""))
+        );
+        // An obs-folded value is unfolded, never taken for a known one.
+        let d = parse(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n  more\r\n\r\n");
+        assert_eq!(d["content-type"], "text/plain    more", "CR and LF each one SP");
     }
 
     #[test]
@@ -238,7 +280,10 @@ mod tests {
         let mut buf = BytesMut::from(
             &b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-A: 1\r\nx-a: 2\r\n\r\nabc"[..],
         );
-        let head = HeadParser::default().parse(&mut buf, &Config::default()).unwrap().unwrap();
+        let head = HeadParser::default()
+            .parse(&mut buf, &Config::default(), &mut KnownFields::default())
+            .unwrap()
+            .unwrap();
         assert_eq!(head.version, Version::HTTP_11);
         assert_eq!(head.status, StatusCode::NOT_FOUND);
         assert_eq!(head.reason, "Not Found");

@@ -6,6 +6,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use super::hpack::{Encoder, Header, HeaderRef};
+use crate::known_fields::{KnownFields, checked_value};
 
 /// RFC 9113 §6.5.2: the size of a field list is the sum of each field's
 /// name and value lengths plus 32.
@@ -155,8 +156,9 @@ impl ResponseFields {
         }
     }
 
-    /// Takes one decoded field.
-    pub(crate) fn push(&mut self, field: Header) {
+    /// Takes one decoded field; `known` holds what this connection has
+    /// checked before.
+    pub(crate) fn push(&mut self, field: Header, known: &mut KnownFields) {
         if self.malformed.is_some() {
             return;
         }
@@ -183,16 +185,35 @@ impl ResponseFields {
             return;
         }
         self.saw_regular = true;
-        // §8.2.1: uppercase field names are malformed.
-        if name.iter().any(u8::is_ascii_uppercase) {
-            return self.fail("uppercase character in a field name");
-        }
-        if is_connection_specific(name) || (name == b"te" && &field.value[..] != b"trailers") {
+        // A name this connection has checked before (never a sensitive
+        // field's: those are kept out of memory, as HPACK keeps them out of
+        // its tables) skips the checks below (see `known_fields.rs`).
+        let slot = if field.sensitive { None } else { known.find(name) };
+        let (hname, slot) = match slot.and_then(|i| known.name(i).map(|n| (n.clone(), i))) {
+            Some((hname, i)) => (hname, Some(i)),
+            None => {
+                // §8.2.1: uppercase field names are malformed.
+                if name.iter().any(u8::is_ascii_uppercase) {
+                    return self.fail("uppercase character in a field name");
+                }
+                if is_connection_specific(name) {
+                    return self.fail("connection-specific field");
+                }
+                let Ok(hname) = HeaderName::from_bytes(name) else {
+                    return self.fail("invalid field name");
+                };
+                let slot = if field.sensitive { None } else { known.add(name, hname.clone()) };
+                (hname, slot)
+            }
+        };
+        // §8.2.2: `te` only as "trailers".
+        if hname == http::header::TE && &field.value[..] != b"trailers" {
             return self.fail("connection-specific field");
         }
-        let Ok(hname) = HeaderName::from_bytes(name) else {
-            return self.fail("invalid field name");
-        };
+        if let Some(value) = slot.and_then(|i| known.value(i, &field.value)) {
+            self.headers.append(hname, value);
+            return;
+        }
         // §8.2.1: no leading or trailing whitespace in values.
         let v = &field.value[..];
         if v.first().is_some_and(|b| *b == b' ' || *b == b'\t')
@@ -200,7 +221,7 @@ impl ResponseFields {
         {
             return self.fail("field value with leading or trailing whitespace");
         }
-        let Ok(mut value) = HeaderValue::from_maybe_shared(field.value) else {
+        let Some(mut value) = checked_value(known, slot, field.value) else {
             return self.fail("invalid character in a field value");
         };
         value.set_sensitive(field.sensitive);
@@ -261,8 +282,9 @@ mod tests {
 
     fn head(fields: &[(&'static str, &'static str)]) -> Result<StatusCode, &'static str> {
         let mut r = ResponseFields::head();
+        let mut known = KnownFields::default();
         for (n, v) in fields {
-            r.push(field(n, v));
+            r.push(field(n, v), &mut known);
         }
         r.finish_head()
     }
@@ -286,20 +308,61 @@ mod tests {
     }
 
     #[test]
+    fn fields_known_from_earlier_responses_are_still_checked_and_current() {
+        let known = &mut KnownFields::default();
+        let next = |fields: &[(&'static str, &'static str)], known: &mut KnownFields| {
+            let mut r = ResponseFields::head();
+            for (n, v) in fields {
+                r.push(field(n, v), known);
+            }
+            r.finish_head().map(|_| r.headers)
+        };
+        let first = next(&[(":status", "200"), ("etag", "\"a\""), ("x-id", "1")], known).unwrap();
+        assert_eq!(first["etag"], "\"a\"");
+        let second = next(&[(":status", "200"), ("etag", "\"a\""), ("x-id", "2")], known).unwrap();
+        assert_eq!((&second["etag"], &second["x-id"]), (&first["etag"], &HeaderValue::from_static("2")));
+        // A known name with a value that breaks the rules, or sent in
+        // uppercase, is still malformed.
+        assert_eq!(
+            next(&[(":status", "200"), ("etag", " a")], known).err(),
+            Some("field value with leading or trailing whitespace")
+        );
+        assert_eq!(
+            next(&[(":status", "200"), ("etag", "a\0")], known).err(),
+            Some("invalid character in a field value")
+        );
+        assert_eq!(
+            next(&[(":status", "200"), ("ETag", "\"a\"")], known).err(),
+            Some("uppercase character in a field name")
+        );
+        assert_eq!(next(&[(":status", "200"), ("te", "trailers")], known).map(|h| h.len()), Ok(1));
+        assert_eq!(
+            next(&[(":status", "200"), ("te", "gzip")], known).err(),
+            Some("connection-specific field")
+        );
+        // A sensitive field is never kept, nor handed out as not sensitive.
+        let mut r = ResponseFields::head();
+        r.push(field(":status", "200"), known);
+        r.push(Header { sensitive: true, ..field("etag", "\"a\"") }, known);
+        assert!(r.headers["etag"].is_sensitive());
+    }
+
+    #[test]
     fn trailers_have_no_pseudo_headers() {
         let mut r = ResponseFields::trailers();
-        r.push(field(":status", "200"));
+        r.push(field(":status", "200"), &mut KnownFields::default());
         assert_eq!(r.malformed, Some("pseudo-header field in trailers"));
     }
 
     #[test]
     fn content_length_rules() {
         let mut r = ResponseFields::head();
-        r.push(field(":status", "200"));
-        r.push(field("content-length", "10"));
-        r.push(field("content-length", "10, 10"));
+        let known = &mut KnownFields::default();
+        r.push(field(":status", "200"), known);
+        r.push(field("content-length", "10"), known);
+        r.push(field("content-length", "10, 10"), known);
         assert_eq!(r.content_length(), Ok(Some(10)));
-        r.push(field("content-length", "11"));
+        r.push(field("content-length", "11"), known);
         assert!(r.content_length().is_err());
         assert_eq!(parse_u64(b"99999999999999999999"), None);
         assert_eq!(parse_u64(b"18446744073709551615"), None, "20 digits rejected by length");

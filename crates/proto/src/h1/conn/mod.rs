@@ -147,6 +147,8 @@ pub struct Connection {
     events: VecDeque<Event>,
     /// Request targets in absolute-form, for a forward proxy.
     absolute_form: bool,
+    /// Response fields checked before (`known_fields.rs`).
+    known_fields: crate::known_fields::KnownFields,
 }
 
 impl Connection {
@@ -168,6 +170,7 @@ impl Connection {
             now: None,
             events: VecDeque::new(),
             absolute_form: false,
+            known_fields: Default::default(),
         }
     }
 

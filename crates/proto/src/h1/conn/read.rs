@@ -108,7 +108,7 @@ impl Connection {
                         self.close(CloseCause::UnsolicitedResponse);
                         return;
                     }
-                    match parser.parse(&mut self.read_buf, &self.config) {
+                    match parser.parse(&mut self.read_buf, &self.config, &mut self.known_fields) {
                         Ok(None) => return,
                         Ok(Some(head)) => Step::Head(head),
                         Err(e) => Step::Error(e),

@@ -142,6 +142,8 @@ pub struct Connection {
 
     frame_decoder: FrameDecoder,
     hpack_decoder: hpack::Decoder,
+    /// Response fields checked before (`known_fields.rs`).
+    known_fields: crate::known_fields::KnownFields,
     hpack_encoder: hpack::Encoder,
     read_buf: BytesMut,
     write_buf: BytesMut,
@@ -198,6 +200,7 @@ impl Connection {
             reset_streams: VecDeque::new(),
             frame_decoder,
             hpack_decoder,
+            known_fields: Default::default(),
             hpack_encoder: hpack::Encoder::new(),
             // Both start small: `bytes` sizes every later allocation of a
             // shared buffer to at least its first capacity, and a reader

@@ -282,7 +282,8 @@ impl Connection {
     fn recv_field_block(&mut self, id: StreamId, end_stream: bool, block: Bytes, self_dependent: bool) {
         let is_trailers = self.streams.get(&id).is_some_and(|s| s.recv_phase == RecvPhase::Body);
         let mut fields = if is_trailers { ResponseFields::trailers() } else { ResponseFields::head() };
-        let decoded = self.hpack_decoder.decode(&block, |f| fields.push(f));
+        let known = &mut self.known_fields;
+        let decoded = self.hpack_decoder.decode(&block, |f| fields.push(f, known));
         let too_large = match decoded {
             Ok(()) => false,
             Err(DecodeError::HeaderListTooLarge { .. }) => true,

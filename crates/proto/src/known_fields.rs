@@ -1,0 +1,239 @@
+//! The response field names and values a connection has already checked
+//! and made `http` types of, for HTTP/1.1 (RFC 9110 §5, RFC 9112 §5) and
+//! HTTP/2 (RFC 9113 §8.2) alike.
+//!
+//! A server sends mostly the same fields in every response: nginx sends
+//! `server`, `date`, `content-type`, `content-length`, `last-modified`,
+//! `etag` and `accept-ranges`, most with the very same values. Checking a
+//! name (HTTP/2: lowercase, not connection-specific), looking it up among
+//! the standard names (HTTP/1.1: case-folded) and checking every octet of
+//! a value costs more than comparing them with the ones seen before; a
+//! match hands out the earlier `HeaderName` and `HeaderValue` (a copy of a
+//! standard name, or a reference count).
+//!
+//! Names are compared as sent (`Content-Type` over HTTP/1.1 is another
+//! slot than `content-type`, each mapped to the same `HeaderName`). The
+//! memory is bounded: [`SLOTS`] names of up to [`MAX_NAME`] octets with one
+//! value each, values up to [`MAX_VALUE`] octets, names replaced in turn. A value is kept as a
+//! copy of its own (a slice of the read buffer would keep the whole buffer
+//! alive); one that changes with every response (a request id) is copied
+//! once, then no more until it repeats. Sensitive fields (HPACK's never
+//! indexed, RFC 7541 §6.2.3) are never kept.
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
+
+/// Names kept.
+const SLOTS: usize = 16;
+
+/// Longer names are checked every time.
+const MAX_NAME: usize = 64;
+
+/// Longer values are checked every time.
+const MAX_VALUE: usize = 128;
+
+#[derive(Debug, Default)]
+pub(crate) struct KnownFields {
+    slots: Vec<Slot>,
+    /// The slot to replace next, once all are taken.
+    next: usize,
+    /// The slot after the last one found: responses list their fields in
+    /// the same order, so it is tried first.
+    hint: usize,
+    /// Keeps nothing: for one response alone, where a copy kept would
+    /// never be used.
+    off: bool,
+}
+
+#[derive(Debug)]
+struct Slot {
+    /// The name's octets as sent.
+    sent: Box<[u8]>,
+    name: HeaderName,
+    value: Option<HeaderValue>,
+    /// The last lookup of this name's value did not match the one kept:
+    /// the next miss is not copied.
+    missed: bool,
+}
+
+impl KnownFields {
+    /// One that keeps nothing (see [`Self::off`]).
+    pub(crate) fn off() -> Self {
+        Self { off: true, ..Self::default() }
+    }
+
+    /// The slot of `name`, checked before on this connection.
+    pub(crate) fn find(&mut self, name: &[u8]) -> Option<usize> {
+        let same = |s: &Slot| *s.sent == *name;
+        let i = match self.slots.get(self.hint) {
+            Some(s) if same(s) => self.hint,
+            _ => self.slots.iter().position(same)?,
+        };
+        self.hint = i + 1;
+        Some(i)
+    }
+
+    /// The name in slot `i`.
+    pub(crate) fn name(&self, i: usize) -> Option<&HeaderName> {
+        self.slots.get(i).map(|s| &s.name)
+    }
+
+    /// Keeps `name`, sent as `sent`, which passed every check; returns its
+    /// slot (`None` for a name too long to keep).
+    pub(crate) fn add(&mut self, sent: &[u8], name: HeaderName) -> Option<usize> {
+        if self.off || sent.len() > MAX_NAME {
+            return None;
+        }
+        let slot = Slot { sent: sent.into(), name, value: None, missed: false };
+        let i = if self.slots.len() < SLOTS {
+            self.slots.push(slot);
+            self.slots.len() - 1
+        } else {
+            let i = self.next;
+            self.slots[i] = slot;
+            self.next = (i + 1) % SLOTS;
+            i
+        };
+        self.hint = i + 1;
+        Some(i)
+    }
+
+    /// The value kept in slot `i`, if it is exactly `value`.
+    pub(crate) fn value(&mut self, i: usize, value: &[u8]) -> Option<HeaderValue> {
+        let slot = self.slots.get_mut(i)?;
+        let kept = slot.value.as_ref().filter(|v| v.as_bytes() == value)?.clone();
+        slot.missed = false;
+        Some(kept)
+    }
+
+    /// After [`Self::value`] found no match in slot `i`: whether the new
+    /// value, `len` octets, is to be copied and kept there.
+    pub(crate) fn keeps(&mut self, i: usize, len: usize) -> bool {
+        let Some(slot) = self.slots.get_mut(i) else { return false };
+        if len > MAX_VALUE || slot.missed {
+            return false;
+        }
+        slot.missed = slot.value.is_some();
+        true
+    }
+
+    /// Keeps `value`, checked, in slot `i` (after [`Self::keeps`]).
+    pub(crate) fn keep(&mut self, i: usize, value: HeaderValue) {
+        if let Some(slot) = self.slots.get_mut(i) {
+            slot.value = Some(value);
+        }
+    }
+
+    /// Whether `value` was copied into a kept value in slot `i` (for
+    /// tests): what the next response with it will be handed.
+    #[cfg(test)]
+    fn kept(&self, i: usize) -> Option<&HeaderValue> {
+        self.slots.get(i)?.value.as_ref()
+    }
+}
+
+/// The value of a field, checked: kept in `known`'s slot `slot` when it
+/// [keeps](KnownFields::keeps) it. `None` for a value that is not a
+/// valid field value.
+pub(crate) fn checked_value(
+    known: &mut KnownFields,
+    slot: Option<usize>,
+    value: Bytes,
+) -> Option<HeaderValue> {
+    let keep = slot.filter(|&i| known.keeps(i, value.len()));
+    let bytes = if keep.is_some() { Bytes::copy_from_slice(&value) } else { value };
+    let checked = HeaderValue::from_maybe_shared(bytes).ok()?;
+    if let Some(i) = keep {
+        known.keep(i, checked.clone());
+    }
+    Some(checked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(known: &mut KnownFields, name: &'static str) -> usize {
+        known.add(name.as_bytes(), HeaderName::from_static(name)).unwrap()
+    }
+
+    #[test]
+    fn names_are_found_wherever_they_are() {
+        let mut known = KnownFields::default();
+        let a = add(&mut known, "server");
+        let b = add(&mut known, "x-custom");
+        assert_eq!(known.find(b"server"), Some(a));
+        assert_eq!(known.find(b"x-custom"), Some(b));
+        assert_eq!(known.find(b"server"), Some(a), "not only the hinted slot");
+        assert_eq!(known.find(b"serve"), None);
+        assert_eq!(known.find(b"SERVER"), None, "octets as sent, not case-folded");
+        assert_eq!(known.name(b), Some(&HeaderName::from_static("x-custom")));
+        // HTTP/1.1 sends names in any case: each spelling has its slot.
+        let c = known.add(b"Content-Type", http::header::CONTENT_TYPE).unwrap();
+        assert_eq!(known.find(b"Content-Type"), Some(c));
+        assert_eq!(known.find(b"content-type"), None);
+        assert_eq!(known.add(&[b'x'; MAX_NAME + 1], HeaderName::from_static("x")), None, "too long to keep");
+        assert_eq!(KnownFields::off().add(b"a", HeaderName::from_static("a")), None);
+    }
+
+    #[test]
+    fn names_are_bounded_and_replaced_in_turn() {
+        let mut known = KnownFields::default();
+        let names: Vec<HeaderName> =
+            (0..SLOTS + 2).map(|n| HeaderName::from_bytes(format!("x-{n}").as_bytes()).unwrap()).collect();
+        for n in &names {
+            known.add(n.as_str().as_bytes(), n.clone());
+        }
+        assert_eq!(known.slots.len(), SLOTS);
+        assert_eq!(known.find(b"x-0"), None, "the first two were replaced");
+        assert_eq!(known.find(b"x-1"), None);
+        assert_eq!(known.find(b"x-2"), Some(2));
+        assert_eq!(known.find(format!("x-{}", SLOTS + 1).as_bytes()), Some(1));
+    }
+
+    #[test]
+    fn a_repeated_value_is_handed_out_again() {
+        let mut known = KnownFields::default();
+        let i = add(&mut known, "etag");
+        assert_eq!(known.value(i, b"\"abc\""), None);
+        let v = checked_value(&mut known, Some(i), Bytes::from_static(b"\"abc\"")).unwrap();
+        assert_eq!(v, "\"abc\"");
+        assert_eq!(known.value(i, b"\"abc\""), Some(v));
+        assert_eq!(known.value(i, b"\"abd\""), None);
+    }
+
+    #[test]
+    fn a_value_that_always_changes_is_copied_once() {
+        let mut known = KnownFields::default();
+        let i = add(&mut known, "x-request-id");
+        checked_value(&mut known, Some(i), Bytes::from_static(b"1")).unwrap();
+        assert_eq!(known.value(i, b"2"), None);
+        checked_value(&mut known, Some(i), Bytes::from_static(b"2")).unwrap();
+        assert_eq!(known.kept(i).map(HeaderValue::as_bytes), Some(&b"2"[..]), "the first change is kept");
+        assert_eq!(known.value(i, b"3"), None);
+        checked_value(&mut known, Some(i), Bytes::from_static(b"3")).unwrap();
+        assert_eq!(
+            known.kept(i).map(HeaderValue::as_bytes),
+            Some(&b"2"[..]),
+            "a second miss in a row is not"
+        );
+        // A value that repeats is kept again, as `date` changes each second.
+        assert!(known.value(i, b"2").is_some());
+        assert_eq!(known.value(i, b"4"), None);
+        checked_value(&mut known, Some(i), Bytes::from_static(b"4")).unwrap();
+        assert_eq!(known.kept(i).map(HeaderValue::as_bytes), Some(&b"4"[..]));
+    }
+
+    #[test]
+    fn invalid_and_long_values_are_not_kept() {
+        let mut known = KnownFields::default();
+        let i = add(&mut known, "x");
+        assert!(checked_value(&mut known, Some(i), Bytes::from_static(b"a\nb")).is_none());
+        assert!(known.kept(i).is_none());
+        let long = Bytes::from(vec![b'a'; MAX_VALUE + 1]);
+        assert!(checked_value(&mut known, Some(i), long).is_some());
+        assert!(known.kept(i).is_none());
+        assert!(checked_value(&mut known, None, Bytes::from_static(b"ok")).is_some());
+        assert!(known.kept(i).is_none(), "no slot, nothing kept");
+    }
+}
