@@ -293,7 +293,7 @@ impl Driver {
 
     fn command(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::Request(req) => self.start(*req),
+            Cmd::Request(req) => self.start(req),
             Cmd::Data(id, data, end) => {
                 if end {
                     self.uploads.remove(&id);

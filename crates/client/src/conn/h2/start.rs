@@ -27,17 +27,19 @@ fn add_content_length(method: &Method, headers: &mut HeaderMap, len: u64) {
 
 impl Driver {
     /// Opens a stream for `req`, or answers it at once with why not.
-    pub(super) fn start(&mut self, req: AttemptRequest) {
-        let mut attempt = req.attempt;
+    /// Boxed as it came: taken apart in place, not copied out whole.
+    pub(super) fn start(&mut self, req: Box<AttemptRequest>) {
+        let AttemptRequest { method, uri, headers, body, attempt, respond } = *req;
+        let mut attempt = attempt;
         attempt.version = Version::HTTP_2;
         attempt.connection_id = self.id;
-        let full = req.body.full();
+        let full = body.full();
         let end_stream = full.as_ref().is_some_and(Bytes::is_empty);
-        let mut headers = req.headers;
-        if let Some(len) = req.body.len() {
-            add_content_length(&req.method, &mut headers, len);
+        let mut headers = headers;
+        if let Some(len) = body.len() {
+            add_content_length(&method, &mut headers, len);
         }
-        let id = match self.conn.send_request(&req.method, &req.uri, &headers, end_stream, now()) {
+        let id = match self.conn.send_request(&method, &uri, &headers, end_stream, now()) {
             Ok(id) => id,
             Err(e) => {
                 // A closed connection says why it closed.
@@ -57,7 +59,7 @@ impl Driver {
                     _ => Cause::Rejected(why),
                 };
                 let failure = AttemptFailure::new(attempt, cause, Processing::NotSent, false);
-                let _ = req.respond.send(Outcome::Failed(Box::new(failure)));
+                let _ = respond.send(Outcome::Failed(Box::new(failure)));
                 return self.shared.unreserve();
             }
         };
@@ -79,12 +81,12 @@ impl Driver {
                 // The pump reads the caller's body only once the engine
                 // says the stream can take it.
                 let upload = Upload::new();
-                upload.spawn(req.body, id, &self.tx);
+                upload.spawn(body, id, &self.tx);
                 Some(upload)
             }
         };
         let first_on_connection = id.value() == 1;
-        let ctx = Ctx { respond: Some(req.respond), body_tx: None, attempt, writable, first_on_connection };
+        let ctx = Ctx { respond: Some(respond), body_tx: None, attempt, writable, first_on_connection };
         self.streams.insert(id, ctx);
     }
 }
