@@ -364,14 +364,15 @@ fn hand_over(
     let mut attempt = Attempt::new(id, reused, version);
     attempt.tls_version = tls_version;
     lock(journal).start(&attempt);
-    let request = AttemptRequest {
+    // Boxed once here: both connections' hand-overs move it on.
+    let request = Box::new(AttemptRequest {
         method: exchange.method.clone(),
         uri: exchange.uri.clone(),
         headers: headers.clone(),
         body: exchange.body.reader(),
         attempt,
         respond: tx,
-    };
+    });
     let waiting = match lease {
         Lease::H2 { handle, .. } => Some(handle.send(request)),
         Lease::H1 { conn, home, .. } => {

@@ -73,9 +73,9 @@ pub(super) struct Wire<'a> {
 /// whatever the engine says: a write failed. (The engine still counts the
 /// bytes of that write as handed out, and the next request's writes would
 /// pay them off first: its head could go out while its journal says not.)
-pub(super) async fn run(wire: Wire<'_>, req: AttemptRequest) -> bool {
+pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
     let Wire { id, engine, rd, wr, room, proxy_authorization } = wire;
-    let AttemptRequest { method, uri, mut headers, body: request_body, mut attempt, respond } = req;
+    let AttemptRequest { method, uri, mut headers, body: request_body, mut attempt, respond } = *req;
     if let Some(auth) = proxy_authorization {
         // RFC 9110 §11.7.2: for the proxy, which removes it.
         headers.insert(http::header::PROXY_AUTHORIZATION, auth.clone());

@@ -36,7 +36,9 @@ pub(crate) struct H1Conn {
 /// A request handed to a connection's task, with the connection's handle
 /// and where it goes when the exchange is done.
 pub(super) struct Job {
-    pub(super) request: AttemptRequest,
+    /// Boxed: it moves through the hand-over, the task's `select!` and the
+    /// exchange (measured with callgrind: the box costs less than copies).
+    pub(super) request: Box<AttemptRequest>,
     pub(super) conn: H1Conn,
     pub(super) home: Home,
 }
@@ -126,7 +128,7 @@ impl H1Conn {
     /// Hands `request` to the connection's task; the outcome comes back on
     /// the request's `respond`, and the connection goes `home` if it can
     /// carry another.
-    pub(crate) fn send(self, request: AttemptRequest, home: Home) {
+    pub(crate) fn send(self, request: Box<AttemptRequest>, home: Home) {
         let jobs = self.jobs.clone();
         if let Err(job) = jobs.give(Job { request, conn: self, home }) {
             job.not_sent();
@@ -147,7 +149,8 @@ impl Job {
     /// was sent, so it is retried on a fresh connection whatever its method
     /// (DESIGN.md §3).
     pub(super) fn not_sent(self) {
-        let Self { request: AttemptRequest { mut attempt, respond, .. }, conn, .. } = self;
+        let Self { request, conn, .. } = self;
+        let AttemptRequest { mut attempt, respond, .. } = *request;
         let why = "the server closed the idle connection before the request went out";
         attempt.version = http::Version::HTTP_11;
         attempt.connection_id = conn.id;

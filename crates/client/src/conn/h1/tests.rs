@@ -34,19 +34,19 @@ async fn until_ended(conn: &H1Conn) {
     panic!("the connection's task did not end");
 }
 
-fn post(respond: oneshot::Sender<Outcome>) -> AttemptRequest {
+fn post(respond: oneshot::Sender<Outcome>) -> Box<AttemptRequest> {
     post_body(respond, Body::from("once"))
 }
 
-fn post_body(respond: oneshot::Sender<Outcome>, body: Body) -> AttemptRequest {
-    AttemptRequest {
+fn post_body(respond: oneshot::Sender<Outcome>, body: Body) -> Box<AttemptRequest> {
+    Box::new(AttemptRequest {
         method: Method::POST,
         uri: "http://example.com/".parse().unwrap(),
         headers: HeaderMap::new(),
         body: body.reader(),
         attempt: Attempt::new(7, true, Version::HTTP_11),
         respond,
-    }
+    })
 }
 
 /// The server closes an idle connection; a POST handed to it afterwards

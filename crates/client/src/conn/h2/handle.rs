@@ -265,8 +265,8 @@ impl H2Handle {
     /// The caller keeps the returned [`Waiting`] while it waits for the
     /// outcome: if it stops waiting (a timeout, or its future dropped), the
     /// driver is told to reset the abandoned stream at once.
-    pub(crate) fn send(self, req: AttemptRequest) -> Waiting {
-        if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(Box::new(req))) {
+    pub(crate) fn send(self, req: Box<AttemptRequest>) -> Waiting {
+        if let Err(mpsc::error::SendError(Cmd::Request(req))) = self.tx.send(Cmd::Request(req)) {
             self.shared.unreserve();
             let why = match self.shared.closed_by.lock().ok().and_then(|c| c.clone()) {
                 Some(cause) => format!("connection closed: {cause}"),
