@@ -5,6 +5,7 @@
 //! client accepts loses that header and its `Content-Length`, and its body
 //! is decoded as it is read (`decoder.rs`, on async-compression).
 
+mod builder;
 #[cfg(any(feature = "gzip", feature = "deflate", feature = "brotli", feature = "zstd"))]
 mod decoder;
 

@@ -5,6 +5,7 @@
 //! the per-host overrides of [`ClientBuilder::resolve`](crate::ClientBuilder::resolve)
 //! (curl's `--resolve`), which win over any resolver.
 
+mod builder;
 #[cfg(feature = "hickory-dns")]
 mod hickory;
 

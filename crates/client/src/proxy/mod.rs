@@ -16,6 +16,7 @@
 //! forward proxy speaks HTTP/1.1 to both sides), so h2c goes through a
 //! CONNECT tunnel, where the proxy only relays bytes.
 
+mod builder;
 mod env;
 mod no_proxy;
 pub(crate) mod socks;
