@@ -17,7 +17,7 @@ impl ClientBuilder {
     ///
     /// A connection through a proxy is pooled under its origin, as the
     /// proxy for an origin is fixed when the client is built. A proxy's
-    /// failure is an [`Error::is_proxy`] error, with nothing sent to the
+    /// failure is an [`Error::is_proxy`](crate::Error::is_proxy) error, with nothing sent to the
     /// origin.
     ///
     /// ```
