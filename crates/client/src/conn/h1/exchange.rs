@@ -97,6 +97,11 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
     let expect = expects_continue(&headers);
     drop((method, uri, headers));
     let mut held = None;
+    // Whether body bytes go out (and their write is watched for a stall
+    // below): not the head alone. A GET's head also sits in the engine's
+    // buffer at first, and counting it set a 30-second timer (a timer-wheel
+    // entry and a wake-up of the runtime's driver) for every request.
+    let has_body = full.as_ref().is_none_or(|b| !b.is_empty());
     let mut body = match full {
         Some(bytes) if bytes.is_empty() => None,
         Some(bytes) if expect => {
@@ -109,7 +114,6 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
         }
         None => Some(request_body),
     };
-    let has_body = held.is_some() || body.is_some() || engine.send_buffered() > 0;
     let mut gate =
         (expect && (held.is_some() || body.is_some())).then(|| tokio::time::Instant::now() + CONTINUE_WAIT);
     // When a request body's bytes wait to be written, the time their write

@@ -107,3 +107,38 @@ async fn an_upload_the_server_stopped_reading_ends_after_the_stall_limit() {
     assert!(answered.elapsed() >= SEND_STALL - Duration::from_secs(1), "{:?}", answered.elapsed());
     drop(server_io);
 }
+
+fn get(respond: oneshot::Sender<Outcome>) -> Box<AttemptRequest> {
+    Box::new(AttemptRequest { method: Method::GET, ..*post_body(respond, Body::empty()) })
+}
+
+/// One timer serves every idle spell (`task.rs`): a connection used again
+/// before the first spell's expiry is not closed at it, and still expires
+/// `idle_timeout` after its last use.
+#[tokio::test(start_paused = true)]
+async fn the_idle_expiry_follows_the_last_use() {
+    let (client_io, mut server_io) = tokio::io::duplex(16 << 10);
+    let idle = Duration::from_secs(10);
+    let mut conn = H1Conn::spawn(3, Box::new(client_io), None, idle, task());
+    let mut buf = [0u8; 1024];
+    for _ in 0..2 {
+        let (respond, outcome) = oneshot::channel();
+        let (home_tx, home_rx) = oneshot::channel();
+        conn.send(get(respond), Box::new(move |c| drop(home_tx.send(c))));
+        let _ = server_io.read(&mut buf).await.unwrap();
+        server_io.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
+        let Ok(Outcome::Response(mut parts)) = outcome.await else { panic!("expected a response") };
+        assert!(matches!(parts.body.recv().await, Some(BodyEvent::Data(d)) if d == "ok"));
+        assert!(matches!(parts.body.recv().await, Some(BodyEvent::End)));
+        conn = home_rx.await.expect("the connection came home");
+        // Idle for 6 s: within the limit, and the second use comes after
+        // the first spell's timer was set.
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        assert!(conn.is_open());
+    }
+    // 12 s after the first use, 6 s after the second: still open.
+    assert!(conn.is_open(), "closed at the first idle spell's expiry");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    until_ended(&conn).await;
+    drop(server_io);
+}
