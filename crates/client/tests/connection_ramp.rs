@@ -26,13 +26,13 @@ async fn waiting_requests_open_the_connections_they_need_at_once() {
     let script = tokio::spawn(async move {
         let one_stream = Settings { max_concurrent_streams: Some(1), ..Settings::default() };
         let mut first = server.accept().await?;
-        first.handshake(one_stream.clone()).await?;
+        first.handshake(one_stream).await?;
         let mut conns = vec![first];
         for _ in 1..REQUESTS {
             conns.push(server.accept().await?);
         }
         for conn in &mut conns[1..] {
-            conn.handshake(one_stream.clone()).await?;
+            conn.handshake(one_stream).await?;
         }
         for conn in &mut conns {
             let request = conn.recv_request().await?;

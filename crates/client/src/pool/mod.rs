@@ -365,7 +365,7 @@ impl Pool {
     /// takes streams; the stream on the least loaded connection, younger
     /// ones first; another connection opened in the background while fewer
     /// than the policy's count are young.
-    fn next_spread(&self, st: &mut origins::OriginState, early: bool) -> Next {
+    fn next_spread(&self, st: &mut OriginState, early: bool) -> Next {
         let now = std::time::Instant::now();
         let young = |h: &&H2Handle| h.is_open() && !h.aged(now) && !h.awaiting_preface();
         if st.h2.iter().any(|h| young(&h)) {
