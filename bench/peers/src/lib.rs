@@ -3,6 +3,9 @@
 //! to the end; then one JSON line: requests, failed, seconds, req_per_s.
 //! The same shape as `baton bench -n N -c C`.
 
+pub mod measure;
+pub mod serve;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

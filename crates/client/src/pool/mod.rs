@@ -25,7 +25,7 @@ use crate::stats::Counters;
 use crate::timeouts::{TimeoutKind, Timeouts};
 use dial::{Dial, Opened};
 pub(crate) use origins::Origins;
-use origins::{ConnectingGuard, OriginPool, Speaks};
+use origins::{ConnectingGuard, OriginPool, OriginState, Speaks, WaitingGuard};
 
 /// Idle HTTP/1.1 connections kept per origin.
 const MAX_IDLE_H1: usize = 128;
@@ -197,6 +197,9 @@ impl Pool {
         // Most requests find room at once: they skip registering for the
         // origin's notification (two locks of its waiter list).
         let mut first = Some(self.next(origin, &op, fresh, early)).filter(|n| !matches!(n, Next::Wait));
+        // Counted among the origin's waiting requests from the first look
+        // that may wait, until this returns (or is dropped).
+        let mut _waiting: Option<WaitingGuard> = None;
         loop {
             let notified = op.shared.notify.notified();
             tokio::pin!(notified);
@@ -205,6 +208,7 @@ impl Pool {
                 None => {
                     // Listening before looking, so no wake-up is missed.
                     notified.as_mut().enable();
+                    _waiting.get_or_insert_with(|| WaitingGuard::new(&op));
                     self.next(origin, &op, fresh, early)
                 }
             };
@@ -323,17 +327,37 @@ impl Pool {
             }
             return Next::Lease(Lease::H2 { handle, reused });
         }
-        // One connection attempt at a time per origin; draining connections
-        // do not count, so a GOAWAY opens the replacement at once
-        // (make-before-break). A request that may not go before a server's
-        // SETTINGS waits for those of a connection already taking early
-        // requests rather than opening another.
-        let preface_due = st.h2.iter().any(H2Handle::awaiting_preface);
-        if st.connecting == 0 && open < self.max_per_origin && !preface_due {
+        // Draining connections do not count, so a GOAWAY opens the
+        // replacement at once (make-before-break). A request that may not go
+        // before a server's SETTINGS waits for those of a connection already
+        // taking early requests rather than opening another.
+        let on_the_way = st.connecting + st.h2.iter().filter(|h| h.awaiting_preface()).count();
+        let per_connection = op.shared.max_streams.load(Ordering::Acquire);
+        if open + st.connecting < self.max_per_origin
+            && Self::another_connection(&st, on_the_way, per_connection)
+        {
             st.connecting += 1;
             return Next::Connect { force_h1: false };
         }
         Next::Wait
+    }
+
+    /// Whether a request that found no room on the origin's HTTP/2
+    /// connections opens another, given `on_the_way` connections being
+    /// opened or waiting for the server's SETTINGS, and `per_connection`,
+    /// the streams the server allows on each (its last
+    /// SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §6.5.2; 0 while unknown).
+    ///
+    /// With none on the way, yes. While the limit is unknown, one
+    /// connection at a time: the first SETTINGS may allow every request on
+    /// one connection. Once it is known, as many at once as the waiting
+    /// requests (this one included) need beyond what those on the way will
+    /// carry: one after the other, each a handshake's round trip, a client
+    /// with thousands of requests waiting took seconds to reach its
+    /// connection limit (bench/scale: 44 of 64 connections after 4 s).
+    fn another_connection(st: &OriginState, on_the_way: usize, per_connection: usize) -> bool {
+        on_the_way == 0
+            || (per_connection > 0 && on_the_way.saturating_mul(per_connection) < st.waiting.max(1))
     }
 
     /// [`next`](Self::next) for HTTP/2 under a [`Spread`] policy
@@ -341,7 +365,7 @@ impl Pool {
     /// takes streams; the stream on the least loaded connection, younger
     /// ones first; another connection opened in the background while fewer
     /// than the policy's count are young.
-    fn next_spread(&self, st: &mut origins::OriginState, early: bool) -> Next {
+    fn next_spread(&self, st: &mut OriginState, early: bool) -> Next {
         let now = std::time::Instant::now();
         let young = |h: &&H2Handle| h.is_open() && !h.aged(now) && !h.awaiting_preface();
         if st.h2.iter().any(|h| young(&h)) {

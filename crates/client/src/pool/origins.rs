@@ -32,6 +32,9 @@ pub(super) struct OriginState {
     pub(super) h1_slots: usize,
     /// The server said HTTP_1_1_REQUIRED (DESIGN.md §3 rule 5).
     pub(super) http1_required: bool,
+    /// Requests waiting for room (each holds a [`WaitingGuard`]): how many
+    /// HTTP/2 connections to open at once when none has room.
+    pub(super) waiting: usize,
 }
 
 /// One origin: its connections, and what they learned for each other.
@@ -105,5 +108,22 @@ impl Drop for ConnectingGuard {
     fn drop(&mut self) {
         self.0.lock().connecting -= 1;
         self.0.shared.notify.notify_waiters();
+    }
+}
+
+/// Counts one request among its origin's `waiting` while it lives: from the
+/// request's first wait for room until its lease returns or is dropped.
+pub(super) struct WaitingGuard(Arc<OriginPool>);
+
+impl WaitingGuard {
+    pub(super) fn new(op: &Arc<OriginPool>) -> Self {
+        op.lock().waiting += 1;
+        Self(op.clone())
+    }
+}
+
+impl Drop for WaitingGuard {
+    fn drop(&mut self) {
+        self.0.lock().waiting -= 1;
     }
 }
