@@ -14,6 +14,7 @@ use pyo3::types::{PyBytes, PyTuple};
 use crate::body::BodySender;
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
+use crate::httpx::HttpxResponses;
 use crate::response::Head;
 use crate::runtime::{Running, runtime};
 
@@ -116,10 +117,29 @@ async fn exchange(builder: baton::RequestBuilder, eager: bool) -> Result<Head, b
     Ok(Head::gather(response, eager).await)
 }
 
-fn head_to_py(py: Python<'_>, result: Result<Head, baton::Error>) -> PyResult<Py<PyAny>> {
-    match result {
-        Ok(head) => head.into_py(py),
-        Err(e) => Err(to_py(py, e)),
+/// What a finished request gives Python: the response as `finish` makes
+/// it (an [`HttpxResponses`], or a function called with the parts tuple and
+/// `context`), else the parts tuple; a failure raises `CoreError`, or what
+/// `fail(error, context)` returns.
+fn deliver(
+    py: Python<'_>,
+    result: Result<Head, baton::Error>,
+    finish: Option<Py<PyAny>>,
+    fail: Option<Py<PyAny>>,
+    context: Option<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let context = context.unwrap_or_else(|| py.None());
+    match (result, finish, fail) {
+        (Ok(head), Some(finish), _) => match finish.bind(py).cast::<HttpxResponses>() {
+            Ok(maker) => maker.get().build(py, head, context.bind(py)),
+            Err(_) => finish.call1(py, (head.into_py(py)?, context)),
+        },
+        (Ok(head), None, _) => head.into_py(py),
+        (Err(e), _, Some(fail)) => {
+            let mapped = fail.call1(py, (to_py(py, e).into_value(py), context))?;
+            Err(PyErr::from_value(mapped.into_bound(py)))
+        }
+        (Err(e), _, None) => Err(to_py(py, e)),
     }
 }
 
@@ -231,24 +251,15 @@ impl Client {
         context: Option<Py<PyAny>>,
     ) -> PyResult<Op> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
-        Ok(Op::new(async move {
+        let fut = async move {
             let result = exchange(builder, eager).await;
-            Box::new(move |py: Python<'_>| {
-                let context = context.unwrap_or_else(|| py.None());
-                match (head_to_py(py, result), finish, fail) {
-                    (Ok(parts), Some(finish), _) => finish.call1(py, (parts, context)),
-                    (Err(e), _, Some(fail)) => {
-                        let mapped = fail.call1(py, (e.into_value(py), context))?;
-                        Err(PyErr::from_value(mapped.into_bound(py)))
-                    }
-                    (result, _, _) => result,
-                }
-            }) as Outcome
-        }))
+            Box::new(move |py: Python<'_>| deliver(py, result, finish, fail, context)) as Outcome
+        };
+        Ok(Op::new(fut))
     }
 
     /// The same, waiting without the GIL on the calling thread.
-    #[pyo3(signature = (method, url, headers, body, timeouts, eager))]
+    #[pyo3(signature = (method, url, headers, body, timeouts, eager, finish = None, fail = None, context = None))]
     #[allow(clippy::too_many_arguments)] // the Python call's arguments
     fn send(
         &self,
@@ -259,6 +270,9 @@ impl Client {
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,
+        finish: Option<Py<PyAny>>,
+        fail: Option<Py<PyAny>>,
+        context: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
         let rt = runtime()?;
@@ -266,7 +280,7 @@ impl Client {
             let _running = Running::start();
             rt.block_on(exchange(builder, eager))
         });
-        head_to_py(py, result)
+        deliver(py, result, finish, fail, context)
     }
 
     /// The client's counters: requests, responses, connections opened,

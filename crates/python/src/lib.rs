@@ -13,6 +13,7 @@ mod body;
 mod bridge;
 mod client;
 mod error;
+mod httpx;
 mod journal;
 mod response;
 mod runtime;
@@ -26,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bridge::Notifier>()?;
     m.add_class::<body::BodySender>()?;
     m.add_class::<response::BodyReader>()?;
+    m.add_class::<httpx::HttpxResponses>()?;
     m.add_class::<journal::PyAttempt>()?;
     m.add_class::<journal::Attempts>()?;
     m.add_function(wrap_pyfunction!(bridge::echo_op, m)?)?;
