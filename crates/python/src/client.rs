@@ -145,7 +145,9 @@ fn deliver(
 
 #[pymethods]
 impl Client {
-    /// Builds the client; no connection is opened yet.
+    /// Builds the client; no connection is opened yet. `cert_pem` (with
+    /// `key_pem`, or holding the key itself) is a client certificate chain
+    /// presented to servers that ask for one (mutual TLS).
     #[new]
     #[pyo3(signature = (
         *,
@@ -155,6 +157,8 @@ impl Client {
         verify = true,
         ca_pem = None,
         native_roots = false,
+        cert_pem = None,
+        key_pem = None,
         max_connections_per_origin = 8,
         max_http1_connections_per_origin = None,
         max_attempts = 4,
@@ -170,6 +174,8 @@ impl Client {
         verify: bool,
         ca_pem: Option<PyBackedBytes>,
         native_roots: bool,
+        cert_pem: Option<PyBackedBytes>,
+        key_pem: Option<PyBackedBytes>,
         max_connections_per_origin: usize,
         max_http1_connections_per_origin: Option<usize>,
         max_attempts: u32,
@@ -221,6 +227,16 @@ impl Client {
             b = b.tls_built_in_roots(false);
         } else if native_roots {
             b = b.tls_native_roots(true);
+        }
+        match (&cert_pem, &key_pem) {
+            // mTLS: the certificate chain and its key, as httpx's `cert=`.
+            (Some(cert), key) => {
+                let identity = baton::Identity::from_pem_parts(cert, key.as_deref().unwrap_or(cert))
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                b = b.identity(identity);
+            }
+            (None, Some(_)) => return Err(PyValueError::new_err("key_pem needs cert_pem")),
+            (None, None) => {}
         }
         let inner = b.build().map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(Self { inner })

@@ -74,6 +74,8 @@ class Client:
         verify: bool = True,
         ca_pem: Optional[bytes] = None,
         native_roots: bool = False,
+        cert_pem: Optional[bytes] = None,
+        key_pem: Optional[bytes] = None,
         max_connections_per_origin: int = 8,
         max_http1_connections_per_origin: Optional[int] = None,
         max_attempts: int = 4,

@@ -239,10 +239,12 @@ class HTTPTransport(httpx.BaseTransport):
     (``SSL_CERT_FILE``), ``http1``, ``http2`` (``http1=False, http2=True``
     speaks HTTP/2 to ``http://`` URLs with prior knowledge), ``limits``
     (``max_connections`` per origin for HTTP/1.1, ``keepalive_expiry``),
-    ``retries`` (attempts for connects: at least ``retries + 1``). ``cert``,
-    ``proxy``, ``uds``, ``local_address`` and ``socket_options`` are not
-    supported and raise `ValueError`. baton's own: ``http2_prior_knowledge``,
-    ``max_attempts`` (per request, default 4), ``replay_buffer`` (bytes of a
+    ``retries`` (attempts for connects: at least ``retries + 1``), ``cert``
+    (mutual TLS: a PEM file with the certificate and its key, or
+    ``(certfile, keyfile)``; an encrypted key, ``(certfile, keyfile,
+    password)``, raises `ValueError`). ``proxy``, ``uds``, ``local_address``
+    and ``socket_options`` are not supported and raise `ValueError`.
+    baton's own: ``http2_prior_knowledge``, ``max_attempts`` (per request, default 4), ``replay_buffer`` (bytes of a
     streamed upload kept for a retry, default 256 KiB),
     ``max_connections_per_origin`` (HTTP/2, default 8).
     """
