@@ -145,3 +145,36 @@ def test_a_complete_body_reads_as_with_httpxs_own_transport(lab) -> None:
     assert asyncio.run(async_view(httpx.AsyncHTTPTransport())) == expected
     assert asyncio.run(async_view(baton_http.AsyncHTTPTransport())) == expected
     assert asyncio.run(async_view(baton_http.AsyncHTTPTransport(http1=False, http2=True))) == expected
+
+
+def test_a_response_read_whole_is_freed_without_the_cycle_collector(lab) -> None:
+    """httpx's client wraps the response's stream in one that points back at
+    the response; once the transport has handed the whole body over and the
+    response is closed, it lets go of that stream, so a dropped response
+    (and its body) is freed at once."""
+    import gc
+    import weakref
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=baton_http.AsyncHTTPTransport(http1=False, http2=True)) as client:
+            await client.get(lab.url("/bytes/100"))
+            gc.disable()
+            try:
+                r = await client.get(lab.url("/bytes/1000"))
+                assert len(r.content) == 1000 and r.is_closed and r.elapsed.total_seconds() >= 0
+                ref = weakref.ref(r)
+                del r
+                assert ref() is None
+            finally:
+                gc.enable()
+
+    asyncio.run(main())
+    with httpx.Client(transport=baton_http.HTTPTransport()) as client:
+        gc.disable()
+        try:
+            r = client.get(lab.url("/bytes/1000"))
+            ref = weakref.ref(r)
+            del r
+            assert ref() is None
+        finally:
+            gc.enable()

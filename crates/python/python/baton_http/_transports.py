@@ -144,6 +144,7 @@ class _Response(httpx.Response):
         if whole is None:
             return super().read()
         self.close()
+        self._unbind()
         return whole
 
     async def aread(self) -> bytes:
@@ -151,7 +152,19 @@ class _Response(httpx.Response):
         if whole is None:
             return await super().aread()
         await self.aclose()
+        self._unbind()
         return whole
+
+    def _unbind(self) -> None:
+        """Once read and closed, the response lets go of its stream: the
+        client's wrapper around it points back at the response, a cycle
+        that only the cycle collector would free (with the body in it).
+        A closed response never reads its stream again."""
+        self.stream = _CLOSED
+
+
+#: The stream of a response read and closed (`_Response._unbind`).
+_CLOSED = httpx.ByteStream(b"")
 
 
 def _response(parts: tuple, stream: typing.Any) -> httpx.Response:
