@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import json
+import os
 import resource
 import time
 import typing
@@ -247,7 +248,13 @@ def main() -> None:
         name, url, n, size = args.one
         print(json.dumps(measure(name, url, int(n), int(size))))
     elif args.bridge:
-        print(json.dumps(bridge(args.bridge)))
+        print(json.dumps(bridge(args.bridge)), flush=True)
+        # The obvious bridge's last `call_soon_threadsafe` may still be
+        # inside its socket write on the runtime's thread, GIL released:
+        # were the interpreter to finalize now, that thread would be made
+        # to exit there (CPython's `take_gil` during finalization), which
+        # aborts the process through Rust frames. Nothing is left to clean.
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ use pyo3::types::{PyBytes, PyTuple};
 use crate::body::BodySender;
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
+use crate::httpx::HttpxResponses;
 use crate::response::Head;
 use crate::runtime::{Running, runtime};
 
@@ -116,16 +117,37 @@ async fn exchange(builder: baton::RequestBuilder, eager: bool) -> Result<Head, b
     Ok(Head::gather(response, eager).await)
 }
 
-fn head_to_py(py: Python<'_>, result: Result<Head, baton::Error>) -> PyResult<Py<PyAny>> {
-    match result {
-        Ok(head) => head.into_py(py),
-        Err(e) => Err(to_py(py, e)),
+/// What a finished request gives Python: the response as `finish` makes
+/// it (an [`HttpxResponses`], or a function called with the parts tuple and
+/// `context`), else the parts tuple; a failure raises `CoreError`, or what
+/// `fail(error, context)` returns.
+fn deliver(
+    py: Python<'_>,
+    result: Result<Head, baton::Error>,
+    finish: Option<Py<PyAny>>,
+    fail: Option<Py<PyAny>>,
+    context: Option<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let context = context.unwrap_or_else(|| py.None());
+    match (result, finish, fail) {
+        (Ok(head), Some(finish), _) => match finish.bind(py).cast::<HttpxResponses>() {
+            Ok(maker) => maker.get().build(py, head, context.bind(py)),
+            Err(_) => finish.call1(py, (head.into_py(py)?, context)),
+        },
+        (Ok(head), None, _) => head.into_py(py),
+        (Err(e), _, Some(fail)) => {
+            let mapped = fail.call1(py, (to_py(py, e).into_value(py), context))?;
+            Err(PyErr::from_value(mapped.into_bound(py)))
+        }
+        (Err(e), _, None) => Err(to_py(py, e)),
     }
 }
 
 #[pymethods]
 impl Client {
-    /// Builds the client; no connection is opened yet.
+    /// Builds the client; no connection is opened yet. `cert_pem` (with
+    /// `key_pem`, or holding the key itself) is a client certificate chain
+    /// presented to servers that ask for one (mutual TLS).
     #[new]
     #[pyo3(signature = (
         *,
@@ -135,6 +157,8 @@ impl Client {
         verify = true,
         ca_pem = None,
         native_roots = false,
+        cert_pem = None,
+        key_pem = None,
         max_connections_per_origin = 8,
         max_http1_connections_per_origin = None,
         max_attempts = 4,
@@ -150,6 +174,8 @@ impl Client {
         verify: bool,
         ca_pem: Option<PyBackedBytes>,
         native_roots: bool,
+        cert_pem: Option<PyBackedBytes>,
+        key_pem: Option<PyBackedBytes>,
         max_connections_per_origin: usize,
         max_http1_connections_per_origin: Option<usize>,
         max_attempts: u32,
@@ -202,6 +228,16 @@ impl Client {
         } else if native_roots {
             b = b.tls_native_roots(true);
         }
+        match (&cert_pem, &key_pem) {
+            // mTLS: the certificate chain and its key, as httpx's `cert=`.
+            (Some(cert), key) => {
+                let identity = baton::Identity::from_pem_parts(cert, key.as_deref().unwrap_or(cert))
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                b = b.identity(identity);
+            }
+            (None, Some(_)) => return Err(PyValueError::new_err("key_pem needs cert_pem")),
+            (None, None) => {}
+        }
         let inner = b.build().map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(Self { inner })
     }
@@ -231,24 +267,15 @@ impl Client {
         context: Option<Py<PyAny>>,
     ) -> PyResult<Op> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
-        Ok(Op::new(async move {
+        let fut = async move {
             let result = exchange(builder, eager).await;
-            Box::new(move |py: Python<'_>| {
-                let context = context.unwrap_or_else(|| py.None());
-                match (head_to_py(py, result), finish, fail) {
-                    (Ok(parts), Some(finish), _) => finish.call1(py, (parts, context)),
-                    (Err(e), _, Some(fail)) => {
-                        let mapped = fail.call1(py, (e.into_value(py), context))?;
-                        Err(PyErr::from_value(mapped.into_bound(py)))
-                    }
-                    (result, _, _) => result,
-                }
-            }) as Outcome
-        }))
+            Box::new(move |py: Python<'_>| deliver(py, result, finish, fail, context)) as Outcome
+        };
+        Ok(Op::new(fut))
     }
 
     /// The same, waiting without the GIL on the calling thread.
-    #[pyo3(signature = (method, url, headers, body, timeouts, eager))]
+    #[pyo3(signature = (method, url, headers, body, timeouts, eager, finish = None, fail = None, context = None))]
     #[allow(clippy::too_many_arguments)] // the Python call's arguments
     fn send(
         &self,
@@ -259,6 +286,9 @@ impl Client {
         body: Option<&Bound<'_, PyAny>>,
         timeouts: Timeouts4,
         eager: bool,
+        finish: Option<Py<PyAny>>,
+        fail: Option<Py<PyAny>>,
+        context: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let Prepared { builder } = self.prepare(py, method, url, headers, body, timeouts)?;
         let rt = runtime()?;
@@ -266,7 +296,7 @@ impl Client {
             let _running = Running::start();
             rt.block_on(exchange(builder, eager))
         });
-        head_to_py(py, result)
+        deliver(py, result, finish, fail, context)
     }
 
     /// The client's counters: requests, responses, connections opened,

@@ -13,11 +13,19 @@ mod body;
 mod bridge;
 mod client;
 mod error;
+mod httpx;
 mod journal;
 mod response;
 mod runtime;
 
 use pyo3::prelude::*;
+
+/// mimalloc for the extension's own allocations (Python's objects keep
+/// Python's allocator): glibc's malloc returned the memory of each large
+/// body to the kernel on free (its trim threshold), so the next one paid a
+/// page fault per 4 KiB page.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -26,6 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bridge::Notifier>()?;
     m.add_class::<body::BodySender>()?;
     m.add_class::<response::BodyReader>()?;
+    m.add_class::<httpx::HttpxResponses>()?;
     m.add_class::<journal::PyAttempt>()?;
     m.add_class::<journal::Attempts>()?;
     m.add_function(wrap_pyfunction!(bridge::echo_op, m)?)?;

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyList, PyTuple};
 
 use crate::bridge::{Op, Outcome};
 use crate::error::to_py;
@@ -217,8 +217,9 @@ impl BodyReader {
 }
 
 /// A response as Python gets it: `(status, headers, http_version,
-/// reason_phrase, body_prefix, reader, attempts)`; `reader` is None when
-/// `body_prefix` is the whole body.
+/// reason_phrase, body_prefix, reader, attempts, identity)`; `reader` is
+/// None when `body_prefix` is the whole body; `identity` is True when the
+/// response has no `Content-Encoding` (the body as sent is the content).
 pub(crate) struct Head {
     response: baton::Response,
     prefix: Option<Pieces>,
@@ -265,53 +266,88 @@ impl Head {
         head
     }
 
-    pub(crate) fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    /// The response's parts as Python objects; `headers` makes the
+    /// headers object from the response's header map.
+    pub(crate) fn parts<'py>(
+        self,
+        py: Python<'py>,
+        headers: impl FnOnce(&http::HeaderMap) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Parts<'py>> {
         let Self { response, prefix, complete, error } = self;
-        let headers = PyList::empty(py);
-        for (name, value) in response.headers() {
-            headers
-                .append((PyBytes::new(py, name.as_str().as_bytes()), PyBytes::new(py, value.as_bytes())))?;
-        }
-        let status = response.status();
+        let headers = headers(response.headers())?;
         let h2 = response.version() == http::Version::HTTP_2;
-        let version = version_bytes(py, h2);
         // HTTP/1.x: the phrase the server sent, as httpcore gives it.
         // HTTP/2 has none (RFC 9113 §8.3.2): httpcore gives none, and httpx
         // then derives one from the status code.
-        let reason = if h2 { None } else { Some(response.reason_phrase().unwrap_or_default()) };
-        let reason = match reason {
-            Some(r) => PyBytes::new(py, r).into_any(),
-            None => py.None().into_bound(py),
-        };
+        let reason =
+            if h2 { None } else { Some(PyBytes::new(py, response.reason_phrase().unwrap_or_default())) };
         let prefix = match prefix {
             Some(p) => p.to_py(py)?,
             None => PyBytes::new(py, b""),
         };
-        let attempts = attempts(py, response.attempts())?;
-        let reader = if complete && error.is_none() {
-            None
-        } else {
-            let ended = complete;
-            let state = ReaderState { response: Some(response), ended, error, closed: false, task: None };
-            Some(Py::new(py, BodyReader { state: Arc::new(Mutex::new(state)) })?)
+        let mut parts = Parts {
+            status: response.status().as_u16(),
+            headers,
+            version: version_bytes(py, h2),
+            reason,
+            prefix,
+            reader: None,
+            attempts: attempts(py, response.attempts())?.into_any(),
+            identity: !response.headers().contains_key(http::header::CONTENT_ENCODING),
         };
+        if !complete || error.is_some() {
+            let state =
+                ReaderState { response: Some(response), ended: complete, error, closed: false, task: None };
+            parts.reader = Some(Bound::new(py, BodyReader { state: Arc::new(Mutex::new(state)) })?);
+        }
+        Ok(parts)
+    }
+
+    /// The response as the tuple described on [`Head`].
+    pub(crate) fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let p = self.parts(py, |map| Ok(pairs(py, map)?.into_any()))?;
         let tuple = PyTuple::new(
             py,
             [
-                status.as_u16().into_pyobject(py)?.into_any(),
-                headers.into_any(),
-                version,
-                reason,
-                prefix.into_any(),
-                match reader {
-                    Some(r) => r.into_bound(py).into_any(),
-                    None => py.None().into_bound(py),
-                },
-                attempts.into_any(),
+                p.status.into_pyobject(py)?.into_any(),
+                p.headers,
+                p.version,
+                p.reason.map_or_else(|| py.None().into_bound(py), Bound::into_any),
+                p.prefix.into_any(),
+                p.reader.map_or_else(|| py.None().into_bound(py), Bound::into_any),
+                p.attempts,
+                PyBool::new(py, p.identity).to_owned().into_any(),
             ],
         )?;
         Ok(tuple.into_any().unbind())
     }
+}
+
+/// A response's parts, as Python objects.
+pub(crate) struct Parts<'py> {
+    pub(crate) status: u16,
+    pub(crate) headers: Bound<'py, PyAny>,
+    /// `b"HTTP/2"` or `b"HTTP/1.1"`.
+    pub(crate) version: Bound<'py, PyAny>,
+    /// HTTP/1.x only.
+    pub(crate) reason: Option<Bound<'py, PyBytes>>,
+    /// The body, or as much of it as had arrived.
+    pub(crate) prefix: Bound<'py, PyBytes>,
+    /// The rest of the body; None when `prefix` is all of it.
+    pub(crate) reader: Option<Bound<'py, BodyReader>>,
+    pub(crate) attempts: Bound<'py, PyAny>,
+    /// No `Content-Encoding`: the body as received is the content.
+    pub(crate) identity: bool,
+}
+
+/// The headers as a list of `(name, value)` bytes pairs (names in lower
+/// case, as HTTP/2 sends them and the `http` crate keeps them).
+pub(crate) fn pairs<'py>(py: Python<'py>, map: &http::HeaderMap) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for (name, value) in map {
+        list.append((PyBytes::new(py, name.as_str().as_bytes()), PyBytes::new(py, value.as_bytes())))?;
+    }
+    Ok(list)
 }
 
 /// `b"HTTP/2"` or `b"HTTP/1.1"`, made once.

@@ -33,7 +33,17 @@ def _version(nginx: str) -> typing.Tuple[int, ...]:
 class Nginx:
     """nginx serving /bytes/100 and /bytes/65536 over h2c (or HTTP/1.1)."""
 
-    def __init__(self, keepalive_requests: int = 1_000_000, http2: bool = True, workers: int = 1) -> None:
+    def __init__(
+        self,
+        keepalive_requests: int = 1_000_000,
+        http2: bool = True,
+        workers: int = 1,
+        tls: typing.Optional[typing.Tuple[str, str]] = None,
+        client_ca: typing.Optional[str] = None,
+    ) -> None:
+        """`tls`: (certificate, key) PEM files, to serve HTTPS (HTTP/2 and
+        HTTP/1.1 by ALPN); `client_ca`: with `tls`, a CA file that client
+        certificates must chain to (``ssl_verify_client on``)."""
         nginx = binary()
         if nginx is None:
             raise RuntimeError("nginx is not installed (apt-get install nginx)")
@@ -49,12 +59,18 @@ class Nginx:
             with open(os.path.join(self.prefix, "html", "bytes", str(size)), "wb") as f:
                 f.write(b"x" * size)
         addr = f"127.0.0.1:{self.port}"
+        ssl = " ssl" if tls else ""
         if not http2:
-            listen = f"listen {addr};"
+            listen = f"listen {addr}{ssl};"
         elif _version(nginx) >= (1, 25, 1):
-            listen = f"listen {addr};\n        http2 on;"
+            listen = f"listen {addr}{ssl};\n        http2 on;"
         else:
-            listen = f"listen {addr} http2;"
+            listen = f"listen {addr}{ssl} http2;"
+        if tls:
+            listen += f"\n        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]};"
+            if client_ca:
+                listen += f"\n        ssl_client_certificate {client_ca};\n        ssl_verify_client on;"
+        self.scheme = "https" if tls else "http"
         p = self.prefix
         user = "user root;\n" if os.geteuid() == 0 else ""
         self.conf = os.path.join(p, "nginx.conf")
@@ -87,7 +103,9 @@ class Nginx:
                 time.sleep(0.02)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        # The lab's certificates name `localhost` (which is 127.0.0.1 here).
+        host = "localhost" if self.scheme == "https" else "127.0.0.1"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def signal(self, what: str) -> None:
         subprocess.run([self.nginx, "-p", self.prefix, "-c", self.conf, "-s", what], check=True, capture_output=True)

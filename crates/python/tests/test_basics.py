@@ -95,3 +95,86 @@ def test_http1_reason_phrase_is_what_the_server_sent_as_with_httpx() -> None:
         asyncio.run(main())
     finally:
         listener.close()
+
+
+def _state(r: httpx.Response) -> tuple:
+    """What a caller can see of a response that httpx has read."""
+    return (r.status_code, r.content, r.is_closed, r.is_stream_consumed, r.num_bytes_downloaded, r.elapsed.total_seconds() >= 0)
+
+
+def test_a_complete_body_reads_as_with_httpxs_own_transport(lab) -> None:
+    """The transport hands a body that has fully arrived to httpx at once
+    (`_transports._Response`): what the caller sees after `get`, `stream`
+    and a second read is what httpx's own transport gives, and a gzip body
+    is still decoded by httpx."""
+    paths = ["/bytes/100", "/bytes/0", "/text/3000?encoding=gzip"]
+
+    def sync_view(transport: httpx.BaseTransport) -> list:
+        out = []
+        with httpx.Client(transport=transport) as client:
+            for path in paths:
+                r = client.get(lab.url(path))
+                out.append(_state(r) + (r.read() == r.content, r.headers.get("content-encoding")))
+            with client.stream("GET", lab.url("/bytes/100")) as r:
+                out.append((b"".join(r.iter_raw()), r.is_stream_consumed))
+                with pytest.raises(httpx.StreamConsumed):
+                    r.read()
+            with client.stream("GET", lab.url("/bytes/100")) as r:
+                out.append((r.read(), list(r.iter_bytes()), r.is_closed))
+            out.append(r.is_closed)
+        return out
+
+    async def async_view(transport: httpx.AsyncBaseTransport) -> list:
+        out = []
+        async with httpx.AsyncClient(transport=transport) as client:
+            for path in paths:
+                r = await client.get(lab.url(path))
+                out.append(_state(r) + ((await r.aread()) == r.content, r.headers.get("content-encoding")))
+            async with client.stream("GET", lab.url("/bytes/100")) as r:
+                out.append((b"".join([c async for c in r.aiter_raw()]), r.is_stream_consumed))
+                with pytest.raises(httpx.StreamConsumed):
+                    await r.aread()
+            async with client.stream("GET", lab.url("/bytes/100")) as r:
+                out.append((await r.aread(), [c async for c in r.aiter_bytes()], r.is_closed))
+            out.append(r.is_closed)
+        return out
+
+    expected = sync_view(httpx.HTTPTransport())
+    assert expected[2][1].startswith(b"line 0: ") and expected[2][-1] == "gzip"
+    assert sync_view(baton_http.HTTPTransport()) == expected
+    assert asyncio.run(async_view(httpx.AsyncHTTPTransport())) == expected
+    assert asyncio.run(async_view(baton_http.AsyncHTTPTransport())) == expected
+    assert asyncio.run(async_view(baton_http.AsyncHTTPTransport(http1=False, http2=True))) == expected
+
+
+def test_a_response_read_whole_is_freed_without_the_cycle_collector(lab) -> None:
+    """httpx's client wraps the response's stream in one that points back at
+    the response; once the transport has handed the whole body over and the
+    response is closed, it lets go of that stream, so a dropped response
+    (and its body) is freed at once."""
+    import gc
+    import weakref
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=baton_http.AsyncHTTPTransport(http1=False, http2=True)) as client:
+            await client.get(lab.url("/bytes/100"))
+            gc.disable()
+            try:
+                r = await client.get(lab.url("/bytes/1000"))
+                assert len(r.content) == 1000 and r.is_closed and r.elapsed.total_seconds() >= 0
+                ref = weakref.ref(r)
+                del r
+                assert ref() is None
+            finally:
+                gc.enable()
+
+    asyncio.run(main())
+    with httpx.Client(transport=baton_http.HTTPTransport()) as client:
+        gc.disable()
+        try:
+            r = client.get(lab.url("/bytes/1000"))
+            ref = weakref.ref(r)
+            del r
+            assert ref() is None
+        finally:
+            gc.enable()

@@ -4,8 +4,9 @@ from typing import Any, Generator, Iterator, Optional, Sequence, Tuple, overload
 
 Timeouts = Tuple[Optional[float], Optional[float], Optional[float], Optional[float]]
 Headers = Sequence[Tuple[bytes, bytes]]
-# (status, headers, http_version, reason_phrase (None over HTTP/2), body_prefix, reader, attempts)
-Parts = Tuple[int, list, bytes, Optional[bytes], bytes, Optional["BodyReader"], "Attempts"]
+# (status, headers, http_version, reason_phrase (None over HTTP/2), body_prefix, reader, attempts,
+#  identity (no Content-Encoding))
+Parts = Tuple[int, list, bytes, Optional[bytes], bytes, Optional["BodyReader"], "Attempts", bool]
 
 class Attempt:
     connection_id: int
@@ -59,6 +60,10 @@ class BodyReader:
     def next_blocking(self) -> Optional[bytes]: ...
     def close(self) -> None: ...
 
+class HttpxResponses:
+    """How a transport's requests build their `httpx.Response` (`finish=`)."""
+    def __init__(self, response: Any, headers: Any, complete: Any, streamed: Any) -> None: ...
+
 class Client:
     def __init__(
         self,
@@ -69,6 +74,8 @@ class Client:
         verify: bool = True,
         ca_pem: Optional[bytes] = None,
         native_roots: bool = False,
+        cert_pem: Optional[bytes] = None,
+        key_pem: Optional[bytes] = None,
         max_connections_per_origin: int = 8,
         max_http1_connections_per_origin: Optional[int] = None,
         max_attempts: int = 4,
@@ -76,8 +83,30 @@ class Client:
         connect_timeout: Optional[float] = None,
         pool_idle_timeout: Optional[float] = None,
     ) -> None: ...
-    def start(self, method: str, url: str, headers: Headers, body: Any, timeouts: Timeouts, eager: bool) -> Op: ...
-    def send(self, method: str, url: str, headers: Headers, body: Any, timeouts: Timeouts, eager: bool) -> Parts: ...
+    def start(
+        self,
+        method: str,
+        url: str,
+        headers: Headers,
+        body: Any,
+        timeouts: Timeouts,
+        eager: bool,
+        finish: Any = None,
+        fail: Any = None,
+        context: Any = None,
+    ) -> Op: ...
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Headers,
+        body: Any,
+        timeouts: Timeouts,
+        eager: bool,
+        finish: Any = None,
+        fail: Any = None,
+        context: Any = None,
+    ) -> Any: ...
     def stats(self) -> dict: ...
 
 def echo_op(value: Any) -> Op: ...

@@ -174,6 +174,11 @@ def httpcore_class(err: CoreError) -> type:
             # The server answered, but broke HTTP/2 (or closed instead of
             # its preface): httpcore's h2 raises a protocol error there.
             return httpcore.RemoteProtocolError
+        if "after the handshake" in err.message:
+            # TLS 1.3: the server rejects a client certificate with an
+            # alert after the handshake, which httpcore meets on its first
+            # read (RFC 8446 §4.4.2.4): ReadError there.
+            return httpcore.ReadError
         return httpcore.ConnectError
     if kind == "builder":
         if "scheme" in err.message:

@@ -18,6 +18,26 @@ def _read_pem(path: str) -> bytes:
         return f.read()
 
 
+def _client_identity(cert: typing.Any) -> typing.Tuple[typing.Optional[bytes], typing.Optional[bytes]]:
+    """httpx's ``cert=``: a path to a PEM file holding the certificate (and
+    any intermediates) and its key, or ``(certfile, keyfile)``, or
+    ``(certfile, keyfile, password)``. Returns the PEM texts (certificate,
+    key); the key is None when it is in the certificate's file."""
+    if cert is None:
+        return None, None
+    if isinstance(cert, (str, os.PathLike)):
+        return _read_pem(os.fspath(cert)), None
+    if isinstance(cert, tuple) and len(cert) in (2, 3):
+        if len(cert) == 3 and cert[2]:
+            raise ValueError(
+                "baton_http does not support encrypted client keys (a password in cert=): "
+                "give the key decrypted (for example `openssl pkey -in key.pem -out plain.pem`)"
+            )
+        key = _read_pem(os.fspath(cert[1])) if cert[1] is not None else None
+        return _read_pem(os.fspath(cert[0])), key
+    raise TypeError(f"cert= takes a path or a (cert, key[, password]) tuple, not {type(cert).__name__}")
+
+
 def make_client(
     *,
     verify: typing.Any = True,
@@ -35,8 +55,7 @@ def make_client(
     connect_timeout: typing.Optional[float] = None,
 ) -> "_core.Client":
     """A core client for these options (see the transports' docstrings)."""
-    if cert is not None:
-        raise ValueError("baton_http does not support client certificates (cert=) yet")
+    cert_pem, key_pem = _client_identity(cert)
     ca_pem = None
     check = True
     if isinstance(verify, ssl.SSLContext):
@@ -59,6 +78,8 @@ def make_client(
         http2_prior_knowledge=http2_prior_knowledge,
         verify=check,
         ca_pem=ca_pem,
+        cert_pem=cert_pem,
+        key_pem=key_pem,
         max_connections_per_origin=max_connections_per_origin or 8,
         max_http1_connections_per_origin=max_connections,
         max_attempts=attempts,

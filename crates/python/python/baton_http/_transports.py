@@ -46,13 +46,6 @@ def _fail(err: BaseException, request: httpx.Request) -> BaseException:
     return _to_httpx(err, request) if isinstance(err, CoreError) else err
 
 
-def _finish_async(parts: tuple, request: httpx.Request) -> httpx.Response:
-    """The `httpx.Response` for a finished request's parts."""
-    reader = parts[5]
-    stream = httpx.ByteStream(parts[4]) if reader is None else _AsyncStream(parts[4], reader, request)
-    return _response(parts, stream)
-
-
 def _content(request: httpx.Request) -> typing.Optional[bytes]:
     """The body when it is in memory, else None (a stream to pump)."""
     try:
@@ -118,14 +111,94 @@ class _AsyncStream(httpx.AsyncByteStream):
         self._reader.close()
 
 
+class _Response(httpx.Response):
+    """An `httpx.Response` whose whole body the transport already holds.
+
+    httpx reads a response (`Client.send`, `Response.read`/`aread`) through
+    its chain of stream iterators (`iter_bytes`, `iter_raw`, the client's
+    bound stream, ours), one generator step per layer, even for a body that
+    is complete in memory. When the body is complete and has no
+    ``Content-Encoding`` (the bytes received are the content), `read` and
+    `aread` here take it at once and close the response as the end of that
+    chain does (so ``elapsed`` is set and the stream closed as usual).
+    Anything else (streaming it, reading it a second time, a body still
+    arriving or to decode) is httpx's own code.
+    """
+
+    #: The complete body, until it is read (None: httpx's way).
+    _whole: typing.Optional[bytes] = None
+
+    def _take_whole(self) -> typing.Optional[bytes]:
+        whole = self._whole
+        if whole is None or self.is_stream_consumed or self.is_closed or hasattr(self, "_content"):
+            return None
+        self._whole = None
+        # What `iter_raw` leaves behind once it has gone through the body.
+        self.is_stream_consumed = True
+        self._num_bytes_downloaded = len(whole)
+        self._content = whole
+        return whole
+
+    def read(self) -> bytes:
+        whole = self._take_whole()
+        if whole is None:
+            return super().read()
+        self.close()
+        self._unbind()
+        return whole
+
+    async def aread(self) -> bytes:
+        whole = self._take_whole()
+        if whole is None:
+            return await super().aread()
+        await self.aclose()
+        self._unbind()
+        return whole
+
+    def _unbind(self) -> None:
+        """Once read and closed, the response lets go of its stream: the
+        client's wrapper around it points back at the response, a cycle
+        that only the cycle collector would free (with the body in it).
+        A closed response never reads its stream again."""
+        self.stream = _CLOSED
+
+
+#: The stream of a response read and closed (`_Response._unbind`).
+_CLOSED = httpx.ByteStream(b"")
+
+
 def _response(parts: tuple, stream: typing.Any) -> httpx.Response:
-    status, headers, http_version, reason, _prefix, _reader, attempts = parts
+    status, headers, http_version, reason, prefix, reader, attempts, identity = parts
     extensions = {"http_version": http_version, "baton_attempts": attempts}
     if reason is not None:
         # HTTP/1.1 only, as httpcore: httpx derives an HTTP/2 response's
         # phrase from its status code.
         extensions["reason_phrase"] = reason
-    return httpx.Response(status, headers=headers, stream=stream, extensions=extensions)
+    response = _Response(status, headers=headers, stream=stream, extensions=extensions)
+    if reader is None and identity:
+        response._whole = prefix
+    return response
+
+
+def _headers_layout_ok() -> bool:
+    """Whether `httpx.Headers` keeps its items as this httpx versions do
+    (``_list`` of (raw name, lower-case name, value)), so that the core can
+    fill it in directly instead of having httpx normalise every pair."""
+    try:
+        if httpx.Headers([(b"X-A", b"v")])._list != [(b"X-A", b"x-a", b"v")]:
+            return False
+        probe = httpx.Headers()
+        probe._list = [(b"x-a", b"x-a", b"v")]
+        copy = httpx.Response(200, headers=probe).headers
+        return copy.raw == [(b"x-a", b"v")] and copy["X-A"] == "v" and copy.multi_items() == [("x-a", "v")]
+    except Exception:
+        return False
+
+
+_HEADERS = httpx.Headers if _headers_layout_ok() else None
+#: How the core builds the `httpx.Response` of each transport.
+_ASYNC_RESPONSES = _core.HttpxResponses(_Response, _HEADERS, httpx.ByteStream, _AsyncStream)
+_SYNC_RESPONSES = _core.HttpxResponses(_Response, _HEADERS, httpx.ByteStream, _SyncStream)
 
 
 class _Options:
@@ -179,10 +252,12 @@ class HTTPTransport(httpx.BaseTransport):
     (``SSL_CERT_FILE``), ``http1``, ``http2`` (``http1=False, http2=True``
     speaks HTTP/2 to ``http://`` URLs with prior knowledge), ``limits``
     (``max_connections`` per origin for HTTP/1.1, ``keepalive_expiry``),
-    ``retries`` (attempts for connects: at least ``retries + 1``). ``cert``,
-    ``proxy``, ``uds``, ``local_address`` and ``socket_options`` are not
-    supported and raise `ValueError`. baton's own: ``http2_prior_knowledge``,
-    ``max_attempts`` (per request, default 4), ``replay_buffer`` (bytes of a
+    ``retries`` (attempts for connects: at least ``retries + 1``), ``cert``
+    (mutual TLS: a PEM file with the certificate and its key, or
+    ``(certfile, keyfile)``; an encrypted key, ``(certfile, keyfile,
+    password)``, raises `ValueError`). ``proxy``, ``uds``, ``local_address``
+    and ``socket_options`` are not supported and raise `ValueError`.
+    baton's own: ``http2_prior_knowledge``, ``max_attempts`` (per request, default 4), ``replay_buffer`` (bytes of a
     streamed upload kept for a retry, default 256 KiB),
     ``max_connections_per_origin`` (HTTP/2, default 8).
     """
@@ -198,9 +273,8 @@ class HTTPTransport(httpx.BaseTransport):
         content = _content(request)
         try:
             if content is not None:
-                parts = self._core.send(method, url, headers, content or None, timeouts, True)
-            else:
-                parts = send_sync(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
+                return self._core.send(method, url, headers, content or None, timeouts, True, _SYNC_RESPONSES, None, request)  # type: ignore[no-any-return]
+            parts = send_sync(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
         except CoreError as e:
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__
@@ -235,7 +309,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             content or None,
             timeouts_of(request.extensions),
             True,
-            _finish_async,
+            _ASYNC_RESPONSES,
             _fail,
             request,
         )
