@@ -88,13 +88,27 @@ fn split(authority: &str, tls: bool) -> Option<(std::ops::Range<usize>, Option<u
     }
     let port = match bytes.get(after..).unwrap_or_default() {
         [] | [b':'] => Some(if tls { 443 } else { 80 }),
-        [b':', digits @ ..] => {
-            std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u16>().ok()).filter(|&p| p != 0)
-        }
+        [b':', digits @ ..] => port_number(digits),
         _ => None,
     };
     let upper = bytes[host.clone()].iter().any(u8::is_ascii_uppercase);
     Some((host, port, upper))
+}
+
+/// A port's digits as a number from 1 to 65535 (at most five digits, as
+/// `u16::from_str` would take, without its UTF-8 check).
+fn port_number(digits: &[u8]) -> Option<u16> {
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(d - b'0');
+    }
+    u16::try_from(n).ok().filter(|&p| p != 0)
 }
 
 impl PartialEq for Origin {
@@ -107,7 +121,11 @@ impl Eq for Origin {}
 
 impl std::hash::Hash for Origin {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (self.tls, self.host(), self.port).hash(state);
+        // Two writes, not a tuple's four: the pool hashes an origin for
+        // every request. The host's bytes, then a fixed-width word: no two
+        // origins give the same sequence.
+        state.write(self.host().as_bytes());
+        state.write_u32(u32::from(self.port) << 1 | u32::from(self.tls));
     }
 }
 
