@@ -450,7 +450,11 @@ async fn s14_constant_rotation_is_bounded() {
         let stats = client.stats();
         for o in &out {
             if let Err(e) = &o.result {
-                assert!(e.is_retries_exhausted(), "{e}");
+                // The attempt cap ended it. When the last attempt could not
+                // connect (the lab closes a new connection right after its
+                // preface while it rotates), the error is that connect
+                // failure, as `Error::is_retries_exhausted` documents.
+                assert!(e.is_retries_exhausted() || (e.is_connect() && last_hop(e).len() == 4), "{e}");
                 assert!(last_hop(e).len() <= 4, "{e}");
                 assert!(hop_verdict(e).is_some_and(Processing::is_safe_to_retry), "{e}");
             }
