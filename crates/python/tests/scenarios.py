@@ -12,6 +12,9 @@ POST_MAYBE_PROCESSED = "post-maybe-processed"
 RESPONSE_STARTED = "response-started"
 RETRIES_EXHAUSTED = "retries-exhausted"
 NOT_REPLAYABLE = "not-replayable"
+# Rule 2: an idempotent request whose outcome is unknown is retried once; when
+# the scenario cuts that retry too, it fails as maybe processed.
+IDEMPOTENT_RETRIED_ONCE = "idempotent-retried-once"
 
 MIXED, BIG_POSTS, ONE_SHOT_POSTS, PACED = "mixed", "big-posts", "one-shot-posts", "paced"
 
@@ -40,7 +43,7 @@ CASES = [
     Case("S2", "GOAWAY(N), GETs in flight above and below", ("nginx-rotate", "requests=100")),
     Case("S3", "POST with replayable body above last_stream_id", ("nginx-rotate", "requests=50"), shape=BIG_POSTS, path="/echo", requests=200),
     Case("S4", "one-shot body beyond the replay buffer", ("nginx-rotate", "requests=20"), (NOT_REPLAYABLE,), shape=ONE_SHOT_POSTS, path="/echo", requests=60, concurrency=16),
-    Case("S5", "GOAWAY(N) then RST", ("goaway-then-rst", "after=60"), (POST_MAYBE_PROCESSED,), path="/delay/20", requests=200),
+    Case("S5", "GOAWAY(N) then RST", ("goaway-then-rst", "after=60"), (POST_MAYBE_PROCESSED, IDEMPOTENT_RETRIED_ONCE), path="/delay/20", requests=200),
     Case("S6", "response body cut by a close", ("disconnect", "at=mid-response", "after=60"), (RESPONSE_STARTED, POST_MAYBE_PROCESSED), path="/bytes/100000", requests=100),
     Case("S7", "S3 and S5 at once", ("goaway-then-rst", "after=60"), (POST_MAYBE_PROCESSED, RESPONSE_STARTED), shape=BIG_POSTS, path="/echo", requests=200),
     Case("S8", "double GOAWAY (2^31-1 + PING, then N)", ("envoy-drain", "after=50", "ack_timeout_ms=200")),
@@ -51,7 +54,7 @@ CASES = [
     Case("S13", "RST_STREAM(REFUSED_STREAM)", ("refused-stream", "every=7", "above=0")),
     Case("S14", "every connection rotated after 2 requests", ("nginx-rotate", "requests=2"), (RETRIES_EXHAUSTED,), requests=120),
     Case("S15", "GOAWAY, socket left open, HEADERS ignored", ("silent-goaway", "after=80")),
-    Case("S16", "close with no GOAWAY", ("disconnect", "at=after-head", "after=60"), (POST_MAYBE_PROCESSED,), path="/delay/10", requests=200),
+    Case("S16", "close with no GOAWAY", ("disconnect", "at=after-head", "after=60"), (POST_MAYBE_PROCESSED, IDEMPOTENT_RETRIED_ONCE), path="/delay/10", requests=200),
     Case("S17", "waiting for a stream slot when GOAWAY arrives", ("nginx-rotate", "requests=20"), path="/delay/5", max_streams=4, one_connection=True),
     Case("S18", "HTTP/1.1 keep-alive closed as it is reused", ("keepalive-race", "requests=2"), (POST_MAYBE_PROCESSED,), http1=True, concurrency=4, requests=150),
 ]

@@ -22,6 +22,7 @@ import pytest
 import baton_http
 from scenarios import (
     CASES,
+    IDEMPOTENT_RETRIED_ONCE,
     NOT_REPLAYABLE,
     PACED,
     POST_MAYBE_PROCESSED,
@@ -85,6 +86,11 @@ def allowed_one(allowed: str, req: Req, exc: BaseException) -> bool:
         if isinstance(cause, baton_http.ConnectionGoingAway):
             assert cause.request_stream_id is None or cause.request_stream_id > cause.last_stream_id, vars(cause)
         return True
+    if allowed == IDEMPOTENT_RETRIED_ONCE:
+        if req.is_post or verdict(exc) != "MaybeProcessed" or not isinstance(exc, httpx.RemoteProtocolError):
+            return False
+        retried = [getattr(a, "retried", None) for a in getattr(exc, "attempts", ())]
+        return retried.count("idempotent, outcome unknown") == 1
     if allowed == NOT_REPLAYABLE:
         if verdict(exc) != "NotProcessed" or "not replayable" not in text:
             return False
