@@ -14,7 +14,12 @@
 //! Names are compared as sent (`Content-Type` over HTTP/1.1 is another
 //! slot than `content-type`, each mapped to the same `HeaderName`). The
 //! memory is bounded: [`SLOTS`] names of up to [`MAX_NAME`] octets with one
-//! value each, values up to [`MAX_VALUE`] octets, names replaced in turn. A value is kept as a
+//! value each, values up to [`MAX_VALUE`] octets. Once the slots are taken,
+//! new names are not kept: replacing names in turn would make a server that
+//! sends more distinct names than there are slots miss on every field, each
+//! miss now paying for a copy; kept as they are, the first names (the ones
+//! every response carries come first) keep hitting, and the others cost what
+//! they did without this. A value is kept as a
 //! copy of its own (a slice of the read buffer would keep the whole buffer
 //! alive); one that changes with every response (a request id) is copied
 //! once, then no more until it repeats. Sensitive fields (HPACK's never
@@ -23,8 +28,9 @@
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 
-/// Names kept.
-const SLOTS: usize = 16;
+/// Names kept: more than the distinct field names of most servers'
+/// responses.
+const SLOTS: usize = 32;
 
 /// Longer names are checked every time.
 const MAX_NAME: usize = 64;
@@ -35,8 +41,6 @@ const MAX_VALUE: usize = 128;
 #[derive(Debug, Default)]
 pub(crate) struct KnownFields {
     slots: Vec<Slot>,
-    /// The slot to replace next, once all are taken.
-    next: usize,
     /// The slot after the last one found: responses list their fields in
     /// the same order, so it is tried first.
     hint: usize,
@@ -79,21 +83,14 @@ impl KnownFields {
     }
 
     /// Keeps `name`, sent as `sent`, which passed every check; returns its
-    /// slot (`None` for a name too long to keep).
+    /// slot (`None` for a name too long to keep, or when every slot is
+    /// taken).
     pub(crate) fn add(&mut self, sent: &[u8], name: HeaderName) -> Option<usize> {
-        if self.off || sent.len() > MAX_NAME {
+        if self.off || sent.len() > MAX_NAME || self.slots.len() >= SLOTS {
             return None;
         }
-        let slot = Slot { sent: sent.into(), name, value: None, missed: false };
-        let i = if self.slots.len() < SLOTS {
-            self.slots.push(slot);
-            self.slots.len() - 1
-        } else {
-            let i = self.next;
-            self.slots[i] = slot;
-            self.next = (i + 1) % SLOTS;
-            i
-        };
+        self.slots.push(Slot { sent: sent.into(), name, value: None, missed: false });
+        let i = self.slots.len() - 1;
         self.hint = i + 1;
         Some(i)
     }
@@ -177,18 +174,18 @@ mod tests {
     }
 
     #[test]
-    fn names_are_bounded_and_replaced_in_turn() {
+    fn names_are_bounded_and_the_first_ones_kept() {
         let mut known = KnownFields::default();
         let names: Vec<HeaderName> =
             (0..SLOTS + 2).map(|n| HeaderName::from_bytes(format!("x-{n}").as_bytes()).unwrap()).collect();
-        for n in &names {
-            known.add(n.as_str().as_bytes(), n.clone());
+        for (i, n) in names.iter().enumerate() {
+            let slot = known.add(n.as_str().as_bytes(), n.clone());
+            assert_eq!(slot, (i < SLOTS).then_some(i), "{n}");
         }
         assert_eq!(known.slots.len(), SLOTS);
-        assert_eq!(known.find(b"x-0"), None, "the first two were replaced");
-        assert_eq!(known.find(b"x-1"), None);
-        assert_eq!(known.find(b"x-2"), Some(2));
-        assert_eq!(known.find(format!("x-{}", SLOTS + 1).as_bytes()), Some(1));
+        assert_eq!(known.find(b"x-0"), Some(0), "kept: a later name does not push it out");
+        assert_eq!(known.find(format!("x-{}", SLOTS - 1).as_bytes()), Some(SLOTS - 1));
+        assert_eq!(known.find(format!("x-{SLOTS}").as_bytes()), None, "not kept: the slots were taken");
     }
 
     #[test]
