@@ -66,20 +66,16 @@ impl KnownFields {
         Self { off: true, ..Self::default() }
     }
 
-    /// The slot of `name`, checked before on this connection.
-    pub(crate) fn find(&mut self, name: &[u8]) -> Option<usize> {
-        let same = |s: &Slot| *s.sent == *name;
+    /// The slot of the name sent as `sent`, checked before on this
+    /// connection, and its `HeaderName`.
+    pub(crate) fn find(&mut self, sent: &[u8]) -> Option<(usize, HeaderName)> {
+        let same = |s: &Slot| *s.sent == *sent;
         let i = match self.slots.get(self.hint) {
             Some(s) if same(s) => self.hint,
             _ => self.slots.iter().position(same)?,
         };
         self.hint = i + 1;
-        Some(i)
-    }
-
-    /// The name in slot `i`.
-    pub(crate) fn name(&self, i: usize) -> Option<&HeaderName> {
-        self.slots.get(i).map(|s| &s.name)
+        Some((i, self.slots[i].name.clone()))
     }
 
     /// Keeps `name`, sent as `sent`, which passed every check; returns its
@@ -95,17 +91,40 @@ impl KnownFields {
         Some(i)
     }
 
+    /// The field value `value` of the name in `slot`, checked: the one
+    /// kept there when it is exactly that, else made from `owned()` (the
+    /// same octets, sharing the caller's buffer) or from a copy, which is
+    /// then kept (see [`Self::keeps`]). `None` for a value that is not a
+    /// valid field value.
+    pub(crate) fn value(
+        &mut self,
+        slot: Option<usize>,
+        value: &[u8],
+        owned: impl FnOnce() -> Bytes,
+    ) -> Option<HeaderValue> {
+        if let Some(kept) = slot.and_then(|i| self.kept_as(i, value)) {
+            return Some(kept);
+        }
+        let keep = slot.filter(|&i| self.keeps(i, value.len()));
+        let bytes = if keep.is_some() { Bytes::copy_from_slice(value) } else { owned() };
+        let checked = HeaderValue::from_maybe_shared(bytes).ok()?;
+        if let Some(slot) = keep.and_then(|i| self.slots.get_mut(i)) {
+            slot.value = Some(checked.clone());
+        }
+        Some(checked)
+    }
+
     /// The value kept in slot `i`, if it is exactly `value`.
-    pub(crate) fn value(&mut self, i: usize, value: &[u8]) -> Option<HeaderValue> {
+    fn kept_as(&mut self, i: usize, value: &[u8]) -> Option<HeaderValue> {
         let slot = self.slots.get_mut(i)?;
         let kept = slot.value.as_ref().filter(|v| v.as_bytes() == value)?.clone();
         slot.missed = false;
         Some(kept)
     }
 
-    /// After [`Self::value`] found no match in slot `i`: whether the new
+    /// After [`Self::kept_as`] found no match in slot `i`: whether the new
     /// value, `len` octets, is to be copied and kept there.
-    pub(crate) fn keeps(&mut self, i: usize, len: usize) -> bool {
+    fn keeps(&mut self, i: usize, len: usize) -> bool {
         let Some(slot) = self.slots.get_mut(i) else { return false };
         if len > MAX_VALUE || slot.missed {
             return false;
@@ -114,36 +133,11 @@ impl KnownFields {
         true
     }
 
-    /// Keeps `value`, checked, in slot `i` (after [`Self::keeps`]).
-    pub(crate) fn keep(&mut self, i: usize, value: HeaderValue) {
-        if let Some(slot) = self.slots.get_mut(i) {
-            slot.value = Some(value);
-        }
-    }
-
-    /// Whether `value` was copied into a kept value in slot `i` (for
-    /// tests): what the next response with it will be handed.
+    /// What slot `i` will hand the next response (for tests).
     #[cfg(test)]
     fn kept(&self, i: usize) -> Option<&HeaderValue> {
         self.slots.get(i)?.value.as_ref()
     }
-}
-
-/// The value of a field, checked: kept in `known`'s slot `slot` when it
-/// [keeps](KnownFields::keeps) it. `None` for a value that is not a
-/// valid field value.
-pub(crate) fn checked_value(
-    known: &mut KnownFields,
-    slot: Option<usize>,
-    value: Bytes,
-) -> Option<HeaderValue> {
-    let keep = slot.filter(|&i| known.keeps(i, value.len()));
-    let bytes = if keep.is_some() { Bytes::copy_from_slice(&value) } else { value };
-    let checked = HeaderValue::from_maybe_shared(bytes).ok()?;
-    if let Some(i) = keep {
-        known.keep(i, checked.clone());
-    }
-    Some(checked)
 }
 
 #[cfg(test)]
@@ -154,21 +148,28 @@ mod tests {
         known.add(name.as_bytes(), HeaderName::from_static(name)).unwrap()
     }
 
+    fn slot(known: &mut KnownFields, sent: &[u8]) -> Option<usize> {
+        known.find(sent).map(|(i, _)| i)
+    }
+
+    fn value(known: &mut KnownFields, i: Option<usize>, v: &'static [u8]) -> Option<HeaderValue> {
+        known.value(i, v, || Bytes::from_static(v))
+    }
+
     #[test]
     fn names_are_found_wherever_they_are() {
         let mut known = KnownFields::default();
         let a = add(&mut known, "server");
         let b = add(&mut known, "x-custom");
-        assert_eq!(known.find(b"server"), Some(a));
-        assert_eq!(known.find(b"x-custom"), Some(b));
-        assert_eq!(known.find(b"server"), Some(a), "not only the hinted slot");
-        assert_eq!(known.find(b"serve"), None);
-        assert_eq!(known.find(b"SERVER"), None, "octets as sent, not case-folded");
-        assert_eq!(known.name(b), Some(&HeaderName::from_static("x-custom")));
+        assert_eq!(slot(&mut known, b"server"), Some(a));
+        assert_eq!(known.find(b"x-custom"), Some((b, HeaderName::from_static("x-custom"))));
+        assert_eq!(slot(&mut known, b"server"), Some(a), "not only the hinted slot");
+        assert_eq!(slot(&mut known, b"serve"), None);
+        assert_eq!(slot(&mut known, b"SERVER"), None, "octets as sent, not case-folded");
         // HTTP/1.1 sends names in any case: each spelling has its slot.
         let c = known.add(b"Content-Type", http::header::CONTENT_TYPE).unwrap();
-        assert_eq!(known.find(b"Content-Type"), Some(c));
-        assert_eq!(known.find(b"content-type"), None);
+        assert_eq!(known.find(b"Content-Type"), Some((c, http::header::CONTENT_TYPE)));
+        assert_eq!(slot(&mut known, b"content-type"), None);
         assert_eq!(known.add(&[b'x'; MAX_NAME + 1], HeaderName::from_static("x")), None, "too long to keep");
         assert_eq!(KnownFields::off().add(b"a", HeaderName::from_static("a")), None);
     }
@@ -183,41 +184,40 @@ mod tests {
             assert_eq!(slot, (i < SLOTS).then_some(i), "{n}");
         }
         assert_eq!(known.slots.len(), SLOTS);
-        assert_eq!(known.find(b"x-0"), Some(0), "kept: a later name does not push it out");
-        assert_eq!(known.find(format!("x-{}", SLOTS - 1).as_bytes()), Some(SLOTS - 1));
-        assert_eq!(known.find(format!("x-{SLOTS}").as_bytes()), None, "not kept: the slots were taken");
+        assert_eq!(slot(&mut known, b"x-0"), Some(0), "kept: a later name does not push it out");
+        assert_eq!(slot(&mut known, format!("x-{}", SLOTS - 1).as_bytes()), Some(SLOTS - 1));
+        assert_eq!(slot(&mut known, format!("x-{SLOTS}").as_bytes()), None, "not kept: the slots were taken");
     }
 
     #[test]
     fn a_repeated_value_is_handed_out_again() {
         let mut known = KnownFields::default();
         let i = add(&mut known, "etag");
-        assert_eq!(known.value(i, b"\"abc\""), None);
-        let v = checked_value(&mut known, Some(i), Bytes::from_static(b"\"abc\"")).unwrap();
+        assert_eq!(known.kept_as(i, b"\"abc\""), None);
+        let v = value(&mut known, Some(i), b"\"abc\"").unwrap();
         assert_eq!(v, "\"abc\"");
-        assert_eq!(known.value(i, b"\"abc\""), Some(v));
-        assert_eq!(known.value(i, b"\"abd\""), None);
+        assert_eq!(known.kept_as(i, b"\"abc\""), Some(v.clone()));
+        let again = known.value(Some(i), b"\"abc\"", || panic!("a kept value needs no buffer")).unwrap();
+        assert_eq!(again, v);
+        assert_eq!(known.kept_as(i, b"\"abd\""), None);
     }
 
     #[test]
     fn a_value_that_always_changes_is_copied_once() {
         let mut known = KnownFields::default();
         let i = add(&mut known, "x-request-id");
-        checked_value(&mut known, Some(i), Bytes::from_static(b"1")).unwrap();
-        assert_eq!(known.value(i, b"2"), None);
-        checked_value(&mut known, Some(i), Bytes::from_static(b"2")).unwrap();
+        value(&mut known, Some(i), b"1").unwrap();
+        value(&mut known, Some(i), b"2").unwrap();
         assert_eq!(known.kept(i).map(HeaderValue::as_bytes), Some(&b"2"[..]), "the first change is kept");
-        assert_eq!(known.value(i, b"3"), None);
-        checked_value(&mut known, Some(i), Bytes::from_static(b"3")).unwrap();
+        value(&mut known, Some(i), b"3").unwrap();
         assert_eq!(
             known.kept(i).map(HeaderValue::as_bytes),
             Some(&b"2"[..]),
             "a second miss in a row is not"
         );
         // A value that repeats is kept again, as `date` changes each second.
-        assert!(known.value(i, b"2").is_some());
-        assert_eq!(known.value(i, b"4"), None);
-        checked_value(&mut known, Some(i), Bytes::from_static(b"4")).unwrap();
+        assert_eq!(value(&mut known, Some(i), b"2").unwrap(), "2");
+        value(&mut known, Some(i), b"4").unwrap();
         assert_eq!(known.kept(i).map(HeaderValue::as_bytes), Some(&b"4"[..]));
     }
 
@@ -225,12 +225,12 @@ mod tests {
     fn invalid_and_long_values_are_not_kept() {
         let mut known = KnownFields::default();
         let i = add(&mut known, "x");
-        assert!(checked_value(&mut known, Some(i), Bytes::from_static(b"a\nb")).is_none());
+        assert!(value(&mut known, Some(i), b"a\nb").is_none());
         assert!(known.kept(i).is_none());
-        let long = Bytes::from(vec![b'a'; MAX_VALUE + 1]);
-        assert!(checked_value(&mut known, Some(i), long).is_some());
+        let long = vec![b'a'; MAX_VALUE + 1];
+        assert!(known.value(Some(i), &long, || Bytes::from(long.clone())).is_some());
         assert!(known.kept(i).is_none());
-        assert!(checked_value(&mut known, None, Bytes::from_static(b"ok")).is_some());
+        assert!(value(&mut known, None, b"ok").is_some());
         assert!(known.kept(i).is_none(), "no slot, nothing kept");
     }
 }

@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
 use super::config::Config;
 use super::error::ResponseError;
-use crate::known_fields::{KnownFields, checked_value};
+use crate::known_fields::KnownFields;
 
 /// A response head as received: final or informational (1xx).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,8 +161,8 @@ fn parse_head<'h>(
     let mut headers = HeaderMap::with_capacity(response.headers.len());
     for field in response.headers.iter() {
         let sent = field.name.as_bytes();
-        let (name, slot) = match known.find(sent).and_then(|i| known.name(i).map(|n| (n.clone(), i))) {
-            Some((name, i)) => (name, Some(i)),
+        let (name, slot) = match known.find(sent) {
+            Some((i, name)) => (name, Some(i)),
             None => {
                 let name = HeaderName::from_bytes(sent).map_err(|_| ResponseError::InvalidHeader)?;
                 let slot = known.add(sent, name.clone());
@@ -173,10 +173,8 @@ fn parse_head<'h>(
             let unfolded: Vec<u8> =
                 field.value.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
             HeaderValue::from_bytes(&unfolded).ok()
-        } else if let Some(value) = slot.and_then(|i| known.value(i, field.value)) {
-            Some(value)
         } else {
-            checked_value(known, slot, share(head, field.value))
+            known.value(slot, field.value, || share(head, field.value))
         }
         .ok_or(ResponseError::InvalidHeader)?;
         headers.append(name, value);

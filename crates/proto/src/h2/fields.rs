@@ -6,7 +6,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use super::hpack::{Encoder, Header, HeaderRef};
-use crate::known_fields::{KnownFields, checked_value};
+use crate::known_fields::KnownFields;
 
 /// RFC 9113 §6.5.2: the size of a field list is the sum of each field's
 /// name and value lengths plus 32.
@@ -188,9 +188,9 @@ impl ResponseFields {
         // A name this connection has checked before (never a sensitive
         // field's: those are kept out of memory, as HPACK keeps them out of
         // its tables) skips the checks below (see `known_fields.rs`).
-        let slot = if field.sensitive { None } else { known.find(name) };
-        let (hname, slot) = match slot.and_then(|i| known.name(i).map(|n| (n.clone(), i))) {
-            Some((hname, i)) => (hname, Some(i)),
+        let found = if field.sensitive { None } else { known.find(name) };
+        let (hname, slot) = match found {
+            Some((i, hname)) => (hname, Some(i)),
             None => {
                 // §8.2.1: uppercase field names are malformed.
                 if name.iter().any(u8::is_ascii_uppercase) {
@@ -210,18 +210,15 @@ impl ResponseFields {
         if hname == http::header::TE && &field.value[..] != b"trailers" {
             return self.fail("connection-specific field");
         }
-        if let Some(value) = slot.and_then(|i| known.value(i, &field.value)) {
-            self.headers.append(hname, value);
-            return;
-        }
-        // §8.2.1: no leading or trailing whitespace in values.
+        // §8.2.1: no leading or trailing whitespace in values (a value
+        // `known` hands out again passed this when it was first seen).
         let v = &field.value[..];
         if v.first().is_some_and(|b| *b == b' ' || *b == b'\t')
             || v.last().is_some_and(|b| *b == b' ' || *b == b'\t')
         {
             return self.fail("field value with leading or trailing whitespace");
         }
-        let Some(mut value) = checked_value(known, slot, field.value) else {
+        let Some(mut value) = known.value(slot, &field.value, || field.value.clone()) else {
             return self.fail("invalid character in a field value");
         };
         value.set_sensitive(field.sensitive);
