@@ -12,6 +12,7 @@ use super::exchange;
 use super::handle::Job;
 use super::handoff::Handoff;
 use crate::conn::shutdown::TaskGuard;
+use crate::conn::timer::Timer;
 use crate::conn::{FINAL_FLUSH, ReadRoom};
 use crate::connect::{BoxIo, Forward};
 
@@ -53,27 +54,16 @@ pub(super) async fn serve(
     // The handle of the exchange that ended the connection: its place in
     // the origin's count is given back once the socket is closed.
     let mut last = None;
-    // One timer for the connection's idle expiry, not one per idle spell:
-    // a busy connection goes idle after every response, and each new timer
-    // costs a timer-wheel entry and often a wake-up of the runtime's driver
-    // (an eventfd write, seen under strace as one per request). It is set
-    // for the first expiry and moved only when the expiry comes sooner;
-    // when it fires early (the connection was used since), it is set again
-    // for the remaining time.
-    let idle = tokio::time::sleep(Duration::ZERO);
-    tokio::pin!(idle);
-    let mut idle_armed = false;
+    // One timer for the idle expiry for the connection's life, not one per
+    // idle spell (`conn/timer.rs`): a busy connection goes idle after every
+    // response.
+    let mut idle = Timer::new();
     loop {
         let mut probe = [0u8; 1];
         let expiry = engine.idle_since().map(|since| {
             tokio::time::Instant::from_std(since + idle_limit(idle_timeout, engine.keep_alive_timeout()))
         });
-        if let Some(at) = expiry {
-            if !idle_armed || at < idle.deadline() {
-                idle.as_mut().reset(at);
-                idle_armed = true;
-            }
-        }
+        idle.by(expiry);
         let job = tokio::select! {
             // The socket first: a close that has arrived fails no request
             // (DESIGN.md §4, a pooled socket is checked for EOF before reuse).
@@ -89,8 +79,7 @@ pub(super) async fn serve(
                 // The pool let the connection go.
                 None => break,
             },
-            () = &mut idle, if expiry.is_some() => {
-                idle_armed = false;
+            () = idle.fired(), if expiry.is_some() => {
                 if expiry.is_some_and(|at| at > tokio::time::Instant::now()) {
                     // Set for an earlier idle spell: not expired yet.
                     continue;

@@ -19,6 +19,7 @@ use super::handle::{ClosedOnDrop, H2Handle, H2Shared};
 use super::pump::Upload;
 use crate::conn::origin::OriginShared;
 use crate::conn::shutdown::TaskGuard;
+use crate::conn::timer::Timer;
 use crate::conn::{BodySender, FINAL_FLUSH, Outcome, ReadRoom};
 use crate::failure::{AttemptFailure, Cause};
 use crate::journal::{Attempt, Processing};
@@ -138,16 +139,11 @@ impl Driver {
         // more than this many times in a row while bytes wait to be written.
         let mut before_write = 0;
         // One timer for the engine's deadlines, not one per turn of this
-        // loop: a deadline that moves with traffic (the keep-alive PING's,
-        // the idle one) made every turn register a new timer, and on a
-        // multi-thread runtime each registration wakes the driver through
-        // its eventfd (strace: a `write` for every few requests). It is moved
-        // only when the engine's next deadline comes sooner; when it fires
-        // early, `handle_timeout` finds nothing due (it runs only what is)
-        // and it is set again for what is next.
-        let timer = tokio::time::sleep(std::time::Duration::ZERO);
-        tokio::pin!(timer);
-        let mut timer_at: Option<tokio::time::Instant> = None;
+        // loop (`conn/timer.rs`): a deadline that moves with traffic (the
+        // keep-alive PING's, the idle one) made every turn register a new
+        // one. Fired early, `handle_timeout` finds nothing due (it runs only
+        // what is).
+        let mut timer = Timer::new();
         loop {
             // Once closed, the engine withdraws the frames it handed out
             // behind the one in progress: their streams were failed as not
@@ -185,12 +181,7 @@ impl Driver {
                 }
                 deadline = Some(deadline.map_or(until, |d| d.min(until)));
             }
-            if let Some(at) = deadline {
-                if timer_at.is_none_or(|t| at < t) {
-                    timer.as_mut().reset(at);
-                    timer_at = Some(at);
-                }
-            }
+            timer.by(deadline);
             let spare = room.prepare(self.conn.recv_buf());
             let writing = !pending.is_empty();
             if !writing {
@@ -237,10 +228,7 @@ impl Driver {
                         self.conn.go_away(Reason::NO_ERROR, now());
                     }
                 },
-                () = &mut timer, if timer_at.is_some() => {
-                    timer_at = None;
-                    self.conn.handle_timeout(now());
-                }
+                () = timer.fired(), if timer.is_set() => self.conn.handle_timeout(now()),
                 written = wr.write(&pending), if writing => {
                     before_write = 0;
                     write_failed = self.wrote(written, &mut pending);
