@@ -81,6 +81,23 @@ def _nginx_headers(size: int) -> list:
     ]
 
 
+def _httpx_noop_headers(size: int):
+    """The no-op transport answering with nginx's seven headers (the body
+    in memory, as `_httpx_noop`): httpx's own cost for the response a
+    real server gives, headers included."""
+    import httpx
+
+    body = b"x" * size
+    headers = _nginx_headers(size)
+    extensions = {"http_version": b"HTTP/2"}
+
+    class Noop(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers=headers, content=body, extensions=extensions)
+
+    return httpx.AsyncClient(transport=Noop())
+
+
 def _httpx_noop_streamed(size: int):
     """The no-op transport answering as httpx's own transport does over
     HTTP/2: nginx's seven headers, the body as a stream that httpx reads
@@ -125,11 +142,12 @@ async def _run_async(send: typing.Callable[[], typing.Awaitable[int]], n: int, s
 
 
 async def client_async(name: str, url: str, n: int, size: int) -> int:
-    if name in ("httpx", "httpx+baton", "httpx-noop", "httpx-noop-streamed"):
+    if name in ("httpx", "httpx+baton", "httpx-noop", "httpx-noop-headers", "httpx-noop-streamed"):
         client = {
             "httpx": _httpx_default,
             "httpx+baton": _httpx_baton,
             "httpx-noop": lambda: _httpx_noop(size),
+            "httpx-noop-headers": lambda: _httpx_noop_headers(size),
             "httpx-noop-streamed": lambda: _httpx_noop_streamed(size),
         }[name]()
         async with client:
