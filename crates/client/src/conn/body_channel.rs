@@ -74,7 +74,7 @@ fn lock(shared: &Shared) -> MutexGuard<'_, State> {
 /// A new, empty body channel, whose reader gives its credit to `release`.
 pub(crate) fn body_channel(release: Box<dyn Release>) -> (BodySender, BodyReceiver) {
     let shared = Shared::default();
-    (BodySender(shared.clone()), BodyReceiver { shared, release, ended: false })
+    (BodySender(shared.clone()), BodyReceiver { shared, release, ended: false, unreleased: 0 })
 }
 
 /// The connection's end. Dropping it ends the body ([`BodyReceiver::recv`]
@@ -112,14 +112,27 @@ impl Drop for BodySender {
     }
 }
 
+/// Read bytes are handed back to the connection in batches of up to this
+/// much. Each hand-back is a command to the connection's task (waking it,
+/// on another worker thread under the multi-thread runtime), and the
+/// engine batches its WINDOW_UPDATEs until half a stream window (1 MiB by
+/// default) is pending anyway (RFC 9113 §6.9.1 leaves the timing to the
+/// receiver): per read chunk, the commands cost without changing what goes
+/// on the wire. Nothing read waits behind the batch once the reader stops:
+/// the rest goes back before it waits for more, at the body's end, and
+/// when it is abandoned.
+const RELEASE_BATCH: usize = 64 << 10;
+
 /// The reader's end. Dropping it before the body's end abandons the body
 /// (see [`Self::abandon`]).
 pub(crate) struct BodyReceiver {
     shared: Shared,
     release: Box<dyn Release>,
     /// The end, a failure, or the sender's departure was seen, or the body
-    /// was abandoned: nothing more is owed to the connection.
+    /// was abandoned: nothing more will arrive.
     ended: bool,
+    /// Read and not yet handed back (see [`RELEASE_BATCH`]).
+    unreleased: usize,
 }
 
 impl BodyReceiver {
@@ -132,9 +145,15 @@ impl BodyReceiver {
     /// The next event if there is one, else `Pending` (and `cx` is woken
     /// when one comes); `None` once the sender is gone and the queue empty.
     pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<BodyEvent>> {
-        let event = std::task::ready!(self.poll_recv(cx));
+        let Poll::Ready(event) = self.poll_recv(cx) else {
+            // About to wait: the connection gets back everything read, so
+            // that nothing the reader is done with holds the sender back.
+            self.hand_back();
+            return Poll::Pending;
+        };
         if matches!(event, None | Some(BodyEvent::End | BodyEvent::Failed(_))) {
             self.ended = true;
+            self.hand_back();
         }
         Poll::Ready(event)
     }
@@ -155,25 +174,34 @@ impl BodyReceiver {
     }
 
     /// The reader is done with `n` bytes it received: the connection may
-    /// let that much more in (HTTP/2's windows, RFC 9113 §5.2).
-    pub(crate) fn consumed(&self, n: usize) {
-        self.release.release(n);
+    /// let that much more in (HTTP/2's windows, RFC 9113 §5.2), once a
+    /// batch of them is together (see [`RELEASE_BATCH`]).
+    pub(crate) fn consumed(&mut self, n: usize) {
+        self.unreleased += n;
+        if self.unreleased >= RELEASE_BATCH {
+            self.hand_back();
+        }
+    }
+
+    /// Gives the connection back what was read and not yet given.
+    fn hand_back(&mut self) {
+        let n = std::mem::take(&mut self.unreleased);
+        if n > 0 {
+            self.release.release(n);
+        }
     }
 
     /// Stops reading before the end: the connection stops the response
     /// (HTTP/2 resets its stream; HTTP/1.1 closes), and the bytes that
-    /// arrived and will never be read are given back. They still count
-    /// against the connection's window (RFC 9113 §6.9): kept, every
-    /// response dropped unread would shrink it for good.
+    /// arrived and will never be read are given back with those read.
+    /// They still count against the connection's window (RFC 9113 §6.9):
+    /// kept, every response dropped unread would shrink it for good.
     pub(crate) fn abandon(&mut self) {
-        if std::mem::replace(&mut self.ended, true) {
-            return;
+        if !std::mem::replace(&mut self.ended, true) {
+            self.release.cancel();
+            self.unreleased += self.discard();
         }
-        self.release.cancel();
-        let unread = self.discard();
-        if unread > 0 {
-            self.release.release(unread);
-        }
+        self.hand_back();
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<BodyEvent>> {
@@ -317,6 +345,36 @@ mod tests {
             drop(rx);
             assert_eq!(*told.0.lock().unwrap(), (1 + 5, 1), "end queued: {end_queued}");
         }
+    }
+
+    /// Read bytes go back in batches: held while more is queued, given
+    /// back when the reader is about to wait, or once a batch is together.
+    #[tokio::test]
+    async fn read_bytes_go_back_before_the_reader_waits_or_by_the_batch() {
+        let (tx, mut rx, told) = channel();
+        assert!(tx.send(data("a")));
+        assert!(tx.send(data("bc")));
+        for len in [1, 2] {
+            let Some(BodyEvent::Data(d)) = rx.recv().await else { panic!("no data") };
+            assert_eq!(d.len(), len);
+            rx.consumed(d.len());
+        }
+        assert_eq!(*told.0.lock().unwrap(), (0, 0), "held while the reader has not waited");
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(rx.poll_event(&mut cx).is_pending());
+        assert_eq!(*told.0.lock().unwrap(), (3, 0), "given back before the wait");
+        assert!(tx.send(BodyEvent::Data(Bytes::from(vec![0; RELEASE_BATCH]))));
+        assert!(tx.send(data("d")));
+        let Some(BodyEvent::Data(d)) = rx.recv().await else { panic!("no data") };
+        rx.consumed(d.len());
+        assert_eq!(*told.0.lock().unwrap(), (3 + RELEASE_BATCH, 0), "a whole batch goes at once");
+        let Some(BodyEvent::Data(d)) = rx.recv().await else { panic!("no data") };
+        rx.consumed(d.len());
+        drop(tx);
+        assert!(rx.recv().await.is_none());
+        assert_eq!(*told.0.lock().unwrap(), (4 + RELEASE_BATCH, 0), "the rest at the end");
+        drop(rx);
+        assert_eq!(*told.0.lock().unwrap(), (4 + RELEASE_BATCH, 0), "nothing twice");
     }
 
     /// A reader that saw the end owes nothing and stops nothing.
