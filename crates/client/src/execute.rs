@@ -161,8 +161,6 @@ fn follow<'a>(
     let mut origin = origin;
     let mut exchange = exchange;
     async move {
-        // httpx's read timeout covers the head and each wait for the body.
-        let read_timeout = exchange.timeouts.read.or(core.read_timeout);
         // The URLs of the hops so far, the request's own first (only made
         // when there is a redirect to follow).
         let mut previous: Vec<Uri> = Vec::new();
@@ -194,6 +192,11 @@ fn follow<'a>(
                     }
                 }
             }
+            // httpx's read timeout covers the head and each wait for the
+            // body. (Worked out here, not kept across the awaits above: the
+            // bytes would widen this future, which is allocated per request
+            // and is just within the allocator's fastest sizes.)
+            let read_timeout = exchange.timeouts.read.or(core.read_timeout);
             let method = exchange.method;
             let url = exchange.uri;
             let journal = lock(journal).answered_by(parts.attempt);
@@ -295,7 +298,7 @@ async fn run(
         // Safe to send on a connection the server may not have taken up
         // (`settings_wait.rs`): sent again if its outcome is unknown.
         let safe = exchange.idempotent && exchange.body.size_hint().is_some();
-        let headers = tries.without_expect.as_ref().unwrap_or(&exchange.headers);
+        let headers = tries.without_expect.as_deref().unwrap_or(&exchange.headers);
         let leased = core.pool.lease(origin, tries.attempts > 1, &exchange.timeouts, safe).await;
         let ended = match leased {
             Ok(lease) => {
@@ -329,7 +332,8 @@ struct Tries {
     /// attempts failed otherwise (could not connect, say). Boxed: rare.
     telling: Option<Box<(u32, AttemptFailure)>>,
     /// The request's headers without `Expect`, after a 417 (below).
-    without_expect: Option<HeaderMap>,
+    /// Boxed: rare, and every request's future carries this struct.
+    without_expect: Option<Box<HeaderMap>>,
 }
 
 /// How an attempt that gave no response to return ended.
@@ -483,7 +487,7 @@ async fn after_failure(
                     core.stats.retry(reason);
                     let mut headers = exchange.headers.clone();
                     headers.remove(http::header::EXPECT);
-                    tries.without_expect = Some(headers);
+                    tries.without_expect = Some(Box::new(headers));
                     Flow::Retry
                 }
                 // Not repeated: the 417 is the answer.

@@ -5,6 +5,7 @@
 //! HTTP/1.1 keep-alive pool whose sockets are watched for EOF while idle.
 
 mod dial;
+mod leasing;
 mod origins;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +25,7 @@ use crate::spread::Spread;
 use crate::stats::Counters;
 use crate::timeouts::{TimeoutKind, Timeouts};
 use dial::{Dial, Opened};
+pub(crate) use leasing::Leasing;
 pub(crate) use origins::Origins;
 use origins::{ConnectingGuard, OriginPool, OriginState, Speaks, WaitingGuard};
 
@@ -77,6 +79,18 @@ enum Next {
         force_h1: bool,
     },
     Wait,
+}
+
+/// A request's first look for room, when it found none at once: what
+/// [`Pool::wait_for_room`] goes on from.
+struct Look {
+    op: Arc<OriginPool>,
+    fresh: bool,
+    early: bool,
+    /// When `limits.pool` runs out, counted from the first look.
+    pool_deadline: Option<tokio::time::Instant>,
+    /// What the first look said to do, unless it was to wait.
+    first: Option<Next>,
 }
 
 impl Pool {
@@ -176,27 +190,55 @@ impl Pool {
     /// go on an HTTP/2 connection before the server's SETTINGS, as the
     /// client's [`SettingsWait`] says.
     ///
+    /// Most requests find room at once: they get their lease here, without
+    /// an async state of the wait's size (a request's future carries what
+    /// it awaits, 552 bytes for the wait, and is copied and allocated with
+    /// it). Only a request that has to wait or connect gets the boxed
+    /// [`Self::wait_for_room`].
+    ///
     /// # Errors
     /// A connection that could not be set up, or no room within
     /// `limits.pool`.
-    pub(crate) async fn lease(
-        &self,
-        origin: &Origin,
+    pub(crate) fn lease<'a>(
+        &'a self,
+        origin: &'a Origin,
         fresh: bool,
-        limits: &Timeouts,
+        limits: &'a Timeouts,
         safe: bool,
-    ) -> Result<Lease, LeaseError> {
+    ) -> Leasing<'a> {
         let early = self.settings_wait.early_request(safe);
         if self.shutdown.deadline().is_some() {
             let error = Error::new(Kind::Closed, format!("the client was shut down: no request to {origin}"));
             let version = self.version_for(origin, &self.origin(origin), false);
-            return Err(LeaseError { error, connection_id: 0, version });
+            return Leasing::Now(std::future::ready(Err(LeaseError { error, connection_id: 0, version })));
         }
         let op = self.origin(origin);
-        let pool_deadline = limits.pool.and_then(|d| tokio::time::Instant::now().checked_add(d));
         // Most requests find room at once: they skip registering for the
         // origin's notification (two locks of its waiter list).
-        let mut first = Some(self.next(origin, &op, fresh, early)).filter(|n| !matches!(n, Next::Wait));
+        match self.next(origin, &op, fresh, early) {
+            Next::Lease(lease) => Leasing::Now(std::future::ready(Ok(lease))),
+            Next::LeaseAndOpenSuccessor(lease) => {
+                self.open_in_background(origin, &op);
+                Leasing::Now(std::future::ready(Ok(lease)))
+            }
+            first => {
+                let pool_deadline = limits.pool.and_then(|d| tokio::time::Instant::now().checked_add(d));
+                let first = Some(first).filter(|n| !matches!(n, Next::Wait));
+                let look = Look { op, fresh, early, pool_deadline, first };
+                Leasing::Later(Box::pin(self.wait_for_room(origin, limits, look)))
+            }
+        }
+    }
+
+    /// The rest of [`Self::lease`] for a request that found no room at its
+    /// first look (`look.first`: what that look said to do, unless wait).
+    async fn wait_for_room(
+        &self,
+        origin: &Origin,
+        limits: &Timeouts,
+        look: Look,
+    ) -> Result<Lease, LeaseError> {
+        let Look { op, fresh, early, pool_deadline, mut first } = look;
         // Counted among the origin's waiting requests from the first look
         // that may wait, until this returns (or is dropped).
         let mut _waiting: Option<WaitingGuard> = None;
