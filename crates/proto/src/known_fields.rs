@@ -91,8 +91,18 @@ impl KnownFields {
         Some(i)
     }
 
-    /// The field value `value` of the name in `slot`, checked: the one
-    /// kept there when it is exactly that, else made from `owned()` (the
+    /// The value kept in `slot` if it is exactly `value`: it passed every
+    /// check of the caller's when it was first seen, so none need run
+    /// again (and a value that failed one is never kept).
+    pub(crate) fn kept(&mut self, slot: Option<usize>, value: &[u8]) -> Option<HeaderValue> {
+        let slot = self.slots.get_mut(slot?)?;
+        let kept = slot.value.as_ref().filter(|v| v.as_bytes() == value)?.clone();
+        slot.missed = false;
+        Some(kept)
+    }
+
+    /// The field value `value` of the name in `slot`, one that
+    /// [`Self::kept`] did not hand out, checked: made from `owned()` (the
     /// same octets, sharing the caller's buffer) or from a copy, which is
     /// then kept (see [`Self::keeps`]). `None` for a value that is not a
     /// valid field value.
@@ -102,9 +112,6 @@ impl KnownFields {
         value: &[u8],
         owned: impl FnOnce() -> Bytes,
     ) -> Option<HeaderValue> {
-        if let Some(kept) = slot.and_then(|i| self.kept_as(i, value)) {
-            return Some(kept);
-        }
         let keep = slot.filter(|&i| self.keeps(i, value.len()));
         let bytes = if keep.is_some() { Bytes::copy_from_slice(value) } else { owned() };
         let checked = HeaderValue::from_maybe_shared(bytes).ok()?;
@@ -114,15 +121,7 @@ impl KnownFields {
         Some(checked)
     }
 
-    /// The value kept in slot `i`, if it is exactly `value`.
-    fn kept_as(&mut self, i: usize, value: &[u8]) -> Option<HeaderValue> {
-        let slot = self.slots.get_mut(i)?;
-        let kept = slot.value.as_ref().filter(|v| v.as_bytes() == value)?.clone();
-        slot.missed = false;
-        Some(kept)
-    }
-
-    /// After [`Self::kept_as`] found no match in slot `i`: whether the new
+    /// After [`Self::kept`] found no match in slot `i`: whether the new
     /// value, `len` octets, is to be copied and kept there.
     fn keeps(&mut self, i: usize, len: usize) -> bool {
         let Some(slot) = self.slots.get_mut(i) else { return false };
@@ -135,7 +134,7 @@ impl KnownFields {
 
     /// What slot `i` will hand the next response (for tests).
     #[cfg(test)]
-    fn kept(&self, i: usize) -> Option<&HeaderValue> {
+    fn kept_in(&self, i: usize) -> Option<&HeaderValue> {
         self.slots.get(i)?.value.as_ref()
     }
 }
@@ -152,8 +151,9 @@ mod tests {
         known.find(sent).map(|(i, _)| i)
     }
 
+    /// As the parsers ask: the kept value, else a checked one.
     fn value(known: &mut KnownFields, i: Option<usize>, v: &'static [u8]) -> Option<HeaderValue> {
-        known.value(i, v, || Bytes::from_static(v))
+        known.kept(i, v).or_else(|| known.value(i, v, || Bytes::from_static(v)))
     }
 
     #[test]
@@ -193,13 +193,12 @@ mod tests {
     fn a_repeated_value_is_handed_out_again() {
         let mut known = KnownFields::default();
         let i = add(&mut known, "etag");
-        assert_eq!(known.kept_as(i, b"\"abc\""), None);
+        assert_eq!(known.kept(Some(i), b"\"abc\""), None);
         let v = value(&mut known, Some(i), b"\"abc\"").unwrap();
         assert_eq!(v, "\"abc\"");
-        assert_eq!(known.kept_as(i, b"\"abc\""), Some(v.clone()));
-        let again = known.value(Some(i), b"\"abc\"", || panic!("a kept value needs no buffer")).unwrap();
-        assert_eq!(again, v);
-        assert_eq!(known.kept_as(i, b"\"abd\""), None);
+        assert_eq!(known.kept(Some(i), b"\"abc\""), Some(v.clone()));
+        assert_eq!(known.kept(Some(i), b"\"abd\""), None);
+        assert_eq!(known.kept(None, b"\"abc\""), None, "no slot, nothing kept");
     }
 
     #[test]
@@ -208,17 +207,17 @@ mod tests {
         let i = add(&mut known, "x-request-id");
         value(&mut known, Some(i), b"1").unwrap();
         value(&mut known, Some(i), b"2").unwrap();
-        assert_eq!(known.kept(i).map(HeaderValue::as_bytes), Some(&b"2"[..]), "the first change is kept");
+        assert_eq!(known.kept_in(i).map(HeaderValue::as_bytes), Some(&b"2"[..]), "the first change is kept");
         value(&mut known, Some(i), b"3").unwrap();
         assert_eq!(
-            known.kept(i).map(HeaderValue::as_bytes),
+            known.kept_in(i).map(HeaderValue::as_bytes),
             Some(&b"2"[..]),
             "a second miss in a row is not"
         );
         // A value that repeats is kept again, as `date` changes each second.
         assert_eq!(value(&mut known, Some(i), b"2").unwrap(), "2");
         value(&mut known, Some(i), b"4").unwrap();
-        assert_eq!(known.kept(i).map(HeaderValue::as_bytes), Some(&b"4"[..]));
+        assert_eq!(known.kept_in(i).map(HeaderValue::as_bytes), Some(&b"4"[..]));
     }
 
     #[test]
@@ -226,11 +225,11 @@ mod tests {
         let mut known = KnownFields::default();
         let i = add(&mut known, "x");
         assert!(value(&mut known, Some(i), b"a\nb").is_none());
-        assert!(known.kept(i).is_none());
+        assert!(known.kept_in(i).is_none());
         let long = vec![b'a'; MAX_VALUE + 1];
         assert!(known.value(Some(i), &long, || Bytes::from(long.clone())).is_some());
-        assert!(known.kept(i).is_none());
+        assert!(known.kept_in(i).is_none());
         assert!(value(&mut known, None, b"ok").is_some());
-        assert!(known.kept(i).is_none(), "no slot, nothing kept");
+        assert!(known.kept_in(i).is_none(), "no slot, nothing kept");
     }
 }

@@ -109,7 +109,9 @@ fn skip_empty_lines(buf: &mut BytesMut) {
 /// search should start.
 fn find_head_end(buf: &[u8], from: usize) -> Result<usize, usize> {
     let mut at = from;
-    while let Some(pos) = buf.get(at..).and_then(|rest| rest.iter().position(|&b| b == b'\n')) {
+    // memchr: a head is a few hundred octets, scanned a word at a time
+    // instead of one by one.
+    while let Some(pos) = buf.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) {
         let lf = at + pos;
         match (buf.get(lf + 1), buf.get(lf + 2)) {
             (Some(b'\n'), _) => return Ok(lf + 2),
@@ -169,12 +171,16 @@ fn parse_head<'h>(
                 (name, slot)
             }
         };
-        let value = if field.value.iter().any(|&b| b == b'\r' || b == b'\n') {
-            let unfolded: Vec<u8> =
-                field.value.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
-            HeaderValue::from_bytes(&unfolded).ok()
-        } else {
-            known.value(slot, field.value, || share(head, field.value))
+        // A value kept from an earlier head skips the scan for an obs-fold
+        // (a folded value is never kept).
+        let value = match known.kept(slot, field.value) {
+            Some(kept) => Some(kept),
+            None if field.value.iter().any(|&b| b == b'\r' || b == b'\n') => {
+                let unfolded: Vec<u8> =
+                    field.value.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+                HeaderValue::from_bytes(&unfolded).ok()
+            }
+            None => known.value(slot, field.value, || share(head, field.value)),
         }
         .ok_or(ResponseError::InvalidHeader)?;
         headers.append(name, value);

@@ -210,16 +210,23 @@ impl ResponseFields {
         if hname == http::header::TE && &field.value[..] != b"trailers" {
             return self.fail("connection-specific field");
         }
-        // §8.2.1: no leading or trailing whitespace in values (a value
-        // `known` hands out again passed this when it was first seen).
-        let v = &field.value[..];
-        if v.first().is_some_and(|b| *b == b' ' || *b == b'\t')
-            || v.last().is_some_and(|b| *b == b' ' || *b == b'\t')
-        {
-            return self.fail("field value with leading or trailing whitespace");
-        }
-        let Some(mut value) = known.value(slot, &field.value, || field.value.clone()) else {
-            return self.fail("invalid character in a field value");
+        // A value `known` hands out again passed the checks below when it
+        // was first seen.
+        let mut value = match known.kept(slot, &field.value) {
+            Some(kept) => kept,
+            None => {
+                // §8.2.1: no leading or trailing whitespace in values.
+                let v = &field.value[..];
+                if v.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+                    || v.last().is_some_and(|b| *b == b' ' || *b == b'\t')
+                {
+                    return self.fail("field value with leading or trailing whitespace");
+                }
+                let Some(value) = known.value(slot, &field.value, || field.value.clone()) else {
+                    return self.fail("invalid character in a field value");
+                };
+                value
+            }
         };
         value.set_sensitive(field.sensitive);
         self.headers.append(hname, value);
