@@ -120,7 +120,9 @@ impl Drop for BodySender {
 /// receiver): per read chunk, the commands cost without changing what goes
 /// on the wire. Nothing read waits behind the batch once the reader stops:
 /// the rest goes back before it waits for more, at the body's end, and
-/// when it is abandoned.
+/// when it is abandoned. A reader busy with a chunk holds back at most this
+/// much of what its connection may read ahead (1 MiB by default, HTTP/2's
+/// stream window and HTTP/1.1's `MAX_UNREAD` alike).
 const RELEASE_BATCH: usize = 64 << 10;
 
 /// The reader's end. Dropping it before the body's end abandons the body
