@@ -84,18 +84,25 @@ pub(crate) struct BodySender(Shared);
 impl BodySender {
     /// Queues `event`; `false` when the reader is gone (nothing was queued).
     pub(crate) fn send(&self, event: BodyEvent) -> bool {
+        self.send_waking(event).is_some()
+    }
+
+    /// Queues `event`, and says whether that woke a reader waiting for it;
+    /// `None` when the reader is gone (nothing was queued).
+    pub(crate) fn send_waking(&self, event: BodyEvent) -> Option<bool> {
         let waker = {
             let mut state = lock(&self.0);
             if state.receiver_gone {
-                return false;
+                return None;
             }
             state.events.push_back(event);
             state.waker.take()
         };
+        let woke = waker.is_some();
         if let Some(waker) = waker {
             waker.wake();
         }
-        true
+        Some(woke)
     }
 }
 
@@ -320,6 +327,22 @@ mod tests {
         tokio::task::yield_now().await;
         drop(tx);
         assert!(reader.await.unwrap());
+    }
+
+    /// The HTTP/2 driver counts the callers a turn woke (`driver.rs`): a
+    /// send says whether a reader was waiting for it.
+    #[tokio::test]
+    async fn a_send_says_whether_it_woke_a_waiting_reader() {
+        let (tx, mut rx, _) = channel();
+        assert_eq!(tx.send_waking(data("a")), Some(false), "nobody waits yet");
+        assert!(matches!(rx.recv().await, Some(BodyEvent::Data(d)) if d == "a"));
+        let reader = tokio::spawn(async move { rx.recv().await.is_some() });
+        tokio::task::yield_now().await;
+        assert_eq!(tx.send_waking(BodyEvent::End), Some(true), "the reader waited");
+        assert!(reader.await.unwrap());
+        let (tx, rx, _) = channel();
+        drop(rx);
+        assert_eq!(tx.send_waking(BodyEvent::End), None, "the reader is gone");
     }
 
     #[test]

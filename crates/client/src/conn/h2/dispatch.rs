@@ -17,19 +17,19 @@ use crate::failure::{AttemptFailure, Cause};
 use crate::journal::Phase;
 
 impl Driver {
-    /// Hands the engine's events to their streams and the pool. Returns
-    /// whether a caller got its response head or its end (and so may be
-    /// about to send the next request).
-    pub(super) fn dispatch_events(&mut self) -> bool {
+    /// Hands the engine's events to their streams and the pool. Returns how
+    /// many callers it woke with their response head, their body's end or
+    /// their failure: each may be about to send its next request.
+    pub(super) fn dispatch_events(&mut self) -> usize {
         // The engine's state reaches the pool before any caller hears of
         // its stream's failure: a retry leased on the caller's thread must
         // not find this connection still taking streams.
         self.publish_state();
-        let mut answered = false;
+        let mut woken = 0;
         while let Some(event) = self.conn.poll_event() {
             match event {
                 Event::ResponseReceived { stream_id, head } => {
-                    answered = true;
+                    woken += 1;
                     self.on_response(stream_id, head);
                 }
                 Event::DataReceived { stream_id, data } => {
@@ -52,17 +52,18 @@ impl Driver {
                     }
                 }
                 Event::StreamEnded { stream_id } => {
-                    answered = true;
                     if let Some(ctx) = self.streams.remove(&stream_id) {
+                        // A body read whole in this same turn (its head came
+                        // with it) wakes nobody: its caller was woken above.
                         if let Some(tx) = ctx.body_tx {
-                            tx.send(BodyEvent::End);
+                            woken += usize::from(tx.send_waking(BodyEvent::End) == Some(true));
                         }
                         self.keep_upload(stream_id, ctx.writable);
                         self.stream_done(true);
                     }
                 }
                 Event::StreamFailed(f) => {
-                    answered = true;
+                    woken += 1;
                     self.on_failed(f);
                 }
                 Event::Writable { stream_id } => {
@@ -139,7 +140,7 @@ impl Driver {
         }
         // What the events led to (a retired connection, say).
         self.publish_state();
-        answered
+        woken
     }
 
     /// Publishes the engine's state (and, once closed, why) for the pool.

@@ -6,6 +6,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -55,7 +56,7 @@ where
 }
 
 /// The engine's clock: tokio's, so that paused-time tests move it too.
-pub(super) fn now() -> std::time::Instant {
+pub(super) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
@@ -219,8 +220,9 @@ impl Driver {
                 },
                 cmd = self.rx.recv(), if !handles_gone => match cmd {
                     Some(cmd) => {
-                        self.command(cmd);
-                        self.drain_commands();
+                        let mut at = None;
+                        self.command(cmd, &mut at);
+                        self.drain_commands(&mut at);
                     }
                     None => {
                         // Nobody can send on this connection any more.
@@ -234,7 +236,7 @@ impl Driver {
                     write_failed = self.wrote(written, &mut pending);
                 }
             }
-            if self.dispatch_events() && !handles_gone {
+            if self.dispatch_events() >= 2 && !handles_gone {
                 // Responses were handed to their callers. Let the tasks just
                 // woken on this worker run first: their next requests (and
                 // their window releases) then go out in one write with
@@ -242,17 +244,26 @@ impl Driver {
                 // that the first of those commands does not wake this task
                 // straight away (the runtime would run it next, and it would
                 // write that one request alone).
+                //
+                // Not for one caller: its next request is all a wait would
+                // gather, and on the multi-thread runtime the wait cost more
+                // than it saved (tokio runs a yielded task only after polling
+                // for I/O, and its worker's run gives the other worker a
+                // wake-up). Measured at 64 streams on one connection, two
+                // workers: 0.8 context switches per request instead of 1.2,
+                // and 13% less CPU at 100 B; one thread unchanged.
                 self.mute_commands();
                 tokio::task::yield_now().await;
-                self.drain_commands();
+                self.drain_commands(&mut None);
                 self.dispatch_events();
             }
         }
         self.shared.set_state(ConnectionState::Closed);
         // Anything still waiting was failed by the engine's Closed path;
         // this only covers commands that raced the close.
+        let mut at = None;
         while let Ok(cmd) = self.rx.try_recv() {
-            self.command(cmd);
+            self.command(cmd, &mut at);
         }
     }
 
@@ -279,9 +290,10 @@ impl Driver {
     /// (which registers the real waker again).
     fn mute_commands(&mut self) {
         let mut cx = Context::from_waker(Waker::noop());
+        let mut at = None;
         for _ in 0..1024 {
             match self.rx.poll_recv(&mut cx) {
-                Poll::Ready(Some(cmd)) => self.command(cmd),
+                Poll::Ready(Some(cmd)) => self.command(cmd, &mut at),
                 // `None` (no handles left) is seen by the next `select!`.
                 Poll::Ready(None) | Poll::Pending => return,
             }
@@ -289,19 +301,23 @@ impl Driver {
     }
 
     /// Takes every command already queued, so they share one write.
-    fn drain_commands(&mut self) {
+    fn drain_commands(&mut self, at: &mut Option<Instant>) {
         // Bounded, so a flood of commands cannot starve reads and timers.
         for _ in 0..1024 {
             match self.rx.try_recv() {
-                Ok(cmd) => self.command(cmd),
+                Ok(cmd) => self.command(cmd, at),
                 Err(_) => return,
             }
         }
     }
 
-    fn command(&mut self, cmd: Cmd) {
+    /// Takes one command. `at` is the clock of the batch it came in: read
+    /// once, at the first request that needs it, and shared by the rest (a
+    /// clock read is a measurable part of a small request's cost; the
+    /// engine's deadlines are kept in milliseconds and up).
+    fn command(&mut self, cmd: Cmd, at: &mut Option<Instant>) {
         match cmd {
-            Cmd::Request(req) => self.start(req),
+            Cmd::Request(req) => self.start(req, *at.get_or_insert_with(now)),
             Cmd::Data(id, data, end) => {
                 if end {
                     self.uploads.remove(&id);

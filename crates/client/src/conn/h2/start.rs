@@ -2,13 +2,15 @@
 //! policy below, its body queued at once, pumped from the caller, or held
 //! for `100 (Continue)` by the engine.
 
+use std::time::Instant;
+
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Version, header};
 
 use baton_proto::h2::SendError;
 use baton_proto::{Phase, Processing};
 
-use super::driver::{Ctx, Driver, now};
+use super::driver::{Ctx, Driver};
 use super::pump::Upload;
 use crate::conn::{AttemptRequest, Outcome, expects_continue};
 use crate::failure::{AttemptFailure, Cause};
@@ -27,8 +29,9 @@ fn add_content_length(method: &Method, headers: &mut HeaderMap, len: u64) {
 
 impl Driver {
     /// Opens a stream for `req`, or answers it at once with why not.
-    /// Boxed as it came: taken apart in place, not copied out whole.
-    pub(super) fn start(&mut self, req: Box<AttemptRequest>) {
+    /// Boxed as it came: taken apart in place, not copied out whole. `now`
+    /// is the engine's clock for it.
+    pub(super) fn start(&mut self, req: Box<AttemptRequest>, now: Instant) {
         let AttemptRequest { method, uri, headers, body, attempt, respond } = *req;
         let mut attempt = attempt;
         attempt.version = Version::HTTP_2;
@@ -39,7 +42,7 @@ impl Driver {
         if let Some(len) = body.len() {
             add_content_length(&method, &mut headers, len);
         }
-        let id = match self.conn.send_request(&method, &uri, &headers, end_stream, now()) {
+        let id = match self.conn.send_request(&method, &uri, &headers, end_stream, now) {
             Ok(id) => id,
             Err(e) => {
                 // A closed connection says why it closed.
@@ -69,7 +72,7 @@ impl Driver {
         // body (`conn/expect.rs` of baton-proto), unless this origin's
         // server is known to ignore the expectation (`origin.rs`).
         if !end_stream && !self.shared.origin.continue_ignored() && expects_continue(&headers) {
-            self.conn.hold_body(id, now());
+            self.conn.hold_body(id, now);
         }
         let writable = match full {
             Some(bytes) if bytes.is_empty() => None,
