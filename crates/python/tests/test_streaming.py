@@ -50,14 +50,23 @@ def test_large_streamed_upload_sync_and_async(lab) -> None:
         for c in body():
             yield c
 
+    # The response of a streamed upload is built as any other's (one
+    # builder, `httpx.rs`): the same extensions, a body still arriving read
+    # through the transport's stream, a small complete one at once.
     with httpx.Client(transport=baton_http.HTTPTransport(http1=False, http2=True)) as client:
         r = client.post(lab.url("/echo"), content=body())
         assert r.headers["x-received-bytes"] == str(size) and len(r.content) == size
+        assert r.extensions["http_version"] == b"HTTP/2" and len(r.extensions["baton_attempts"]) == 1
+        assert "reason_phrase" not in r.extensions
+        small = client.post(lab.url("/echo"), content=iter([b"ab", b"c"]))
+        assert small.content == b"abc" and small.extensions["http_version"] == b"HTTP/2"
 
     async def main() -> None:
         async with httpx.AsyncClient(transport=baton_http.AsyncHTTPTransport()) as client:
             r = await client.post(lab.url("/echo"), content=abody())
             assert r.headers["x-received-bytes"] == str(size)
+            assert len(await r.aread()) == size
+            assert r.extensions["http_version"] == b"HTTP/1.1" and r.extensions["reason_phrase"] == b"OK"
 
     asyncio.run(main())
 

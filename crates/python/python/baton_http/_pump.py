@@ -17,10 +17,20 @@ from ._errors import CoreError
 __all__ = ["pump_async", "start_async", "send_sync"]
 
 
-def send_sync(core: "_core.Client", args: tuple, stream: typing.Iterable[bytes], timeouts: tuple, eager: bool) -> tuple:
-    """Sends a request whose body is `stream`, from the calling thread."""
+def send_sync(
+    core: "_core.Client",
+    args: tuple,
+    stream: typing.Iterable[bytes],
+    timeouts: tuple,
+    eager: bool,
+    finish: typing.Any = None,
+    context: typing.Any = None,
+) -> typing.Any:
+    """Sends a request whose body is `stream`, from the calling thread;
+    returns the response tuple, or what `finish` makes of it (as
+    `Client.start` does)."""
     sender = _core.BodySender()
-    op = core.start(*args, sender, timeouts, eager)
+    op = core.start(*args, sender, timeouts, eager, finish, None, context)
     op.start()  # it reads the body this thread feeds below
     failure: typing.Optional[BaseException] = None
     try:
@@ -60,13 +70,20 @@ async def pump_async(stream: typing.AsyncIterable[bytes], sender: "_core.BodySen
 
 
 async def start_async(
-    core: "_core.Client", args: tuple, stream: typing.AsyncIterable[bytes], timeouts: tuple, eager: bool
-) -> typing.Tuple[tuple, "asyncio.Future"]:
+    core: "_core.Client",
+    args: tuple,
+    stream: typing.AsyncIterable[bytes],
+    timeouts: tuple,
+    eager: bool,
+    finish: typing.Any = None,
+    context: typing.Any = None,
+) -> typing.Tuple[typing.Any, "asyncio.Future"]:
     """Sends a request whose body is `stream` on the running loop; returns
-    the response parts and the pump (still running if the server answered
-    before the body ended)."""
+    the response tuple (or what `finish` makes of it, as `Client.start`
+    does) and the pump (still running if the server answered before the
+    body ended)."""
     sender = _core.BodySender()
-    op = core.start(*args, sender, timeouts, eager)
+    op = core.start(*args, sender, timeouts, eager, finish, None, context)
     pump = asyncio.ensure_future(pump_async(stream, sender))
     try:
         return await op, pump

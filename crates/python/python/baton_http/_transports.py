@@ -167,19 +167,6 @@ class _Response(httpx.Response):
 _CLOSED = httpx.ByteStream(b"")
 
 
-def _response(parts: tuple, stream: typing.Any) -> httpx.Response:
-    status, headers, http_version, reason, prefix, reader, attempts, identity = parts
-    extensions = {"http_version": http_version, "baton_attempts": attempts}
-    if reason is not None:
-        # HTTP/1.1 only, as httpcore: httpx derives an HTTP/2 response's
-        # phrase from its status code.
-        extensions["reason_phrase"] = reason
-    response = _Response(status, headers=headers, stream=stream, extensions=extensions)
-    if reader is None and identity:
-        response._whole = prefix
-    return response
-
-
 def _headers_layout_ok() -> bool:
     """Whether `httpx.Headers` keeps its items as this httpx versions do
     (``_list`` of (raw name, lower-case name, value)), so that the core can
@@ -274,13 +261,11 @@ class HTTPTransport(httpx.BaseTransport):
         try:
             if content is not None:
                 return self._core.send(method, url, headers, content or None, timeouts, True, _SYNC_RESPONSES, None, request)  # type: ignore[no-any-return]
-            parts = send_sync(self._core, (method, url, headers), request.stream, timeouts, True)  # type: ignore[arg-type]
+            args = (method, url, headers)
+            return send_sync(self._core, args, request.stream, timeouts, True, _SYNC_RESPONSES, request)  # type: ignore[arg-type,no-any-return]
         except CoreError as e:
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__
-        prefix, reader = parts[4], parts[5]
-        stream = httpx.ByteStream(prefix) if reader is None else _SyncStream(prefix, reader, request)
-        return _response(parts, stream)
 
     def close(self) -> None:
         pass
@@ -318,16 +303,17 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         args = (request.method, str(request.url), request.headers.raw)
         timeouts = timeouts_of(request.extensions)
         try:
-            parts, pump = await start_async(self._core, args, request.stream, timeouts, True)  # type: ignore[arg-type]
+            response, pump = await start_async(
+                self._core, args, request.stream, timeouts, True, _ASYNC_RESPONSES, request  # type: ignore[arg-type]
+            )
         except CoreError as e:
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__
-        prefix, reader = parts[4], parts[5]
-        if reader is None:
-            stream: httpx.AsyncByteStream = httpx.ByteStream(prefix)
-        else:
-            stream = _AsyncStream(prefix, reader, request, pump)
-        return _response(parts, stream)
+        if isinstance(response.stream, _AsyncStream):
+            # The body still arriving keeps the upload's pump alive (the
+            # loop holds its tasks weakly) while the server reads on.
+            response.stream._pump = pump
+        return response  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         pass
