@@ -225,7 +225,7 @@ class ConnectionPool:
                 return self._core.send(*args, content or None, timeouts, eager)
             if isinstance(content, _BYTE_STREAM):
                 return self._core.send(*args, b"".join(content) or None, timeouts, eager)
-            return send_sync(self._core, args, content, timeouts, eager)
+            return send_sync(self._core, args, content, (timeouts, eager))
         except CoreError as e:
             _raise(e)
 
@@ -303,7 +303,7 @@ class AsyncConnectionPool:
             if isinstance(content, _BYTE_STREAM):
                 whole = b"".join([c async for c in content])
                 return await self._core.start(*args, whole or None, timeouts, eager)
-            parts, _pump = await start_async(self._core, args, content, timeouts, eager)
+            parts, _pump = await start_async(self._core, args, content, (timeouts, eager))
             return parts
         except CoreError as e:
             _raise(e)

@@ -17,20 +17,13 @@ from ._errors import CoreError
 __all__ = ["pump_async", "start_async", "send_sync"]
 
 
-def send_sync(
-    core: "_core.Client",
-    args: tuple,
-    stream: typing.Iterable[bytes],
-    timeouts: tuple,
-    eager: bool,
-    finish: typing.Any = None,
-    context: typing.Any = None,
-) -> typing.Any:
-    """Sends a request whose body is `stream`, from the calling thread;
-    returns the response tuple, or what `finish` makes of it (as
-    `Client.start` does)."""
+def send_sync(core: "_core.Client", head: tuple, stream: typing.Iterable[bytes], rest: tuple) -> typing.Any:
+    """Sends a request whose body is `stream`, from the calling thread.
+    `head` and `rest` are `Client.start`'s arguments before and after the
+    body; returns what its operation gives (the response tuple, or what
+    `finish` makes of it)."""
     sender = _core.BodySender()
-    op = core.start(*args, sender, timeouts, eager, finish, None, context)
+    op = core.start(*head, sender, *rest)
     op.start()  # it reads the body this thread feeds below
     failure: typing.Optional[BaseException] = None
     try:
@@ -70,20 +63,14 @@ async def pump_async(stream: typing.AsyncIterable[bytes], sender: "_core.BodySen
 
 
 async def start_async(
-    core: "_core.Client",
-    args: tuple,
-    stream: typing.AsyncIterable[bytes],
-    timeouts: tuple,
-    eager: bool,
-    finish: typing.Any = None,
-    context: typing.Any = None,
+    core: "_core.Client", head: tuple, stream: typing.AsyncIterable[bytes], rest: tuple
 ) -> typing.Tuple[typing.Any, "asyncio.Future"]:
-    """Sends a request whose body is `stream` on the running loop; returns
-    the response tuple (or what `finish` makes of it, as `Client.start`
-    does) and the pump (still running if the server answered before the
-    body ended)."""
+    """Sends a request whose body is `stream` on the running loop (`head`
+    and `rest` as for `send_sync`); returns what the operation gives and
+    the pump (still running if the server answered before the body
+    ended)."""
     sender = _core.BodySender()
-    op = core.start(*args, sender, timeouts, eager, finish, None, context)
+    op = core.start(*head, sender, *rest)
     pump = asyncio.ensure_future(pump_async(stream, sender))
     try:
         return await op, pump

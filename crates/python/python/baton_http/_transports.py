@@ -256,13 +256,13 @@ class HTTPTransport(httpx.BaseTransport):
         method = request.method
         url = str(request.url)
         headers = request.headers.raw
-        timeouts = timeouts_of(request.extensions)
+        # `Client.send`'s arguments after the body.
+        rest = (timeouts_of(request.extensions), True, _SYNC_RESPONSES, None, request)
         content = _content(request)
         try:
             if content is not None:
-                return self._core.send(method, url, headers, content or None, timeouts, True, _SYNC_RESPONSES, None, request)  # type: ignore[no-any-return]
-            args = (method, url, headers)
-            return send_sync(self._core, args, request.stream, timeouts, True, _SYNC_RESPONSES, request)  # type: ignore[arg-type,no-any-return]
+                return self._core.send(method, url, headers, content or None, *rest)  # type: ignore[no-any-return]
+            return send_sync(self._core, (method, url, headers), request.stream, rest)  # type: ignore[arg-type]
         except CoreError as e:
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__
@@ -303,9 +303,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         args = (request.method, str(request.url), request.headers.raw)
         timeouts = timeouts_of(request.extensions)
         try:
-            response, pump = await start_async(
-                self._core, args, request.stream, timeouts, True, _ASYNC_RESPONSES, request  # type: ignore[arg-type]
-            )
+            rest = (timeouts, True, _ASYNC_RESPONSES, None, request)
+            response, pump = await start_async(self._core, args, request.stream, rest)  # type: ignore[arg-type]
         except CoreError as e:
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__
