@@ -18,8 +18,11 @@ use crate::journal::Phase;
 
 impl Driver {
     /// Hands the engine's events to their streams and the pool. Returns how
-    /// many callers it woke with their response head, their body's end or
-    /// their failure: each may be about to send its next request.
+    /// many callers it woke with their response head, their failure, or
+    /// their body's end where the end itself woke them: each may be about to
+    /// send its next request. (A reader woken by the body's last data, with
+    /// the end queued behind it, is not counted: the driver's yield rule was
+    /// measured so, see `driver.rs`.)
     pub(super) fn dispatch_events(&mut self) -> usize {
         // The engine's state reaches the pool before any caller hears of
         // its stream's failure: a retry leased on the caller's thread must
@@ -53,8 +56,8 @@ impl Driver {
                 }
                 Event::StreamEnded { stream_id } => {
                     if let Some(ctx) = self.streams.remove(&stream_id) {
-                        // A body read whole in this same turn (its head came
-                        // with it) wakes nobody: its caller was woken above.
+                        // The end of a body whose head came in this same turn
+                        // wakes nobody: its caller was woken above.
                         if let Some(tx) = ctx.body_tx {
                             woken += usize::from(tx.send_waking(BodyEvent::End) == Some(true));
                         }
