@@ -80,17 +80,14 @@ class _SyncStream(httpx.SyncByteStream):
 
 
 class _AsyncStream(httpx.AsyncByteStream):
-    def __init__(
-        self,
-        prefix: bytes,
-        reader: "_core.BodyReader",
-        request: httpx.Request,
-        pump: typing.Optional["asyncio.Future"] = None,
-    ) -> None:
+    #: A streamed upload's pump, set by `AsyncHTTPTransport._streamed`: held
+    #: while the body is read, since the loop holds its tasks weakly.
+    _pump: typing.Optional["asyncio.Future"] = None
+
+    def __init__(self, prefix: bytes, reader: "_core.BodyReader", request: httpx.Request) -> None:
         self._prefix = prefix
         self._reader = reader
         self._request = request
-        self._pump = pump
 
     async def __aiter__(self) -> typing.AsyncIterator[bytes]:
         if self._prefix:
@@ -309,8 +306,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             exc = _to_httpx(e, request)
             raise exc from exc.__cause__
         if isinstance(response.stream, _AsyncStream):
-            # The body still arriving keeps the upload's pump alive (the
-            # loop holds its tasks weakly) while the server reads on.
+            # The body still arriving keeps the upload's pump alive while
+            # the server reads on.
             response.stream._pump = pump
         return response  # type: ignore[no-any-return]
 
