@@ -221,3 +221,65 @@ async fn after_a_connection_lost_before_its_settings_every_request_waits() {
     assert!(early, "the GET went early on the connection that was lost");
     assert!(!then_early, "after the loss, the retry waited for the server's SETTINGS");
 }
+
+/// A POST opens a new connection and waits for the server's SETTINGS; a GET
+/// goes early on that connection. The server's SETTINGS, its answer to the
+/// GET and its GOAWAY (it rotates the connection, as nginx does after
+/// `keepalive_requests`) arrive in one read, so the connection has drained
+/// and closed before the POST looks. The server took the connection up and
+/// used it: for the POST that is a connection found full, not a failed
+/// connect. It opens the next one without spending an attempt (it used to
+/// fail that attempt as "closed the connection right after its HTTP/2
+/// preface", and with it the request once its attempts ran out: S14).
+#[tokio::test]
+async fn a_connection_used_up_by_early_requests_is_not_a_failed_attempt_for_its_dialer() {
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    let (open_tx, open) = tokio::sync::oneshot::channel();
+    let script = tokio::spawn(async move {
+        let mut first = server.accept().await.unwrap();
+        serve_one(&mut first).await;
+        close_and_signal(&mut first, closed_tx).await;
+        // The POST's connection: the GET goes on it before our SETTINGS.
+        let mut second = server.accept().await.unwrap();
+        second.recv_preface().await.unwrap();
+        open_tx.send(()).unwrap();
+        let get = loop {
+            match second.recv_frame().await.unwrap() {
+                Some(Frame::Headers(h)) => break h.stream_id,
+                Some(_) => {}
+                None => panic!("the client closed before the GET"),
+            }
+        };
+        let answer = second.headers(get.value(), &[(":status", "200")], true);
+        let go_away = baton_lab::script::frames::go_away(get.value(), baton_lab::script::Reason::NO_ERROR);
+        second.send_all(&[Frame::Settings(Settings::default()), answer, go_away]).await.unwrap();
+        // The client closes the drained connection; the POST comes on the
+        // next one.
+        second.expect_eof().await.unwrap();
+        let mut third = server.accept().await.unwrap();
+        serve_one(&mut third).await;
+        get.value()
+    });
+    let client = client(None);
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    closed.await.unwrap();
+    let post = tokio::spawn({
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let resp = client.post(&url).body("order").send().await.unwrap();
+            let attempts = resp.attempts().to_vec();
+            resp.bytes().await.unwrap();
+            attempts
+        }
+    });
+    open.await.unwrap();
+    let get = client.get(&url).send().await.unwrap();
+    assert_eq!(get.attempts().len(), 1);
+    get.bytes().await.unwrap();
+    let attempts = post.await.unwrap();
+    assert_eq!(attempts.len(), 1, "the POST spent no attempt on the used-up connection: {attempts:#?}");
+    assert_eq!(script.await.unwrap(), 1, "the GET went early, on stream 1");
+}

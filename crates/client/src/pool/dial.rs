@@ -41,7 +41,9 @@ pub(super) struct Dial<'a> {
 /// A new connection.
 pub(super) enum Opened {
     H1(H1Conn),
-    /// Running, with the server's SETTINGS in, and in the origin's pool.
+    /// Running, with the server's SETTINGS in, and in the origin's pool;
+    /// or already rotated by the server after serving the requests that
+    /// went on it early (then found closed, and looked past).
     H2(H2Handle),
 }
 
@@ -119,7 +121,24 @@ impl Dial<'_> {
         }
         match ready {
             Ok(Ok(())) => {}
-            Ok(Err(h2::NotReady { cause, after_settings })) => {
+            // The server took the connection up, answered the requests
+            // that went on it early, and rotated it (GOAWAY, then the last
+            // stream done: RFC 9113 §6.8) before this request looked: the
+            // connection was found full, not a failure to connect, and
+            // nothing of this request was sent. `connect`'s caller finds it
+            // closed and looks again, without spending an attempt. Only an
+            // orderly rotation after serving others: a server that breaks
+            // or refuses every new connection still fails the attempt, and
+            // so meets the attempt cap and the back-off.
+            Ok(Err(h2::NotReady {
+                cause: Some(proto::CloseCause::Drained),
+                after_settings: true,
+                carried_streams: true,
+            })) if self.shutdown.deadline().is_none() => {
+                tracing::debug!(connection = id, %origin, "connection used up by early requests before this one");
+                return Ok(Opened::H2(handle));
+            }
+            Ok(Err(h2::NotReady { cause, after_settings, .. })) => {
                 let said = |what: &str| match &cause {
                     Some(cause) => format!("{origin} {what}: {cause}"),
                     None => format!("{origin} {what}"),

@@ -243,6 +243,7 @@ impl H2Handle {
                 return Err(NotReady {
                     cause: self.shared.closed_by.lock().ok().and_then(|c| c.clone()),
                     after_settings: self.shared.ready.load(Ordering::Acquire),
+                    carried_streams: self.shared.opened.load(Ordering::Acquire) > 0,
                 });
             }
             if self.shared.ready.load(Ordering::Acquire) {
@@ -289,6 +290,9 @@ pub(crate) struct NotReady {
     /// Whether the server's SETTINGS had arrived: the server broke the
     /// connection right after its preface, not before.
     pub(crate) after_settings: bool,
+    /// Whether it carried streams first: requests that may go before the
+    /// server's SETTINGS took it (`settings_wait.rs`).
+    pub(crate) carried_streams: bool,
 }
 
 /// A request in flight on an HTTP/2 connection, from its caller's side.
