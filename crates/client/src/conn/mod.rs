@@ -10,6 +10,7 @@ pub(crate) mod h2;
 pub(crate) mod origin;
 mod read_room;
 pub(crate) mod shutdown;
+mod socket;
 mod timer;
 
 pub(crate) use body_channel::{BodyReceiver, BodySender, body_channel};

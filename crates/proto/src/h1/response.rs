@@ -2,9 +2,11 @@
 //! bytes may arrive split anywhere, and each byte is scanned once.
 
 use std::mem::MaybeUninit;
+use std::sync::LazyLock;
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
+use memchr::memmem::Finder;
 
 use super::config::Config;
 use super::error::ResponseError;
@@ -108,20 +110,21 @@ fn skip_empty_lines(buf: &mut BytesMut) {
 /// from `from`. `Err(resume)` when there is none yet, with where the next
 /// search should start.
 fn find_head_end(buf: &[u8], from: usize) -> Result<usize, usize> {
-    let mut at = from;
-    // memchr: a head is a few hundred octets, scanned a word at a time
-    // instead of one by one.
-    while let Some(pos) = buf.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) {
-        let lf = at + pos;
-        match (buf.get(lf + 1), buf.get(lf + 2)) {
-            (Some(b'\n'), _) => return Ok(lf + 2),
-            (Some(b'\r'), Some(b'\n')) => return Ok(lf + 3),
-            // The line after this LF may still turn out to be empty.
-            (None, _) | (Some(b'\r'), None) => return Err(lf),
-            _ => at = lf + 1,
-        }
+    let rest = buf.get(from..).unwrap_or_default();
+    // Two SIMD searches over the head: the usual ending, CRLF CRLF (from
+    // the first LF), then a bare-LF one before it. (One search per line,
+    // as before, was nine calls for a head of nginx's.)
+    // The searchers are made once: making one costs more than a search.
+    static CRLF: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n\r\n"));
+    static LF: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n\n"));
+    let crlf = CRLF.find(rest);
+    let before = rest.get(..crlf.map_or(rest.len(), |at| at + 1)).unwrap_or_default();
+    match (LF.find(before), crlf) {
+        (Some(lf), _) => Ok(from + lf + 2),
+        (None, Some(lf)) => Ok(from + lf + 3),
+        // An ending not complete yet starts in the last two octets.
+        (None, None) => Err(buf.len().saturating_sub(2).max(from)),
     }
-    Err(buf.len())
 }
 
 /// Parses a complete head (`head` ends with its empty line) into owned
@@ -233,6 +236,45 @@ mod tests {
             }
         }
         (None, buf)
+    }
+
+    /// The first empty line, by the definition: an LF followed by LF or
+    /// CR LF.
+    fn head_end_by_definition(buf: &[u8]) -> Option<usize> {
+        (0..buf.len()).find_map(|i| match (buf[i], buf.get(i + 1), buf.get(i + 2)) {
+            (b'\n', Some(b'\n'), _) => Some(i + 2),
+            (b'\n', Some(b'\r'), Some(b'\n')) => Some(i + 3),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn the_head_ends_at_the_first_empty_line_however_the_bytes_arrive() {
+        // Every mix of CRLF and bare-LF lines, the ending either way, and a
+        // body that holds endings of both kinds.
+        let lines = ["HTTP/1.1 200 OK", "A: 1", "B: 2"];
+        for mask in 0..32u32 {
+            let mut bytes = Vec::new();
+            for (i, line) in lines.iter().enumerate() {
+                bytes.extend_from_slice(line.as_bytes());
+                bytes.extend_from_slice(if mask & (1 << i) == 0 { b"\r\n" } else { b"\n" });
+            }
+            bytes.extend_from_slice(if mask & 8 == 0 { b"\r\n" } else { b"\n" });
+            bytes.extend_from_slice(if mask & 16 == 0 { b"x\n\r\n\n\ny" } else { b"\n\ny\r\n\r\n" });
+            let want = head_end_by_definition(&bytes);
+            assert_eq!(find_head_end(&bytes, 0).ok(), want, "{:?}", String::from_utf8_lossy(&bytes));
+            // Fed one octet at a time, resuming where the last search said.
+            let mut resume = 0usize;
+            let found =
+                (1..=bytes.len()).find_map(|n| match find_head_end(&bytes[..n], resume.saturating_sub(1)) {
+                    Ok(end) => Some(end),
+                    Err(at) => {
+                        resume = at;
+                        None
+                    }
+                });
+            assert_eq!(found, want, "bytewise {:?}", String::from_utf8_lossy(&bytes));
+        }
     }
 
     #[test]

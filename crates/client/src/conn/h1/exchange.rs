@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::conn::socket::{self, Done};
 use bytes::{Buf, Bytes};
 use http::{HeaderValue, Version};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{Notify, oneshot};
 
 use baton_proto::h1::{self, Event, RequestFailure, SendError};
@@ -55,13 +55,12 @@ impl Release for H1Release {
     }
 }
 
-/// The connection's side of an exchange: its socket's halves, its engine,
-/// and the room its reads make (all kept from one exchange to the next).
+/// The connection's side of an exchange: its socket, its engine, and the
+/// room its reads make (all kept from one exchange to the next).
 pub(super) struct Wire<'a> {
     pub(super) id: u64,
     pub(super) engine: &'a mut h1::Connection,
-    pub(super) rd: &'a mut ReadHalf<BoxIo>,
-    pub(super) wr: &'a mut WriteHalf<BoxIo>,
+    pub(super) io: &'a mut BoxIo,
     pub(super) room: &'a mut ReadRoom,
     /// A forward proxy's credentials, sent with every request.
     pub(super) proxy_authorization: Option<&'a HeaderValue>,
@@ -74,7 +73,7 @@ pub(super) struct Wire<'a> {
 /// bytes of that write as handed out, and the next request's writes would
 /// pay them off first: its head could go out while its journal says not.)
 pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
-    let Wire { id, engine, rd, wr, room, proxy_authorization } = wire;
+    let Wire { id, engine, io, room, proxy_authorization } = wire;
     let AttemptRequest { method, uri, mut headers, body: request_body, mut attempt, respond } = *req;
     if let Some(auth) = proxy_authorization {
         // RFC 9110 §11.7.2: for the proxy, which removes it.
@@ -129,7 +128,12 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
     // Why the request body failed, when it did: the failure is then the
     // body's fault, whatever the engine closed with.
     let mut body_error: Option<String> = None;
+    // Which of the socket's directions is polled first: the other one next
+    // time, so that neither a streaming response nor an upload starves
+    // the other.
+    let mut read_first = false;
     loop {
+        read_first = !read_first;
         let closed = engine.state() == h1::ConnectionState::Closed;
         if closed {
             // Nothing more goes out on a closed connection: what waits to be
@@ -164,23 +168,20 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
         // which stays with the connection from one exchange to the next.
         let spare = room.prepare(engine.recv_buf());
         tokio::select! {
-            read = rd.read_buf(engine.recv_buf()), if can_read => {
-                match read {
-                    Ok(0) => engine.handle_eof(now()),
-                    Ok(n) => {
-                        room.read(n, spare);
-                        engine.handle_received(now());
-                    }
-                    Err(e) => engine.handle_transport_error(e.to_string(), now()),
+            done = socket::read_or_write(&mut **io, can_read.then(|| engine.recv_buf()), &pending, read_first),
+                if can_read || !pending.is_empty() => match done {
+                Done::Read(Ok(0)) => engine.handle_eof(now()),
+                Done::Read(Ok(n)) => {
+                    room.read(n, spare);
+                    engine.handle_received(now());
                 }
-            }
-            written = wr.write(&pending), if !pending.is_empty() => match written {
-                Ok(n) => {
+                Done::Read(Err(e)) => engine.handle_transport_error(e.to_string(), now()),
+                Done::Written(Ok(n)) => {
                     pending.advance(n);
                     engine.handle_written(n);
                     stall = None;
                 }
-                Err(e) => {
+                Done::Written(Err(e)) => {
                     // The server may have answered (or said why) before it
                     // closed: read what is left before giving up.
                     tracing::debug!(connection = id, error = %e, "write failed; reading what is left");

@@ -49,7 +49,9 @@ pub(super) async fn serve(
         engine.use_absolute_form();
     }
     let proxy_authorization = forward.and_then(|f| f.authorization);
-    let (mut rd, mut wr) = tokio::io::split(io);
+    // Owned whole: the exchange waits on both directions in one future
+    // (`conn/socket.rs`), without `tokio::io::split`'s lock.
+    let mut io = io;
     let mut room = ReadRoom::up_to(READ_ROOM_MAX);
     // The handle of the exchange that ended the connection: its place in
     // the origin's count is given back once the socket is closed.
@@ -68,7 +70,7 @@ pub(super) async fn serve(
             // The socket first: a close that has arrived fails no request
             // (DESIGN.md §4, a pooled socket is checked for EOF before reuse).
             biased;
-            read = rd.read(&mut probe) => {
+            read = io.read(&mut probe) => {
                 // EOF, an error, or bytes nobody asked for (a 408 before a
                 // close): not reusable either way.
                 tracing::debug!(connection = id, ?read, "idle HTTP/1.1 connection closed by the server");
@@ -92,8 +94,7 @@ pub(super) async fn serve(
         let wire = exchange::Wire {
             id,
             engine: &mut engine,
-            rd: &mut rd,
-            wr: &mut wr,
+            io: &mut io,
             room: &mut room,
             proxy_authorization: proxy_authorization.as_ref(),
         };
@@ -106,7 +107,7 @@ pub(super) async fn serve(
         home(conn);
     }
     drop(ending);
-    let _ = tokio::time::timeout(FINAL_FLUSH, wr.shutdown()).await;
+    let _ = tokio::time::timeout(FINAL_FLUSH, io.shutdown()).await;
     drop(last);
 }
 
