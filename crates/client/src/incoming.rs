@@ -196,7 +196,7 @@ impl Wire {
                 self.rx.consumed(data.len());
                 Some(Ok(Frame::data(data)))
             }
-            Some(BodyEvent::Trailers(trailers)) => Some(Ok(Frame::trailers(trailers))),
+            Some(BodyEvent::Trailers(trailers)) => Some(Ok(Frame::trailers(*trailers))),
             Some(BodyEvent::End) => {
                 self.done = true;
                 None

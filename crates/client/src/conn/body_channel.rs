@@ -6,7 +6,9 @@
 //! when it is dropped before the end.
 //!
 //! One shared allocation per response: a queue, the reader's waker and two
-//! "gone" flags behind an uncontended mutex. `tokio::sync::mpsc` would do the
+//! "gone" flags behind an uncontended mutex, and the connection's
+//! [`Release`] beside them (unsized, so that it needs no box of its own:
+//! one allocation fewer per response). `tokio::sync::mpsc` would do the
 //! same job with two allocations, the first a block of 32 slots, on every
 //! response; profiles of small responses showed that block among the top
 //! costs. Nothing here bounds the queue: the sender is a connection whose
@@ -63,18 +65,26 @@ impl Queue {
     }
 }
 
-type Shared = Arc<Mutex<State>>;
+/// What both ends share: the queue, and the connection's `release`, which
+/// only the reader uses. (It lives until both ends are gone; the sender is
+/// the connection, which drops it at the body's end.)
+struct Channel<R: ?Sized> {
+    state: Mutex<State>,
+    release: R,
+}
+
+type Shared = Arc<Channel<dyn Release>>;
 
 fn lock(shared: &Shared) -> MutexGuard<'_, State> {
     // No code holding the lock can panic, but a poisoned lock still holds a
     // consistent queue.
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
+    shared.state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A new, empty body channel, whose reader gives its credit to `release`.
-pub(crate) fn body_channel(release: Box<dyn Release>) -> (BodySender, BodyReceiver) {
-    let shared = Shared::default();
-    (BodySender(shared.clone()), BodyReceiver { shared, release, ended: false, unreleased: 0 })
+pub(crate) fn body_channel(release: impl Release + 'static) -> (BodySender, BodyReceiver) {
+    let shared: Shared = Arc::new(Channel { state: Mutex::default(), release });
+    (BodySender(shared.clone()), BodyReceiver { shared, ended: false, unreleased: 0 })
 }
 
 /// The connection's end. Dropping it ends the body ([`BodyReceiver::recv`]
@@ -136,7 +146,6 @@ const RELEASE_BATCH: usize = 64 << 10;
 /// (see [`Self::abandon`]).
 pub(crate) struct BodyReceiver {
     shared: Shared,
-    release: Box<dyn Release>,
     /// The end, a failure, or the sender's departure was seen, or the body
     /// was abandoned: nothing more will arrive.
     ended: bool,
@@ -196,7 +205,7 @@ impl BodyReceiver {
     fn hand_back(&mut self) {
         let n = std::mem::take(&mut self.unreleased);
         if n > 0 {
-            self.release.release(n);
+            self.shared.release.release(n);
         }
     }
 
@@ -207,7 +216,7 @@ impl BodyReceiver {
     /// kept, every response dropped unread would shrink it for good.
     pub(crate) fn abandon(&mut self) {
         if !std::mem::replace(&mut self.ended, true) {
-            self.release.cancel();
+            self.shared.release.cancel();
             self.unreleased += self.discard();
         }
         self.hand_back();
@@ -272,7 +281,7 @@ mod tests {
 
     fn channel() -> (BodySender, BodyReceiver, Arc<Told>) {
         let told = Arc::new(Told::default());
-        let (tx, rx) = body_channel(Box::new(told.clone()));
+        let (tx, rx) = body_channel(told.clone());
         (tx, rx, told)
     }
 

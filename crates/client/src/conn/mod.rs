@@ -40,7 +40,9 @@ pub(crate) struct AttemptRequest {
 #[derive(Debug)]
 pub(crate) enum BodyEvent {
     Data(Bytes),
-    Trailers(HeaderMap),
+    /// Boxed: rare, and the size of every event (queued inline in the
+    /// body channel's allocation, `body_channel.rs`) follows the largest.
+    Trailers(Box<HeaderMap>),
     End,
     /// Boxed: rare, and large beside the other variants.
     Failed(Box<AttemptFailure>),

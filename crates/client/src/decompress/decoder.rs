@@ -284,7 +284,7 @@ mod tests {
     fn half_sent(idle: Duration, total: Duration) -> (BodySender, Incoming, usize) {
         let text = baton_lab::routes::text(100_000);
         let gz = baton_lab::coding::Coding::Gzip.encode(&text);
-        let (tx, rx) = body_channel(Box::new(NoCredit));
+        let (tx, rx) = body_channel(NoCredit);
         assert!(tx.send(BodyEvent::Data(gz.slice(..gz.len() / 2))));
         let mut wire = Incoming::wire(rx, Journal::default(), Some(idle));
         let mut body = Incoming::decoded(Decoded::new(Coding::Gzip, wire.take_wire().unwrap()));
@@ -325,7 +325,7 @@ mod tests {
     /// A body labelled gzip but empty on the wire is empty, not an error.
     #[tokio::test]
     async fn an_empty_labelled_body_is_empty() {
-        let (tx, rx) = body_channel(Box::new(NoCredit));
+        let (tx, rx) = body_channel(NoCredit);
         assert!(tx.send(BodyEvent::End));
         let mut wire = Incoming::wire(rx, Journal::default(), None);
         let mut body = Incoming::decoded(Decoded::new(Coding::Gzip, wire.take_wire().unwrap()));

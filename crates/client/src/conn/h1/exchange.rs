@@ -233,7 +233,7 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
                     // A final status answers the expectation too: the engine
                     // sends the body on or stops it (RFC 9112 §9.5).
                     open_gate(&mut gate, &mut held, engine);
-                    let (tx, rx) = body_channel(Box::new(H1Release(reader.clone())));
+                    let (tx, rx) = body_channel(H1Release(reader.clone()));
                     body_tx = Some(tx);
                     let mut a = attempt.clone();
                     a.phase = Phase::ResponseHead;
@@ -261,7 +261,7 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
                 }
                 Event::TrailersReceived { trailers } => {
                     if let Some(tx) = &body_tx {
-                        tx.send(BodyEvent::Trailers(trailers));
+                        tx.send(BodyEvent::Trailers(Box::new(trailers)));
                     }
                 }
                 Event::ResponseEnded => {

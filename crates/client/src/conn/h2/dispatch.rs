@@ -51,7 +51,7 @@ impl Driver {
                 }
                 Event::TrailersReceived { stream_id, trailers } => {
                     if let Some(tx) = self.streams.get(&stream_id).and_then(|c| c.body_tx.as_ref()) {
-                        tx.send(BodyEvent::Trailers(trailers));
+                        tx.send(BodyEvent::Trailers(Box::new(trailers)));
                     }
                 }
                 Event::StreamEnded { stream_id } => {
@@ -229,7 +229,7 @@ impl Driver {
         let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
         let Some(ctx) = self.streams.get_mut(&id) else { return };
         let Some(respond) = ctx.respond.take() else { return };
-        let (tx, rx) = body_channel(Box::new(H2Release { tx: cmd_tx, id }));
+        let (tx, rx) = body_channel(H2Release { tx: cmd_tx, id });
         ctx.body_tx = Some(tx);
         let mut attempt = ctx.attempt.clone();
         attempt.phase = Phase::ResponseHead;
