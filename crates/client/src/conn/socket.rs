@@ -4,8 +4,9 @@
 //! `select!`, but takes a lock on every poll of either half; an HTTP/1.1
 //! exchange polls its read several times and its write once or more, so the
 //! locks cost about 400 instructions per request (callgrind, `baton bench
-//! --http1.1`). The task owns its socket alone: one future that polls both
-//! needs no lock.
+//! --http1.1`). A connection's task owns its socket alone: it polls both
+//! directions itself, with no lock (HTTP/1.1 with [`read_or_write`], the
+//! HTTP/2 driver in its own order with [`poll_read_buf`]).
 
 use std::io;
 use std::pin::{Pin, pin};
@@ -39,6 +40,20 @@ where
     ReadOrWrite { io, recv, pending, read_first }
 }
 
+/// Reads from `io` into `recv`'s spare room, as much as is there to read:
+/// tokio's own `read_buf`, made and polled here (it reads into the spare
+/// capacity without zeroing it first). 0: the peer closed its side.
+pub(crate) fn poll_read_buf<IO>(
+    io: &mut IO,
+    cx: &mut Context<'_>,
+    recv: &mut BytesMut,
+) -> Poll<io::Result<usize>>
+where
+    IO: AsyncRead + Unpin + ?Sized,
+{
+    pin!(io.read_buf(recv)).poll(cx)
+}
+
 /// The future of [`read_or_write`].
 pub(crate) struct ReadOrWrite<'a, IO: ?Sized> {
     io: &'a mut IO,
@@ -53,9 +68,7 @@ where
 {
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Done> {
         match self.recv.as_deref_mut() {
-            // tokio's own `read_buf`, made and polled here: it reads into
-            // the spare capacity without zeroing it first.
-            Some(recv) => pin!(self.io.read_buf(recv)).poll(cx).map(Done::Read),
+            Some(recv) => poll_read_buf(self.io, cx, recv).map(Done::Read),
             None => Poll::Pending,
         }
     }

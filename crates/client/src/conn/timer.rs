@@ -9,6 +9,7 @@
 //! finds nothing due and sets it again for what is next.
 
 use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use tokio::time::{Instant, Sleep};
 
@@ -41,8 +42,15 @@ impl Timer {
     /// Waits until it fires (a `select!` branch, with [`Self::is_set`] as
     /// its condition); it is then no longer set.
     pub(crate) async fn fired(&mut self) {
-        self.sleep.as_mut().await;
+        std::future::poll_fn(|cx| self.poll_fired(cx)).await;
+    }
+
+    /// [`Self::fired`] as a poll: `Ready` once it fired, and it is then no
+    /// longer set.
+    pub(crate) fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        ready!(self.sleep.as_mut().poll(cx));
         self.at = None;
+        Poll::Ready(())
     }
 }
 

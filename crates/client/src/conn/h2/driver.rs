@@ -3,13 +3,12 @@
 //! timers, and takes commands from the handles and responses; writes are
 //! batched so one system call carries many requests and window updates.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 use baton_proto::h2::frame::StreamIdMap;
@@ -20,6 +19,7 @@ use super::handle::{ClosedOnDrop, H2Handle, H2Shared};
 use super::pump::Upload;
 use crate::conn::origin::OriginShared;
 use crate::conn::shutdown::TaskGuard;
+use crate::conn::socket;
 use crate::conn::timer::Timer;
 use crate::conn::{BodySender, FINAL_FLUSH, Outcome, ReadRoom};
 use crate::failure::{AttemptFailure, Cause};
@@ -104,6 +104,15 @@ const READ_ROOM_MAX: usize = 64 << 10;
 /// write.
 const MERGE_LIMIT: usize = 64 << 10;
 
+/// What one wait of the driver's loop found first.
+enum Turn {
+    Read(std::io::Result<usize>),
+    /// A command; `None` once no handle or response is left to send one.
+    Command(Option<Cmd>),
+    Timer,
+    Written(std::io::Result<usize>),
+}
+
 /// `a` then `b`, in one buffer.
 fn concat(a: &Bytes, b: &Bytes) -> Bytes {
     if b.is_empty() {
@@ -123,7 +132,9 @@ impl Driver {
         // included, the pool must see the connection closed: a handle left
         // open would take requests that no driver reads.
         let _closed = ClosedOnDrop(self.shared.clone());
-        let (mut rd, mut wr) = tokio::io::split(io);
+        // Owned whole and polled in the driver's own order below, without
+        // `tokio::io::split`'s lock (`conn/socket.rs`).
+        let mut io = std::pin::pin!(io);
         let mut pending = Bytes::new();
         let mut room = ReadRoom::up_to(READ_ROOM_MAX);
         let mut handles_gone = false;
@@ -166,7 +177,7 @@ impl Driver {
             }
             let closed = self.conn.state() == ConnectionState::Closed;
             if closed && pending.is_empty() {
-                let _ = tokio::time::timeout(FINAL_FLUSH, wr.shutdown()).await;
+                let _ = tokio::time::timeout(FINAL_FLUSH, io.shutdown()).await;
                 break;
             }
             let mut deadline = self.conn.poll_timeout().map(tokio::time::Instant::from_std);
@@ -192,7 +203,7 @@ impl Driver {
                 // socket is full, go on reading below as always (a server
                 // may not read before we do).
                 let tried = std::future::poll_fn(|cx| {
-                    Poll::Ready(match Pin::new(&mut wr).poll_write(cx, &pending) {
+                    Poll::Ready(match io.as_mut().poll_write(cx, &pending) {
                         Poll::Ready(written) => Some(written),
                         Poll::Pending => None,
                     })
@@ -204,34 +215,51 @@ impl Driver {
                 }
             }
             before_write += 1;
-            // Biased, in this order: everything the server sent and every
-            // command already queued is taken in before a write, so the
-            // write carries all it can (one `sendto` for many requests and
-            // window updates, where a fair choice wrote one request each).
-            tokio::select! {
-                biased;
-                read = rd.read_buf(self.conn.recv_buf()), if !closed => match read {
-                    Ok(0) => self.conn.handle_eof(now()),
-                    Ok(n) => {
-                        room.read(n, spare);
-                        self.conn.handle_received(now());
+            // In this order: everything the server sent and every command
+            // already queued is taken in before a write, so the write
+            // carries all it can (one `sendto` for many requests and window
+            // updates, where a fair choice wrote one request each).
+            let turn = std::future::poll_fn(|cx| {
+                if !closed {
+                    if let Poll::Ready(read) = socket::poll_read_buf(&mut io, cx, self.conn.recv_buf()) {
+                        return Poll::Ready(Turn::Read(read));
                     }
-                    Err(e) => self.conn.handle_transport_error(e.to_string(), now()),
-                },
-                cmd = self.rx.recv(), if !handles_gone => match cmd {
-                    Some(cmd) => {
-                        let mut at = None;
-                        self.command(cmd, &mut at);
-                        self.drain_commands(&mut at);
+                }
+                if !handles_gone {
+                    if let Poll::Ready(cmd) = self.rx.poll_recv(cx) {
+                        return Poll::Ready(Turn::Command(cmd));
                     }
-                    None => {
-                        // Nobody can send on this connection any more.
-                        handles_gone = true;
-                        self.conn.go_away(Reason::NO_ERROR, now());
+                }
+                if timer.is_set() && timer.poll_fired(cx).is_ready() {
+                    return Poll::Ready(Turn::Timer);
+                }
+                if writing {
+                    if let Poll::Ready(written) = io.as_mut().poll_write(cx, &pending) {
+                        return Poll::Ready(Turn::Written(written));
                     }
-                },
-                () = timer.fired(), if timer.is_set() => self.conn.handle_timeout(now()),
-                written = wr.write(&pending), if writing => {
+                }
+                Poll::Pending
+            })
+            .await;
+            match turn {
+                Turn::Read(Ok(0)) => self.conn.handle_eof(now()),
+                Turn::Read(Ok(n)) => {
+                    room.read(n, spare);
+                    self.conn.handle_received(now());
+                }
+                Turn::Read(Err(e)) => self.conn.handle_transport_error(e.to_string(), now()),
+                Turn::Command(Some(cmd)) => {
+                    let mut at = None;
+                    self.command(cmd, &mut at);
+                    self.drain_commands(&mut at);
+                }
+                Turn::Command(None) => {
+                    // Nobody can send on this connection any more.
+                    handles_gone = true;
+                    self.conn.go_away(Reason::NO_ERROR, now());
+                }
+                Turn::Timer => self.conn.handle_timeout(now()),
+                Turn::Written(written) => {
                     before_write = 0;
                     write_failed = self.wrote(written, &mut pending);
                 }
