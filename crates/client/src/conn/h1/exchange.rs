@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::conn::socket::{self, Done};
 use bytes::{Buf, Bytes};
 use http::{HeaderValue, Version};
 use tokio::sync::{Notify, oneshot};
@@ -14,6 +13,7 @@ use baton_proto::h1::{self, Event, RequestFailure, SendError};
 
 use super::now;
 use crate::body::BodyReader;
+use crate::conn::socket::{self, Done};
 use crate::conn::{
     AttemptRequest, BodyEvent, BodySender, CONTINUE_WAIT, Outcome, ReadRoom, Release, ResponseParts,
     SEND_STALL, body_channel, expects_continue, sleep_until,
