@@ -61,12 +61,32 @@ async fn first_request(conn: &mut ScriptConn, hold: bool) -> (bool, u32) {
     (!acked, stream)
 }
 
+/// The stream of the first HEADERS the client sends, reading past anything
+/// else; `None` if it closes first.
+async fn first_headers(conn: &mut ScriptConn) -> Option<u32> {
+    while let Some(frame) = conn.recv_frame().await.unwrap() {
+        if let Frame::Headers(h) = frame {
+            return Some(h.stream_id.value());
+        }
+    }
+    None
+}
+
 /// Closes a served connection and waits for the client to close its end:
 /// by then the client's pool knows it closed.
 async fn close_and_signal(conn: &mut ScriptConn, closed: tokio::sync::oneshot::Sender<()>) {
     conn.close().await.unwrap();
     conn.expect_eof().await.unwrap();
     closed.send(()).unwrap();
+}
+
+/// The origin's first connection: served one request the usual way, then
+/// closed, so that the origin is known to speak HTTP/2 and the next
+/// request opens a new connection; `closed` says when.
+async fn first_connection(server: &ScriptServer, closed: tokio::sync::oneshot::Sender<()>) {
+    let mut first = server.accept().await.unwrap();
+    serve_one(&mut first).await;
+    close_and_signal(&mut first, closed).await;
 }
 
 /// Finishes a connection whose first request `first_request` read: our
@@ -86,9 +106,7 @@ async fn a_get_goes_before_the_servers_settings_on_an_origin_known_to_speak_http
     let url = format!("{}/", server.url());
     let (closed_tx, closed) = tokio::sync::oneshot::channel();
     let script = tokio::spawn(async move {
-        let mut first = server.accept().await.unwrap();
-        serve_one(&mut first).await;
-        close_and_signal(&mut first, closed_tx).await;
+        first_connection(&server, closed_tx).await;
         let mut second = server.accept().await.unwrap();
         let (early, stream) = first_request(&mut second, true).await;
         answer(&mut second, stream).await;
@@ -111,9 +129,7 @@ async fn a_post_waits_for_the_servers_settings() {
     let url = format!("{}/", server.url());
     let (closed_tx, closed) = tokio::sync::oneshot::channel();
     let script = tokio::spawn(async move {
-        let mut first = server.accept().await.unwrap();
-        serve_one(&mut first).await;
-        close_and_signal(&mut first, closed_tx).await;
+        first_connection(&server, closed_tx).await;
         let mut second = server.accept().await.unwrap();
         let (early, stream) = first_request(&mut second, false).await;
         answer(&mut second, stream).await;
@@ -165,9 +181,7 @@ async fn always_waits_even_for_a_get() {
     let url = format!("{}/", server.url());
     let (closed_tx, closed) = tokio::sync::oneshot::channel();
     let script = tokio::spawn(async move {
-        let mut first = server.accept().await.unwrap();
-        serve_one(&mut first).await;
-        close_and_signal(&mut first, closed_tx).await;
+        first_connection(&server, closed_tx).await;
         let mut second = server.accept().await.unwrap();
         let (early, stream) = first_request(&mut second, false).await;
         answer(&mut second, stream).await;
@@ -190,19 +204,11 @@ async fn after_a_connection_lost_before_its_settings_every_request_waits() {
     let url = format!("{}/", server.url());
     let (closed_tx, closed) = tokio::sync::oneshot::channel();
     let script = tokio::spawn(async move {
-        let mut first = server.accept().await.unwrap();
-        serve_one(&mut first).await;
-        close_and_signal(&mut first, closed_tx).await;
+        first_connection(&server, closed_tx).await;
         // Taken, never answered (no SETTINGS): reset once the GET is in.
         let mut lost = server.accept().await.unwrap();
         lost.recv_preface().await.unwrap();
-        let early = loop {
-            match lost.recv_frame().await.unwrap() {
-                Some(Frame::Headers(_)) => break true,
-                Some(_) => {}
-                None => break false,
-            }
-        };
+        let early = first_headers(&mut lost).await.is_some();
         lost.reset().unwrap();
         let mut third = server.accept().await.unwrap();
         let (then_early, stream) = first_request(&mut third, false).await;
@@ -238,29 +244,21 @@ async fn a_connection_used_up_by_early_requests_is_not_a_failed_attempt_for_its_
     let (closed_tx, closed) = tokio::sync::oneshot::channel();
     let (open_tx, open) = tokio::sync::oneshot::channel();
     let script = tokio::spawn(async move {
-        let mut first = server.accept().await.unwrap();
-        serve_one(&mut first).await;
-        close_and_signal(&mut first, closed_tx).await;
+        first_connection(&server, closed_tx).await;
         // The POST's connection: the GET goes on it before our SETTINGS.
         let mut second = server.accept().await.unwrap();
         second.recv_preface().await.unwrap();
         open_tx.send(()).unwrap();
-        let get = loop {
-            match second.recv_frame().await.unwrap() {
-                Some(Frame::Headers(h)) => break h.stream_id,
-                Some(_) => {}
-                None => panic!("the client closed before the GET"),
-            }
-        };
-        let answer = second.headers(get.value(), &[(":status", "200")], true);
-        let go_away = baton_lab::script::frames::go_away(get.value(), baton_lab::script::Reason::NO_ERROR);
+        let get = first_headers(&mut second).await.expect("the GET, before the client closed");
+        let answer = second.headers(get, &[(":status", "200")], true);
+        let go_away = baton_lab::script::frames::go_away(get, baton_lab::script::Reason::NO_ERROR);
         second.send_all(&[Frame::Settings(Settings::default()), answer, go_away]).await.unwrap();
         // The client closes the drained connection; the POST comes on the
         // next one.
         second.expect_eof().await.unwrap();
         let mut third = server.accept().await.unwrap();
         serve_one(&mut third).await;
-        get.value()
+        get
     });
     let client = client(None);
     client.get(&url).send().await.unwrap().bytes().await.unwrap();
