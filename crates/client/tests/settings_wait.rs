@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use baton::{Client, Processing, SettingsWait};
+use baton::{Client, Processing, RetryPolicy, SettingsWait};
 use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings};
 
 /// A script that finds the client waiting (when it should not) fails here,
@@ -228,17 +228,20 @@ async fn after_a_connection_lost_before_its_settings_every_request_waits() {
     assert!(!then_early, "after the loss, the retry waited for the server's SETTINGS");
 }
 
-/// A POST opens a new connection and waits for the server's SETTINGS; a GET
-/// goes early on that connection. The server's SETTINGS, its answer to the
-/// GET and its GOAWAY (it rotates the connection, as nginx does after
-/// `keepalive_requests`) arrive in one read, so the connection has drained
-/// and closed before the POST looks. The server took the connection up and
-/// used it: for the POST that is a connection found full, not a failed
-/// connect. It opens the next one without spending an attempt (it used to
-/// fail that attempt as "closed the connection right after its HTTP/2
-/// preface", and with it the request once its attempts ran out: S14).
-#[tokio::test]
-async fn a_connection_used_up_by_early_requests_is_not_a_failed_attempt_for_its_dialer() {
+/// The race of the next two tests. A POST opens a new connection and waits
+/// for the server's SETTINGS; a GET goes early on that connection. Then the
+/// script's `then` gets the server, that connection (read up to the GET's
+/// HEADERS) and the GET's stream, and plays the server's side from there.
+/// Returns how the POST and the GET ended (their attempts, after reading
+/// the body) and the GET's stream.
+async fn post_opens_get_goes_early<F, Fut>(
+    client: Client,
+    then: F,
+) -> (Result<usize, baton::Error>, Result<usize, baton::Error>, u32)
+where
+    F: FnOnce(ScriptServer, ScriptConn, u32) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
     let url = format!("{}/", server.url());
     let (closed_tx, closed) = tokio::sync::oneshot::channel();
@@ -250,6 +253,37 @@ async fn a_connection_used_up_by_early_requests_is_not_a_failed_attempt_for_its_
         second.recv_preface().await.unwrap();
         open_tx.send(()).unwrap();
         let get = first_headers(&mut second).await.expect("the GET, before the client closed");
+        then(server, second, get).await;
+        get
+    });
+    async fn attempts(sent: Result<baton::Response, baton::Error>) -> Result<usize, baton::Error> {
+        let resp = sent?;
+        let n = resp.attempts().len();
+        resp.bytes().await?;
+        Ok(n)
+    }
+    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    closed.await.unwrap();
+    let post = tokio::spawn({
+        let (client, url) = (client.clone(), url.clone());
+        async move { attempts(client.post(&url).body("order").send().await).await }
+    });
+    open.await.unwrap();
+    let get = attempts(client.get(&url).send().await).await;
+    (post.await.unwrap(), get, script.await.unwrap())
+}
+
+/// The server's SETTINGS, its answer to the early GET and its GOAWAY (it
+/// rotates the connection, as nginx does after `keepalive_requests`) arrive
+/// in one read, so the connection has drained and closed before the POST
+/// looks. The server took the connection up and used it: for the POST that
+/// is a connection found full, not a failed connect. It opens the next one
+/// without spending an attempt (it used to fail that attempt as "closed the
+/// connection right after its HTTP/2 preface", and with it the request once
+/// its attempts ran out: S14).
+#[tokio::test]
+async fn a_connection_used_up_by_early_requests_is_not_a_failed_attempt_for_its_dialer() {
+    let (post, get, stream) = post_opens_get_goes_early(client(None), |server, mut second, get| async move {
         let answer = second.headers(get, &[(":status", "200")], true);
         let go_away = baton_lab::script::frames::go_away(get, baton_lab::script::Reason::NO_ERROR);
         second.send_all(&[Frame::Settings(Settings::default()), answer, go_away]).await.unwrap();
@@ -258,26 +292,37 @@ async fn a_connection_used_up_by_early_requests_is_not_a_failed_attempt_for_its_
         second.expect_eof().await.unwrap();
         let mut third = server.accept().await.unwrap();
         serve_one(&mut third).await;
-        get
-    });
-    let client = client(None);
-    client.get(&url).send().await.unwrap().bytes().await.unwrap();
-    closed.await.unwrap();
-    let post = tokio::spawn({
-        let client = client.clone();
-        let url = url.clone();
-        async move {
-            let resp = client.post(&url).body("order").send().await.unwrap();
-            let attempts = resp.attempts().to_vec();
-            resp.bytes().await.unwrap();
-            attempts
-        }
-    });
-    open.await.unwrap();
-    let get = client.get(&url).send().await.unwrap();
-    assert_eq!(get.attempts().len(), 1);
-    get.bytes().await.unwrap();
-    let attempts = post.await.unwrap();
-    assert_eq!(attempts.len(), 1, "the POST spent no attempt on the used-up connection: {attempts:#?}");
-    assert_eq!(script.await.unwrap(), 1, "the GET went early, on stream 1");
+    })
+    .await;
+    assert_eq!(get.unwrap(), 1);
+    assert_eq!(post.unwrap(), 1, "the POST spent no attempt on the used-up connection");
+    assert_eq!(stream, 1, "the GET went early, on stream 1");
+}
+
+/// The same race, but the server sends the connection away without taking
+/// anything (GOAWAY with last stream id 0, as Node does on shutdown): it
+/// served nobody, so for the POST that opened it this is a failed connect,
+/// which spends an attempt (here the only one) rather than being looked
+/// past: a server that does this to every connection must meet the attempt
+/// cap and the back-off, not a dialer opening connections in a loop.
+#[tokio::test]
+async fn a_connection_sent_away_unserved_is_a_failed_attempt_for_its_dialer() {
+    let client = Client::builder()
+        .http2_prior_knowledge()
+        .connect_timeout(PATIENCE)
+        .retry(RetryPolicy::default().max_attempts(1))
+        .build()
+        .unwrap();
+    let (post, get, stream) = post_opens_get_goes_early(client, |_, mut second, _| async move {
+        let go_away = baton_lab::script::frames::go_away(0, baton_lab::script::Reason::NO_ERROR);
+        second.send_all(&[Frame::Settings(Settings::default()), go_away]).await.unwrap();
+        second.expect_eof().await.unwrap();
+    })
+    .await;
+    let get = get.unwrap_err();
+    assert_eq!(get.processing(), Some(Processing::NotProcessed), "{get}");
+    let post = post.unwrap_err();
+    assert!(post.is_connect(), "{post}");
+    assert!(post.to_string().contains("right after its HTTP/2 preface"), "{post}");
+    assert_eq!(stream, 1, "the GET went early, on stream 1");
 }

@@ -121,19 +121,20 @@ impl Dial<'_> {
         }
         match ready {
             Ok(Ok(())) => {}
-            // The server took the connection up, answered the requests
-            // that went on it early, and rotated it (GOAWAY, then the last
-            // stream done: RFC 9113 §6.8) before this request looked: the
-            // connection was found full, not a failure to connect, and
-            // nothing of this request was sent. `connect`'s caller finds it
-            // closed and looks again, without spending an attempt. Only an
-            // orderly rotation after serving others: a server that breaks
-            // or refuses every new connection still fails the attempt, and
-            // so meets the attempt cap and the back-off.
+            // The server took the connection up, served requests that went
+            // on it early, and rotated it (GOAWAY(NO_ERROR) with a last
+            // stream id above 0, then the last stream done: RFC 9113 §6.8)
+            // before this request looked: the connection was found full,
+            // not a failure to connect, and nothing of this request was
+            // sent. `connect`'s caller finds it closed and looks again,
+            // without spending an attempt. Only an orderly rotation after
+            // serving others: a server that breaks, refuses or sends away
+            // (last stream id 0) every new connection still fails the
+            // attempt, and so meets the attempt cap and the back-off.
             Ok(Err(h2::NotReady {
                 cause: Some(proto::CloseCause::Drained),
                 after_settings: true,
-                carried_streams: true,
+                served: true,
             })) if self.shutdown.deadline().is_none() => {
                 tracing::debug!(connection = id, %origin, "connection used up by early requests before this one");
                 return Ok(Opened::H2(handle));

@@ -159,6 +159,13 @@ impl Driver {
             // Whoever waits for the preface learns it came before the end.
             self.shared.ready.store(true, Ordering::Release);
         }
+        // And whether the server's GOAWAY said it took streams: published
+        // with the state, not with the GOAWAY's event (handled later in
+        // this turn), so that a dialer on another worker never sees the
+        // close without it (`pool/dial.rs`).
+        if self.conn.last_go_away().is_some_and(|g| g.last_stream_id.value() > 0) {
+            self.shared.served.store(true, Ordering::Release);
+        }
         // Closed or reset by the other end before its preface: a server
         // that did not take the connection up. The origin's next
         // connections wait for theirs (`settings_wait.rs`), the retries of

@@ -76,6 +76,9 @@ pub(super) struct H2Shared {
     peer: OnceLock<(Option<SocketAddr>, Option<Instant>)>,
     /// The pool rotated it out: no new streams.
     retired: AtomicBool,
+    /// The server's GOAWAY said it took streams: its last stream id was
+    /// above 0.
+    pub(super) served: AtomicBool,
 }
 
 impl H2Shared {
@@ -93,6 +96,7 @@ impl H2Shared {
             origin,
             peer: OnceLock::new(),
             retired: AtomicBool::new(false),
+            served: AtomicBool::new(false),
         }
     }
 
@@ -243,7 +247,7 @@ impl H2Handle {
                 return Err(NotReady {
                     cause: self.shared.closed_by.lock().ok().and_then(|c| c.clone()),
                     after_settings: self.shared.ready.load(Ordering::Acquire),
-                    carried_streams: self.shared.opened.load(Ordering::Acquire) > 0,
+                    served: self.shared.served.load(Ordering::Acquire),
                 });
             }
             if self.shared.ready.load(Ordering::Acquire) {
@@ -290,9 +294,10 @@ pub(crate) struct NotReady {
     /// Whether the server's SETTINGS had arrived: the server broke the
     /// connection right after its preface, not before.
     pub(crate) after_settings: bool,
-    /// Whether it carried streams first: requests that may go before the
-    /// server's SETTINGS took it (`settings_wait.rs`).
-    pub(crate) carried_streams: bool,
+    /// Whether the server's GOAWAY said it took streams (a last stream id
+    /// above 0, RFC 9113 §6.8): requests that may go before its SETTINGS
+    /// went on the connection (`settings_wait.rs`) and it served them.
+    pub(crate) served: bool,
 }
 
 /// A request in flight on an HTTP/2 connection, from its caller's side.
