@@ -66,13 +66,33 @@ pub(super) struct Wire<'a> {
     pub(super) proxy_authorization: Option<&'a HeaderValue>,
 }
 
+/// How an exchange ended (see [`run`]).
+pub(super) struct Finished {
+    /// `false`: the connection cannot carry another request, whatever the
+    /// engine says: a write failed. (The engine still counts the bytes of
+    /// that write as handed out, and the next request's writes would pay
+    /// them off first: its head could go out while its journal says not.)
+    pub(super) sound: bool,
+    /// A response body whose end is still to be told: the caller tells it
+    /// once the connection is back in the pool, so that the request the
+    /// reader sends next finds it there instead of opening another.
+    pub(super) end: Option<BodySender>,
+}
+
+impl Finished {
+    /// Tells the reader its body ended.
+    pub(super) fn tell_end(&mut self) {
+        if let Some(tx) = self.end.take() {
+            tx.send(BodyEvent::End);
+        }
+    }
+}
+
 /// Runs `req` to its end on `wire`: until the response is read (or failed)
 /// and the request has gone out. The caller decides from the engine's state
-/// whether the connection can carry another; `false` here says it cannot,
-/// whatever the engine says: a write failed. (The engine still counts the
-/// bytes of that write as handed out, and the next request's writes would
-/// pay them off first: its head could go out while its journal says not.)
-pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
+/// whether the connection can carry another, and then tells the body's end
+/// ([`Finished::end`]).
+pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> Finished {
     let Wire { id, engine, io, room, proxy_authorization } = wire;
     let AttemptRequest { method, uri, mut headers, body: request_body, mut attempt, respond } = *req;
     if let Some(auth) = proxy_authorization {
@@ -89,7 +109,7 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
         attempt.error = Some(e.to_string());
         let failure = AttemptFailure::new(attempt, refusal(&e), Processing::NotSent, !reused);
         let _ = respond.send(Outcome::Failed(Box::new(failure)));
-        return true;
+        return Finished { sound: true, end: None };
     }
     // `Expect: 100-continue` (expect.rs): the body waits, the in-memory one
     // in `held`, a streamed one by not being read, until the gate opens.
@@ -132,6 +152,8 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
     // time, so that neither a streaming response nor an upload starves
     // the other.
     let mut read_first = false;
+    // The body whose end came, until the exchange is over (`Finished::end`).
+    let mut ended: Option<BodySender> = None;
     loop {
         read_first = !read_first;
         let closed = engine.state() == h1::ConnectionState::Closed;
@@ -153,6 +175,11 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
             (body.is_some() || held.is_some()) && engine.state() == h1::ConnectionState::Busy;
         if finished && pending.is_empty() && !body_going_out {
             break;
+        }
+        if let Some(tx) = ended.take() {
+            // The request is still going out after the whole response (an
+            // early answer): the reader is not kept waiting for that.
+            tx.send(BodyEvent::End);
         }
         if pending.is_empty() || !has_body {
             stall = None;
@@ -265,9 +292,7 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
                     }
                 }
                 Event::ResponseEnded => {
-                    if let Some(tx) = body_tx.take() {
-                        tx.send(BodyEvent::End);
-                    }
+                    ended = body_tx.take();
                     finished = true;
                 }
                 Event::RequestFailed(f) => {
@@ -292,7 +317,7 @@ pub(super) async fn run(wire: Wire<'_>, req: Box<AttemptRequest>) -> bool {
             }
         }
     }
-    !write_failed
+    Finished { sound: !write_failed, end: ended }
 }
 
 /// Lets a body held for `Expect: 100-continue` go: the in-memory one is

@@ -98,13 +98,19 @@ pub(super) async fn serve(
             room: &mut room,
             proxy_authorization: proxy_authorization.as_ref(),
         };
-        let sound = exchange::run(wire, request).await;
-        if !sound || !engine.is_reusable() {
+        let mut finished = exchange::run(wire, request).await;
+        if !finished.sound || !engine.is_reusable() {
+            finished.tell_end();
             last = Some(conn);
             break;
         }
         conn.idle_after(&engine);
         home(conn);
+        // Only now does the reader hear that its body ended: the request
+        // it sends next finds this connection in the pool. (Told first,
+        // a reader on another worker could look before it was back, and
+        // open a connection more.)
+        finished.tell_end();
     }
     drop(ending);
     let _ = tokio::time::timeout(FINAL_FLUSH, io.shutdown()).await;
