@@ -34,7 +34,9 @@ const READ_ROOM_MAX: usize = 256 << 10;
 /// not the pool looks at it again.
 pub(super) async fn serve(
     id: u64,
-    io: BoxIo,
+    // Owned whole: the exchange waits on both directions in one future
+    // (`conn/socket.rs`), without `tokio::io::split`'s lock.
+    mut io: BoxIo,
     forward: Option<Forward>,
     jobs: Arc<Handoff<Job>>,
     idle_timeout: Duration,
@@ -49,9 +51,6 @@ pub(super) async fn serve(
         engine.use_absolute_form();
     }
     let proxy_authorization = forward.and_then(|f| f.authorization);
-    // Owned whole: the exchange waits on both directions in one future
-    // (`conn/socket.rs`), without `tokio::io::split`'s lock.
-    let mut io = io;
     let mut room = ReadRoom::up_to(READ_ROOM_MAX);
     // The handle of the exchange that ended the connection: its place in
     // the origin's count is given back once the socket is closed.
