@@ -69,3 +69,45 @@ async fn waiting_requests_open_the_connections_they_need_at_once() {
     script.await.unwrap().expect("the server saw a connection for every request");
     assert_eq!(client.stats().connections_opened, REQUESTS as u64, "one connection per request, no more");
 }
+
+/// Sequential requests on a connection that takes one stream at a time,
+/// each read to its end before the next is sent: the stream's slot is free
+/// by the time its reader hears the body's end, so the next request takes
+/// it instead of opening another connection. (Told first, a reader on the
+/// other worker could look in between, find the connection full, and open
+/// one.) The server accepts one connection only: a request sent on a
+/// second would wait for an answer that never comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_is_free_before_its_reader_hears_its_end() {
+    const SEQUENTIAL: usize = 300;
+    let server = ScriptServer::bind().await.unwrap().with_timeout(PATIENCE);
+    let url = format!("{}/", server.url());
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await?;
+        conn.handshake(Settings { max_concurrent_streams: Some(1), ..Settings::default() }).await?;
+        for _ in 0..SEQUENTIAL {
+            let request = conn.recv_request().await?;
+            conn.respond(request.stream_id.value(), 200, b"ok").await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    let client = Client::builder()
+        .http2_prior_knowledge()
+        .max_connections_per_origin(4)
+        .connect_timeout(PATIENCE)
+        .build()
+        .unwrap();
+    let answered = tokio::time::timeout(2 * PATIENCE, async {
+        let mut answered = 0;
+        for _ in 0..SEQUENTIAL {
+            let body = client.get(&url).send().await.unwrap().bytes().await.unwrap();
+            answered += usize::from(&body[..] == b"ok");
+        }
+        answered
+    })
+    .await
+    .expect("a request went to a second connection, which the server never answers");
+    assert_eq!(answered, SEQUENTIAL, "every request answered");
+    script.await.unwrap().expect("the server answered every request on its one connection");
+    assert_eq!(client.stats().connections_opened, 1, "one connection for sequential requests");
+}

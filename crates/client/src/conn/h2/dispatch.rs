@@ -56,13 +56,17 @@ impl Driver {
                 }
                 Event::StreamEnded { stream_id } => {
                     if let Some(ctx) = self.streams.remove(&stream_id) {
+                        self.keep_upload(stream_id, ctx.writable);
+                        // The slot is free before the reader hears the end:
+                        // told first, a reader on another worker could send
+                        // its next request in between, find this connection
+                        // full, and open another.
+                        self.stream_done(true);
                         // The end of a body whose head came in this same turn
                         // wakes nobody: its caller was woken above.
                         if let Some(tx) = ctx.body_tx {
                             woken += usize::from(tx.send_waking(BodyEvent::End) == Some(true));
                         }
-                        self.keep_upload(stream_id, ctx.writable);
-                        self.stream_done(true);
                     }
                 }
                 Event::StreamFailed(f) => {
@@ -210,6 +214,9 @@ impl Driver {
         }
         if budget.limit().is_some() {
             self.conn.go_away(Reason::NO_ERROR, now());
+            // Published before the stream's caller hears of its end, so
+            // that its next request does not lease this connection.
+            self.publish_state();
         } else {
             // Forgotten: this connection can take streams again.
             self.shared.origin.notify.notify_waiters();
@@ -282,8 +289,10 @@ impl Driver {
         attempt.go_away = f.go_away;
         let failure =
             AttemptFailure::new(attempt, Cause::Stream(f.cause), f.processing, ctx.first_on_connection);
-        Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
+        // The slot is free before the caller hears (see `StreamEnded`): a
+        // retry may take it.
         self.stream_done(false);
+        Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
     }
 
     /// Gives a failure to whoever waits for the stream: the caller of the

@@ -375,8 +375,8 @@ impl Driver {
             let attempt = Attempt { phase, body_sent, ..ctx.attempt };
             let verdict = Processing::classify(phase, false);
             let failure = AttemptFailure::new(attempt, Cause::Body(why), verdict, ctx.first_on_connection);
-            Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
             self.stream_done(false);
+            Self::deliver_failure(ctx.respond, ctx.body_tx, failure);
         }
     }
 }
