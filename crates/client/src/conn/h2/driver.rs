@@ -198,28 +198,20 @@ impl Driver {
             let writing = !pending.is_empty();
             if !writing {
                 before_write = 0;
-            } else if before_write >= MAX_BEFORE_WRITE {
-                // The write's turn: try it first, without waiting. If the
-                // socket is full, go on reading below as always (a server
-                // may not read before we do).
-                let tried = std::future::poll_fn(|cx| {
-                    Poll::Ready(match io.as_mut().poll_write(cx, &pending) {
-                        Poll::Ready(written) => Some(written),
-                        Poll::Pending => None,
-                    })
-                });
-                if let Some(written) = tried.await {
-                    before_write = 0;
-                    write_failed = self.wrote(written, &mut pending);
-                    continue;
-                }
             }
+            // The write's turn: it is tried first. If the socket is full,
+            // the rest are polled as always (a server may not read before
+            // we do).
+            let write_first = writing && before_write >= MAX_BEFORE_WRITE;
             before_write += 1;
-            // In this order: everything the server sent and every command
-            // already queued is taken in before a write, so the write
-            // carries all it can (one `sendto` for many requests and window
-            // updates, where a fair choice wrote one request each).
+            // Otherwise in this order: everything the server sent and every
+            // command already queued is taken in before a write, so the
+            // write carries all it can (one `sendto` for many requests and
+            // window updates, where a fair choice wrote one request each).
             let turn = std::future::poll_fn(|cx| {
+                if write_first && let Poll::Ready(written) = io.as_mut().poll_write(cx, &pending) {
+                    return Poll::Ready(Turn::Written(written));
+                }
                 if !closed {
                     if let Poll::Ready(read) = socket::poll_read_buf(&mut io, cx, self.conn.recv_buf()) {
                         return Poll::Ready(Turn::Read(read));
@@ -233,7 +225,7 @@ impl Driver {
                 if timer.is_set() && timer.poll_fired(cx).is_ready() {
                     return Poll::Ready(Turn::Timer);
                 }
-                if writing {
+                if writing && !write_first {
                     if let Poll::Ready(written) = io.as_mut().poll_write(cx, &pending) {
                         return Poll::Ready(Turn::Written(written));
                     }
