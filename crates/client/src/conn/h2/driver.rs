@@ -209,8 +209,11 @@ impl Driver {
             // write carries all it can (one `sendto` for many requests and
             // window updates, where a fair choice wrote one request each).
             let turn = std::future::poll_fn(|cx| {
-                if write_first && let Poll::Ready(written) = io.as_mut().poll_write(cx, &pending) {
-                    return Poll::Ready(Turn::Written(written));
+                // (No `let` chain here: the library builds with Rust 1.85.)
+                if write_first {
+                    if let Poll::Ready(written) = io.as_mut().poll_write(cx, &pending) {
+                        return Poll::Ready(Turn::Written(written));
+                    }
                 }
                 if !closed {
                     if let Poll::Ready(read) = socket::poll_read_buf(&mut io, cx, self.conn.recv_buf()) {
