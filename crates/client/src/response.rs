@@ -7,6 +7,7 @@ use std::fmt;
 use std::task::Poll;
 use std::time::Duration;
 
+use baton_proto::spare_headers::Spare;
 use bytes::{Bytes, BytesMut};
 use http::{Extensions, HeaderMap, StatusCode, Uri, Version};
 use http_body::Body as _;
@@ -43,7 +44,9 @@ use crate::journal::{Attempt, Journal};
 /// ```
 pub struct Response {
     status: StatusCode,
-    headers: HeaderMap,
+    /// Given back for the next response's head when dropped (see
+    /// `baton_proto::spare_headers`).
+    headers: Spare,
     version: Version,
     reason: Option<Bytes>,
     url: Uri,
@@ -74,7 +77,7 @@ impl Response {
         extensions: Extensions,
         body: Incoming,
     ) -> Self {
-        Self { status, headers, version, reason, url, extensions, body, trailers: None }
+        Self { status, headers: headers.into(), version, reason, url, extensions, body, trailers: None }
     }
 
     /// Bounds the body by the request's total deadline too.
@@ -86,7 +89,7 @@ impl Response {
     /// The head's parts the client's layers change (redirects,
     /// decompression): headers and the body.
     pub(crate) fn parts_mut(&mut self) -> (&mut HeaderMap, &mut Incoming) {
-        (&mut self.headers, &mut self.body)
+        (&mut *self.headers, &mut self.body)
     }
 
     /// The response, or an [`Error::is_status`] error when its status is a
@@ -404,7 +407,7 @@ impl From<Response> for http::Response<Incoming> {
         let mut out = Self::new(body);
         *out.status_mut() = status;
         *out.version_mut() = version;
-        *out.headers_mut() = headers;
+        *out.headers_mut() = headers.into_inner();
         *out.extensions_mut() = extensions;
         out
     }

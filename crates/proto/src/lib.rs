@@ -25,6 +25,7 @@ pub mod h1;
 pub mod h2;
 mod journal;
 mod known_fields;
+pub mod spare_headers;
 mod transmit;
 
 pub use journal::{Phase, Processing};

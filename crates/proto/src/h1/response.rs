@@ -163,7 +163,7 @@ fn parse_head<'h>(
         .code
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or(ResponseError::InvalidHead("invalid status code"))?;
-    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    let mut headers = crate::spare_headers::take(response.headers.len());
     for field in response.headers.iter() {
         let sent = field.name.as_bytes();
         let (name, slot) = match known.find(sent) {

@@ -143,7 +143,7 @@ impl ResponseFields {
     pub(crate) fn head() -> Self {
         // Room for a typical response head in one allocation, where the
         // map would otherwise grow (and rehash) twice.
-        Self { headers: HeaderMap::with_capacity(12), ..Self::default() }
+        Self { headers: crate::spare_headers::take(12), ..Self::default() }
     }
 
     pub(crate) fn trailers() -> Self {
