@@ -9,7 +9,7 @@ mod leasing;
 mod origins;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use baton_proto::h2 as proto;
@@ -158,7 +158,8 @@ impl Pool {
             return op.clone();
         }
         origins.sweep();
-        let op = Arc::new(OriginPool::new());
+        let shutdown = self.shutdown.clone();
+        let op = OriginPool::new(|me| Self::home(me, shutdown));
         origins.map.insert(origin.clone(), op.clone());
         op
     }
@@ -330,7 +331,7 @@ impl Pool {
                 // DESIGN.md §4: the connection's task watches the idle
                 // socket; one the server closed is not reused.
                 if conn.is_open() && !conn.expired(self.idle_timeout) {
-                    let lease = Lease::H1 { reused: conn.reused(), conn, home: self.home(op) };
+                    let lease = Lease::H1 { reused: conn.reused(), conn, home: op.home.clone() };
                     return Next::Lease(lease);
                 }
                 if !conn.is_open() {
@@ -480,7 +481,7 @@ impl Pool {
                     drop(st);
                     conn.hold(Self::slot(op));
                 }
-                Ok(Some(Lease::H1 { conn, reused: false, home: self.home(op) }))
+                Ok(Some(Lease::H1 { conn, reused: false, home: op.home.clone() }))
             }
             Opened::H2(handle) => Ok(handle.try_reserve(early).map(|reused| Lease::H2 { handle, reused })),
         }
@@ -527,10 +528,8 @@ impl Pool {
     }
 
     /// Where a reusable HTTP/1.1 connection goes after its exchange.
-    fn home(&self, op: &Arc<OriginPool>) -> Home {
-        let op = Arc::downgrade(op);
-        let shutdown = self.shutdown.clone();
-        Box::new(move |conn| {
+    fn home(op: Weak<OriginPool>, shutdown: Arc<Shutdown>) -> Home {
+        Arc::new(move |conn| {
             if let Some(op) = op.upgrade() {
                 let mut st = op.lock();
                 // Once the client is shutting down, a connection whose

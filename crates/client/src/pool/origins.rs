@@ -3,9 +3,9 @@
 //! that forgets origins left with nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
-use crate::conn::h1::H1Conn;
+use crate::conn::h1::{H1Conn, Home};
 use crate::conn::h2::H2Handle;
 use crate::conn::origin::OriginShared;
 use crate::origin::Origin;
@@ -42,11 +42,18 @@ pub(super) struct OriginPool {
     /// What the origin's connections share and learn (`conn/origin.rs`).
     pub(super) shared: Arc<OriginShared>,
     state: Mutex<OriginState>,
+    /// Where its HTTP/1.1 connections go after an exchange, made once.
+    pub(super) home: Home,
 }
 
 impl OriginPool {
-    pub(super) fn new() -> Self {
-        Self { shared: Arc::default(), state: Mutex::new(OriginState::default()) }
+    /// A new origin; `home` makes its [`Home`] from a handle to it.
+    pub(super) fn new(home: impl FnOnce(Weak<Self>) -> Home) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            shared: Arc::default(),
+            state: Mutex::new(OriginState::default()),
+            home: home(me.clone()),
+        })
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, OriginState> {

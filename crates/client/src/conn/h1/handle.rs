@@ -64,8 +64,10 @@ impl Drop for Slot {
     }
 }
 
-/// Where a reusable connection goes after its exchange.
-pub(crate) type Home = Box<dyn FnOnce(H1Conn) + Send>;
+/// Where a reusable connection goes after its exchange: one per origin,
+/// shared by its leases (a lease clones it rather than boxing a closure of
+/// its own).
+pub(crate) type Home = Arc<dyn Fn(H1Conn) + Send + Sync>;
 
 impl H1Conn {
     /// Starts the connection's task on `io`; idle past `idle_timeout` (or

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 
 use baton_proto::h1;
 
-use super::{H1Conn, Slot};
+use super::{H1Conn, Home, Slot};
 use crate::body::Body;
 use crate::conn::{AttemptRequest, BodyEvent, Outcome, SEND_STALL};
 use crate::failure::Cause;
@@ -60,7 +60,7 @@ async fn a_request_handed_over_after_the_close_fails_as_not_sent() {
     drop(server_io);
     until_ended(&conn).await;
     let (respond, outcome) = oneshot::channel();
-    conn.send(post(respond), Box::new(|_| panic!("a closed connection went home")));
+    conn.send(post(respond), Arc::new(|_| panic!("a closed connection went home")));
     let Ok(Outcome::Failed(f)) = outcome.await else { panic!("expected a failure") };
     assert_eq!(f.processing(), Processing::NotSent);
     assert!(matches!(f.cause, Cause::Exchange(h1::CloseCause::Eof)), "{:?}", f.cause);
@@ -93,7 +93,7 @@ async fn an_upload_the_server_stopped_reading_ends_after_the_stall_limit() {
     let flag = freed.clone();
     conn.hold(Slot::new(move || flag.store(true, Ordering::Release)));
     let (respond, outcome) = oneshot::channel();
-    conn.send(post_body(respond, Body::from(vec![0u8; 1 << 20])), Box::new(|_| panic!("went home")));
+    conn.send(post_body(respond, Body::from(vec![0u8; 1 << 20])), Arc::new(|_| panic!("went home")));
     let _ = server_io.read(&mut [0u8; 1024]).await.unwrap();
     server_io.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
     let Ok(Outcome::Response(mut parts)) = outcome.await else { panic!("expected the early response") };
@@ -124,7 +124,13 @@ async fn the_idle_expiry_follows_the_last_use() {
     for _ in 0..2 {
         let (respond, outcome) = oneshot::channel();
         let (home_tx, home_rx) = oneshot::channel();
-        conn.send(get(respond), Box::new(move |c| drop(home_tx.send(c))));
+        let home_tx = std::sync::Mutex::new(Some(home_tx));
+        let home: Home = Arc::new(move |c| {
+            if let Some(tx) = home_tx.lock().unwrap().take() {
+                drop(tx.send(c));
+            }
+        });
+        conn.send(get(respond), home);
         let _ = server_io.read(&mut buf).await.unwrap();
         server_io.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
         let Ok(Outcome::Response(mut parts)) = outcome.await else { panic!("expected a response") };
