@@ -9,6 +9,7 @@ use super::body_item::BodyItem;
 use super::config::Config;
 use super::error::ResponseError;
 use super::framing::{BodyKind, Framing, response_framing};
+use super::head_facts::HeadFacts;
 use super::keep_alive::response_persists;
 use super::response::HeadParser;
 use super::response::ResponseHead;
@@ -33,15 +34,21 @@ pub(crate) enum HeadKind {
 /// # Errors
 /// [`ResponseError::UpgradeNotSupported`] for 101, and the framing errors
 /// of RFC 9112 §6.3.
-pub(crate) fn classify_head(head: &ResponseHead, head_request: bool) -> Result<HeadKind, ResponseError> {
+pub(crate) fn classify_head(
+    head: &ResponseHead,
+    facts: &HeadFacts,
+    head_request: bool,
+) -> Result<HeadKind, ResponseError> {
     if head.status == StatusCode::SWITCHING_PROTOCOLS {
         return Err(ResponseError::UpgradeNotSupported);
     }
     if head.status.is_informational() {
         return Ok(HeadKind::Informational);
     }
-    let framing = response_framing(head, head_request)?;
-    let persists = response_persists(head) && !framing.suspect && framing.kind != BodyKind::CloseDelimited;
+    let framing = response_framing(head, facts, head_request)?;
+    let persists = response_persists(head.version, facts)
+        && !framing.suspect
+        && framing.kind != BodyKind::CloseDelimited;
     Ok(HeadKind::Final { framing, persists })
 }
 
@@ -114,10 +121,10 @@ impl ResponseDecoder {
         match &mut self.state {
             State::Head(parser) => {
                 // One response: nothing to keep for a next one.
-                let Some(head) = parser.parse(buf, &self.config, &mut KnownFields::off())? else {
+                let Some((head, facts)) = parser.parse(buf, &self.config, &mut KnownFields::off())? else {
                     return Ok(None);
                 };
-                match classify_head(&head, self.head_request)? {
+                match classify_head(&head, &facts, self.head_request)? {
                     HeadKind::Informational => {
                         self.state = State::Head(HeadParser::default());
                         Ok(Some(Decoded::Informational(head)))

@@ -1,9 +1,9 @@
 //! How long a response body is: RFC 9112 §6.3, applied in its order.
 
-use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, StatusCode, Version};
 
 use super::error::ResponseError;
+use super::head_facts::HeadFacts;
 use super::response::ResponseHead;
 
 /// How a response body is delimited (RFC 9112 §6.3).
@@ -31,12 +31,16 @@ pub(crate) struct Framing {
     pub(crate) suspect: bool,
 }
 
-/// Decides the body framing of a final response head. `head_request` is
-/// true when the request method was HEAD.
+/// Decides the body framing of a final response head from its `facts`.
+/// `head_request` is true when the request method was HEAD.
 ///
 /// # Errors
 /// [`ResponseError::InvalidContentLength`] for RFC 9112 §6.3 item 5.
-pub(crate) fn response_framing(head: &ResponseHead, head_request: bool) -> Result<Framing, ResponseError> {
+pub(crate) fn response_framing(
+    head: &ResponseHead,
+    facts: &HeadFacts,
+    head_request: bool,
+) -> Result<Framing, ResponseError> {
     let plain = |kind| Ok(Framing { kind, suspect: false });
     // Item 1: HEAD responses and 1xx, 204 and 304 end after the header
     // section, whatever fields they carry. (Item 2, 2xx to CONNECT, cannot
@@ -48,12 +52,11 @@ pub(crate) fn response_framing(head: &ResponseHead, head_request: bool) -> Resul
     {
         return plain(BodyKind::Empty);
     }
-    let headers = &head.headers;
-    if headers.contains_key(TRANSFER_ENCODING) {
+    if let Some(chunked) = facts.transfer_encoding {
         // Item 3: Transfer-Encoding overrides Content-Length, but the pair
         // "ought to be handled as an error" (smuggling); we read this
         // response by Transfer-Encoding and never reuse the connection.
-        let both = headers.contains_key(CONTENT_LENGTH);
+        let both = facts.content_length().is_some();
         // §6.1: "A server or client that receives an HTTP/1.0 message
         // containing a Transfer-Encoding header field MUST treat the message
         // as if the framing is faulty, even if a Content-Length is present,
@@ -64,33 +67,15 @@ pub(crate) fn response_framing(head: &ResponseHead, head_request: bool) -> Resul
         }
         // Item 4: chunked as the final coding delimits the body; any other
         // final coding means reading until the server closes.
-        let last = list_elements(headers, &TRANSFER_ENCODING).last();
-        let kind = match last {
-            Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => BodyKind::Chunked,
-            _ => BodyKind::CloseDelimited,
-        };
+        let kind = if chunked { BodyKind::Chunked } else { BodyKind::CloseDelimited };
         return Ok(Framing { kind, suspect: both });
     }
-    if headers.contains_key(CONTENT_LENGTH) {
-        return plain(BodyKind::Length(content_length(headers)?));
+    match facts.content_length() {
+        // Item 5: Content-Length may repeat only with the same valid value.
+        Some(length) => plain(BodyKind::Length(length.ok_or(ResponseError::InvalidContentLength)?)),
+        // Item 8: a response with neither field is delimited by the close.
+        None => plain(BodyKind::CloseDelimited),
     }
-    // Item 8: a response with neither field is delimited by the close.
-    plain(BodyKind::CloseDelimited)
-}
-
-/// RFC 9112 §6.3 item 5: Content-Length may repeat (as fields or as a
-/// comma-separated list) only with the same valid value each time; anything
-/// else is an unrecoverable framing error.
-fn content_length(headers: &HeaderMap) -> Result<u64, ResponseError> {
-    let mut value = None;
-    for element in list_elements(headers, &CONTENT_LENGTH) {
-        let n = parse_decimal(element).ok_or(ResponseError::InvalidContentLength)?;
-        match value {
-            Some(v) if v != n => return Err(ResponseError::InvalidContentLength),
-            _ => value = Some(n),
-        }
-    }
-    value.ok_or(ResponseError::InvalidContentLength)
 }
 
 /// `1*DIGIT` (RFC 9110 §8.6) as a u64; no sign, no spaces, no overflow.
@@ -112,12 +97,13 @@ pub(crate) fn list_elements<'a>(
     headers: &'a HeaderMap,
     name: &HeaderName,
 ) -> impl DoubleEndedIterator<Item = &'a [u8]> + 'a {
-    headers
-        .get_all(name)
-        .into_iter()
-        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-        .map(trim_ows)
-        .filter(|e| !e.is_empty())
+    headers.get_all(name).into_iter().flat_map(|v| elements(v.as_bytes()))
+}
+
+/// The elements of one field line's comma-separated value, as
+/// [`list_elements`] reads them.
+pub(crate) fn elements(value: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    value.split(|&b| b == b',').map(trim_ows).filter(|e| !e.is_empty())
 }
 
 /// Strips optional whitespace (SP / HTAB, RFC 9110 §5.6.3) from both ends.
@@ -150,8 +136,12 @@ mod tests {
         }
     }
 
+    fn framing(h: &ResponseHead, head_request: bool) -> Result<Framing, ResponseError> {
+        response_framing(h, &HeadFacts::of(&h.headers), head_request)
+    }
+
     fn kind(status: u16, fields: &[(&str, &str)]) -> Result<Framing, ResponseError> {
-        response_framing(&head(Version::HTTP_11, status, fields), false)
+        framing(&head(Version::HTTP_11, status, fields), false)
     }
 
     fn plain(kind: BodyKind) -> Result<Framing, ResponseError> {
@@ -165,7 +155,7 @@ mod tests {
         }
         assert_eq!(kind(204, &[("transfer-encoding", "chunked")]), plain(BodyKind::Empty));
         let h = head(Version::HTTP_11, 200, &[("content-length", "10")]);
-        assert_eq!(response_framing(&h, true), plain(BodyKind::Empty));
+        assert_eq!(framing(&h, true), plain(BodyKind::Empty));
     }
 
     #[test]
@@ -193,10 +183,7 @@ mod tests {
     #[test]
     fn http_1_0_with_transfer_encoding_is_faulty() {
         let h = head(Version::HTTP_10, 200, &[("transfer-encoding", "chunked"), ("content-length", "3")]);
-        assert_eq!(
-            response_framing(&h, false),
-            Ok(Framing { kind: BodyKind::CloseDelimited, suspect: true })
-        );
+        assert_eq!(framing(&h, false), Ok(Framing { kind: BodyKind::CloseDelimited, suspect: true }));
     }
 
     #[test]
@@ -229,7 +216,7 @@ mod tests {
     fn item_8_close_delimited() {
         assert_eq!(kind(200, &[]), plain(BodyKind::CloseDelimited));
         let h = head(Version::HTTP_10, 200, &[]);
-        assert_eq!(response_framing(&h, false), plain(BodyKind::CloseDelimited));
+        assert_eq!(framing(&h, false), plain(BodyKind::CloseDelimited));
     }
 
     #[test]

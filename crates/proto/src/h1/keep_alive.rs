@@ -1,13 +1,11 @@
 //! Whether a connection persists after an exchange (RFC 9112 §9.3), and
 //! the de-facto `Keep-Alive: timeout=N` hint.
 
-use std::time::Duration;
-
-use http::header::{CONNECTION, HeaderName};
+use http::header::CONNECTION;
 use http::{HeaderMap, Version};
 
 use super::framing::{list_elements, parse_decimal, trim_ows};
-use super::response::ResponseHead;
+use super::head_facts::HeadFacts;
 
 /// Where the connection stands with respect to reuse (hyper's `KA`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,81 +27,82 @@ pub(crate) fn has_connection_option(headers: &HeaderMap, token: &str) -> bool {
 /// RFC 9112 §9.3, from the response side: the `close` option ends the
 /// connection; otherwise HTTP/1.1 persists, and HTTP/1.0 persists only with
 /// the `keep-alive` option (we are not a proxy, and we wish to honour it).
-pub(crate) fn response_persists(head: &ResponseHead) -> bool {
-    if has_connection_option(&head.headers, "close") {
+pub(crate) fn response_persists(version: Version, facts: &HeadFacts) -> bool {
+    if facts.close {
         return false;
     }
-    match head.version {
-        Version::HTTP_10 => has_connection_option(&head.headers, "keep-alive"),
+    match version {
+        Version::HTTP_10 => facts.keep_alive,
         _ => true,
     }
 }
 
-/// The `timeout` parameter of a `Keep-Alive` field, in seconds: how long
-/// the server keeps an idle connection open.
+/// The seconds of one `timeout` parameter of a `Keep-Alive` field (`None`
+/// for any other element): how long the server keeps an idle connection
+/// open.
 ///
 /// RFC 9112 does not define `Keep-Alive`; it is the HTTP/1.0 extension
 /// described in RFC 2068 §19.7.1 and still sent by Apache httpd and others
 /// (`Keep-Alive: timeout=5, max=100`). Parameters other than `timeout`
 /// and values that are not whole seconds are ignored; when several
-/// timeouts appear, the smallest is kept, since reusing too late is the
-/// failure this hint exists to avoid (DESIGN.md §4, S18).
-pub(crate) fn keep_alive_timeout(headers: &HeaderMap) -> Option<Duration> {
-    static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
-    list_elements(headers, &KEEP_ALIVE)
-        .filter_map(|param| {
-            let eq = param.iter().position(|&b| b == b'=')?;
-            let (name, value) = param.split_at(eq);
-            let value = trim_ows(value.get(1..)?);
-            if !trim_ows(name).eq_ignore_ascii_case(b"timeout") {
-                return None;
-            }
-            let value = match value {
-                [b'"', inner @ .., b'"'] => inner,
-                v => v,
-            };
-            parse_decimal(value)
-        })
-        .min()
-        .map(Duration::from_secs)
+/// timeouts appear, the smallest is kept (`head_facts.rs`), since reusing
+/// too late is the failure this hint exists to avoid (DESIGN.md §4, S18).
+pub(crate) fn timeout_param(param: &[u8]) -> Option<u64> {
+    let eq = param.iter().position(|&b| b == b'=')?;
+    let (name, value) = param.split_at(eq);
+    let value = trim_ows(value.get(1..)?);
+    if !trim_ows(name).eq_ignore_ascii_case(b"timeout") {
+        return None;
+    }
+    let value = match value {
+        [b'"', inner @ .., b'"'] => inner,
+        v => v,
+    };
+    parse_decimal(value)
 }
 
 #[cfg(test)]
 mod tests {
-    use http::{HeaderValue, StatusCode};
+    use std::time::Duration;
+
+    use http::{HeaderName, HeaderValue};
 
     use super::*;
 
-    fn head(version: Version, fields: &[(&'static str, &'static str)]) -> ResponseHead {
+    fn persists(version: Version, fields: &[(&'static str, &'static str)]) -> bool {
         let mut headers = HeaderMap::new();
         for (n, v) in fields {
             headers.append(HeaderName::from_static(n), HeaderValue::from_static(v));
         }
-        ResponseHead { version, status: StatusCode::OK, headers, reason: bytes::Bytes::new() }
+        response_persists(version, &HeadFacts::of(&headers))
     }
 
     #[test]
     fn http_1_1_persists_unless_close() {
-        assert!(response_persists(&head(Version::HTTP_11, &[])));
-        assert!(response_persists(&head(Version::HTTP_11, &[("connection", "keep-alive")])));
-        assert!(!response_persists(&head(Version::HTTP_11, &[("connection", "close")])));
-        assert!(!response_persists(&head(Version::HTTP_11, &[("connection", "Upgrade, CLOSE")])));
-        assert!(!response_persists(&head(
-            Version::HTTP_11,
-            &[("connection", "foo"), ("connection", "close")]
-        )));
+        assert!(persists(Version::HTTP_11, &[]));
+        assert!(persists(Version::HTTP_11, &[("connection", "keep-alive")]));
+        assert!(!persists(Version::HTTP_11, &[("connection", "close")]));
+        assert!(!persists(Version::HTTP_11, &[("connection", "Upgrade, CLOSE")]));
+        assert!(!persists(Version::HTTP_11, &[("connection", "foo"), ("connection", "close")]));
     }
 
     #[test]
     fn http_1_0_persists_only_with_keep_alive() {
-        assert!(!response_persists(&head(Version::HTTP_10, &[])));
-        assert!(response_persists(&head(Version::HTTP_10, &[("connection", "Keep-Alive")])));
-        assert!(!response_persists(&head(Version::HTTP_10, &[("connection", "keep-alive, close")])));
+        assert!(!persists(Version::HTTP_10, &[]));
+        assert!(persists(Version::HTTP_10, &[("connection", "Keep-Alive")]));
+        assert!(!persists(Version::HTTP_10, &[("connection", "keep-alive, close")]));
     }
 
     #[test]
     fn keep_alive_timeout_parsing() {
-        let t = |v: &'static str| keep_alive_timeout(&head(Version::HTTP_11, &[("keep-alive", v)]).headers);
+        let facts = |fields: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (n, v) in fields {
+                headers.append(HeaderName::from_static(n), HeaderValue::from_static(v));
+            }
+            HeadFacts::of(&headers)
+        };
+        let t = |v: &'static str| facts(&[("keep-alive", v)]).keep_alive_timeout;
         assert_eq!(t("timeout=5, max=100"), Some(Duration::from_secs(5)));
         assert_eq!(t("max=100, Timeout = 15"), Some(Duration::from_secs(15)));
         assert_eq!(t("timeout=\"7\""), Some(Duration::from_secs(7)));
@@ -112,6 +111,6 @@ mod tests {
         assert_eq!(t("timeout="), None);
         assert_eq!(t("timeout"), None);
         assert_eq!(t("max=3"), None);
-        assert_eq!(keep_alive_timeout(&HeaderMap::new()), None);
+        assert_eq!(facts(&[]).keep_alive_timeout, None);
     }
 }

@@ -25,6 +25,7 @@ mod encode;
 mod error;
 mod event;
 mod framing;
+mod head_facts;
 mod keep_alive;
 mod response;
 

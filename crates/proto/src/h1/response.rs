@@ -10,6 +10,7 @@ use memchr::memmem::Finder;
 
 use super::config::Config;
 use super::error::ResponseError;
+use super::head_facts::HeadFacts;
 use crate::known_fields::KnownFields;
 
 /// A response head as received: final or informational (1xx).
@@ -57,7 +58,7 @@ impl HeadParser {
         buf: &mut BytesMut,
         config: &Config,
         known: &mut KnownFields,
-    ) -> Result<Option<ResponseHead>, ResponseError> {
+    ) -> Result<Option<(ResponseHead, HeadFacts)>, ResponseError> {
         if self.scanned == 0 {
             skip_empty_lines(buf);
         }
@@ -128,14 +129,15 @@ fn find_head_end(buf: &[u8], from: usize) -> Result<usize, usize> {
 }
 
 /// Parses a complete head (`head` ends with its empty line) into owned
-/// parts. Field values are slices of `head`, not copies, or the same
-/// values as in an earlier response (`known`, see `known_fields.rs`).
+/// parts, and what its fields say about framing and reuse. Field values
+/// are slices of `head`, not copies, or the same values as in an earlier
+/// response (`known`, see `known_fields.rs`).
 fn parse_head<'h>(
     head: &'h Bytes,
     slots: &mut [MaybeUninit<httparse::Header<'h>>],
     config: &Config,
     known: &mut KnownFields,
-) -> Result<ResponseHead, ResponseError> {
+) -> Result<(ResponseHead, HeadFacts), ResponseError> {
     let mut response = httparse::Response::new(&mut []);
     let mut parser = httparse::ParserConfig::default();
     // RFC 9112 §5.2: a user agent receiving obs-fold in a response "MUST
@@ -164,6 +166,7 @@ fn parse_head<'h>(
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or(ResponseError::InvalidHead("invalid status code"))?;
     let mut headers = crate::spare_headers::take(response.headers.len());
+    let mut facts = HeadFacts::default();
     for field in response.headers.iter() {
         let sent = field.name.as_bytes();
         let (name, slot) = match known.find(sent) {
@@ -186,10 +189,11 @@ fn parse_head<'h>(
             None => known.value(slot, field.value, || share(head, field.value)),
         }
         .ok_or(ResponseError::InvalidHeader)?;
+        facts.note(&name, value.as_bytes());
         headers.append(name, value);
     }
     let reason = share(head, response.reason.unwrap_or_default().as_bytes());
-    Ok(ResponseHead { version, status, headers, reason })
+    Ok((ResponseHead { version, status, headers, reason }, facts))
 }
 
 /// `part` as a slice of `whole` sharing its memory, or a copy if `part`
@@ -221,7 +225,8 @@ mod tests {
 
     fn parse_all(bytes: &[u8], config: &Config) -> Result<Option<ResponseHead>, ResponseError> {
         let mut buf = BytesMut::from(bytes);
-        HeadParser::default().parse(&mut buf, config, &mut KnownFields::default())
+        let parsed = HeadParser::default().parse(&mut buf, config, &mut KnownFields::default());
+        parsed.map(|head| head.map(|(head, _)| head))
     }
 
     /// Feeds `bytes` one byte at a time; returns the head and what is left.
@@ -231,7 +236,7 @@ mod tests {
         let config = Config::default();
         for &b in bytes {
             buf.extend_from_slice(&[b]);
-            if let Some(head) = parser.parse(&mut buf, &config, &mut KnownFields::default()).unwrap() {
+            if let Some((head, _)) = parser.parse(&mut buf, &config, &mut KnownFields::default()).unwrap() {
                 return (Some(head), buf);
             }
         }
@@ -282,7 +287,7 @@ mod tests {
         let known = &mut KnownFields::default();
         let mut parse = |bytes: &[u8]| {
             let mut buf = BytesMut::from(bytes);
-            HeadParser::default().parse(&mut buf, &Config::default(), known).unwrap().unwrap().headers
+            HeadParser::default().parse(&mut buf, &Config::default(), known).unwrap().unwrap().0.headers
         };
         let a = parse(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: \"1\"\r\n\r\n");
         let b = parse(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: \"2\"\r\n\r\n");
@@ -324,9 +329,9 @@ mod tests {
     #[test]
     fn parses_a_head_and_leaves_the_body() {
         let mut buf = BytesMut::from(
-            &b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-A: 1\r\nx-a: 2\r\n\r\nabc"[..],
+            &b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nX-A: 1\r\nx-a: 2\r\nConnection: x,\r\n close\r\n\r\nabc"[..],
         );
-        let head = HeadParser::default()
+        let (head, facts) = HeadParser::default()
             .parse(&mut buf, &Config::default(), &mut KnownFields::default())
             .unwrap()
             .unwrap();
@@ -337,6 +342,11 @@ mod tests {
         let xs: Vec<_> = head.headers.get_all("x-a").iter().collect();
         assert_eq!(xs, ["1", "2"]);
         assert_eq!(&buf[..], b"abc");
+        // The facts are those of the fields as they went into the map:
+        // the folded Connection value lists `close`.
+        assert_eq!(facts, HeadFacts::of(&head.headers));
+        assert_eq!(facts.content_length(), Some(Some(3)));
+        assert!(facts.close);
     }
 
     #[test]

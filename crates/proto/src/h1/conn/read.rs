@@ -10,13 +10,14 @@ use crate::h1::body_item::BodyItem;
 use crate::h1::decoder::{HeadKind, classify_head};
 use crate::h1::error::{CloseCause, ResponseError};
 use crate::h1::event::Event;
-use crate::h1::keep_alive::{KeepAlive, keep_alive_timeout};
+use crate::h1::head_facts::HeadFacts;
+use crate::h1::keep_alive::KeepAlive;
 use crate::h1::response::HeadParser;
 use crate::h1::response::ResponseHead;
 
 /// What one decoding step produced.
 enum Step {
-    Head(ResponseHead),
+    Head(ResponseHead, HeadFacts),
     Body(BodyItem),
     Error(ResponseError),
 }
@@ -110,7 +111,7 @@ impl Connection {
                     }
                     match parser.parse(&mut self.read_buf, &self.config, &mut self.known_fields) {
                         Ok(None) => return,
-                        Ok(Some(head)) => Step::Head(head),
+                        Ok(Some((head, facts))) => Step::Head(head, facts),
                         Err(e) => Step::Error(e),
                     }
                 }
@@ -121,7 +122,7 @@ impl Connection {
                 },
             };
             match step {
-                Step::Head(head) => self.on_head(head),
+                Step::Head(head, facts) => self.on_head(head, &facts),
                 Step::Body(BodyItem::Data(data)) => {
                     if let Some(ex) = self.exchange.as_mut() {
                         ex.body_received += data.len() as u64;
@@ -150,12 +151,12 @@ impl Connection {
         }
     }
 
-    fn on_head(&mut self, head: ResponseHead) {
+    fn on_head(&mut self, head: ResponseHead, facts: &HeadFacts) {
         let Some(ex) = self.exchange.as_mut() else {
             self.close(CloseCause::UnsolicitedResponse);
             return;
         };
-        let (framing, persists) = match classify_head(&head, ex.head_request) {
+        let (framing, persists) = match classify_head(&head, facts, ex.head_request) {
             Ok(HeadKind::Informational) => {
                 self.events.push_back(Event::InformationalReceived { head });
                 self.reading = Reading::Head(HeadParser::default());
@@ -194,7 +195,7 @@ impl Connection {
         }
         ex.advance(Phase::ResponseHead);
         if persists {
-            self.keep_alive_timeout = keep_alive_timeout(&head.headers);
+            self.keep_alive_timeout = facts.keep_alive_timeout;
         } else {
             self.keep_alive = KeepAlive::Disabled;
             self.keep_alive_timeout = None;
