@@ -86,7 +86,9 @@ impl ScriptServer {
 
     /// Accepts one connection in a new task, runs `script` on it, then
     /// closes it (see [`ScriptConn`]'s drop behaviour) and returns what the
-    /// client sent.
+    /// client sent. The listener closes as soon as that connection is
+    /// accepted: a client's next connection is refused at once, not queued
+    /// in the backlog of a listener about to close (and then reset).
     ///
     /// # Errors
     /// The task's result is the accept error or the failing step's error
@@ -95,6 +97,7 @@ impl ScriptServer {
     pub fn spawn(self, script: Script) -> JoinHandle<io::Result<Transcript>> {
         tokio::spawn(async move {
             let mut conn = self.accept().await?;
+            drop(self);
             conn.run(&script).await?;
             Ok(conn.transcript())
         })
