@@ -21,6 +21,8 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+mod content_length;
+mod field_list;
 pub mod h1;
 pub mod h2;
 mod journal;

@@ -7,7 +7,7 @@ use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
 use super::error::SendError;
-use super::framing::{list_elements, parse_decimal};
+use crate::field_list::{list_elements, parse_decimal};
 
 /// Frames the request body after the head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! How long a response body is: RFC 9112 §6.3, applied in its order.
 
-use http::{HeaderMap, HeaderName, StatusCode, Version};
+use http::{StatusCode, Version};
 
 use super::error::ResponseError;
 use super::head_facts::HeadFacts;
@@ -78,48 +78,9 @@ pub(crate) fn response_framing(
     }
 }
 
-/// `1*DIGIT` (RFC 9110 §8.6) as a u64; no sign, no spaces, no overflow.
-pub(crate) fn parse_decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &b| {
-        let d = char::from(b).to_digit(10)?;
-        n.checked_mul(10)?.checked_add(u64::from(d))
-    })
-}
-
-/// The elements of a comma-separated field (RFC 9110 §5.6.1) across every
-/// field line named `name`, trimmed of OWS, empty elements skipped.
-/// Quoted strings are not interpreted: the lists read here hold tokens and
-/// numbers.
-pub(crate) fn list_elements<'a>(
-    headers: &'a HeaderMap,
-    name: &HeaderName,
-) -> impl DoubleEndedIterator<Item = &'a [u8]> + 'a {
-    headers.get_all(name).into_iter().flat_map(|v| elements(v.as_bytes()))
-}
-
-/// The elements of one field line's comma-separated value, as
-/// [`list_elements`] reads them.
-pub(crate) fn elements(value: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
-    value.split(|&b| b == b',').map(trim_ows).filter(|e| !e.is_empty())
-}
-
-/// Strips optional whitespace (SP / HTAB, RFC 9110 §5.6.3) from both ends.
-pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
-    use http::HeaderValue;
+    use http::{HeaderMap, HeaderName, HeaderValue};
 
     use super::*;
 
@@ -217,11 +178,5 @@ mod tests {
         assert_eq!(kind(200, &[]), plain(BodyKind::CloseDelimited));
         let h = head(Version::HTTP_10, 200, &[]);
         assert_eq!(framing(&h, false), plain(BodyKind::CloseDelimited));
-    }
-
-    #[test]
-    fn trims_ows() {
-        assert_eq!(trim_ows(b" \t a b\t "), b"a b");
-        assert_eq!(trim_ows(b"   "), b"");
     }
 }

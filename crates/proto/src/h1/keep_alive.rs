@@ -4,8 +4,8 @@
 use http::header::CONNECTION;
 use http::{HeaderMap, Version};
 
-use super::framing::{list_elements, parse_decimal, trim_ows};
 use super::head_facts::HeadFacts;
+use crate::field_list::{list_elements, parse_decimal, trim_ows};
 
 /// Where the connection stands with respect to reuse (hyper's `KA`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -189,7 +189,7 @@ fn parse_head<'h>(
             None => known.value(slot, field.value, || share(head, field.value)),
         }
         .ok_or(ResponseError::InvalidHeader)?;
-        facts.note(&name, value.as_bytes());
+        facts.note(sent, value.as_bytes());
         headers.append(name, value);
     }
     let reason = share(head, response.reason.unwrap_or_default().as_bytes());

@@ -324,7 +324,6 @@ impl Connection {
             Ok(s) => s,
             Err(why) => return self.stream_error(id, Violation::MalformedResponse(why)),
         };
-        // Read before the fields move into the head (no copy of the map).
         let content_length = fields.content_length();
         let head = ResponseHead { status, headers: std::mem::take(&mut fields.headers) };
         if status.is_informational() {
