@@ -12,10 +12,10 @@
 //!
 //! A map comes back cleared, with its capacity: [`take`] hands out one of
 //! the thread's spares, or a new map. A [`Spare`] around a response's map
-//! gives it back when dropped ([`give`]). Each thread keeps at most
-//! [`KEEP`] maps, of at most [`MAX_CAPACITY`] fields each (a map grown for
-//! a response with many fields is freed, not kept), so a thread that only
-//! drops responses holds at most about 85 KiB.
+//! gives it back when dropped ([`give`]). Each thread keeps at most 64
+//! maps, of at most 24 fields each (a map grown for a response with many
+//! fields is freed, not kept), so a thread that only drops responses holds
+//! at most about 85 KiB.
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
