@@ -54,11 +54,8 @@ impl HeadFacts {
                 }
             }
             10 if is("keep-alive") => {
-                let timeout = elements(value).filter_map(timeout_param).min().map(Duration::from_secs);
-                self.keep_alive_timeout = match (self.keep_alive_timeout, timeout) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                let timeouts = elements(value).filter_map(timeout_param).map(Duration::from_secs);
+                self.keep_alive_timeout = timeouts.chain(self.keep_alive_timeout).min();
             }
             _ => {}
         }
@@ -79,20 +76,25 @@ impl HeadFacts {
         }
         facts
     }
+
+    /// The facts of a head with these fields (name, value), for tests.
+    #[cfg(test)]
+    pub(crate) fn of_fields(fields: &[(&str, &str)]) -> Self {
+        let mut headers = http::HeaderMap::new();
+        for (n, v) in fields {
+            let name = http::HeaderName::from_bytes(n.as_bytes()).expect("a valid test name");
+            headers.append(name, http::HeaderValue::from_str(v).expect("a valid test value"));
+        }
+        Self::of(&headers)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use http::{HeaderMap, HeaderName, HeaderValue};
-
     use super::*;
 
     fn facts(fields: &[(&str, &str)]) -> HeadFacts {
-        let mut headers = HeaderMap::new();
-        for (n, v) in fields {
-            headers.append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
-        }
-        HeadFacts::of(&headers)
+        HeadFacts::of_fields(fields)
     }
 
     #[test]

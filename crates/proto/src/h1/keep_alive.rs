@@ -65,16 +65,10 @@ pub(crate) fn timeout_param(param: &[u8]) -> Option<u64> {
 mod tests {
     use std::time::Duration;
 
-    use http::{HeaderName, HeaderValue};
-
     use super::*;
 
-    fn persists(version: Version, fields: &[(&'static str, &'static str)]) -> bool {
-        let mut headers = HeaderMap::new();
-        for (n, v) in fields {
-            headers.append(HeaderName::from_static(n), HeaderValue::from_static(v));
-        }
-        response_persists(version, &HeadFacts::of(&headers))
+    fn persists(version: Version, fields: &[(&str, &str)]) -> bool {
+        response_persists(version, &HeadFacts::of_fields(fields))
     }
 
     #[test]
@@ -95,14 +89,7 @@ mod tests {
 
     #[test]
     fn keep_alive_timeout_parsing() {
-        let facts = |fields: &[(&'static str, &'static str)]| {
-            let mut headers = HeaderMap::new();
-            for (n, v) in fields {
-                headers.append(HeaderName::from_static(n), HeaderValue::from_static(v));
-            }
-            HeadFacts::of(&headers)
-        };
-        let t = |v: &'static str| facts(&[("keep-alive", v)]).keep_alive_timeout;
+        let t = |v: &str| HeadFacts::of_fields(&[("keep-alive", v)]).keep_alive_timeout;
         assert_eq!(t("timeout=5, max=100"), Some(Duration::from_secs(5)));
         assert_eq!(t("max=100, Timeout = 15"), Some(Duration::from_secs(15)));
         assert_eq!(t("timeout=\"7\""), Some(Duration::from_secs(7)));
@@ -111,6 +98,6 @@ mod tests {
         assert_eq!(t("timeout="), None);
         assert_eq!(t("timeout"), None);
         assert_eq!(t("max=3"), None);
-        assert_eq!(facts(&[]).keep_alive_timeout, None);
+        assert_eq!(HeadFacts::of_fields(&[]).keep_alive_timeout, None);
     }
 }
