@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use baton::Client;
-use baton_lab::script::{Frame, ScriptConn, ScriptServer, Settings, frames};
+use baton_lab::script::{Frame, Matcher, ScriptConn, ScriptServer, Settings, frames};
 
 /// A stream's whole receive window (the client's SETTINGS_INITIAL_WINDOW_SIZE).
 const BIG: usize = 1 << 20;
@@ -135,4 +135,81 @@ async fn many_large_responses_at_once_all_arrive() {
     assert_eq!(all, 64 * 1_000_000);
     assert_eq!(client.stats().connections_opened, 1, "one connection carried them all");
     lab.stop().await;
+}
+
+/// Bodies read to their end hand their bytes back to the connection window
+/// without a command each (`conn/h2/credit.rs`), yet a response that waits
+/// on that window still gets it. Fifteen small bodies fill the client's
+/// 65,535-byte connection window exactly. Once the client has taken them
+/// all in (it answered a PING sent after them, and frames are read in
+/// order), the caller reads them, and then nothing else reaches the
+/// driver: no request, no DATA (the window is shut), no stream-level
+/// credit (those streams have ended). Only the readers' handing back can
+/// reopen the window for the large body behind them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_read_to_their_end_reopen_a_shut_connection_window() {
+    const SMALLS: usize = 15;
+    const SMALL: usize = 65_535 / SMALLS;
+    const LARGE: usize = 200_000;
+    let server = ScriptServer::bind().await.unwrap().with_timeout(Duration::from_secs(5));
+    let url = server.url();
+    let (delivered_tx, delivered) = tokio::sync::watch::channel(false);
+    let script = tokio::spawn(async move {
+        let mut conn = server.accept().await.unwrap();
+        conn.handshake(Settings::default()).await.unwrap();
+        let mut window = ConnWindow::new();
+        let (mut smalls, mut large) = (Vec::new(), None);
+        for _ in 0..=SMALLS {
+            let head = conn.recv_request_head().await.unwrap();
+            if head.path() == Some("/large") {
+                large = Some(head.stream_id.value());
+            } else {
+                smalls.push(head.stream_id.value());
+            }
+        }
+        let large = large.expect("the large request arrived");
+        conn.send_headers(large, &[(":status", "200")], false).await.unwrap();
+        let mut sent = 0;
+        for id in smalls {
+            conn.send_headers(id, &[(":status", "200")], false).await.unwrap();
+            window.send(&mut conn, id, &[b's'; SMALL], &mut sent).await;
+        }
+        assert_eq!(window.open, 0, "the small bodies shut the window");
+        conn.send(frames::ping(*b"in order")).await.unwrap();
+        conn.expect_frame(&Matcher::ping().ack()).await.unwrap();
+        delivered_tx.send(true).unwrap();
+        window.send(&mut conn, large, &vec![b'l'; LARGE], &mut sent).await;
+        sent
+    });
+    let mut h2 = baton::Http2Config::default();
+    h2.initial_connection_window = 65_535;
+    // No keep-alive PING, whose timer would take the credit in too, late.
+    h2.keepalive_interval = None;
+    let client = Client::builder()
+        .http2_prior_knowledge()
+        .http2_config(h2)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let large = tokio::spawn({
+        let (client, url) = (client.clone(), format!("{url}/large"));
+        async move { client.get(&url).send().await }
+    });
+    let smalls: Vec<_> = (0..SMALLS)
+        .map(|i| {
+            let (client, url, mut delivered) =
+                (client.clone(), format!("{url}/small/{i}"), delivered.clone());
+            tokio::spawn(async move {
+                let response = client.get(&url).send().await.unwrap();
+                delivered.wait_for(|&d| d).await.unwrap();
+                response.bytes().await.unwrap().len()
+            })
+        })
+        .collect();
+    for small in smalls {
+        assert_eq!(small.await.unwrap(), SMALL);
+    }
+    let large = large.await.unwrap().unwrap();
+    assert_eq!(large.bytes().await.unwrap().len(), LARGE);
+    assert_eq!(script.await.unwrap(), SMALLS * SMALL + LARGE);
 }

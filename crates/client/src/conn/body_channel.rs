@@ -201,11 +201,16 @@ impl BodyReceiver {
         }
     }
 
-    /// Gives the connection back what was read and not yet given.
+    /// Gives the connection back what was read and not yet given; once
+    /// the body has ended, as credit the connection takes in lazily.
     fn hand_back(&mut self) {
         let n = std::mem::take(&mut self.unreleased);
         if n > 0 {
-            self.shared.release.release(n);
+            if self.ended {
+                self.shared.release.release_ended(n);
+            } else {
+                self.shared.release.release(n);
+            }
         }
     }
 

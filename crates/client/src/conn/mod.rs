@@ -52,6 +52,12 @@ pub(crate) enum BodyEvent {
 /// windows reopen (the back-pressure of RFC 9113 §5.2).
 pub(crate) trait Release: Send + Sync {
     fn release(&self, n: usize);
+    /// As [`Self::release`], once the body has ended or been abandoned:
+    /// no stream window is left to reopen, so the connection may take the
+    /// bytes in when it next runs rather than be woken for them.
+    fn release_ended(&self, n: usize) {
+        self.release(n);
+    }
     /// The reader is gone before the end: reset the stream.
     fn cancel(&self);
 }

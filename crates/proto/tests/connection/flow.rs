@@ -141,6 +141,24 @@ fn released_data_reopens_both_windows() {
 }
 
 #[test]
+fn an_ended_streams_bytes_reopen_only_the_connection_window() {
+    let config = config(|c| {
+        c.initial_stream_window = 65_535;
+        c.initial_connection_window = 65_535;
+    });
+    let mut pair = Pair::with(config, Settings::default());
+    pair.get("/");
+    pair.flush();
+    let head = pair.peer.response(1, "200", false);
+    let body: Vec<Frame> = (0..4).map(|i| frames::data(1, &[0; 15_000], i == 3)).collect();
+    pair.deliver(&[vec![head], body].concat());
+    assert!(pair.flush().is_empty(), "nothing released yet");
+    // Below a quarter of the connection window open: announced at once.
+    pair.conn.release_connection_capacity(60_000);
+    assert_eq!(pair.flush(), vec![frames::window_update(0, 60_000)]);
+}
+
+#[test]
 fn padding_is_released_without_the_application() {
     let config = config(|c| c.initial_stream_window = 100);
     let mut pair = Pair::with(config, Settings::default());

@@ -2,11 +2,14 @@
 //! handles, body chunks from upload pumps, and flow-control credit and
 //! cancellations from the responses being read.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use baton_proto::h2::StreamId;
 
+use super::credit::ConnCredit;
 use crate::conn::{AttemptRequest, Release};
 
 /// One command for the driver.
@@ -19,6 +22,9 @@ pub(super) enum Cmd {
     BodyFailed(StreamId, String),
     /// The response's reader consumed this many body bytes.
     Release(StreamId, usize),
+    /// Ended bodies handed back a quarter of the connection window
+    /// (`credit.rs`): take it in now.
+    Credit,
     /// The response's reader is gone before the end.
     Cancel(StreamId),
     /// Some caller stopped waiting for its response head.
@@ -33,11 +39,18 @@ pub(super) enum Cmd {
 pub(super) struct H2Release {
     pub(super) tx: mpsc::UnboundedSender<Cmd>,
     pub(super) id: StreamId,
+    pub(super) credit: Arc<ConnCredit>,
 }
 
 impl Release for H2Release {
     fn release(&self, n: usize) {
         let _ = self.tx.send(Cmd::Release(self.id, n));
+    }
+
+    fn release_ended(&self, n: usize) {
+        if self.credit.add(n) {
+            let _ = self.tx.send(Cmd::Credit);
+        }
     }
 
     fn cancel(&self) {

@@ -243,7 +243,7 @@ impl Driver {
         let Some(cmd_tx) = self.tx.upgrade() else { return self.abandon(id) };
         let Some(ctx) = self.streams.get_mut(&id) else { return };
         let Some(respond) = ctx.respond.take() else { return };
-        let (tx, rx) = body_channel(H2Release { tx: cmd_tx, id });
+        let (tx, rx) = body_channel(H2Release { tx: cmd_tx, id, credit: self.credit.clone() });
         ctx.body_tx = Some(tx);
         let mut attempt = ctx.attempt.clone();
         attempt.phase = Phase::ResponseHead;

@@ -15,6 +15,7 @@ use baton_proto::h2::frame::StreamIdMap;
 use baton_proto::h2::{self as proto, Connection, ConnectionState, Reason, StreamId};
 
 use super::command::Cmd;
+use super::credit::ConnCredit;
 use super::handle::{ClosedOnDrop, H2Handle, H2Shared};
 use super::pump::Upload;
 use crate::conn::origin::OriginShared;
@@ -41,12 +42,14 @@ where
 {
     let shared = Arc::new(H2Shared::new(config.initial_max_concurrent_streams as usize, origin));
     let (tx, rx) = mpsc::unbounded_channel();
+    let credit = Arc::new(ConnCredit::new(config.initial_connection_window));
     let driver = Driver {
         conn: Connection::new(config, now()),
         id,
         rx,
         tx: tx.downgrade(),
         shared: shared.clone(),
+        credit,
         streams: StreamIdMap::default(),
         uploads: StreamIdMap::default(),
         stats,
@@ -80,6 +83,8 @@ pub(super) struct Driver {
     /// of the connection; the driver then says GOAWAY and closes.
     pub(super) tx: mpsc::WeakUnboundedSender<Cmd>,
     pub(super) shared: Arc<H2Shared>,
+    /// What ended bodies handed back, taken in on every turn.
+    pub(super) credit: Arc<ConnCredit>,
     pub(super) streams: StreamIdMap<Ctx>,
     /// Streamed uploads still going after their response was complete
     /// (RFC 9113 §8.1: the server did not ask to stop them), so the
@@ -168,6 +173,7 @@ impl Driver {
             // behind the one in progress: their streams were failed as not
             // sent and may be retried elsewhere, so they must not go out.
             pending.truncate(self.conn.taken_to_write());
+            self.take_credit();
             if !write_failed {
                 if pending.is_empty() {
                     pending = self.conn.take_transmit(now());
@@ -331,6 +337,14 @@ impl Driver {
         }
     }
 
+    /// Takes in the credit ended bodies handed back (`credit.rs`).
+    fn take_credit(&mut self) {
+        let n = self.credit.take();
+        if n > 0 {
+            self.conn.release_connection_capacity(n);
+        }
+    }
+
     /// Takes every command already queued, so they share one write.
     fn drain_commands(&mut self, at: &mut Option<Instant>) {
         // Bounded, so a flood of commands cannot starve reads and timers.
@@ -357,6 +371,7 @@ impl Driver {
             }
             Cmd::BodyFailed(id, why) => self.body_failed(id, why),
             Cmd::Release(id, n) => self.conn.release_capacity(id, n),
+            Cmd::Credit => self.take_credit(),
             Cmd::Cancel(id) => self.abandon(id),
             Cmd::Reap => self.reap_abandoned(),
             Cmd::Shutdown(deadline) => self.conn.go_away_until(deadline, now()),

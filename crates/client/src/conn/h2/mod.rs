@@ -6,6 +6,7 @@
 //! - `handle.rs`: what the pool holds and shares with the task (the stream
 //!   slots, the connection's state, the wait for the server's SETTINGS);
 //! - `command.rs`: what handles and response bodies send the task;
+//! - `credit.rs`: connection credit from ended bodies, taken in lazily;
 //! - `driver.rs`: the task itself, its I/O loop and how it batches writes;
 //! - `start.rs`: a request becoming a stream;
 //! - `dispatch.rs`: the engine's events reaching their requests and the pool;
@@ -16,6 +17,7 @@
 //! `Expect: 100-continue` waits alike.
 
 mod command;
+mod credit;
 mod dispatch;
 mod driver;
 mod handle;

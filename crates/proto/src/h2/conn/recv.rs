@@ -219,7 +219,7 @@ impl Connection {
         }
     }
 
-    fn release_connection(&mut self, n: u32) {
+    pub(super) fn release_connection(&mut self, n: u32) {
         if let Some(inc) = self.conn_recv_window.release(n) {
             WindowUpdate { stream_id: StreamId::ZERO, increment: inc }.encode(&mut self.write_buf);
         }
