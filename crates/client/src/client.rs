@@ -997,7 +997,7 @@ impl Client {
         &self,
         request: http::Request<Body>,
     ) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
-        execute::execute(self.core.clone(), Ok(request), RequestOptions::default())
+        execute::execute(self.core.clone(), Ok(request), None, RequestOptions::default())
     }
 }
 

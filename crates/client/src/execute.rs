@@ -72,9 +72,14 @@ struct Exchange {
 /// comes out of that future. Not an `async fn`: those keep their arguments
 /// and the locals moved out of them side by side for the future's whole
 /// life, and this future is in every request in flight.
+///
+/// `origin` is the request URI's, when the caller already took it (the
+/// request builder does, to report a bad URL before sending); a request
+/// from elsewhere may have had its URI changed since, and is taken here.
 pub(crate) fn execute(
     core: std::sync::Arc<Core>,
     request: Result<http::Request<Body>, Error>,
+    origin: Option<Origin>,
     options: RequestOptions,
 ) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
     let (request, invalid) = match request {
@@ -115,7 +120,10 @@ pub(crate) fn execute(
         if let Some(e) = invalid {
             return Err(e);
         }
-        let origin = Origin::of(&exchange.uri)?;
+        let origin = match origin {
+            Some(origin) => origin,
+            None => Origin::of(&exchange.uri)?,
+        };
         core.stats.request();
         let journal = Mutex::new(Log::default());
         // Boxed: the hops' future is most of a request's, and kept in place

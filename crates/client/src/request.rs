@@ -10,6 +10,7 @@ use crate::body::Body;
 use crate::error::Error;
 use crate::execute::{self, Core, RequestOptions};
 use crate::into_url::IntoUrl;
+use crate::origin::Origin;
 use crate::response::Response;
 
 /// A request being built, from [`Client::get`](crate::Client::get) and its siblings. Errors in
@@ -33,7 +34,10 @@ use crate::response::Response;
 pub struct RequestBuilder {
     core: Arc<Core>,
     method: Method,
-    pub(crate) uri: Result<Uri, Error>,
+    /// The URI and its origin, taken once here: a bad URL is reported by
+    /// [`Self::build`] as well as by [`Self::send`], and sending does not
+    /// take the origin again.
+    target: Result<(Uri, Origin), Error>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Body,
     options: RequestOptions,
@@ -42,14 +46,14 @@ pub struct RequestBuilder {
 
 impl RequestBuilder {
     pub(crate) fn new(core: Arc<Core>, method: Method, url: impl IntoUrl) -> Self {
-        let uri = url.into_uri().and_then(|uri| {
-            crate::origin::Origin::of(&uri)?;
-            Ok(uri)
+        let target = url.into_uri().and_then(|uri| {
+            let origin = Origin::of(&uri)?;
+            Ok((uri, origin))
         });
         Self {
             core,
             method,
-            uri,
+            target,
             headers: HeaderMap::new(),
             body: Body::empty(),
             options: RequestOptions::default(),
@@ -242,18 +246,19 @@ impl RequestBuilder {
     /// # Ok::<(), baton::Error>(())
     /// ```
     pub fn build(self) -> Result<http::Request<Body>, Error> {
-        self.split().1
+        self.split().1.map(|(request, _)| request)
     }
 
-    fn split(self) -> (Arc<Core>, Result<http::Request<Body>, Error>, RequestOptions) {
-        let request = match (self.error, self.uri) {
+    #[allow(clippy::type_complexity)]
+    fn split(self) -> (Arc<Core>, Result<(http::Request<Body>, Origin), Error>, RequestOptions) {
+        let request = match (self.error, self.target) {
             (Some(e), _) | (None, Err(e)) => Err(e),
-            (None, Ok(uri)) => {
+            (None, Ok((uri, origin))) => {
                 let mut request = http::Request::new(self.body);
                 *request.method_mut() = self.method;
                 *request.uri_mut() = uri;
                 *request.headers_mut() = self.headers;
-                Ok(request)
+                Ok((request, origin))
             }
         };
         (self.core, request, self.options)
@@ -283,7 +288,11 @@ impl RequestBuilder {
     /// ```
     pub fn send(self) -> impl Future<Output = Result<Response, Error>> + Send + 'static + use<> {
         let (core, request, options) = self.split();
-        execute::execute(core, request, options)
+        let (request, origin) = match request {
+            Ok((request, origin)) => (Ok(request), Some(origin)),
+            Err(e) => (Err(e), None),
+        };
+        execute::execute(core, request, origin, options)
     }
 }
 
@@ -291,7 +300,7 @@ impl std::fmt::Debug for RequestBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestBuilder")
             .field("method", &self.method)
-            .field("uri", &self.uri.as_ref().ok())
+            .field("uri", &self.target.as_ref().ok().map(|(uri, _)| uri))
             .finish()
     }
 }
