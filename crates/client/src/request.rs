@@ -37,7 +37,7 @@ pub struct RequestBuilder {
     /// The URI and its origin, taken once here: a bad URL is reported by
     /// [`Self::build`] as well as by [`Self::send`], and sending does not
     /// take the origin again.
-    target: Result<(Uri, Origin), Error>,
+    pub(crate) target: Result<(Uri, Origin), Error>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Body,
     options: RequestOptions,

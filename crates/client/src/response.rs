@@ -164,6 +164,19 @@ impl Response {
         &self.headers
     }
 
+    /// The response headers, to change or to take.
+    ///
+    /// ```no_run
+    /// # async fn run(client: baton::Client) -> Result<(), baton::Error> {
+    /// let mut resp = client.get("https://example.com/").send().await?;
+    /// let headers = std::mem::take(resp.headers_mut());
+    /// println!("{} header fields", headers.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
     /// The HTTP version the response came over: `HTTP_2` or `HTTP_11`.
     ///
     /// ```no_run

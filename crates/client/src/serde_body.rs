@@ -88,8 +88,9 @@ impl RequestBuilder {
         if added.is_empty() {
             return self;
         }
-        if let Ok(uri) = &self.uri {
-            self.uri = with_query(uri, &added);
+        if let Ok((uri, origin)) = &self.target {
+            // The same origin: only the query changes.
+            self.target = with_query(uri, &added).map(|uri| (uri, origin.clone()));
         }
         self
     }

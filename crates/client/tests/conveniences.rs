@@ -1,8 +1,8 @@
 //! reqwest's conveniences against real servers: JSON, form and query
-//! (through the lab's `/echo`), `error_for_status`, basic and bearer auth,
-//! default headers and the user agent (nginx answers with what it
-//! received; skipped with a note when nginx is not installed), and URLs as
-//! `&str`, `String` and `http::Uri`.
+//! (through the lab's `/echo`), `error_for_status`, `headers_mut`, basic and
+//! bearer auth, default headers and the user agent (nginx answers with what
+//! it received; skipped with a note when nginx is not installed), and URLs
+//! as `&str`, `String` and `http::Uri`.
 
 use std::io;
 use std::path::Path;
@@ -89,7 +89,13 @@ async fn auth_default_headers_and_user_agent_reach_the_server() {
 async fn error_for_status_makes_4xx_and_5xx_errors() {
     let Some(nginx) = nginx() else { return };
     let client = Client::builder().http2_prior_knowledge().build().unwrap();
-    let ok = client.get(nginx.url("/")).send().await.unwrap().error_for_status().unwrap();
+    let mut ok = client.get(nginx.url("/")).send().await.unwrap().error_for_status().unwrap();
+    // `headers_mut`: the map can be changed, or taken whole.
+    ok.headers_mut().insert("x-seen", HeaderValue::from_static("yes"));
+    assert_eq!(ok.headers()["x-seen"], "yes");
+    let taken = std::mem::take(ok.headers_mut());
+    assert!(taken.contains_key("x-seen") && taken.contains_key(http::header::SERVER), "{taken:?}");
+    assert!(ok.headers().is_empty());
     assert_eq!(ok.text().await.unwrap(), "ok");
     for (path, status) in
         [("/status/404", StatusCode::NOT_FOUND), ("/status/503", StatusCode::SERVICE_UNAVAILABLE)]

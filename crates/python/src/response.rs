@@ -273,8 +273,13 @@ impl Head {
         py: Python<'py>,
         headers: impl FnOnce(&http::HeaderMap) -> PyResult<Bound<'py, PyAny>>,
     ) -> PyResult<Parts<'py>> {
-        let Self { response, prefix, complete, error } = self;
+        let Self { mut response, prefix, complete, error } = self;
         let headers = headers(response.headers())?;
+        let identity = !response.headers().contains_key(http::header::CONTENT_ENCODING);
+        // Python has the headers now. The map is freed here: given back on
+        // drop, it would be kept for reuse on this Python thread, which
+        // parses no responses (`baton_proto::spare_headers`).
+        drop(std::mem::take(response.headers_mut()));
         let h2 = response.version() == http::Version::HTTP_2;
         // HTTP/1.x: the phrase the server sent, as httpcore gives it.
         // HTTP/2 has none (RFC 9113 §8.3.2): httpcore gives none, and httpx
@@ -293,7 +298,7 @@ impl Head {
             prefix,
             reader: None,
             attempts: attempts(py, response.attempts())?.into_any(),
-            identity: !response.headers().contains_key(http::header::CONTENT_ENCODING),
+            identity,
         };
         if !complete || error.is_some() {
             let state =
