@@ -70,6 +70,10 @@ enum Op {
         pick: u8,
         n: u16,
     },
+    /// An ended body's bytes, handed back to the connection window only.
+    ReleaseConnection {
+        n: u16,
+    },
     UserPing,
     UserGoAway,
     Write {
@@ -276,6 +280,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 }
             }
             Op::Release { pick: p, n } => conn.release_capacity(pick(&ids, p), usize::from(n)),
+            Op::ReleaseConnection { n } => conn.release_connection_capacity(usize::from(n)),
             Op::UserPing => conn.ping(*b"fuzzping"),
             Op::UserGoAway => conn.go_away(Reason::NO_ERROR, now),
             Op::Write { n, take } => {
