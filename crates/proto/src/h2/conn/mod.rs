@@ -463,17 +463,17 @@ impl Connection {
     /// (WINDOW_UPDATE, batched). Releasing for a stream that has ended only
     /// reopens the connection window.
     pub fn release_capacity(&mut self, id: StreamId, n: usize) {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
         if self.state == ConnectionState::Closed || n == 0 {
             return;
         }
         if let Some(s) = self.streams.get_mut(&id) {
             // No update once the peer has ended its side (§6.9: pointless).
-            let stream_n = u32::try_from(n).unwrap_or(u32::MAX);
-            if let (Some(inc), false) = (s.recv_window.release(stream_n), s.recv_phase_done()) {
+            if let (Some(inc), false) = (s.recv_window.release(n), s.recv_phase_done()) {
                 WindowUpdate { stream_id: id, increment: inc }.encode(&mut self.write_buf);
             }
         }
-        self.release_connection_capacity(n);
+        self.release_connection(n);
     }
 
     /// As [`Self::release_capacity`] for bytes of a stream that is gone or
